@@ -1,0 +1,106 @@
+"""The action server Rasa calls: loopback only, token-guarded, no data in errors.
+
+rasa_sdk's own server binds 0.0.0.0, accepts anyone, and its catch-all error
+handler sends the posted tracker (personal data) back in the response body.
+This server runs the same :class:`rasa_sdk.executor.ActionExecutor` behind a
+shared-token check and answers errors with a fixed message and an opaque id
+that is also logged, so an operator can correlate without the body leaking.
+"""
+from __future__ import annotations
+
+import argparse
+import hmac
+import json
+import logging
+import secrets
+import zlib
+from typing import Any, Optional
+
+from rasa_sdk.executor import ActionExecutor
+from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
+from sanic import Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.logging_setup import configure_logging
+from bot.settings import load_settings
+
+logger = logging.getLogger(__name__)
+
+ACTION_PACKAGE = "actions"
+
+
+def _authorised(request: Request, token: str) -> bool:
+    header = request.headers.get("authorization", "")
+    scheme, _, presented = header.partition(" ")
+    if scheme.lower() != "bearer" or not presented:
+        return False
+    return hmac.compare_digest(presented.encode("utf-8"), token.encode("utf-8"))
+
+
+def _parse_body(request: Request) -> Optional[Any]:
+    try:
+        if request.headers.get("content-encoding") == "deflate":
+            return json.loads(zlib.decompress(request.body))
+        return json.loads(request.body or b"null")
+    except (ValueError, zlib.error):
+        return None
+
+
+def create_action_app(token: str, package: str = ACTION_PACKAGE) -> Sanic:
+    """Build the guarded action server app (no CORS: browsers never call it)."""
+    if not token:
+        raise ValueError("ACTION_SERVER_TOKEN is required")
+    app = Sanic(f"privacy_desk_actions_{secrets.token_hex(4)}", configure_logging=False)
+    executor = ActionExecutor()
+    executor.register_package(package)
+
+    @app.get("/health")
+    async def health(_: Request) -> HTTPResponse:
+        return response.json({"status": "ok"})
+
+    @app.post("/webhook")
+    async def webhook(request: Request) -> HTTPResponse:
+        if not _authorised(request, token):
+            return response.json({"error": "unauthorised"}, status=401)
+        action_call = _parse_body(request)
+        if not isinstance(action_call, dict) or "next_action" not in action_call:
+            return response.json({"error": "invalid request body"}, status=400)
+        try:
+            result = await executor.run(action_call)
+        except ActionExecutionRejection as exc:
+            return response.json({"error": "action rejected", "action_name": exc.action_name}, status=400)
+        except ActionNotFoundException as exc:
+            return response.json({"error": "no such action", "action_name": exc.action_name}, status=404)
+        return response.json(result, status=200)
+
+    @app.get("/actions")
+    async def actions(request: Request) -> HTTPResponse:
+        if not _authorised(request, token):
+            return response.json({"error": "unauthorised"}, status=401)
+        return response.json([{"name": name} for name in executor.actions.keys()])
+
+    @app.exception(Exception)
+    async def on_error(request: Request, exception: Exception) -> HTTPResponse:
+        error_id = secrets.token_hex(6)
+        # Type only: the message of an exception raised inside an action may quote slot values.
+        logger.error("action server error %s: %s", error_id, type(exception).__name__)
+        status = getattr(exception, "status_code", 500)
+        return response.json({"error": "internal error", "error_id": error_id}, status=status)
+
+    return app
+
+
+def main(argv: Optional[list] = None) -> int:
+    parser = argparse.ArgumentParser(description="Privacy Desk action server (loopback only).")
+    parser.parse_args(argv)
+    settings = load_settings()
+    configure_logging(settings.log_level, process="actions")
+    app = create_action_app(settings.action_server_token)
+    logger.info("action server on http://127.0.0.1:%s", settings.action_port)
+    app.run(host="127.0.0.1", port=settings.action_port, access_log=False, workers=1)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Privacy Desk domain and services around Rasa (no Rasa imports in domain modules)."""

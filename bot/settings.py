@@ -1,0 +1,185 @@
+"""The one place that reads configuration.
+
+Every process (Rasa server, action server, web app, CLI) builds a
+:class:`Settings` from the environment, optionally after loading ``.env`` with
+python-dotenv.  Validation happens here, once, so a missing or malformed value
+fails at startup with an error that names the variable instead of surfacing
+later as a confusing runtime fault.
+"""
+from __future__ import annotations
+
+import enum
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Mapping, Optional, Tuple, TypeVar
+
+from dotenv import load_dotenv
+
+__all__ = ["Profile", "Settings", "SettingsError", "load_settings", "PROJECT_ROOT"]
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+T = TypeVar("T")
+
+
+class SettingsError(ValueError):
+    """A configuration value is missing or malformed; the message names it."""
+
+
+class Profile(str, enum.Enum):
+    """Deployment profile: ``local`` is the one-machine embedded default."""
+
+    LOCAL = "local"
+    PRODUCTION = "production"
+
+
+def _require(environ: Mapping[str, str], name: str) -> str:
+    value = environ.get(name, "").strip()
+    if not value:
+        raise SettingsError(f"{name} is not set; add it to .env (see .env.example)")
+    return value
+
+
+def _optional(environ: Mapping[str, str], name: str, default: str = "") -> str:
+    return environ.get(name, default).strip()
+
+
+def _parse(environ: Mapping[str, str], name: str, default: str, parse: Callable[[str], T], what: str) -> T:
+    raw = environ.get(name, default).strip() or default
+    try:
+        return parse(raw)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"{name} must be {what}, got {raw!r}") from exc
+
+
+def _port(raw: str) -> int:
+    port = int(raw)
+    if not 1 <= port <= 65535:
+        raise ValueError("out of range")
+    return port
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError("not positive")
+    return value
+
+
+def _bool(raw: str) -> bool:
+    lowered = raw.lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("not a boolean")
+
+
+def _keys(environ: Mapping[str, str], name: str) -> Tuple[str, ...]:
+    keys = tuple(part.strip() for part in _require(environ, name).split(",") if part.strip())
+    if not keys:
+        raise SettingsError(f"{name} is not set; add it to .env (see .env.example)")
+    return keys
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated configuration.  Build it with :func:`load_settings`."""
+
+    profile: Profile
+    rasa_port: int
+    action_port: int
+    web_port: int
+    rasa_api_token: str
+    action_server_token: str
+    data_keys: Tuple[str, ...]
+    index_key: str
+    session_secret: str
+    database_url: str
+    tracker_database_url: str
+    redis_url: str
+    public_base_url: str
+    twilio_account_sid: str
+    twilio_auth_token: str
+    twilio_number: str
+    twilio_api_base: str
+    twilio_agent_number: str
+    smtp_host: str
+    smtp_port: int
+    smtp_sender: str
+    conversation_retention_days: int
+    ticket_retention_days: int
+    log_level: str
+    var_dir: Path
+    kb_dir: Path
+    extra: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def is_local(self) -> bool:
+        return self.profile is Profile.LOCAL
+
+    @property
+    def outbox_enabled(self) -> bool:
+        """The local profile keeps every outgoing SMS and e-mail in an outbox instead of sending it."""
+        return self.is_local and not _bool(self.extra.get("OUTBOX_DISABLED", "false") or "false")
+
+
+def _profile(raw: str) -> Profile:
+    return Profile(raw.lower())
+
+
+def settings_from_environ(environ: Mapping[str, str]) -> Settings:
+    """Validate ``environ`` into :class:`Settings` (no file access; easy to test)."""
+    var_dir = Path(_optional(environ, "VAR_DIR") or str(PROJECT_ROOT / "var"))
+    profile = _parse(environ, "PROFILE", "local", _profile, "'local' or 'production'")
+    default_db = f"sqlite:///{var_dir / 'privacy_desk.db'}"
+    default_tracker_db = f"sqlite:///{var_dir / 'conversations.db'}"
+    log_level = _optional(environ, "LOG_LEVEL", "INFO").upper() or "INFO"
+    if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise SettingsError(f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, got {log_level!r}")
+    settings = Settings(
+        profile=profile,
+        rasa_port=_parse(environ, "RASA_PORT", "5005", _port, "a TCP port number"),
+        action_port=_parse(environ, "ACTION_PORT", "5055", _port, "a TCP port number"),
+        web_port=_parse(environ, "WEB_PORT", "8000", _port, "a TCP port number"),
+        rasa_api_token=_require(environ, "RASA_API_TOKEN"),
+        action_server_token=_require(environ, "ACTION_SERVER_TOKEN"),
+        data_keys=_keys(environ, "DATA_KEYS"),
+        index_key=_require(environ, "INDEX_KEY"),
+        session_secret=_require(environ, "SESSION_SECRET"),
+        database_url=_optional(environ, "DATABASE_URL") or default_db,
+        tracker_database_url=_optional(environ, "TRACKER_DATABASE_URL") or _optional(environ, "DATABASE_URL") or default_tracker_db,
+        redis_url=_optional(environ, "REDIS_URL"),
+        public_base_url=(_optional(environ, "PUBLIC_BASE_URL") or "http://localhost:5005").rstrip("/"),
+        twilio_account_sid=_optional(environ, "TWILIO_ACCOUNT_SID"),
+        twilio_auth_token=_optional(environ, "TWILIO_AUTH_TOKEN"),
+        twilio_number=_optional(environ, "TWILIO_NUMBER"),
+        twilio_api_base=_optional(environ, "TWILIO_API_BASE"),
+        twilio_agent_number=_optional(environ, "TWILIO_AGENT_NUMBER"),
+        smtp_host=_optional(environ, "SMTP_HOST", "127.0.0.1"),
+        smtp_port=_parse(environ, "SMTP_PORT", "25", _port, "a TCP port number"),
+        smtp_sender=_optional(environ, "SMTP_SENDER", "privacy-desk@localhost"),
+        conversation_retention_days=_parse(environ, "CONVERSATION_RETENTION_DAYS", "30", _positive_int, "a positive whole number of days"),
+        ticket_retention_days=_parse(environ, "TICKET_RETENTION_DAYS", "730", _positive_int, "a positive whole number of days"),
+        log_level=log_level,
+        var_dir=var_dir,
+        kb_dir=Path(_optional(environ, "KB_DIR") or str(var_dir / "kb")),
+        extra=dict(environ),
+    )
+    if settings.profile is Profile.PRODUCTION:
+        for name, value in (("DATABASE_URL", _optional(environ, "DATABASE_URL")), ("REDIS_URL", settings.redis_url)):
+            if not value:
+                raise SettingsError(f"{name} is required in the production profile")
+    return settings
+
+
+def load_settings(env_file: Optional[Path] = None, environ: Optional[Mapping[str, str]] = None) -> Settings:
+    """Load ``.env`` (without overriding real environment variables) and validate.
+
+    Tests pass ``environ`` explicitly; processes call it with no arguments.
+    """
+    if environ is None:
+        load_dotenv(env_file or PROJECT_ROOT / ".env", override=False)
+        environ = os.environ
+    return settings_from_environ(environ)

@@ -1,0 +1,30 @@
+"""``python -m bot.webapp``: serve the web app with uvicorn (masked logging, no access log)."""
+from __future__ import annotations
+
+import os
+
+import uvicorn
+
+from bot.logging_setup import configure_logging
+from bot.settings import load_settings
+from bot.webapp.app import create_app
+
+
+def main() -> int:
+    settings = load_settings()
+    configure_logging(settings.log_level, process="web")
+    host = os.environ.get("WEB_INTERFACE", "127.0.0.1")
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=settings.web_port,
+        access_log=False,
+        log_config=None,
+        proxy_headers=False,
+        timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

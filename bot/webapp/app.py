@@ -1,0 +1,40 @@
+"""Assemble the Starlette application from the route modules."""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import List, Optional
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from bot.settings import Settings, load_settings
+from bot.webapp.security_headers import SecurityHeadersMiddleware
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+# Modules that contribute routes: each exposes ``routes(settings) -> list``.
+ROUTE_MODULES: List[str] = [
+    "bot.webapp.chat",
+]
+
+
+async def healthz(_: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+def create_app(settings: Optional[Settings] = None) -> Starlette:
+    settings = settings or load_settings()
+    routes: List[BaseRoute] = [
+        Route("/healthz", healthz),
+        Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
+    ]
+    for module_name in ROUTE_MODULES:
+        routes.extend(importlib.import_module(module_name).routes(settings))
+    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeadersMiddleware, settings=settings)])
+    app.state.settings = settings
+    return app
