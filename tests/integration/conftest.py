@@ -1,0 +1,23 @@
+"""The running stack, shared by every end-to-end test in a session (Rasa takes ~20 s to start)."""
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+
+from bot.settings import PROJECT_ROOT
+from tests.conftest import make_environ
+from tests.integration.stack import Stack, start_stack
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    if not any((PROJECT_ROOT / "models").glob("*.tar.gz")):
+        pytest.fail("no trained model: run 'make test' (it trains first) or 'make train'")
+    base = tmp_path_factory.mktemp("stack")
+    running = start_stack(base, make_environ(base / "var"))
+    try:
+        yield running
+    finally:
+        assert running.supervisor is not None
+        running.supervisor.stop_all()
