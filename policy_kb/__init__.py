@@ -1,0 +1,9 @@
+"""Privacy-policy knowledge base: build from a document, retrieve passages, answer extractively.
+
+Pure Python (numpy, tokenizers, safetensors); never imports Rasa or the bot.
+"""
+from .builder import BuildError, BuildResult, build
+from .kb import Answer, AnswerReason, Citation, Continuation, KBNotFound, KnowledgeBase
+
+__all__ = ["Answer", "AnswerReason", "BuildError", "BuildResult", "Citation", "Continuation", "KBNotFound",
+           "KnowledgeBase", "build"]

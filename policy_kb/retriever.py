@@ -1,0 +1,118 @@
+"""Passage retrieval: BM25 (baseline) and hybrid BM25 + MiniLM embeddings.
+
+Scores are comparable across questions: the hybrid score is the cosine
+similarity plus a saturated BM25 term, so one threshold can decide abstention.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import List, Optional, Sequence
+
+import numpy as np
+
+from .text import content_tokens, expand
+
+__all__ = ["Hit", "BM25Retriever", "HybridRetriever"]
+
+
+@dataclass(frozen=True)
+class Hit:
+    index: int  # passage index
+    section: str
+    text: str
+    score: float
+
+
+class _BM25:
+    """Okapi BM25 over pre-tokenised documents (weighted query terms allowed)."""
+
+    def __init__(self, docs: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> None:
+        self.k1, self.b = k1, b
+        self.docs = [list(d) for d in docs]
+        self.lengths = np.array([len(d) for d in self.docs], dtype=np.float64)
+        self.avgdl = float(self.lengths.mean()) if len(self.docs) else 1.0
+        n = len(self.docs)
+        df = {}
+        for d in self.docs:
+            for t in set(d):
+                df[t] = df.get(t, 0) + 1
+        self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+        self.tf = []
+        for d in self.docs:
+            counts = {}
+            for t in d:
+                counts[t] = counts.get(t, 0) + 1
+            self.tf.append(counts)
+
+    def scores(self, query: Sequence[str], weights: Optional[Sequence[float]] = None) -> np.ndarray:
+        out = np.zeros(len(self.docs))
+        weights = weights or [1.0] * len(query)
+        norm = self.k1 * (1 - self.b + self.b * self.lengths / self.avgdl)
+        for term, w in zip(query, weights):
+            idf = self.idf.get(term)
+            if idf is None:
+                continue
+            for i, counts in enumerate(self.tf):
+                f = counts.get(term)
+                if f:
+                    out[i] += w * idf * f * (self.k1 + 1) / (f + norm[i])
+        return out
+
+
+class BM25Retriever:
+    """Plain BM25 over passages (stemmed, no stopwords, no expansion): the baseline."""
+
+    name = "bm25"
+
+    def __init__(self, passages: Sequence[dict], section_titles: Optional[dict] = None) -> None:
+        self.passages = list(passages)
+        self._index = _BM25([content_tokens(p["text"]) for p in self.passages])
+
+    def search(self, question: str, top: int = 3) -> List[Hit]:
+        scores = self._index.scores(content_tokens(question))
+        order = np.argsort(-scores, kind="stable")[:top]
+        return [Hit(int(i), self.passages[i]["section"], self.passages[i]["text"], float(scores[i])) for i in order]
+
+
+class HybridRetriever:
+    """BM25 with section titles and query expansion, fused with MiniLM cosine similarity.
+
+    ``score = cos + BM25_WEIGHT * bm25 / (bm25 + BM25_HALF)``; without the
+    embedding model the score is the saturated BM25 term alone.
+    """
+
+    name = "hybrid"
+    BM25_WEIGHT = 0.35
+    BM25_HALF = 6.0
+    SYNONYM_WEIGHT = 0.4
+
+    def __init__(self, passages: Sequence[dict], section_titles: dict, vectors: Optional[np.ndarray] = None,
+                 encoder: Optional[object] = None) -> None:
+        self.passages = list(passages)
+        docs = [content_tokens(section_titles.get(p["section"], "")) + content_tokens(p["text"]) for p in self.passages]
+        self._index = _BM25(docs)
+        self.vectors = vectors
+        self.encoder = encoder
+
+    def query_vector(self, question: str) -> Optional[np.ndarray]:
+        if self.vectors is None or self.encoder is None:
+            return None
+        return self.encoder.encode([question])[0]
+
+    def score_all(self, question: str, qvec: Optional[np.ndarray] = None) -> np.ndarray:
+        base = content_tokens(question)
+        expanded = expand(base)
+        weights = [1.0] * len(base) + [self.SYNONYM_WEIGHT] * (len(expanded) - len(base))
+        bm = self._index.scores(expanded, weights)
+        lexical = self.BM25_WEIGHT * bm / (bm + self.BM25_HALF)
+        if qvec is None:
+            qvec = self.query_vector(question)
+        if qvec is None:
+            return lexical / self.BM25_WEIGHT * 0.8
+        return self.vectors @ qvec + lexical
+
+    def search(self, question: str, top: int = 3, qvec: Optional[np.ndarray] = None) -> List[Hit]:
+        scores = self.score_all(question, qvec)
+        order = np.argsort(-scores, kind="stable")[:top]
+        return [Hit(int(i), self.passages[i]["section"], self.passages[i]["text"], float(scores[i])) for i in order]
