@@ -1,0 +1,148 @@
+"""Table models (SQLAlchemy 1.4 declarative, written 2.0-style).
+
+Only :mod:`bot.tickets.service` touches these.  Columns ending in ``_ct`` hold
+Fernet ciphertext (:class:`bot.privacy.crypto.DataCipher`); ``email_index`` /
+``phone_index`` hold keyed HMAC digests for lookups.  No column holds personal
+data in plaintext.  The idempotency key is stored as an HMAC digest too, since
+callers may build it from identifiers.
+
+The schema itself is owned by the Alembic migrations in
+``bot/tickets/migrations``; ``tests/.../test_migrations.py`` checks that the
+migrations and these models agree.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any, Optional
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    TypeDecorator,
+)
+from sqlalchemy.orm import Mapped, registry
+
+from bot.tickets.states import AuditAction, Channel, Kind, NoteKind, Status
+
+__all__ = ["metadata", "Base", "Ticket", "TicketNote", "AuditEvent", "UTCDateTime"]
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+mapper_registry = registry(metadata=metadata)
+Base: Any = mapper_registry.generate_base()
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite keeps naive UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _in(column: str, enum_type: Any) -> str:
+    return f"{column} IN ({', '.join(repr(m.value) for m in enum_type)})"
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    reference: Mapped[str] = Column(String(12), nullable=False, unique=True)
+    idempotency_digest: Mapped[str] = Column(String(64), nullable=False, unique=True)
+    kind: Mapped[str] = Column(String(24), nullable=False)
+    status: Mapped[str] = Column(String(32), nullable=False)
+    channel: Mapped[str] = Column(String(8), nullable=False)
+    priority: Mapped[int] = Column(Integer, nullable=False, default=0)
+    jurisdiction: Mapped[str] = Column(String(8), nullable=False)
+    received_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    acknowledge_by: Mapped[Optional[date]] = Column(Date, nullable=True)
+    acknowledged_at: Mapped[Optional[datetime]] = Column(UTCDateTime, nullable=True)
+    due_date: Mapped[date] = Column(Date, nullable=False)
+    extended_due_date: Mapped[Optional[date]] = Column(Date, nullable=True)
+    respond_by: Mapped[date] = Column(Date, nullable=False)
+    extension_count: Mapped[int] = Column(Integer, nullable=False, default=0)
+    extension_reason_ct: Mapped[Optional[bytes]] = Column(LargeBinary, nullable=True)
+    closed_at: Mapped[Optional[datetime]] = Column(UTCDateTime, nullable=True)
+    verification_method: Mapped[str] = Column(String(24), nullable=False)
+    verification_level: Mapped[str] = Column(String(16), nullable=False)
+    verification_data_points: Mapped[str] = Column(String(400), nullable=False, default="")
+    verified_at: Mapped[Optional[datetime]] = Column(UTCDateTime, nullable=True)
+    assignee: Mapped[Optional[str]] = Column(String(64), nullable=True, index=True)
+    claimed_at: Mapped[Optional[datetime]] = Column(UTCDateTime, nullable=True)
+    personal_ct: Mapped[Optional[bytes]] = Column(LargeBinary, nullable=True)
+    email_index: Mapped[Optional[str]] = Column(String(64), nullable=True, index=True)
+    phone_index: Mapped[Optional[str]] = Column(String(64), nullable=True, index=True)
+    transcript_ct: Mapped[Optional[bytes]] = Column(LargeBinary, nullable=True)
+    anonymised_at: Mapped[Optional[datetime]] = Column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    updated_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    version: Mapped[int] = Column(Integer, nullable=False, default=1)
+
+    __table_args__ = (
+        CheckConstraint(_in("kind", Kind), name="kind"),
+        CheckConstraint(_in("status", Status), name="status"),
+        CheckConstraint(_in("channel", Channel), name="channel"),
+        CheckConstraint("extension_count >= 0", name="extension_count"),
+        Index("ix_tickets_queue", "priority", "respond_by", "id"),
+        Index("ix_tickets_status_closed_at", "status", "closed_at"),
+    )
+
+
+class TicketNote(Base):
+    __tablename__ = "ticket_notes"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = Column(Integer, ForeignKey("tickets.id"), nullable=False, index=True)
+    kind: Mapped[str] = Column(String(16), nullable=False)
+    author: Mapped[str] = Column(String(64), nullable=False)
+    created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    body_ct: Mapped[Optional[bytes]] = Column(LargeBinary, nullable=True)
+
+    __table_args__ = (CheckConstraint(_in("kind", NoteKind), name="kind"),)
+
+
+class AuditEvent(Base):
+    """Append-only (database triggers reject UPDATE and DELETE).  Never personal data."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = Column(Integer, primary_key=True)
+    ticket_id: Mapped[Optional[int]] = Column(Integer, ForeignKey("tickets.id"), nullable=True)
+    at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
+    actor: Mapped[str] = Column(String(64), nullable=False)
+    action: Mapped[str] = Column(String(32), nullable=False)
+    from_status: Mapped[Optional[str]] = Column(String(32), nullable=True)
+    to_status: Mapped[Optional[str]] = Column(String(32), nullable=True)
+    reason_code: Mapped[Optional[str]] = Column(String(64), nullable=True)
+
+    __table_args__ = (
+        CheckConstraint(_in("action", AuditAction), name="action"),
+        Index("ix_audit_events_ticket_id_id", "ticket_id", "id"),
+    )

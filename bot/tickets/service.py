@@ -1,0 +1,1027 @@
+"""``TicketService``: the only way into the ticket store.
+
+Every public method is one unit of work: it opens a session, does its reads
+and writes in one transaction, writes the audit event in that same
+transaction, and commits (or rolls back on any error, leaving the database
+unchanged).  Inputs are validated before anything is written; errors are
+:mod:`bot.tickets.errors` and never contain personal data.
+
+Callers pass plain values (strings, enums, dates) and get views without
+personal data (:class:`~bot.tickets.types.TicketView`).  Personal data comes back
+only from :meth:`TicketService.reveal_personal_data` and
+:meth:`TicketService.export_package`, both audited.
+
+Concurrency:
+
+* ``create`` is idempotent by ``idempotency_key`` (unique column): concurrent
+  creates with one key produce one ticket; the losers get the winner's ticket.
+* ``claim`` is an atomic compare-and-set (``UPDATE ... WHERE assignee IS NULL``):
+  two agents can never both hold a ticket; the loser learns who holds it.
+* Mutating calls take ``expected_version`` (``TicketView.version``); if the
+  ticket changed since the caller read it, :class:`VersionConflict` is raised.
+
+All methods are blocking: from async code call them via ``asyncio.to_thread``.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.orm import Session
+
+from bot.privacy.crypto import DataCipher, DecryptionError, Indexer, normalise_phone
+from bot.tickets import deadlines as dl
+from bot.tickets.db import Database, init_db
+from bot.tickets.errors import (
+    AlreadyClaimed,
+    ExtensionNotAllowed,
+    FieldTooLong,
+    InvalidField,
+    InvalidTransition,
+    NotClaimed,
+    TicketError,
+    TicketNotFound,
+    VersionConflict,
+)
+from bot.tickets.models import AuditEvent, Ticket, TicketNote
+from bot.tickets.references import new_reference, normalise_reference
+from bot.tickets.states import (
+    INITIAL_STATUSES,
+    OPEN_STATUSES,
+    TERMINAL_STATUSES,
+    AuditAction,
+    Channel,
+    Kind,
+    NoteKind,
+    Priority,
+    RevealReason,
+    Status,
+    VerificationLevel,
+    VerificationMethod,
+    check_transition,
+    default_priority,
+    parse_enum,
+)
+from bot.tickets.types import (
+    FIELD_LIMITS,
+    AuditEventView,
+    CreateResult,
+    NoteView,
+    PersonalData,
+    QueuePage,
+    RotationReport,
+    TicketView,
+    Verification,
+)
+
+__all__ = ["TicketService", "DatabaseNotReady", "EXPORT_FORMAT", "MAX_PAGE_SIZE"]
+
+log = logging.getLogger(__name__)
+
+EXPORT_FORMAT = "privacy-desk.access-export.v1"
+MAX_PAGE_SIZE = 200
+_CODE = re.compile(r"^[a-z][a-z0-9_.\-]{0,63}$")
+_ACTOR = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")
+_CREATE_ATTEMPTS = 5
+
+Clock = Callable[[], datetime]
+
+
+class DatabaseNotReady(TicketError):
+    """The ticket tables do not exist (run ``privacy-desk migrate``)."""
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _text(field: str, value: Any, *, required: bool = False, limit: Optional[int] = None) -> Optional[str]:
+    """Validated text: a ``str``, valid Unicode (no lone surrogates), within its cap."""
+    if value is None:
+        if required:
+            raise InvalidField(field, "is required")
+        return None
+    if not isinstance(value, str):
+        raise InvalidField(field, "must be text")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidField(field, "is not valid UTF-8 text") from None
+    if "\x00" in value:
+        raise InvalidField(field, "contains a NUL character")
+    value = value.strip()
+    if not value:
+        if required:
+            raise InvalidField(field, "is required")
+        return None
+    cap = limit if limit is not None else FIELD_LIMITS[field]
+    if len(value) > cap:
+        raise FieldTooLong(field, cap)
+    return value
+
+
+def _actor(value: Any, field: str = "actor") -> str:
+    text = _text(field, value, required=True, limit=FIELD_LIMITS["actor"])
+    if not _ACTOR.match(text or ""):
+        raise InvalidField(field, "must be an identifier (letters, digits, '_', '.', ':', '-')")
+    return text  # type: ignore[return-value]
+
+
+def _code(field: str, value: Any) -> Optional[str]:
+    if value is None:
+        return None
+    if isinstance(value, RevealReason):
+        return value.value
+    text = _text(field, value, limit=FIELD_LIMITS["reason_code"])
+    if text is None:
+        return None
+    if not _CODE.match(text):
+        raise InvalidField(field, "must be a lower-case code such as 'requester_asked' (never free text)")
+    return text
+
+
+def _date(field: str, value: Any) -> Optional[date]:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        raise InvalidField(field, "must be a date, not a date and time")
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(_text(field, value, limit=10) or "")
+        except ValueError:
+            raise InvalidField(field, "must be a date (YYYY-MM-DD)") from None
+    if not isinstance(value, date):
+        raise InvalidField(field, "must be a date")
+    if value.year < 1900 or value > _utcnow().date():
+        raise InvalidField(field, "is not a plausible date of birth")
+    return value
+
+
+def _personal(data: Optional[PersonalData]) -> Optional[PersonalData]:
+    if data is None:
+        return None
+    if not isinstance(data, PersonalData):
+        raise InvalidField("personal", "must be PersonalData")
+    email = _text("email", data.email)
+    if email is not None and ("@" not in email or " " in email or email.startswith("@") or email.endswith("@")):
+        raise InvalidField("email", "is not an e-mail address")
+    phone = _text("phone", data.phone)
+    if phone is not None:
+        digits = normalise_phone(phone).lstrip("+")
+        if not 5 <= len(digits) <= 15:
+            raise InvalidField("phone", "is not a phone number")
+    cleaned = PersonalData(
+        requester_name=_text("requester_name", data.requester_name),
+        email=email,
+        phone=phone,
+        date_of_birth=_date("date_of_birth", data.date_of_birth),
+        account_id=_text("account_id", data.account_id),
+        postal_address=_text("postal_address", data.postal_address),
+        child_name=_text("child_name", data.child_name),
+        child_date_of_birth=_date("child_date_of_birth", data.child_date_of_birth),
+        details=_text("details", data.details),
+    )
+    return None if cleaned.is_empty() else cleaned
+
+
+def _verification(value: Optional[Verification]) -> Verification:
+    if value is None:
+        return Verification()
+    if not isinstance(value, Verification):
+        raise InvalidField("verification", "must be Verification")
+    method = parse_enum(VerificationMethod, value.method, "verification_method")
+    level = parse_enum(VerificationLevel, value.level, "verification_level")
+    points = tuple(value.data_points or ())
+    if len(points) > FIELD_LIMITS["data_points"]:
+        raise FieldTooLong("data_points", FIELD_LIMITS["data_points"])
+    names = []
+    for point in points:
+        name = _code("data_point", point)
+        if name is None or len(name) > FIELD_LIMITS["data_point"]:
+            raise InvalidField("data_point", "must be a short data-point name such as 'email'")
+        names.append(name)
+    return Verification(method=method, level=level, data_points=tuple(names))
+
+
+def _expected(value: Optional[int]) -> Optional[int]:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidField("expected_version", "must be a positive whole number")
+    return value
+
+
+# --------------------------------------------------------------------------- service
+
+
+class TicketService:
+    """Business operations on tickets.  Build one per process at startup.
+
+    Args:
+        database: from :func:`bot.tickets.db.init_db`.
+        cipher: encrypts personal data (``DATA_KEYS``).
+        indexer: blind indexes for e-mail / phone lookups (``INDEX_KEY``).
+        rules: jurisdictions and due-date rules (default: CCPA ``US-CA``, GDPR ``EU``/``UK``).
+        clock: returns the current time (aware UTC); tests inject a fixed clock.
+        retention: how long closed tickets keep personal data (default 730 days).
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        cipher: DataCipher,
+        indexer: Indexer,
+        rules: Optional[dl.DeadlineRules] = None,
+        clock: Clock = _utcnow,
+        retention: timedelta = timedelta(days=730),
+    ) -> None:
+        self._db = database
+        self._cipher = cipher
+        self._indexer = indexer
+        self.rules = rules or dl.DeadlineRules()
+        self._clock = clock
+        self.retention = retention
+
+    @classmethod
+    def from_settings(cls, settings: Any, *, database: Optional[Database] = None, verify: bool = True) -> "TicketService":
+        """Build from :class:`bot.settings.Settings`.
+
+        Raises :class:`~bot.privacy.crypto.KeyConfigurationError` for a malformed
+        key and, with ``verify`` (the default), :class:`~bot.privacy.crypto.DecryptionError`
+        when ``DATA_KEYS`` cannot decrypt the stored tickets (wrong or missing key)
+        and :class:`DatabaseNotReady` when migrations have not been applied.
+        """
+        cipher = DataCipher(list(settings.data_keys))
+        indexer = Indexer(settings.index_key)
+        rules = dl.DeadlineRules.from_environ(getattr(settings, "extra", {}) or {})
+        service = cls(
+            database or init_db(settings),
+            cipher,
+            indexer,
+            rules,
+            retention=timedelta(days=settings.ticket_retention_days),
+        )
+        if verify:
+            service.verify_keys()
+        return service
+
+    @property
+    def database(self) -> Database:
+        return self._db
+
+    # ------------------------------------------------------------------ startup checks
+
+    def verify_keys(self) -> None:
+        """Decrypt the newest stored ciphertext; raise a clear error if the keys cannot.
+
+        Raises:
+            DecryptionError: ``DATA_KEYS`` does not hold the key the data was written with.
+            DatabaseNotReady: the tables do not exist yet.
+        """
+        try:
+            with self._db.read() as session:
+                token = session.scalars(
+                    select(Ticket.personal_ct).where(Ticket.personal_ct.is_not(None)).order_by(Ticket.id.desc()).limit(1)
+                ).first()
+        except (OperationalError, ProgrammingError) as exc:
+            raise DatabaseNotReady("ticket tables are missing; run `privacy-desk migrate`") from exc
+        if token is not None:
+            try:
+                self._cipher.decrypt(token)
+            except DecryptionError as exc:
+                raise DecryptionError(
+                    "DATA_KEYS cannot decrypt stored tickets: the key they were written with is missing "
+                    "(restore it in .env; keep old keys after the new one when rotating)"
+                ) from exc
+
+    # ------------------------------------------------------------------ create / read
+
+    def create(
+        self,
+        *,
+        kind: Union[Kind, str],
+        channel: Union[Channel, str],
+        idempotency_key: str,
+        personal: Optional[PersonalData] = None,
+        jurisdiction: Optional[str] = None,
+        status: Union[Status, str] = Status.AWAITING_VERIFICATION,
+        verification: Optional[Verification] = None,
+        priority: Union[Priority, str, None] = None,
+        transcript: Optional[str] = None,
+        received_at: Optional[datetime] = None,
+        actor: str = "system",
+    ) -> CreateResult:
+        """Create a ticket, or return the existing one for a repeated ``idempotency_key``.
+
+        Args:
+            kind: access, correction, deletion, stop_using, parental_deletion, escalation.
+            channel: web, sms, voice, api.
+            idempotency_key: unique per logical request (e.g. conversation id + form run);
+                a retry with the same key returns the first ticket (``created=False``).
+                Stored only as a keyed digest.
+            personal: requester/child data; encrypted at rest; e-mail and phone indexed.
+            jurisdiction: e.g. ``"US-CA"`` or ``"EU"``; ``None`` = the configured default.
+            status: awaiting_verification (default), verified or awaiting_documents.
+            verification: method, level and matched data-point names.
+            priority: default high for parental_deletion, normal otherwise.
+            transcript: masked conversation text (escalations); encrypted at rest.
+            received_at: when the request arrived (aware datetime); default now.
+            actor: who creates it, e.g. ``"bot"`` or ``"agent:alice"`` (no personal data).
+
+        Returns:
+            ``CreateResult(ticket, created)``.
+
+        Raises:
+            InvalidField / FieldTooLong: bad input (nothing is written).
+        """
+        kind_ = parse_enum(Kind, kind, "kind")
+        channel_ = parse_enum(Channel, channel, "channel")
+        status_ = parse_enum(Status, status, "status")
+        if status_ not in INITIAL_STATUSES:
+            raise InvalidField("status", f"a new ticket starts in one of {', '.join(sorted(s.value for s in INITIAL_STATUSES))}")
+        priority_ = default_priority(kind_) if priority is None else parse_enum(Priority, priority, "priority")
+        rule = self.rules.rule_for(jurisdiction)
+        key = _text("idempotency_key", idempotency_key, required=True)
+        personal_ = _personal(personal)
+        verification_ = _verification(verification)
+        transcript_ = _text("transcript", transcript)
+        actor_ = _actor(actor)
+        now = self._clock()
+        if received_at is None:
+            received_at = now
+        elif not isinstance(received_at, datetime) or received_at.tzinfo is None:
+            raise InvalidField("received_at", "must be a timezone-aware datetime")
+        digest = self._indexer.digest("ticket-idempotency", key or "")
+
+        existing = self._find_by_digest(digest)
+        if existing is not None:
+            return CreateResult(existing, False)
+
+        deadlines = dl.compute_deadlines(received_at, rule)
+        for _attempt in range(_CREATE_ATTEMPTS):
+            ticket = Ticket(
+                reference=new_reference(),
+                idempotency_digest=digest,
+                kind=kind_.value,
+                status=status_.value,
+                channel=channel_.value,
+                priority=priority_.rank,
+                jurisdiction=rule.code,
+                received_at=received_at,
+                acknowledge_by=deadlines.acknowledge_by,
+                due_date=deadlines.due,
+                respond_by=deadlines.due,
+                extension_count=0,
+                verification_method=verification_.method.value,
+                verification_level=verification_.level.value,
+                verification_data_points=",".join(verification_.data_points),
+                verified_at=now if status_ is Status.VERIFIED else None,
+                personal_ct=self._cipher.encrypt_json(personal_.to_json()) if personal_ else None,
+                email_index=self._indexer.email_index(personal_.email) if personal_ and personal_.email else None,
+                phone_index=self._indexer.phone_index(personal_.phone) if personal_ and personal_.phone else None,
+                transcript_ct=self._cipher.encrypt_optional(transcript_),
+                created_at=now,
+                updated_at=now,
+                version=1,
+            )
+            try:
+                with self._db.write.begin() as session:
+                    session.add(ticket)
+                    session.flush()
+                    self._audit(session, ticket.id, actor_, AuditAction.CREATED, None, status_.value, None, now)
+                view = self._view(ticket)
+                log.info("ticket %s created (kind=%s channel=%s)", view.reference, kind_.value, channel_.value)
+                return CreateResult(view, True)
+            except IntegrityError:
+                existing = self._find_by_digest(digest)
+                if existing is not None:
+                    return CreateResult(existing, False)
+                # Otherwise the random reference collided: draw another.
+        raise TicketError("could not allocate a unique reference")  # pragma: no cover - 1e-12 odds
+
+    def get_by_reference(self, reference: str) -> TicketView:
+        """The ticket for a reference as typed or read aloud (``"pd 7k3d 9qxm"`` works).
+
+        Raises:
+            TicketNotFound: malformed or unknown reference.
+        """
+        ref = self._ref(reference)
+        with self._db.read() as session:
+            return self._view(self._load(session, ref))
+
+    def find_by_email(self, email: str) -> List[TicketView]:
+        """Tickets whose requester e-mail matches (normalised), newest first, via the blind index."""
+        value = _text("email", email, required=True)
+        return self._find_by_index(Ticket.email_index, self._indexer.email_index(value or ""))
+
+    def find_by_phone(self, phone: str) -> List[TicketView]:
+        """Tickets whose requester phone matches (normalised), newest first, via the blind index."""
+        value = _text("phone", phone, required=True)
+        return self._find_by_index(Ticket.phone_index, self._indexer.phone_index(value or ""))
+
+    def history(self, reference: str) -> List[AuditEventView]:
+        """The ticket's audit events, oldest first."""
+        ref = self._ref(reference)
+        with self._db.read() as session:
+            ticket = self._load(session, ref)
+            events = session.scalars(
+                select(AuditEvent).where(AuditEvent.ticket_id == ticket.id).order_by(AuditEvent.id)
+            ).all()
+            return [self._event_view(e, ticket.reference) for e in events]
+
+    def notes(self, reference: str) -> List[NoteView]:
+        """The ticket's notes and replies, oldest first (decrypted; agents' working text)."""
+        ref = self._ref(reference)
+        with self._db.read() as session:
+            ticket = self._load(session, ref)
+            rows = session.scalars(select(TicketNote).where(TicketNote.ticket_id == ticket.id).order_by(TicketNote.id)).all()
+            return [self._note_view(n) for n in rows]
+
+    def transcript(self, reference: str) -> Optional[str]:
+        """The masked conversation transcript stored with the ticket, if any."""
+        ref = self._ref(reference)
+        with self._db.read() as session:
+            return self._cipher.decrypt_optional(self._load(session, ref).transcript_ct)
+
+    # ------------------------------------------------------------------ state changes
+
+    def transition(
+        self,
+        reference: str,
+        to: Union[Status, str],
+        *,
+        actor: str,
+        reason_code: Optional[str] = None,
+        verification: Optional[Verification] = None,
+        expected_version: Optional[int] = None,
+    ) -> TicketView:
+        """Move the ticket to status ``to`` (see :data:`bot.tickets.states.TRANSITIONS`).
+
+        Args:
+            to: the new status.
+            actor: who does it (``"agent:alice"``, ``"bot"``, ``"requester"``).
+            reason_code: short lower-case code for the audit trail (e.g. ``"identity_not_verified"``);
+                never free text.
+            verification: with ``to=verified``, how the requester was verified.
+            expected_version: the ``version`` the caller saw; mismatch → :class:`VersionConflict`.
+
+        Raises:
+            TicketNotFound, InvalidTransition, VersionConflict, InvalidField.
+        """
+        target = parse_enum(Status, to, "status")
+        actor_ = _actor(actor)
+        code = _code("reason_code", reason_code)
+        verification_ = _verification(verification) if verification is not None else None
+        if verification_ is not None and target is not Status.VERIFIED:
+            raise InvalidField("verification", "can only be recorded with a transition to verified")
+        expected = _expected(expected_version)
+        ref = self._ref(reference)
+        now = self._clock()
+        with self._db.write.begin() as session:
+            ticket = self._load(session, ref, lock=True)
+            self._check_version(ticket, expected)
+            current = Status(ticket.status)
+            check_transition(current, target)
+            ticket.status = target.value
+            if target is Status.VERIFIED:
+                ticket.verified_at = now
+                if verification_ is not None:
+                    ticket.verification_method = verification_.method.value
+                    ticket.verification_level = verification_.level.value
+                    ticket.verification_data_points = ",".join(verification_.data_points)
+            if target in TERMINAL_STATUSES:
+                ticket.closed_at = now
+            self._touch(ticket, now)
+            self._audit(session, ticket.id, actor_, AuditAction.TRANSITIONED, current.value, target.value, code, now)
+            session.flush()
+            return self._view(ticket)
+
+    def acknowledge(self, reference: str, *, actor: str, expected_version: Optional[int] = None) -> TicketView:
+        """Record that the requester was told we received the request (CCPA: within 10 business days).
+
+        Idempotent: a second call keeps the first timestamp.
+        """
+        actor_ = _actor(actor)
+        expected = _expected(expected_version)
+        ref = self._ref(reference)
+        now = self._clock()
+        with self._db.write.begin() as session:
+            ticket = self._load(session, ref, lock=True)
+            self._check_version(ticket, expected)
+            if ticket.acknowledged_at is None:
+                ticket.acknowledged_at = now
+                self._touch(ticket, now)
+                self._audit(session, ticket.id, actor_, AuditAction.ACKNOWLEDGED, None, None, None, now)
+                session.flush()
+            return self._view(ticket)
+
+    def claim(self, reference: str, *, agent: str, expected_version: Optional[int] = None) -> TicketView:
+        """Make ``agent`` the ticket's holder, atomically.
+
+        A compare-and-set ``UPDATE ... WHERE assignee IS NULL``: of any number of
+        concurrent claims exactly one wins.  Claiming a ticket you already hold
+        returns it unchanged.
+
+        Raises:
+            AlreadyClaimed: another agent holds it (``.holder`` says who).
+            InvalidTransition: the ticket is closed.
+            TicketNotFound, VersionConflict.
+        """
+        agent_ = _actor(agent, "agent")
+        expected = _expected(expected_version)
+        ref = self._ref(reference)
+        now = self._clock()
+        with self._db.write.begin() as session:
+            conditions = [Ticket.reference == ref, Ticket.assignee.is_(None), Ticket.status.in_([s.value for s in OPEN_STATUSES])]
+            if expected is not None:
+                conditions.append(Ticket.version == expected)
+            result = session.execute(
+                update(Ticket)
+                .where(*conditions)
+                .values(assignee=agent_, claimed_at=now, updated_at=now, version=Ticket.version + 1)
+                .execution_options(synchronize_session=False)
+            )
+            ticket = self._load(session, ref)
+            session.refresh(ticket)
+            if result.rowcount == 1:
+                self._audit(session, ticket.id, agent_, AuditAction.CLAIMED, None, None, None, now)
+                session.flush()
+                return self._view(ticket)
+            if ticket.assignee == agent_:
+                return self._view(ticket)
+            if ticket.assignee is not None:
+                raise AlreadyClaimed(ticket.assignee)
+            if Status(ticket.status) in TERMINAL_STATUSES:
+                raise InvalidTransition(ticket.status, "claimed")
+            if expected is not None and ticket.version != expected:
+                raise VersionConflict(expected, ticket.version)
+            raise TicketError("claim failed")  # pragma: no cover - every branch above covers the WHERE
+
+    def release(self, reference: str, *, agent: str, expected_version: Optional[int] = None) -> TicketView:
+        """Give the ticket back to the queue; only its holder can.
+
+        Raises:
+            NotClaimed: ``agent`` does not hold it (``.holder`` is who does, or ``None``).
+            TicketNotFound, VersionConflict.
+        """
+        agent_ = _actor(agent, "agent")
+        expected = _expected(expected_version)
+        ref = self._ref(reference)
+        now = self._clock()
+        with self._db.write.begin() as session:
+            conditions = [Ticket.reference == ref, Ticket.assignee == agent_]
+            if expected is not None:
+                conditions.append(Ticket.version == expected)
+            result = session.execute(
+                update(Ticket)
+                .where(*conditions)
+                .values(assignee=None, claimed_at=None, updated_at=now, version=Ticket.version + 1)
+                .execution_options(synchronize_session=False)
+            )
+            ticket = self._load(session, ref)
+            session.refresh(ticket)
+            if result.rowcount == 1:
+                self._audit(session, ticket.id, agent_, AuditAction.RELEASED, None, None, None, now)
+                session.flush()
+                return self._view(ticket)
+            if ticket.assignee != agent_:
+                raise NotClaimed(ticket.assignee)
+            raise VersionConflict(expected or 0, ticket.version)
+
+    def add_note(
+        self,
+        reference: str,
+        body: str,
+        *,
+        author: str,
+        kind: Union[NoteKind, str] = NoteKind.INTERNAL,
+    ) -> NoteView:
+        """Append a note (``internal``) or the text of a reply sent to the requester (``reply``).
+
+        The body is encrypted (it may hold personal data).  Notes do not change the
+        ticket's ``version``: they do not invalidate what another agent sees.
+        """
+        kind_ = parse_enum(NoteKind, kind, "kind")
+        body_ = _text("note", body, required=True)
+        author_ = _actor(author, "author")
+        ref = self._ref(reference)
+        now = self._clock()
+        with self._db.write.begin() as session:
+            ticket = self._load(session, ref)
+            note = TicketNote(
+                ticket_id=ticket.id, kind=kind_.value, author=author_, created_at=now, body_ct=self._cipher.encrypt(body_ or "")
+            )
+            session.add(note)
+            self._audit(session, ticket.id, author_, AuditAction.NOTE_ADDED, None, None, kind_.value, now)
+            session.flush()
+            return self._note_view(note)
+
+    def extend(self, reference: str, reason: str, *, actor: str, expected_version: Optional[int] = None) -> TicketView:
+        """Extend the response deadline once, as the jurisdiction allows, with a reason.
+
+        The reason (told to the requester; may be free text) is stored encrypted;
+        the audit trail records ``extended``.  CCPA: +45 days; GDPR: +2 months.
+
+        Raises:
+            ExtensionNotAllowed: no extension left, or the ticket is closed.
+            InvalidField: empty reason.  TicketNotFound, VersionConflict.
+        """
+        reason_ = _text("extension_reason", reason, required=True)
+        actor_ = _actor(actor)
+        expected = _expected(expected_version)
+        ref = self._ref(reference)
+        now = self._clock()
+        with self._db.write.begin() as session:
+            ticket = self._load(session, ref, lock=True)
+            self._check_version(ticket, expected)
+            if Status(ticket.status) in TERMINAL_STATUSES:
+                raise ExtensionNotAllowed("the ticket is closed")
+            rule = self.rules.rule_for(ticket.jurisdiction)
+            new_due = dl.extended_due(ticket.received_at, rule, ticket.extension_count)
+            ticket.extension_count += 1
+            ticket.extended_due_date = new_due
+            ticket.respond_by = new_due
+            ticket.extension_reason_ct = self._cipher.encrypt(reason_ or "")
+            self._touch(ticket, now)
+            self._audit(session, ticket.id, actor_, AuditAction.EXTENDED, None, None, "extension", now)
+            session.flush()
+            return self._view(ticket)
+
+    def extension_reason(self, reference: str) -> Optional[str]:
+        """The stated reason for the extension (decrypted), if the ticket was extended."""
+        ref = self._ref(reference)
+        with self._db.read() as session:
+            return self._cipher.decrypt_optional(self._load(session, ref).extension_reason_ct)
+
+    # ------------------------------------------------------------------ queue
+
+    def list_queue(
+        self,
+        *,
+        kinds: Optional[Iterable[Union[Kind, str]]] = None,
+        statuses: Optional[Iterable[Union[Status, str]]] = None,
+        channels: Optional[Iterable[Union[Channel, str]]] = None,
+        jurisdictions: Optional[Iterable[str]] = None,
+        assignee: Optional[str] = None,
+        unassigned: bool = False,
+        overdue_on: Optional[date] = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> QueuePage:
+        """The work queue: high priority first, then earliest ``respond_by``, then oldest.
+
+        Args:
+            kinds / statuses / channels / jurisdictions: keep only these (``statuses``
+                defaults to every open status).
+            assignee: only tickets held by this agent.
+            unassigned: only tickets nobody holds.
+            overdue_on: only tickets whose ``respond_by`` is before this date.
+            limit: page size, 1..200.  offset: tickets to skip.
+
+        Returns:
+            :class:`QueuePage` with ``total`` and ``counts_by_status`` (all filters but status).
+        """
+        kinds_ = [parse_enum(Kind, k, "kind").value for k in kinds] if kinds is not None else None
+        statuses_ = (
+            [parse_enum(Status, s, "status").value for s in statuses]
+            if statuses is not None
+            else [s.value for s in Status if s in OPEN_STATUSES]
+        )
+        channels_ = [parse_enum(Channel, c, "channel").value for c in channels] if channels is not None else None
+        jurisdictions_ = [self.rules.rule_for(j).code for j in jurisdictions] if jurisdictions is not None else None
+        assignee_ = _actor(assignee, "assignee") if assignee is not None else None
+        if assignee_ is not None and unassigned:
+            raise InvalidField("assignee", "cannot filter by an assignee and for unassigned tickets at once")
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_SIZE:
+            raise InvalidField("limit", f"must be between 1 and {MAX_PAGE_SIZE}")
+        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+            raise InvalidField("offset", "must be zero or more")
+
+        common = []
+        if kinds_ is not None:
+            common.append(Ticket.kind.in_(kinds_))
+        if channels_ is not None:
+            common.append(Ticket.channel.in_(channels_))
+        if jurisdictions_ is not None:
+            common.append(Ticket.jurisdiction.in_(jurisdictions_))
+        if assignee_ is not None:
+            common.append(Ticket.assignee == assignee_)
+        if unassigned:
+            common.append(Ticket.assignee.is_(None))
+        if overdue_on is not None:
+            common.append(Ticket.respond_by < overdue_on)
+        filters = [*common, Ticket.status.in_(statuses_)]
+
+        with self._db.read() as session:
+            rows = session.scalars(
+                select(Ticket)
+                .where(*filters)
+                .order_by(Ticket.priority.desc(), Ticket.respond_by.asc(), Ticket.id.asc())
+                .limit(limit)
+                .offset(offset)
+            ).all()
+            total = session.execute(select(func.count(Ticket.id)).where(*filters)).scalar_one()
+            counts = {
+                status: count
+                for status, count in session.execute(
+                    select(Ticket.status, func.count(Ticket.id)).where(*common).group_by(Ticket.status)
+                ).all()
+            }
+        return QueuePage(
+            items=tuple(self._view(t) for t in rows),
+            total=int(total),
+            limit=limit,
+            offset=offset,
+            counts_by_status={s.value: int(counts.get(s.value, 0)) for s in Status},
+        )
+
+    # ------------------------------------------------------------------ personal data
+
+    def reveal_personal_data(self, reference: str, *, actor: str, reason: Union[RevealReason, str]) -> PersonalData:
+        """Decrypt the ticket's personal data for ``actor``; the reveal is audited first.
+
+        Returns an empty :class:`PersonalData` for a ticket without (or anonymised) data.
+
+        Raises:
+            InvalidField: unknown reason.  TicketNotFound.
+            DecryptionError: the ciphertext was tampered with or the key is missing.
+        """
+        reason_ = parse_enum(RevealReason, reason, "reason")
+        actor_ = _actor(actor)
+        ref = self._ref(reference)
+        now = self._clock()
+        with self._db.write.begin() as session:
+            ticket = self._load(session, ref)
+            data = self._decrypt_personal(ticket.personal_ct)
+            self._audit(session, ticket.id, actor_, AuditAction.PERSONAL_DATA_REVEALED, None, None, reason_.value, now)
+        return data
+
+    def export_package(self, reference: str, *, actor: str, account_data: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+        """The JSON-ready package an access request is answered with (audited as ``exported``).
+
+        Contains the request (reference, kind, dates, status history) and the personal
+        data we hold in the ticket; ``account_data`` (e.g. from the customer directory)
+        is included under ``"account_data"`` as given.  Only for verified tickets.
+
+        Raises:
+            InvalidTransition: the requester is not verified yet (``awaiting_verification``).
+            TicketNotFound, DecryptionError.
+        """
+        actor_ = _actor(actor)
+        ref = self._ref(reference)
+        now = self._clock()
+        with self._db.write.begin() as session:
+            ticket = self._load(session, ref)
+            if ticket.status == Status.AWAITING_VERIFICATION.value or ticket.verified_at is None:
+                raise InvalidTransition(ticket.status, "exported")
+            events = session.scalars(
+                select(AuditEvent).where(AuditEvent.ticket_id == ticket.id).order_by(AuditEvent.id)
+            ).all()
+            replies = session.scalars(
+                select(TicketNote)
+                .where(TicketNote.ticket_id == ticket.id, TicketNote.kind == NoteKind.REPLY.value)
+                .order_by(TicketNote.id)
+            ).all()
+            view = self._view(ticket)
+            personal = self._decrypt_personal(ticket.personal_ct)
+            package: Dict[str, Any] = {
+                "format": EXPORT_FORMAT,
+                "generated_at": now.isoformat(),
+                "request": {
+                    "reference": view.reference,
+                    "kind": view.kind.value,
+                    "channel": view.channel.value,
+                    "jurisdiction": view.jurisdiction,
+                    "regime": view.regime,
+                    "received_at": view.received_at.isoformat(),
+                    "status": view.status.value,
+                    "respond_by": view.respond_by.isoformat(),
+                    "verification": {
+                        "method": view.verification.method.value,
+                        "level": view.verification.level.value,
+                        "data_points": list(view.verification.data_points),
+                    },
+                },
+                "personal_data": personal.to_json(),
+                "status_history": [
+                    {"at": e.at.isoformat(), "from": e.from_status, "to": e.to_status}
+                    for e in events
+                    if e.action in (AuditAction.CREATED.value, AuditAction.TRANSITIONED.value)
+                ],
+                "messages_to_requester": [
+                    {"at": n.created_at.isoformat(), "text": self._cipher.decrypt_optional(n.body_ct)} for n in replies
+                ],
+                "account_data": account_data or {},
+            }
+            self._audit(session, ticket.id, actor_, AuditAction.EXPORTED, None, None, "access_request", now)
+        return package
+
+    # ------------------------------------------------------------------ retention and keys
+
+    def anonymise_closed(self, older_than: Optional[timedelta] = None, *, actor: str = "system:retention", batch_size: int = 500) -> int:
+        """Erase personal data of tickets closed more than ``older_than`` ago (default: retention).
+
+        Keeps the ticket skeleton (reference, kind, dates, status) and the audit trail
+        for statistics and accountability; drops personal data, blind indexes,
+        transcript, extension reason and note bodies.  Returns the number of tickets.
+        """
+        actor_ = _actor(actor)
+        cutoff = self._clock() - (older_than if older_than is not None else self.retention)
+        done = 0
+        while True:
+            now = self._clock()
+            with self._db.write.begin() as session:
+                tickets = session.scalars(
+                    select(Ticket)
+                    .where(
+                        Ticket.status.in_([s.value for s in TERMINAL_STATUSES]),
+                        Ticket.closed_at < cutoff,
+                        Ticket.anonymised_at.is_(None),
+                    )
+                    .order_by(Ticket.id)
+                    .limit(batch_size)
+                ).all()
+                if not tickets:
+                    return done
+                ids = [t.id for t in tickets]
+                session.execute(
+                    update(TicketNote).where(TicketNote.ticket_id.in_(ids)).values(body_ct=None).execution_options(synchronize_session=False)
+                )
+                for ticket in tickets:
+                    ticket.personal_ct = None
+                    ticket.email_index = None
+                    ticket.phone_index = None
+                    ticket.transcript_ct = None
+                    ticket.extension_reason_ct = None
+                    ticket.anonymised_at = now
+                    self._touch(ticket, now)
+                    self._audit(session, ticket.id, actor_, AuditAction.ANONYMISED, None, None, "retention", now)
+                done += len(tickets)
+
+    def rotate_keys(self, *, actor: str = "system:rotate-keys", batch_size: int = 500) -> RotationReport:
+        """Re-encrypt every ciphertext under the primary (first) key of ``DATA_KEYS``.
+
+        Runs in batches (one transaction each); safe to re-run after an interruption.
+        Does not change ``version`` (the content is the same).
+        """
+        actor_ = _actor(actor)
+        tickets = self._rotate_table(
+            Ticket, (Ticket.personal_ct, Ticket.transcript_ct, Ticket.extension_reason_ct), batch_size
+        )
+        notes = self._rotate_table(TicketNote, (TicketNote.body_ct,), batch_size)
+        with self._db.write.begin() as session:
+            self._audit(session, None, actor_, AuditAction.KEYS_ROTATED, None, None, None, self._clock())
+        return RotationReport(tickets=tickets, notes=notes)
+
+    def _rotate_table(self, model: Any, columns: Sequence[Any], batch_size: int) -> int:
+        last_id = 0
+        count = 0
+        while True:
+            with self._db.write.begin() as session:
+                rows = session.execute(
+                    select(model.id, *columns).where(model.id > last_id).order_by(model.id).limit(batch_size)
+                ).all()
+                if not rows:
+                    return count
+                for row in rows:
+                    values = {}
+                    for column, token in zip(columns, row[1:]):
+                        if token is not None:
+                            values[column.key] = self._cipher.rotate(token)
+                    if values:
+                        session.execute(
+                            update(model).where(model.id == row[0]).values(**values).execution_options(synchronize_session=False)
+                        )
+                        count += 1
+                last_id = rows[-1][0]
+
+    # ------------------------------------------------------------------ helpers
+
+    def _ref(self, reference: Any) -> str:
+        ref = normalise_reference(reference) if isinstance(reference, str) else None
+        if ref is None:
+            raise TicketNotFound("<invalid>")
+        return ref
+
+    def _load(self, session: Session, reference: str, lock: bool = False) -> Ticket:
+        query = select(Ticket).where(Ticket.reference == reference)
+        if lock:
+            query = query.with_for_update()
+        ticket = session.scalars(query).first()
+        if ticket is None:
+            raise TicketNotFound(reference)
+        return ticket
+
+    @staticmethod
+    def _check_version(ticket: Ticket, expected: Optional[int]) -> None:
+        if expected is not None and ticket.version != expected:
+            raise VersionConflict(expected, ticket.version)
+
+    @staticmethod
+    def _touch(ticket: Ticket, now: datetime) -> None:
+        ticket.updated_at = now
+        ticket.version = ticket.version + 1
+
+    @staticmethod
+    def _audit(
+        session: Session,
+        ticket_id: Optional[int],
+        actor: str,
+        action: AuditAction,
+        from_status: Optional[str],
+        to_status: Optional[str],
+        reason_code: Optional[str],
+        now: datetime,
+    ) -> None:
+        session.add(
+            AuditEvent(
+                ticket_id=ticket_id,
+                at=now,
+                actor=actor,
+                action=action.value,
+                from_status=from_status,
+                to_status=to_status,
+                reason_code=reason_code,
+            )
+        )
+
+    def _find_by_digest(self, digest: str) -> Optional[TicketView]:
+        with self._db.read() as session:
+            ticket = session.scalars(select(Ticket).where(Ticket.idempotency_digest == digest)).first()
+            return self._view(ticket) if ticket is not None else None
+
+    def _find_by_index(self, column: Any, digest: str) -> List[TicketView]:
+        with self._db.read() as session:
+            rows = session.scalars(select(Ticket).where(column == digest).order_by(Ticket.id.desc()).limit(100)).all()
+            return [self._view(t) for t in rows]
+
+    def _decrypt_personal(self, token: Optional[bytes]) -> PersonalData:
+        if token is None:
+            return PersonalData()
+        return PersonalData.from_json(self._cipher.decrypt_json(token))
+
+    def _note_view(self, note: TicketNote) -> NoteView:
+        return NoteView(
+            id=note.id,
+            kind=NoteKind(note.kind),
+            author=note.author,
+            created_at=note.created_at,
+            body=self._cipher.decrypt_optional(note.body_ct),
+        )
+
+    @staticmethod
+    def _event_view(event: AuditEvent, reference: Optional[str]) -> AuditEventView:
+        return AuditEventView(
+            id=event.id,
+            at=event.at,
+            actor=event.actor,
+            action=AuditAction(event.action),
+            reference=reference,
+            from_status=Status(event.from_status) if event.from_status else None,
+            to_status=Status(event.to_status) if event.to_status else None,
+            reason_code=event.reason_code,
+        )
+
+    def _view(self, ticket: Ticket) -> TicketView:
+        try:
+            regime = self.rules.rule_for(ticket.jurisdiction).regime
+        except InvalidField:
+            regime = ticket.jurisdiction
+        return TicketView(
+            reference=ticket.reference,
+            kind=Kind(ticket.kind),
+            status=Status(ticket.status),
+            channel=Channel(ticket.channel),
+            priority=Priority.from_rank(ticket.priority),
+            jurisdiction=ticket.jurisdiction,
+            regime=regime,
+            received_at=ticket.received_at,
+            acknowledge_by=ticket.acknowledge_by,
+            acknowledged_at=ticket.acknowledged_at,
+            due_date=ticket.due_date,
+            extended_due_date=ticket.extended_due_date,
+            respond_by=ticket.respond_by,
+            extension_count=ticket.extension_count,
+            closed_at=ticket.closed_at,
+            verification=Verification(
+                method=VerificationMethod(ticket.verification_method),
+                level=VerificationLevel(ticket.verification_level),
+                data_points=tuple(p for p in (ticket.verification_data_points or "").split(",") if p),
+            ),
+            verified_at=ticket.verified_at,
+            assignee=ticket.assignee,
+            claimed_at=ticket.claimed_at,
+            created_at=ticket.created_at,
+            updated_at=ticket.updated_at,
+            anonymised_at=ticket.anonymised_at,
+            has_personal_data=ticket.personal_ct is not None,
+            has_transcript=ticket.transcript_ct is not None,
+            version=ticket.version,
+        )
