@@ -16,6 +16,7 @@ from typing import List, Optional
 COMMAND_MODULES: List[str] = [
     "bot.setup_env",
     "bot.runner",
+    "bot.tickets.migrate",
 ]
 
 
