@@ -1,0 +1,126 @@
+"""Ticket-store fixtures: a migrated database on SQLite and on PostgreSQL.
+
+``ticket_service`` is parametrized over both backends, so every test that uses
+it runs twice.  SQLite: a WAL file database copied from a once-migrated
+template (fast).  PostgreSQL: a database of our own inside the session's
+``postgres_url`` server (other areas' tables never collide with ours), migrated
+once and truncated between tests.
+"""
+from __future__ import annotations
+
+import secrets
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Iterator, List
+
+import pytest
+from sqlalchemy import text
+
+from bot.privacy.crypto import DataCipher, Indexer, generate_key
+from bot.tickets.db import Database, init_db
+from bot.tickets.migrate import upgrade
+from bot.tickets.service import TicketService
+
+TABLES = ("audit_events", "ticket_notes", "tickets")
+
+
+@dataclass
+class Clock:
+    """A controllable clock (aware UTC)."""
+
+    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc).replace(microsecond=0))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@dataclass
+class Keys:
+    data_keys: List[str]
+    index_key: str
+
+    def cipher(self) -> DataCipher:
+        return DataCipher(self.data_keys)
+
+    def indexer(self) -> Indexer:
+        return Indexer(self.index_key)
+
+
+@pytest.fixture
+def keys() -> Keys:
+    return Keys([generate_key()], secrets.token_urlsafe(32))
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("tickets-template") / "tickets.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def tickets_pg_url(postgres_url: str) -> Iterator[str]:
+    """A migrated PostgreSQL database used only by the ticket-store tests."""
+    import psycopg2
+    from psycopg2 import sql
+
+    name = f"pd_tickets_{uuid.uuid4().hex[:10]}"
+    admin = psycopg2.connect(postgres_url, connect_timeout=5)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = f"{postgres_url.rpartition('/')[0]}/{name}"
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        admin.close()
+
+
+def truncate(database: Database) -> None:
+    with database.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
+    """URL of an empty, migrated ticket database (SQLite file or PostgreSQL)."""
+    if request.param == "sqlite":
+        path = tmp_path / "tickets.db"
+        shutil.copyfile(sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    url = request.getfixturevalue("tickets_pg_url")
+    database = init_db(url)
+    try:
+        truncate(database)
+    finally:
+        database.dispose()
+    yield url
+
+
+@pytest.fixture
+def database(db_url: str) -> Iterator[Database]:
+    database = init_db(db_url)
+    try:
+        yield database
+    finally:
+        database.dispose()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def ticket_service(database: Database, keys: Keys, clock: Clock) -> TicketService:
+    return TicketService(database, keys.cipher(), keys.indexer(), clock=clock)
