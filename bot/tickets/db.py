@@ -15,6 +15,7 @@ from typing import Any, Union
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 __all__ = ["Database", "init_db", "create_db_engine", "SQLITE_BUSY_TIMEOUT_S"]
 
@@ -69,6 +70,8 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database not in (None, "", ":memory:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            # SQLAlchemy 1.4 defaults file databases to NullPool (a connect + PRAGMAs per session).
+            kwargs.setdefault("poolclass", QueuePool)
         connect_args = {"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False}
         connect_args.update(kwargs.pop("connect_args", {}))
         engine = create_engine(url, future=True, connect_args=connect_args, **kwargs)
