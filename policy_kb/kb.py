@@ -41,6 +41,14 @@ _FOLLOW_UPS = [
     ("correction", {stem(w) for w in "correct correction fix wrong inaccurate rectify".split()}),
     ("access", {stem(w) for w in "access copy see view obtain".split()}),
 ]
+_FACT_QUESTIONS = [
+    ("revised", re.compile(r"\b(when|date|dated|last|latest|version|current|how old)\b.*\b(updat|revis|chang|modif|date|version|policy)"
+                           r"|\b(last|latest) (updat|revis|chang)|\beffective date")),
+    ("storage", re.compile(r"\b(where|which countr|what countr|abroad|overseas|outside|located|servers?)\b")),
+    ("processor", re.compile(r"\b(who|which|what)\b.{0,20}\b(compan|third|partner|provider|vendor|processor|firm|handles?|does|runs?|checks?|process)")),
+    ("contact", re.compile(r"\b(e-?mail|contact|write|postal|address|by post|send (a|my) (letter|request)|reach)\b")),
+    ("rights", re.compile(r"\b(my rights|privacy rights|what rights|right to)\b")),
+]
 _SELF_STEMS = {stem(w) for w in "my mine me i i'm im our account child children kid son daughter".split()}
 _RIGHT_KIND_FOR = {"access": "access", "correction": "correction", "deletion": "deletion", "stop_using": "stop_using"}
 _PLACE_WORDS = {c.lower() for c in COUNTRIES} | {"europe", "asia", "africa", "america", "americas", "north", "south",
@@ -103,6 +111,14 @@ class Continuation:
 
 class KnowledgeBase:
     """A loaded KB. Use :meth:`load`; then :meth:`answer` and :meth:`search`."""
+
+    RUNNER_UP_GAP = 0.05
+    WHOLE_PASSAGE = False
+    RERANK_TOP = 4
+    RERANK_WEIGHT = 0.0
+    FACT_BOOST = 0.12
+    SENT_LEX_WEIGHT = 0.5
+    SENT_PASSAGE_WEIGHT = 0.5
 
     def __init__(self, data: dict, manifest: dict, vectors: Optional[np.ndarray], encoder: Optional[object]) -> None:
         self.title: Optional[str] = data.get("title")
@@ -192,32 +208,30 @@ class KnowledgeBase:
             return Answer(covered=False, reason=AnswerReason.OTHER_COMPANY, **base)
         qvec = self.hybrid.query_vector(q)
         scores = self.hybrid.score_all(q, qvec)
-        best = int(np.argmax(scores))
+        qstems = set(content_tokens(q))
+        qexp = set(expand(qstems))
+        scores = scores + self._fact_boost(q.lower(), qexp)
+        best = self._rerank(scores, qstems, qexp, qvec)
         score = float(scores[best])
         if score < self.threshold:
             return Answer(covered=False, reason=AnswerReason.NOT_COVERED, score=score, **base)
         section_id = self.passages[best]["section"]
-        qstems = set(content_tokens(q))
-        qexp = set(expand(qstems))
         # primary sentences: from the best passage, plus same-section runner-up passages that score close
         candidates = list(self._sent_by_passage[best])
         for pi in np.argsort(-scores)[1:3]:
             pi = int(pi)
-            if self.passages[pi]["section"] == section_id and scores[pi] >= score - 0.05:
+            if self.passages[pi]["section"] == section_id and scores[pi] >= score - self.RUNNER_UP_GAP:
                 candidates += self._sent_by_passage[pi]
-        sent_scores = self._sentence_scores(candidates, qstems, qexp, qvec)
-        also: List[Citation] = []
-        budget = max_chars
-        age_extra = self._age_sentences(qstems, section_id, candidates)
-        if age_extra:
-            budget = max(120, max_chars - sum(len(t) + 2 for _, t in age_extra))
-        chosen = self._choose(candidates, sent_scores, budget, qexp)
+        sent_scores = self._sentence_scores(candidates, qstems, qexp, qvec, scores)
+        chosen = self._choose(candidates, sent_scores, max_chars, qexp, best)
         text = " ".join(t for _, t in chosen)
         shown = tuple(sorted(i for i, _ in chosen if i >= 0))
-        for sid, sentence in age_extra:
-            if sid == section_id:
-                if sentence not in text:
-                    text = f"{text} {sentence}".strip() if len(text) + len(sentence) + 1 <= max_chars else text
+        also: List[Citation] = []
+        for sid, sentence in self._age_sentences(qstems, section_id, candidates):
+            if sentence in text:
+                continue
+            if sid == section_id and len(text) + len(sentence) + 1 <= max_chars:
+                text = f"{text} {sentence}"
             else:
                 also.append(Citation(sid, self._titles[sid], sentence))
         more = self._rest_of_section(section_id, shown)
@@ -245,18 +259,71 @@ class KnowledgeBase:
         return Continuation(section_id, self._titles[section_id], text, new_shown, len(picked) < len(rest))
 
     # ----------------------------------------------------------------- helpers
-    def _sentence_scores(self, candidates: Sequence[int], qstems: set, qexp: set, qvec: Optional[np.ndarray]) -> Dict[int, float]:
+    def _fact_boost(self, q: str, qexp: set) -> np.ndarray:
+        """Raise passages that hold a structured fact of the kind the question asks for."""
+        boost = np.zeros(len(self.passages))
+        wanted: List[str] = []
+        for kind, rx in _FACT_QUESTIONS:
+            if rx.search(q):
+                wanted.append(kind)
+        if not wanted:
+            return boost
+        facts = self.facts
+        sentences: List[str] = []
+        if "revised" in wanted and facts.get("last_revised"):
+            sentences.append(facts["last_revised"]["sentence"])
+        if "storage" in wanted:
+            sentences += [f["sentence"] for f in facts.get("storage", [])[:1]]
+        if "contact" in wanted:
+            sentences += [f["sentence"] for f in facts.get("rights_how", [])]
+        if "rights" in wanted:
+            sentences += [f["sentence"] for f in facts.get("rights", [])]
+        for pi, passage in enumerate(self.passages):
+            text = passage["text"]
+            if any(sent in text for sent in sentences):
+                boost[pi] = self.FACT_BOOST
+        if "processor" in wanted:
+            for proc in facts.get("processors", []):
+                toks = set(content_tokens(proc["role"] + " " + " ".join(proc["receives"])))
+                if toks & qexp or not proc["role"]:
+                    for pi, passage in enumerate(self.passages):
+                        if passage["text"] == proc["passage"] and proc["role"]:
+                            boost[pi] = self.FACT_BOOST
+        return boost
+
+    def _rerank(self, scores: np.ndarray, qstems: set, qexp: set, qvec: Optional[np.ndarray]) -> int:
+        """Best passage after re-scoring the top few by their best-matching sentence."""
+        top = [int(i) for i in np.argsort(-scores)[: self.RERANK_TOP]]
+        if self.RERANK_WEIGHT <= 0:
+            return top[0]
+        best, best_value = top[0], -1e9
+        for pi in top:
+            sents = self._sent_by_passage[pi]
+            local = self._sentence_scores(sents, qstems, qexp, qvec, scores)
+            value = float(scores[pi]) + self.RERANK_WEIGHT * (max(local.values()) - self.SENT_PASSAGE_WEIGHT * float(scores[pi]))
+            if value > best_value:
+                best, best_value = pi, value
+        return best
+
+    def _sentence_scores(self, candidates: Sequence[int], qstems: set, qexp: set, qvec: Optional[np.ndarray],
+                         passage_scores: np.ndarray) -> Dict[int, float]:
         out = {}
         for i in candidates:
             toks = self._sent_tokens[i]
             lexical = (len(qstems & toks) + 0.3 * len(qexp & toks)) / (1 + len(qstems))
             sem = float(self._svec[i] @ qvec) if qvec is not None and self._svec is not None else 0.0
-            out[i] = sem + 0.5 * lexical
+            out[i] = sem + self.SENT_LEX_WEIGHT * lexical + self.SENT_PASSAGE_WEIGHT * float(passage_scores[self.sentences[i]["_pi"]])
         return out
 
-    def _choose(self, candidates: Sequence[int], sent_scores: Dict[int, float], budget: int, qexp: set) -> List[Tuple[int, str]]:
+    def _choose(self, candidates: Sequence[int], sent_scores: Dict[int, float], budget: int, qexp: set,
+                best_passage: int) -> List[Tuple[int, str]]:
         ranked = sorted(dict.fromkeys(candidates), key=lambda i: -sent_scores[i])
-        top = ranked[0]
+        in_best = self._sent_by_passage[best_passage]
+        if self.WHOLE_PASSAGE and sum(len(self.sentences[i]["text"]) + 1 for i in in_best) <= budget + 1:
+            return [(i, self.sentences[i]["text"]) for i in in_best]
+        top = max(in_best, key=lambda i: sent_scores[i])
+        ranked.remove(top)
+        ranked.insert(0, top)
         chosen: List[int] = []
         length = 0
         top_text = self.sentences[top]["text"]

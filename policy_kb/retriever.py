@@ -84,8 +84,8 @@ class HybridRetriever:
 
     name = "hybrid"
     BM25_WEIGHT = 0.35
-    BM25_HALF = 6.0
-    SYNONYM_WEIGHT = 0.4
+    BM25_HALF = 12.0
+    SYNONYM_WEIGHT = 0.7
 
     def __init__(self, passages: Sequence[dict], section_titles: dict, vectors: Optional[np.ndarray] = None,
                  encoder: Optional[object] = None) -> None:

@@ -47,7 +47,7 @@ _SYNONYM_GROUPS: List[str] = [
     "secure security safe safety protect protection breach hack hacked leak unauthorised unauthorized liable",
     "collect collection gather gathered obtain information data personal details",
     "use used using purpose purposes process processing",
-    "merger acquisition acquired reorganisation liquidation assets bankruptcy",
+    "merger acquisition acquired takeover bought buy buyer reorganisation liquidation liquidated assets bankruptcy",
     "ip address computer device browser pages visit",
     "law legal laws regulation regulations court police government authorities",
     "retain retention retained long period keep",

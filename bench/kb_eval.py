@@ -1,0 +1,191 @@
+"""Evaluate the policy knowledge base: hybrid retriever vs. a BM25 baseline, in one run.
+
+    .venv/bin/python bench/kb_eval.py                 # all sets below, builds KBs into a temp dir
+    .venv/bin/python bench/kb_eval.py --json out.json
+
+Reports per set: top-1 / top-3 section accuracy (answerable questions), answers
+with all key facts and mean key-fact recall (final answers as the bot gives
+them), abstention precision / recall, latency p50 / p95 (retrieval and full
+answer, in process), KB load time.  The BM25 baseline answers with the first
+sentences of its top passage and abstains below a score threshold chosen as
+the best on the same set (generous to the baseline).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Dict, List
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from policy_kb import KnowledgeBase, build  # noqa: E402
+from policy_kb.clean import split_sentences  # noqa: E402
+
+SETS = [
+    # (name, policy source, question set, note)
+    ("cartier-dev", ROOT / "policy_kb/source/cartier-us-privacy-policy-2010.md", ROOT / "bench/kb_dev_set.jsonl",
+     "dev set: the coverage threshold and fusion weights were tuned on it"),
+    ("cartier-test", ROOT / "policy_kb/source/cartier-us-privacy-policy-2010.md", ROOT / "bench/kb_test_set.jsonl",
+     "held out: written with the dev set, not looked at while tuning"),
+    ("second-policy", ROOT / "tests/data/second_policy.md", ROOT / "bench/kb_second_dev_set.jsonl",
+     "a different policy, held out: nothing tuned on it"),
+]
+
+
+def _pct(values: List[float], q: float) -> float:
+    if not values:
+        return 0.0
+    values = sorted(values)
+    k = min(len(values) - 1, max(0, int(round(q * (len(values) - 1)))))
+    return values[k]
+
+
+def _has_facts(text: str, facts: List[str]) -> float:
+    low = text.lower()
+    return sum(1 for f in facts if f.lower() in low) / len(facts) if facts else 1.0
+
+
+def _answer_text(answer) -> str:
+    return " ".join([answer.text] + [c.text for c in answer.also])
+
+
+def _baseline_answer(text: str, max_chars: int = 320) -> str:
+    out = ""
+    for sentence in split_sentences(text):
+        if out and len(out) + 1 + len(sentence) > max_chars:
+            break
+        out = (out + " " + sentence).strip()
+    return out[:max_chars]
+
+
+def evaluate(kb: KnowledgeBase, rows: List[dict]) -> Dict[str, dict]:
+    answerable = [r for r in rows if r["sections"]]
+    uncovered = [r for r in rows if not r["sections"]]
+    out: Dict[str, dict] = {}
+    misses: List[str] = []
+    for method in ("hybrid", "bm25"):
+        top1 = top3 = 0
+        lat: List[float] = []
+        top_scores = []
+        hits_by_q = {}
+        for r in rows:
+            t = time.perf_counter()
+            hits = kb.search(r["question"], top=3, method=method)
+            lat.append((time.perf_counter() - t) * 1000)
+            hits_by_q[r["id"]] = hits
+            if r["sections"]:
+                secs = [h.section for h in hits]
+                top1 += bool(secs and secs[0] in r["sections"])
+                top3 += bool(set(secs) & set(r["sections"]))
+            top_scores.append((hits[0].score if hits else 0.0, bool(r["sections"])))
+        res = {"top1": top1 / len(answerable), "top3": top3 / len(answerable),
+               "retrieval_ms_p50": _pct(lat, 0.5), "retrieval_ms_p95": _pct(lat, 0.95)}
+        if method == "hybrid":
+            full = 0
+            recall = []
+            abst_true = abst_false = 0
+            alat = []
+            for r in rows:
+                t = time.perf_counter()
+                a = kb.answer(r["question"])
+                alat.append((time.perf_counter() - t) * 1000)
+                if r["sections"]:
+                    rec = _has_facts(_answer_text(a), r["facts"]) if a.covered else 0.0
+                    recall.append(rec)
+                    full += rec == 1.0
+                    if not a.covered:
+                        abst_false += 1
+                    if rec < 1.0:
+                        misses.append(f"  [{r['id']}] {r['question']!r} -> covered={a.covered} {a.section_id} score={a.score:.3f}: {_answer_text(a)[:200]!r}")
+                else:
+                    if not a.covered:
+                        abst_true += 1
+                    else:
+                        misses.append(f"  [{r['id']}] UNCOVERED answered ({a.section_id}, score={a.score:.3f}): {r['question']!r}")
+            res.update({"all_key_facts": full / len(answerable), "key_fact_recall": sum(recall) / len(recall),
+                        "abstain_precision": abst_true / max(1, abst_true + abst_false),
+                        "abstain_recall": abst_true / max(1, len(uncovered)),
+                        "answer_ms_p50": _pct(alat, 0.5), "answer_ms_p95": _pct(alat, 0.95)})
+        else:
+            # baseline: first sentences of the top passage; abstain below the best threshold for this set
+            best = None
+            for thr in sorted({s for s, _ in top_scores} | {0.0}):
+                recall_u = sum(1 for s, ans in top_scores if not ans and s < thr) / max(1, len(uncovered))
+                wrong = sum(1 for s, ans in top_scores if ans and s < thr)
+                key = (recall_u - wrong / max(1, len(answerable)))
+                if best is None or key > best[0]:
+                    best = (key, thr)
+            thr = best[1]
+            full = 0
+            recall = []
+            abst_true = abst_false = 0
+            for r in rows:
+                hits = hits_by_q[r["id"]]
+                covered = bool(hits) and hits[0].score >= thr
+                if r["sections"]:
+                    rec = _has_facts(_baseline_answer(hits[0].text), r["facts"]) if covered else 0.0
+                    recall.append(rec)
+                    full += rec == 1.0
+                    abst_false += not covered
+                else:
+                    abst_true += not covered
+            res.update({"all_key_facts": full / len(answerable), "key_fact_recall": sum(recall) / len(recall),
+                        "abstain_precision": abst_true / max(1, abst_true + abst_false),
+                        "abstain_recall": abst_true / max(1, len(uncovered)), "threshold_tuned_on_set": thr})
+        out[method] = res
+    out["misses"] = misses
+    out["n"] = {"answerable": len(answerable), "uncovered": len(uncovered)}
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", type=Path, help="also write the numbers as JSON here")
+    parser.add_argument("--verbose", "-v", action="store_true", help="list the failures")
+    args = parser.parse_args(argv)
+    report = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        built = {}
+        for name, source, qset, note in SETS:
+            if not source.is_file() or not qset.is_file():
+                print(f"skip {name}: missing {source if not source.is_file() else qset}")
+                continue
+            kb_dir = built.get(source)
+            if kb_dir is None:
+                kb_dir = Path(tmp) / source.stem
+                t = time.perf_counter()
+                build(source, kb_dir, force=True)
+                build_s = time.perf_counter() - t
+                built[source] = kb_dir
+            t = time.perf_counter()
+            kb = KnowledgeBase.load(kb_dir)
+            load_s = time.perf_counter() - t
+            rows = [json.loads(line) for line in qset.read_text(encoding="utf-8").splitlines() if line.strip()]
+            kb.answer("warm up")
+            res = evaluate(kb, rows)
+            res["load_s"] = load_s
+            res["note"] = note
+            report[name] = res
+            n = res["n"]
+            print(f"\n== {name}: {n['answerable']} answerable + {n['uncovered']} uncovered ({note}); KB load {load_s*1000:.0f} ms")
+            print(f"{'metric':<22}{'hybrid':>10}{'bm25':>10}")
+            for key in ("top1", "top3", "all_key_facts", "key_fact_recall", "abstain_precision", "abstain_recall"):
+                print(f"{key:<22}{res['hybrid'][key]*100:>9.1f}%{res['bm25'][key]*100:>9.1f}%")
+            for key in ("retrieval_ms_p50", "retrieval_ms_p95"):
+                print(f"{key:<22}{res['hybrid'][key]:>10.2f}{res['bm25'][key]:>10.2f}")
+            print(f"{'answer_ms_p50/p95':<22}{res['hybrid']['answer_ms_p50']:>6.2f}/{res['hybrid']['answer_ms_p95']:.2f}")
+            if args.verbose and res["misses"]:
+                print("misses:")
+                print("\n".join(res["misses"]))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
