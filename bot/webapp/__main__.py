@@ -20,6 +20,7 @@ def main() -> int:
         port=settings.web_port,
         access_log=False,
         log_config=None,
+        ws="none",  # the web app serves no websockets (web chat talks to Rasa directly)
         proxy_headers=False,
         timeout_graceful_shutdown=10,
     )
