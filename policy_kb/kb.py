@@ -49,6 +49,8 @@ _FACT_QUESTIONS = [
     ("contact", re.compile(r"\b(e-?mail|contact|write|postal|address|by post|send (a|my) (letter|request)|reach)\b")),
     ("rights", re.compile(r"\b(my rights|privacy rights|what rights|right to)\b")),
 ]
+_META_STEMS = {stem(w) for w in "question questions ask asking query privacy policy policies notice statement help "
+                                 "quick something about have".split()}
 _SELF_STEMS = {stem(w) for w in "my mine me i i'm im our account child children kid son daughter".split()}
 _RIGHT_KIND_FOR = {"access": "access", "correction": "correction", "deletion": "deletion", "stop_using": "stop_using"}
 _PLACE_WORDS = {c.lower() for c in COUNTRIES} | {"europe", "asia", "africa", "america", "americas", "north", "south",
@@ -202,6 +204,8 @@ class KnowledgeBase:
             return Answer(covered=False, reason=AnswerReason.EMPTY, **base)
         content = [w for w in words if w not in STOPWORDS]
         known = [w for w in words if w in STOPWORDS or w in self._vocab or stem(w) in self._vocab_stems]
+        if not set(content_tokens(q)) - _META_STEMS:  # "I have a question about the privacy policy"
+            return Answer(covered=False, reason=AnswerReason.EMPTY, **base)
         if len(known) < max(1, 0.5 * len(words)) or not content:
             return Answer(covered=False, reason=AnswerReason.NOT_UNDERSTOOD, **base)
         if self._names_unknown_entity(q):

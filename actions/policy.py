@@ -1,0 +1,126 @@
+"""Policy questions: answer from the knowledge base, cite the section, offer a next step.
+
+Thin adapters: read the latest user text / slots → ``policy_kb`` → messages and
+slot events.  The KB (``Settings.kb_dir``) is loaded lazily, once per process.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import names
+from policy_kb import Answer, AnswerReason, KBNotFound, KnowledgeBase
+
+logger = logging.getLogger(__name__)
+
+# Plain-text payloads (public channels strip "/" intents); the request flow's NLU knows them.
+FOLLOW_UP_BUTTONS: Dict[str, Dict[str, str]] = {
+    "access": {"title": "Request a copy of my data", "payload": "I want a copy of my personal data"},
+    "correction": {"title": "Correct my data", "payload": "I want to correct my personal data"},
+    "deletion": {"title": "Start a deletion request", "payload": "I want to delete my personal data"},
+    "stop_using": {"title": "Ask you to stop using my data", "payload": "I want you to stop using my personal data"},
+    "parental_deletion": {"title": "Delete my child's data", "payload": "I want to delete my child's registration"},
+}
+TELL_MORE_BUTTON = {"title": "Tell me more", "payload": "tell me more"}
+PERSON_BUTTON = {"title": "Talk to a person", "payload": "talk to a person"}
+
+_kb_lock = threading.Lock()
+_kb: Optional[KnowledgeBase] = None
+
+
+def _load_kb() -> KnowledgeBase:
+    global _kb
+    with _kb_lock:
+        if _kb is None:
+            from bot.settings import load_settings
+
+            _kb = KnowledgeBase.load(load_settings().kb_dir)
+        return _kb
+
+
+def set_knowledge_base(kb: Optional[KnowledgeBase]) -> None:
+    """Use ``kb`` in this process (tests; ``None`` forgets it so the next call loads again)."""
+    global _kb
+    with _kb_lock:
+        _kb = kb
+
+
+async def get_knowledge_base() -> Optional[KnowledgeBase]:
+    """The process-wide KB, loaded off the event loop on first use; ``None`` if it is not built."""
+    if _kb is not None:
+        return _kb
+    try:
+        return await asyncio.to_thread(_load_kb)
+    except KBNotFound:
+        logger.error("policy knowledge base not built; run `python -m policy_kb build` (make run does)")
+        return None
+
+
+def format_answer(answer: Answer) -> str:
+    """'From the policy, section "X": …' plus any other section the answer must quote."""
+    lines = [f'From the policy, section "{answer.section_title}": {answer.text}']
+    for citation in answer.also:
+        lines.append(f'Section "{citation.section_title}" says: {citation.text}')
+    return "\n".join(lines)
+
+
+class ActionAnswerPolicyQuestion(Action):
+    """Answer the latest user message from the policy, or say plainly that it is not covered."""
+
+    def name(self) -> Text:
+        return names.ACTION_ANSWER_POLICY_QUESTION
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        kb = await get_knowledge_base()
+        if kb is None:
+            dispatcher.utter_message(response=names.UTTER_POLICY_UNAVAILABLE, buttons=[PERSON_BUTTON])
+            return []
+        question = (tracker.latest_message or {}).get("text") or ""
+        answer = kb.answer(question)
+        if answer.covered:
+            buttons = []
+            if answer.follow_up in FOLLOW_UP_BUTTONS:
+                buttons.append(FOLLOW_UP_BUTTONS[answer.follow_up])
+            if answer.more:
+                buttons.append(TELL_MORE_BUTTON)
+            dispatcher.utter_message(text=format_answer(answer), buttons=buttons or None)
+            return [SlotSet(names.SLOT_POLICY_SECTION, answer.section_id),
+                    SlotSet(names.SLOT_POLICY_SHOWN, [str(i) for i in answer.shown])]
+        if answer.reason is AnswerReason.EMPTY:
+            dispatcher.utter_message(response=names.UTTER_POLICY_ASK_QUESTION)
+        elif answer.reason is AnswerReason.NOT_UNDERSTOOD:
+            dispatcher.utter_message(response=names.UTTER_POLICY_NOT_UNDERSTOOD)
+        else:
+            email = answer.contact_email or ""
+            response = names.UTTER_POLICY_NOT_COVERED if email else names.UTTER_POLICY_NOT_COVERED_NO_EMAIL
+            dispatcher.utter_message(response=response, email=email, buttons=[PERSON_BUTTON])
+        return [SlotSet(names.SLOT_POLICY_SECTION, None), SlotSet(names.SLOT_POLICY_SHOWN, None)]
+
+
+class ActionPolicyTellMore(Action):
+    """Continue the section of the last answer ("tell me more"), a part at a time."""
+
+    def name(self) -> Text:
+        return names.ACTION_POLICY_TELL_MORE
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        section_id = tracker.get_slot(names.SLOT_POLICY_SECTION)
+        kb = await get_knowledge_base() if section_id else None
+        shown_slot = tracker.get_slot(names.SLOT_POLICY_SHOWN) or []
+        shown = [int(i) for i in shown_slot if str(i).isdigit()]
+        part = kb.more(section_id, shown) if kb is not None else None
+        if part is None:
+            dispatcher.utter_message(response=names.UTTER_POLICY_MORE_WHICH)
+            return []
+        if not part.text:
+            dispatcher.utter_message(response=names.UTTER_POLICY_NOTHING_MORE, section=part.section_title)
+            return []
+        dispatcher.utter_message(text=f'More from section "{part.section_title}": {part.text}',
+                                 buttons=[TELL_MORE_BUTTON] if part.remaining else None)
+        return [SlotSet(names.SLOT_POLICY_SHOWN, [str(i) for i in part.shown])]
