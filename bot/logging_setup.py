@@ -1,28 +1,69 @@
 """One logging configuration for every process, with personal data masked.
 
-Rasa at DEBUG prints slot values and whole messages; our own code might slip.
-The filter rewrites every record's final message (after ``%`` formatting) and
-exception text through :func:`bot.privacy.masking.mask_text`, on every handler,
-so DEBUG stays usable for developers and still masks.
+Every entry point (Rasa server, action server, web app, CLI) calls
+:func:`configure_logging` first.  It
+
+* installs :class:`MaskingFilter` on every handler: each record's final message
+  (after ``%`` formatting) and exception text go through
+  :func:`bot.privacy.masking.mask_text`, so DEBUG stays usable and still masks;
+* routes structlog through the standard library.  Rasa 3.6 logs many events
+  with structlog (``text=``, ``slot_values=``, ``parse_data_text=`` …); unless
+  configured, structlog prints *every* level straight to stdout, unmasked.  Here
+  its events go to the stdlib logger of the calling module, respect the level,
+  and every value whose key is not a known-harmless name is replaced by
+  ``[redacted]`` before rendering (masking then runs as for any record);
+* optionally writes ``<LOG_DIR>/<process>.log`` (rotated daily, ``LOG_RETENTION_DAYS``
+  files kept, default 14) when ``LOG_DIR`` is set.
+
+``LOG_LEVEL=DEBUG`` is the developer switch; INFO is the default.
 """
 from __future__ import annotations
 
 import logging
+import logging.handlers
 import os
 import sys
-from typing import Optional
+from pathlib import Path
+from typing import Any, Dict, List, Optional
 
 from bot.privacy.masking import mask_text
 
-__all__ = ["MaskingFilter", "configure_logging"]
+__all__ = ["MaskingFilter", "configure_logging", "configure_structlog", "REDACTED"]
 
 FORMAT = "%(asctime)s %(levelname)-7s [{process}] %(name)s: %(message)s"
+REDACTED = "[redacted]"
+
+# structlog keys whose values are names, counts or positions — never user data.
+_STRUCTLOG_SAFE_KEYS = frozenset(
+    {
+        "event",
+        "event_info",
+        "event_key",
+        "level",
+        "log_level",
+        "logger",
+        "timestamp",
+        "action_name",
+        "action_extract_slot",
+        "policy_name",
+        "intent_name",
+        "filename",
+        "topic",
+        "placeholder_key",
+        "token_start",
+        "token_end",
+        "exc_info",
+        "stack_info",
+    }
+)
 
 
 class MaskingFilter(logging.Filter):
     """Mask personal data in a record's message and exception text."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "_privacy_desk_masked", False):
+            return True  # already masked by another handler's filter
         try:
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - a broken format must not drop the record
@@ -33,14 +74,62 @@ class MaskingFilter(logging.Filter):
             formatted = logging.Formatter().formatException(record.exc_info)
             record.exc_text = mask_text(formatted)
             record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = mask_text(record.exc_text)
         if record.stack_info:
             record.stack_info = mask_text(record.stack_info)
+        record._privacy_desk_masked = True  # type: ignore[attr-defined]
         return True
 
 
 def _install_filter(handler: logging.Handler) -> None:
     if not any(isinstance(f, MaskingFilter) for f in handler.filters):
         handler.addFilter(MaskingFilter())
+
+
+def _redact_structlog_values(_: Any, __: str, event_dict: Dict[str, Any]) -> Dict[str, Any]:
+    for key in list(event_dict):
+        if key in _STRUCTLOG_SAFE_KEYS or key.startswith("len_"):
+            continue
+        event_dict[key] = REDACTED
+    return event_dict
+
+
+def configure_structlog() -> None:
+    """Send structlog events (Rasa's) through stdlib logging, level-filtered, values redacted."""
+    try:
+        import structlog
+    except ImportError:  # pragma: no cover - structlog comes with Rasa
+        return
+    structlog.configure(
+        processors=[
+            structlog.stdlib.filter_by_level,
+            _redact_structlog_values,
+            structlog.processors.format_exc_info,
+            structlog.processors.KeyValueRenderer(key_order=["event"], drop_missing=True),
+        ],
+        context_class=dict,
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=False,
+    )
+
+
+def _file_handler(process: str, log_file: Optional[str]) -> Optional[logging.Handler]:
+    if log_file:
+        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+        return logging.FileHandler(log_file, encoding="utf-8")
+    log_dir = os.environ.get("LOG_DIR", "").strip()
+    if not log_dir:
+        return None
+    try:
+        keep = max(1, int(os.environ.get("LOG_RETENTION_DAYS", "14")))
+    except ValueError:
+        keep = 14
+    Path(log_dir).mkdir(parents=True, exist_ok=True)
+    return logging.handlers.TimedRotatingFileHandler(
+        str(Path(log_dir) / f"{process}.log"), when="midnight", backupCount=keep, encoding="utf-8", utc=True
+    )
 
 
 def configure_logging(level: str = "INFO", process: str = "privacy-desk", log_file: Optional[str] = None) -> None:
@@ -51,9 +140,10 @@ def configure_logging(level: str = "INFO", process: str = "privacy-desk", log_fi
     for handler in list(root.handlers):
         root.removeHandler(handler)
     formatter = logging.Formatter(FORMAT.format(process=process))
-    handlers = [logging.StreamHandler(sys.stderr)]
-    if log_file:
-        handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+    handlers: List[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    extra = _file_handler(process, log_file)
+    if extra is not None:
+        handlers.append(extra)
     for handler in handlers:
         handler.setFormatter(formatter)
         _install_filter(handler)
@@ -63,5 +153,7 @@ def configure_logging(level: str = "INFO", process: str = "privacy-desk", log_fi
         logger = logging.getLogger(name)
         for handler in logger.handlers:
             _install_filter(handler)
+    numeric = logging.getLevelName(level)
     for noisy in ("sanic.access", "uvicorn.access", "urllib3", "httpx", "matplotlib", "tensorflow", "absl"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, numeric))
+    configure_structlog()
