@@ -65,9 +65,9 @@ def _migrate_command(args: argparse.Namespace) -> int:
     upgrade(settings.database_url, args.revision)
     after = current_revision(settings.database_url)
     if before == after:
-        print(f"Ticket database is up to date (revision {after}).")
+        print(f"Database is up to date (revision {after}).")
     else:
-        print(f"Ticket database migrated: {before or 'empty'} -> {after}.")
+        print(f"Database migrated: {before or 'empty'} -> {after}.")
     return 0
 
 
@@ -81,15 +81,26 @@ def _rotate_keys_command(args: argparse.Namespace) -> int:
         report = service.rotate_keys(batch_size=args.batch_size)
     finally:
         service.database.dispose()
+    # --- assistant's own records: the conversation table shares DATA_KEYS ---
+    from bot.privacy.conversations import rotate_conversation_keys
+
+    conversations = rotate_conversation_keys(settings, batch_size=args.batch_size)
     print(
-        f"Re-encrypted {report.tickets} ticket(s) and {report.notes} note(s) under the first key in DATA_KEYS. "
+        f"Re-encrypted {report.tickets} ticket(s), {report.notes} note(s) and "
+        f"{conversations.rotated + conversations.encrypted_legacy} conversation event(s) under the first key in DATA_KEYS. "
         "Older keys can be removed from DATA_KEYS once every store has been rotated."
     )
+    if conversations.unreadable:
+        print(
+            f"{conversations.unreadable} conversation event(s) could not be decrypted with any key in DATA_KEYS "
+            "and were left as they are; do not remove old keys yet."
+        )
+        return 1
     return 0
 
 
 def register(subparsers: "argparse._SubParsersAction") -> None:
-    parser = subparsers.add_parser("migrate", help="apply ticket-store database migrations (DATABASE_URL)")
+    parser = subparsers.add_parser("migrate", help="apply database migrations to DATABASE_URL (idempotent)")
     parser.add_argument("--revision", default="head", help="target revision (default: head)")
     parser.set_defaults(func=_migrate_command)
     rotate = subparsers.add_parser("rotate-keys", help="re-encrypt stored personal data under the first DATA_KEYS key")
