@@ -42,7 +42,7 @@ def _redis_kwargs(url: str) -> dict:
 
     parsed = urlparse(url)
     db = (parsed.path or "/0").lstrip("/") or "0"
-    kwargs = {"host": parsed.hostname or "127.0.0.1", "port": parsed.port or 6379, "db": int(db), "key_prefix": os.environ.get("REDIS_KEY_PREFIX", "privacy_desk")}
+    kwargs = {"host": parsed.hostname or "127.0.0.1", "port": parsed.port or 6379, "db": int(db), "key_prefix": "privacy_desk"}
     if parsed.password:
         kwargs["password"] = parsed.password
     return kwargs
@@ -76,8 +76,6 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     import rasa.core.run
 
-    from bot.rasa_failsafe import fail_turns_when_store_down  # --- scale-out: no silent in-memory fallback ---
-
     def _remask(app, loop) -> None:  # Rasa adds handlers while starting: mask those too.
         configure_logging(settings.log_level, process="rasa")
 
@@ -90,7 +88,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         auth_token=settings.rasa_api_token,
         enable_api=True,
         endpoints=build_endpoints(settings, PROJECT_ROOT / "endpoints.yml"),
-        server_listeners=[(_remask, "after_server_start"), (fail_turns_when_store_down, "after_server_start")],
+        server_listeners=[(_remask, "after_server_start")],
     )
     return 0
 

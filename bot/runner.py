@@ -39,7 +39,6 @@ class ProcessSpec:
     host: str = "127.0.0.1"
     startup_timeout: float = 180.0
     env: Dict[str, str] = field(default_factory=dict)
-    stop_signal: int = signal.SIGTERM  # nginx stops gracefully on SIGQUIT
 
 
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
@@ -157,21 +156,14 @@ class Supervisor:
             time.sleep(0.5)
 
     def stop_all(self) -> None:
-        self.stop(list(self.children))
-
-    def stop(self, names: Sequence[str]) -> None:
-        """Stop these children together: their stop signal, then KILL after the grace period."""
-        signals = {spec.name: spec.stop_signal for spec in self.specs}
-        children = [self.children[name] for name in names if name in self.children]
-        for name in names:
-            child = self.children.get(name)
-            if child is not None and child.poll() is None:
+        for child in self.children.values():
+            if child.poll() is None:
                 try:
-                    os.killpg(child.pid, signals.get(name, signal.SIGTERM))
+                    os.killpg(child.pid, signal.SIGTERM)
                 except ProcessLookupError:
                     pass
         deadline = time.monotonic() + GRACE_SECONDS
-        for child in children:
+        for child in self.children.values():
             remaining = max(0.1, deadline - time.monotonic())
             try:
                 child.wait(timeout=remaining)
@@ -182,7 +174,7 @@ class Supervisor:
                     pass
                 child.wait()
         # A child may have left grandchildren in its group.
-        for child in children:
+        for child in self.children.values():
             try:
                 os.killpg(child.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
