@@ -1,0 +1,127 @@
+"""Bot messages → words for a text-to-speech voice on the phone line.
+
+- no Markdown, HTML, URLs or emoji (a voice reads them as noise);
+- e-mail addresses and ticket references are spelled out so a caller can write
+  them down ("e boutique dot u s at cartier dot com", "P D, 7 K 3 D, 9 Q X M");
+- long digit runs (codes, numbers) are read digit by digit;
+- bullet lists become sentences;
+- buttons become "To ..., say ..., or press 1." — the keypad digit maps back
+  to the payload with :func:`bot.channels.sms_format.choice_for_reply`.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any, List, Mapping, Sequence
+
+from bot.channels.markup import EMAIL_PATTERN, URL_PATTERN, strip_markup
+from bot.channels.sms_format import MAX_OPTIONS
+
+__all__ = ["to_speech", "spell_email", "spell_reference", "speak_options", "speech_hints", "compose_speech"]
+
+_REFERENCE = re.compile(r"\b(PD)-([0-9A-HJKMNP-TV-Z]{4})-([0-9A-HJKMNP-TV-Z]{4})\b", re.IGNORECASE)
+_DIGIT_RUN = re.compile(r"(?<![\w.])\d{5,}(?![\w.])")
+_PHONE = re.compile(r"(?<!\w)\+\d[\d ()\-]{7,}\d")
+_SPELLED = {".": "dot", "-": "dash", "_": "underscore", "+": "plus", "@": "at"}
+_SPACES = re.compile(r"[ \t]+")
+_WORDISH = re.compile(r"^[a-z]{4,}$")
+_SAID_AS_WORDS = {"com", "org", "net", "gov", "edu", "info"}
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,!?;:])")
+
+
+def _drop_emoji_and_symbols(text: str) -> str:
+    kept = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category in {"So", "Sk", "Cs", "Co", "Cn"} or ch in "\ufe0f\u200d":
+            continue
+        kept.append(ch)
+    return "".join(kept)
+
+
+def _spell(chunk: str) -> str:
+    return " ".join(_SPELLED.get(ch, ch.upper() if ch.isalpha() else ch) for ch in chunk)
+
+
+def spell_email(address: str) -> str:
+    """``eboutique.us@cartier.com`` → ``E B O U T I Q U E dot U S at cartier dot com``.
+
+    The local part is spelled letter by letter; domain labels that read as a
+    word (four or more letters) are said as words, short ones are spelled.
+    """
+    local, _, domain = address.partition("@")
+    spoken_local = _spell(local)
+    labels = []
+    for label in domain.split("."):
+        lowered = label.lower()
+        labels.append(lowered if _WORDISH.match(lowered) or lowered in _SAID_AS_WORDS else _spell(label))
+    return f"{spoken_local} at {' dot '.join(labels)}"
+
+
+def spell_reference(reference: str) -> str:
+    """``PD-7K3D-9QXM`` → ``P D, 7 K 3 D, 9 Q X M`` (groups separated by a pause)."""
+    return ", ".join(" ".join(group.upper()) for group in reference.split("-"))
+
+
+def _digits(match: "re.Match[str]") -> str:
+    return " ".join(ch for ch in match.group(0) if ch.isdigit())
+
+
+def to_speech(text: str) -> str:
+    """One bot message's text as something a voice can read."""
+    out = strip_markup(text or "", link_style="text")
+    out = EMAIL_PATTERN.sub(lambda m: spell_email(m.group(0)), out)
+    out = URL_PATTERN.sub("our website", out)
+    out = _REFERENCE.sub(lambda m: spell_reference(m.group(0)), out)
+    out = _PHONE.sub(_digits, out)
+    out = _DIGIT_RUN.sub(_digits, out)
+    out = _drop_emoji_and_symbols(out)
+    sentences: List[str] = []
+    for line in out.split("\n"):
+        line = line.strip()
+        if line.startswith("- "):
+            line = line[2:].strip()
+        if not line:
+            continue
+        if line[-1] not in ".!?:;,":
+            line += "."
+        sentences.append(line)
+    spoken = " ".join(sentences)
+    spoken = spoken.replace(":.", ".").replace(";.", ".").replace(",.", ".")
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", _SPACES.sub(" ", spoken)).strip()
+
+
+def _title(button: Mapping[str, Any]) -> str:
+    return to_speech(str(button.get("title") or button.get("payload") or "")).rstrip(".!?")
+
+
+def speak_options(buttons: Sequence[Mapping[str, Any]]) -> str:
+    """``Say "Delete my data", or press 1. Say "Check a status", or press 2.``"""
+    usable = [b for b in buttons if _title(b)][:MAX_OPTIONS]
+    return " ".join(f'Say "{_title(b)}", or press {i}.' for i, b in enumerate(usable, start=1))
+
+
+def speech_hints(buttons: Sequence[Mapping[str, Any]], base: Sequence[str] = ()) -> str:
+    """Twilio ``hints``: phrases the recogniser should expect (comma-separated, each ≤ 100 chars)."""
+    phrases: List[str] = []
+    for phrase in [*(_title(b) for b in buttons), *base]:
+        phrase = phrase.replace(",", " ").strip()[:100]
+        if phrase and phrase.lower() not in {p.lower() for p in phrases}:
+            phrases.append(phrase)
+    return ", ".join(phrases[:50])
+
+
+def compose_speech(messages: Sequence[Mapping[str, Any]]) -> "tuple[List[str], List[Mapping[str, Any]]]":
+    """A turn's bot messages → (sentences to say, in order; the buttons offered)."""
+    said: List[str] = []
+    buttons: List[Mapping[str, Any]] = []
+    for message in messages:
+        spoken = to_speech(str(message.get("text") or ""))
+        if spoken:
+            said.append(spoken)
+        if message.get("buttons"):
+            buttons = [b for b in message["buttons"] if isinstance(b, Mapping) and _title(b)][:MAX_OPTIONS]
+    options = speak_options(buttons)
+    if options:
+        said.append(options)
+    return said, buttons

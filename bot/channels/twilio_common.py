@@ -1,0 +1,152 @@
+"""What the Twilio SMS and Voice channels share: services, the signed-request gate, field checks."""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Dict, Optional, Text, Tuple
+
+from rasa.core.channels.channel import CollectingOutputChannel
+from sanic import response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.twilio_signature import SIGNATURE_HEADER, FormParams, MalformedRequest, SignatureChecker, parse_form
+from bot.channels.twilio_store import TwilioChannelStore
+from bot.privacy.crypto import DataCipher, Indexer
+from bot.settings import Settings, load_settings
+
+__all__ = [
+    "AGENT_UTTERANCE",
+    "E164",
+    "SID",
+    "TurnCollector",
+    "TwilioServices",
+    "bad_request",
+    "forbidden",
+    "is_agent_request",
+    "is_e164",
+    "is_sid",
+    "verified_params",
+]
+
+logger = logging.getLogger(__name__)
+
+E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
+
+
+def is_e164(value: Optional[str]) -> bool:
+    return isinstance(value, str) and bool(E164.match(value))
+
+
+def is_sid(value: Optional[str], prefixes: Tuple[str, ...]) -> bool:
+    return isinstance(value, str) and bool(SID.match(value)) and value[:2] in prefixes
+
+
+@dataclass
+class TwilioServices:
+    """Everything the channels need, built once per process at startup (never at import)."""
+
+    settings: Settings
+    checker: SignatureChecker
+    store: TwilioChannelStore
+    cipher: DataCipher
+    indexer: Indexer
+    database: Any
+    _notifier: Any = field(default=None, repr=False)
+    _optouts: Any = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def from_settings(cls, settings: Optional[Settings] = None) -> "TwilioServices":
+        from bot.tickets.db import init_db
+
+        settings = settings or load_settings()
+        cipher = DataCipher(list(settings.data_keys))
+        database = init_db(settings)
+        return cls(
+            settings=settings,
+            checker=SignatureChecker(settings.twilio_auth_token, settings.public_base_url),
+            store=TwilioChannelStore(database, cipher),
+            cipher=cipher,
+            indexer=Indexer(settings.index_key),
+            database=database,
+        )
+
+    @property
+    def notifier(self) -> Any:
+        """The process's :class:`bot.notify.Notifier` (outbox locally, Twilio in production)."""
+        with self._lock:
+            if self._notifier is None:
+                from bot.notify import build_notifier
+
+                self._notifier = build_notifier(self.settings, self.database)
+            return self._notifier
+
+    @property
+    def optouts(self) -> Any:
+        with self._lock:
+            if self._optouts is None:
+                from bot.notify import OptOutRegistry
+
+                self._optouts = OptOutRegistry(self.database, self.indexer)
+            return self._optouts
+
+
+def forbidden() -> HTTPResponse:
+    return response.text("forbidden", status=403)
+
+
+def bad_request(what: str) -> HTTPResponse:
+    return response.text(f"bad request: {what}", status=400)
+
+
+def verified_params(request: Request, checker: SignatureChecker) -> Tuple[Optional[FormParams], Optional[HTTPResponse]]:
+    """The request's form fields if Twilio signed it; otherwise the 4xx answer to give.
+
+    Missing or wrong signature → 403; a body that is not a form → 400 (checked
+    before the signature only because the signature covers the parsed fields).
+    """
+    signature = request.headers.get(SIGNATURE_HEADER)
+    if not signature:
+        return None, forbidden()
+    try:
+        params = parse_form(request.body, request.headers.get("content-type"))
+    except MalformedRequest:
+        return None, bad_request("expected a Twilio form post")
+    if not checker.is_valid(request.path, request.query_string or "", params, signature):
+        logger.warning("Twilio webhook with an invalid signature refused (%s)", request.path)
+        return None, forbidden()
+    return params, None
+
+
+#: What "agent" / "0" / "AGENT" becomes: a phrase the NLU maps to the human-handoff intent.
+AGENT_UTTERANCE = "I want to talk to a person"
+AGENT_WORDS = frozenset(
+    {"agent", "an agent", "operator", "representative", "person", "a person", "human", "a human",
+     "real person", "a real person", "talk to a person", "speak to a person", "speak to an agent", "talk to an agent"}
+)
+
+
+def is_agent_request(text: str) -> bool:
+    """True for a bare "agent" / "operator" / "a person" (the whole message, any case, punctuation ignored)."""
+    words = re.sub(r"[^\w\s]", " ", text or "").lower().split()
+    return " ".join(words) in AGENT_WORDS
+
+
+class TurnCollector(CollectingOutputChannel):
+    """Collects a turn's bot messages whole (text, buttons, custom, ``utter_action``), unsplit."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "twilio_collector"
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        kept = {k: v for k, v in message.items() if k in _KEPT_KEYS and v is not None}
+        if kept.get("text") or kept.get("buttons") or kept.get("custom") or kept.get("image"):
+            self.messages.append(kept)
+
+
+_KEPT_KEYS = ("text", "buttons", "image", "custom", "utter_action")

@@ -1,0 +1,380 @@
+"""Twilio Voice input channel: ``POST /webhooks/twilio_voice/webhook``.
+
+One URL serves the whole call; the step is in the query string, which Twilio
+signs together with the form fields (so a caller cannot skip or forge one):
+
+- no ``step`` — the call starts: the recording notice the policy implies, what
+  the line can do, then a ``<Gather input="speech dtmf">``;
+- ``step=gather`` — what the caller said or keyed in.  Speech and digits go to
+  Rasa; a digit picks a numbered option; ``0`` or "agent" asks for a person
+  (``<Dial>`` to ``TWILIO_AGENT_NUMBER`` when set, else an escalation through
+  the bot and a call-back).  Silence re-prompts twice, then a polite goodbye;
+- ``step=pending`` — Rasa did not answer within :data:`TURN_SECONDS`: the caller
+  heard "one moment" and Twilio was redirected here to collect the answer;
+- ``step=dialed`` — the ``<Dial>`` to an agent ended.
+
+Every answer ends in a ``<Gather>`` or an explicit ``<Hangup>`` (no dead air).
+TwiML comes from ``twilio.twiml.voice_response`` only.  Unsigned requests get
+403: in particular a forged ``From`` with no speech never replays anything.
+The caller id becomes a keyed pseudonym (``Indexer.pseudonym("voice", phone)``)
+and each call starts a fresh Rasa session, so a spoofed caller id cannot pick
+up someone's unfinished request; the number reaches actions sealed in metadata.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+import time
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence, Set, Text
+from urllib.parse import parse_qs, urlencode
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from bot.channels.contact import seal_contact
+from bot.channels.guard import clean_user_text
+from bot.channels.sms_format import choice_for_reply
+from bot.channels.speech_format import compose_speech, speech_hints
+from bot.channels.twilio_common import (
+    AGENT_UTTERANCE,
+    TurnCollector,
+    TwilioServices,
+    bad_request,
+    is_agent_request,
+    is_e164,
+    is_sid,
+    verified_params,
+)
+
+__all__ = ["TwilioVoiceInput", "RECORDING_NOTICE", "INTRO", "TURN_SECONDS"]
+
+logger = logging.getLogger(__name__)
+
+VOICE = "Polly.Joanna"
+LANGUAGE = "en-US"
+#: Twilio waits 15 s for TwiML; answer well inside it.
+TURN_SECONDS = 10.0
+PENDING_WAIT_SECONDS = 10.0
+MAX_SILENCES = 2
+MAX_PENDING_REDIRECTS = 2
+SPEECH_MAX = 1000
+#: Seconds of silence that end an utterance ("auto" needs a particular speech model).
+SPEECH_TIMEOUT = "3"
+
+RECORDING_NOTICE = "Thank you for calling the Cartier privacy line. Calls may be recorded for security reasons."
+INTRO = (
+    "I'm an automated assistant. I can answer questions about our privacy policy, take a request to see, "
+    "correct or delete your personal information, help a parent or guardian delete a child's registration, "
+    "and check the status of a request. Just tell me what you need. To speak with a person, say agent, or press 0."
+)
+GENERIC_PROMPT = "How can I help? You can ask about our privacy policy or make a request. To speak with a person, say agent, or press 0."
+NO_INPUT = "Sorry, I didn't hear anything."
+GOODBYE_SILENT = (
+    "I still can't hear you, so I'll end the call now. Please call again any time, or write to us at "
+    "eboutique dot U S at cartier dot com. Goodbye."
+)
+GOODBYE = "Thank you for calling. Goodbye."
+ONE_MOMENT = "One moment, please."
+TOO_SLOW = "Sorry, that is taking longer than it should. Please say that again, or say agent to speak with a person."
+FAILURE = "Sorry, something went wrong on our side. Please try again, or say agent to speak with a person."
+CONNECTING = "Connecting you to a member of our team. Please hold."
+AGENT_BUSY = "Sorry, nobody from our team could take your call right now."
+CALLBACK_PROMISE = "A member of our team will call you back on the number you are calling from."
+ANYTHING_ELSE = "Is there anything else I can help with?"
+BASE_HINTS = (
+    "agent",
+    "operator",
+    "privacy policy",
+    "delete my data",
+    "delete my child's account",
+    "check the status of my request",
+    "see my data",
+    "correct my data",
+    "stop using my data",
+    "yes",
+    "no",
+)
+_REFERENCE_IN_TEXT = re.compile(r"\bPD-[0-9A-Z]{4}-[0-9A-Z]{4}\b", re.IGNORECASE)
+_CALL_ENDED = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+
+
+class TwilioVoiceInput(InputChannel):
+    """Phone calls to a Twilio number."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "twilio_voice"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        credentials = credentials or {}
+        return cls(turn_seconds=float(credentials.get("turn_seconds", TURN_SECONDS)))
+
+    def __init__(self, services: Optional[TwilioServices] = None, turn_seconds: float = TURN_SECONDS) -> None:
+        self._services = services
+        self.turn_seconds = turn_seconds
+        self._tasks: Set["asyncio.Task[Any]"] = set()
+
+    @property
+    def services(self) -> TwilioServices:
+        if self._services is None:
+            self._services = TwilioServices.from_settings()
+        return self._services
+
+    async def drain(self, timeout: float = 60.0) -> None:
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)
+
+    # ------------------------------------------------------------------ webhook
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("twilio_voice_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            started = time.perf_counter()
+            params, refusal = verified_params(request, self.services.checker)
+            if refusal is not None or params is None:
+                return refusal or bad_request("form")
+            call_sid = params.text("CallSid")
+            if not is_sid(call_sid, ("CA",)):
+                return bad_request("CallSid")
+            query = {k: v[0] for k, v in parse_qs(request.query_string or "", keep_blank_values=True).items()}
+            call = _Call(self, request, on_new_message, call_sid, params.text("From"), query)  # type: ignore[arg-type]
+            try:
+                twiml = await call.answer(params)
+            except Exception as exc:  # noqa: BLE001 - never a 5xx mid-call: apologise and listen again
+                logger.error("voice turn failed: %s", type(exc).__name__)
+                twiml = call.listen([FAILURE], [], silence=0)
+            logger.debug("voice webhook answered in %.1f ms", (time.perf_counter() - started) * 1000)
+            return response.text(str(twiml), content_type="application/xml")
+
+        return webhook
+
+
+class _Call:
+    """One webhook request of one call."""
+
+    def __init__(
+        self,
+        channel: TwilioVoiceInput,
+        request: Request,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        call_sid: str,
+        caller: Optional[str],
+        query: Mapping[str, str],
+    ) -> None:
+        self.channel = channel
+        self.services = channel.services
+        self.request = request
+        self.on_new_message = on_new_message
+        self.call_sid = call_sid
+        self.caller = caller if is_e164(caller) else None
+        self.query = query
+        self.state_key = f"call:{call_sid}"
+        indexer = self.services.indexer
+        # Withheld caller ids ("anonymous", "+266696687") get a per-call conversation.
+        self.conversation_id = indexer.pseudonym("voice", self.caller) if self.caller else f"voice-call-{indexer.digest('voice-call', call_sid)[:32]}"
+
+    # ---------------------------------------------------------------- URLs (absolute: Twilio signs them)
+
+    def url(self, **query: Any) -> str:
+        return self.services.checker.public_url(self.request.path, urlencode({k: str(v) for k, v in query.items()}))
+
+    def _int(self, name: str) -> int:
+        raw = self.query.get(name, "0")
+        return int(raw) if raw.isdigit() and len(raw) < 4 else 0
+
+    # ---------------------------------------------------------------- steps
+
+    async def answer(self, params: Any) -> VoiceResponse:
+        status = (params.text("CallStatus") or "").lower()
+        step = self.query.get("step", "")
+        if status in _CALL_ENDED and step != "dialed":
+            await asyncio.to_thread(self.services.store.save, self.state_key, {})
+            return VoiceResponse()
+        if step == "":
+            return await self.start()
+        if step == "gather":
+            return await self.gathered(params.text("SpeechResult"), params.text("Digits"))
+        if step == "pending":
+            return await self.pending(self.query.get("turn", ""))
+        if step == "dialed":
+            return await self.dialed((params.text("DialCallStatus") or "").lower())
+        return self.listen([GENERIC_PROMPT], [], silence=0)
+
+    async def start(self) -> VoiceResponse:
+        await self._new_session()
+        await asyncio.to_thread(self.services.store.save, self.state_key, {"prompt": [INTRO], "options": []})
+        return self.listen([INTRO], [], silence=0, preface=[RECORDING_NOTICE])
+
+    async def gathered(self, speech: Optional[str], digits: Optional[str]) -> VoiceResponse:
+        state = await asyncio.to_thread(self.services.store.load, self.state_key)
+        options: List[Mapping[str, Any]] = state.get("options") or []
+        text = clean_user_text(speech or "", limit=SPEECH_MAX)
+        keyed = "".join(ch for ch in (digits or "") if ch.isdigit())[:32]
+        if not text and not keyed:
+            silence = self._int("silence") + 1
+            if silence > MAX_SILENCES:
+                return self.hang_up([GOODBYE_SILENT])
+            return self.listen(state.get("prompt") or [GENERIC_PROMPT], options, silence=silence, preface=[NO_INPUT])
+        if keyed == "0" or (text and is_agent_request(text)):
+            return await self.agent()
+        if keyed:
+            text = choice_for_reply(keyed, options) or keyed
+        else:
+            text = choice_for_reply(text, options) or text
+        return await self.turn(text)
+
+    async def agent(self) -> VoiceResponse:
+        number = self.services.settings.twilio_agent_number
+        if number:
+            reply = VoiceResponse()
+            reply.say(CONNECTING, voice=VOICE, language=LANGUAGE)
+            reply.dial(number, timeout=30, action=self.url(step="dialed"), method="POST")
+            return reply  # Twilio posts to step=dialed when the dial ends.
+        return await self.turn(AGENT_UTTERANCE, escalation=True)
+
+    async def dialed(self, dial_status: str) -> VoiceResponse:
+        if dial_status == "completed":
+            return self.hang_up([GOODBYE])
+        return await self.turn(AGENT_UTTERANCE, escalation=True, preface=[AGENT_BUSY])
+
+    async def turn(self, text: str, escalation: bool = False, preface: Sequence[str] = ()) -> VoiceResponse:
+        """Run one Rasa turn; answer within :attr:`turn_seconds` or redirect to ``step=pending``."""
+        collector = TurnCollector()
+        metadata = seal_contact(self.services.cipher, "twilio_voice", self.conversation_id, self.caller) if self.caller else None
+        message = UserMessage(text, collector, self.conversation_id, input_channel="twilio_voice", metadata=metadata)
+        task = asyncio.create_task(self.on_new_message(message))
+        done, _ = await asyncio.wait({task}, timeout=self.channel.turn_seconds)
+        if task in done:
+            if task.exception() is not None:
+                logger.error("voice turn failed: %s", type(task.exception()).__name__)
+                return self.listen(list(preface) + [FAILURE], [], silence=0)
+            return await self.reply(collector.messages, escalation=escalation, preface=preface)
+        turn_id = secrets.token_hex(8)
+        state = await asyncio.to_thread(self.services.store.load, self.state_key)
+        state.update({"pending": turn_id, "escalation": escalation})
+        await asyncio.to_thread(self.services.store.save, self.state_key, state)
+        self.channel._tasks.add(task)
+        task.add_done_callback(self.channel._tasks.discard)
+        finisher = asyncio.create_task(self._park_answer(task, collector, turn_id))
+        self.channel._tasks.add(finisher)
+        finisher.add_done_callback(self.channel._tasks.discard)
+        reply = VoiceResponse()
+        for line in list(preface) + [ONE_MOMENT]:
+            reply.say(line, voice=VOICE, language=LANGUAGE)
+        reply.redirect(self.url(step="pending", turn=turn_id, wait=0), method="POST")
+        return reply
+
+    async def _park_answer(self, task: "asyncio.Task[Any]", collector: TurnCollector, turn_id: str) -> None:
+        """When a slow turn finishes, keep its answer for the ``step=pending`` request (any replica)."""
+        try:
+            await task
+            answer: Dict[str, Any] = {"turn": turn_id, "messages": collector.messages, "ok": True}
+        except Exception as exc:  # noqa: BLE001 - the caller hears FAILURE instead
+            logger.error("voice turn failed: %s", type(exc).__name__)
+            answer = {"turn": turn_id, "messages": [], "ok": False}
+        state = await asyncio.to_thread(self.services.store.load, self.state_key)
+        if state.get("pending") == turn_id:
+            state["answer"] = answer
+            await asyncio.to_thread(self.services.store.save, self.state_key, state)
+
+    async def pending(self, turn_id: str) -> VoiceResponse:
+        deadline = time.monotonic() + PENDING_WAIT_SECONDS
+        while True:
+            state = await asyncio.to_thread(self.services.store.load, self.state_key)
+            answer = state.get("answer") or {}
+            if state.get("pending") != turn_id:
+                return self.listen(state.get("prompt") or [GENERIC_PROMPT], state.get("options") or [], silence=0)
+            if answer.get("turn") == turn_id:
+                if not answer.get("ok"):
+                    return self.listen([FAILURE], [], silence=0)
+                return await self.reply(answer.get("messages") or [], escalation=bool(state.get("escalation")))
+            if time.monotonic() >= deadline:
+                break
+            await asyncio.sleep(0.2)
+        waited = self._int("wait") + 1
+        if waited > MAX_PENDING_REDIRECTS:
+            state.pop("pending", None)
+            await asyncio.to_thread(self.services.store.save, self.state_key, state)
+            return self.listen([TOO_SLOW], state.get("options") or [], silence=0)
+        reply = VoiceResponse()
+        reply.say(ONE_MOMENT, voice=VOICE, language=LANGUAGE)
+        reply.redirect(self.url(step="pending", turn=turn_id, wait=waited), method="POST")
+        return reply
+
+    async def reply(self, messages: Sequence[Mapping[str, Any]], escalation: bool = False, preface: Sequence[str] = ()) -> VoiceResponse:
+        said, buttons = compose_speech(messages)
+        hang_up = any(m.get("utter_action") == "utter_goodbye" or (m.get("custom") or {}).get("hangup") is True for m in messages if isinstance(m, Mapping))
+        if escalation and self.caller and _confirms_escalation(messages):
+            said.append(CALLBACK_PROMISE)
+        if hang_up:
+            return self.hang_up(list(preface) + said)
+        if not said:
+            said = [ANYTHING_ELSE]
+        await asyncio.to_thread(self.services.store.save, self.state_key, {"prompt": said, "options": [dict(b) for b in buttons]})
+        return self.listen(said, buttons, silence=0, preface=list(preface))
+
+    # ---------------------------------------------------------------- TwiML
+
+    def listen(self, lines: Sequence[str], buttons: Sequence[Mapping[str, Any]], silence: int, preface: Sequence[str] = ()) -> VoiceResponse:
+        """Say ``preface``, then ``lines`` inside a Gather (the caller may interrupt them)."""
+        reply = VoiceResponse()
+        for line in preface:
+            reply.say(line, voice=VOICE, language=LANGUAGE)
+        gather = Gather(
+            input="speech dtmf",
+            action=self.url(step="gather", silence=silence),
+            method="POST",
+            action_on_empty_result=True,
+            timeout=6,
+            speech_timeout=SPEECH_TIMEOUT,
+            language=LANGUAGE,
+            hints=speech_hints(buttons, BASE_HINTS),
+        )
+        for line in lines:
+            gather.say(line, voice=VOICE, language=LANGUAGE)
+        reply.append(gather)
+        # Unreachable while Twilio honours actionOnEmptyResult; if it ever does not, still no dead air.
+        reply.redirect(self.url(step="gather", silence=silence), method="POST")
+        return reply
+
+    def hang_up(self, lines: Sequence[str]) -> VoiceResponse:
+        reply = VoiceResponse()
+        for line in lines:
+            reply.say(line, voice=VOICE, language=LANGUAGE)
+        reply.hangup()
+        return reply
+
+    async def _new_session(self) -> None:
+        """Start a fresh Rasa session for this call (slots of an earlier call are not carried over)."""
+        agent = getattr(getattr(self.request.app, "ctx", None), "agent", None)
+        if agent is None or not hasattr(agent, "execute_action"):
+            return
+        try:
+            async with agent.lock_store.lock(self.conversation_id):
+                await agent.execute_action(self.conversation_id, "action_session_start", TurnCollector(), None, None)
+        except Exception as exc:  # noqa: BLE001 - the call goes on in the current session
+            logger.warning("voice call could not start a new session: %s", type(exc).__name__)
+
+
+def _confirms_escalation(messages: Sequence[Mapping[str, Any]]) -> bool:
+    """The bot's own answer confirms a case: it quotes a reference or says so in a custom payload."""
+    for message in messages:
+        custom = message.get("custom") if isinstance(message, Mapping) else None
+        if isinstance(custom, Mapping) and custom.get("escalation"):
+            return True
+        if _REFERENCE_IN_TEXT.search(str(message.get("text") or "")):
+            return True
+    return False
+
