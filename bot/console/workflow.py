@@ -1,0 +1,337 @@
+"""What an agent does to a case: the console's and the API's shared operations (no HTTP).
+
+:class:`CaseWork` combines the ticket store (state machine, audit, optimistic
+versions) with the notifier (replies to the requester) and adds the console's
+own rules:
+
+* Changing a case (status, reply, documents request, extension) needs the
+  agent to hold it (:class:`NotHolder` names the holder).  Notes, reveals and
+  exports do not (anyone on the desk may add context or look, audited).
+* Every change takes the ``expected_version`` the agent saw; a stale form
+  raises :class:`~bot.tickets.errors.VersionConflict` and writes nothing.
+* Completion and rejection take a code from :data:`COMPLETION_OUTCOMES` /
+  :data:`REJECTION_REASONS` (the audit trail stores codes, never free text); the
+  optional explanation is kept as an encrypted internal note.
+* Replies go to the requester's verified channel (the code's channel first,
+  else the ticket's), only once the requester is verified; reading the contact
+  details is itself an audited reveal (``contact_requester``).  The text is
+  recorded as a ``reply`` note after the notifier accepted it.
+
+Blocking: call from async code through a thread.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, Mapping, Optional, Tuple
+
+from bot.console.accounts import AgentView
+from bot.console.errors import ConsoleError
+from bot.tickets import (
+    FIELD_LIMITS,
+    Channel,
+    FieldTooLong,
+    InvalidField,
+    InvalidTransition,
+    Kind,
+    NoteKind,
+    NoteView,
+    RevealReason,
+    Status,
+    TicketService,
+    TicketView,
+    Verification,
+    VerificationLevel,
+    VerificationMethod,
+    VersionConflict,
+)
+from bot.tickets.states import parse_enum
+
+__all__ = [
+    "CaseWork",
+    "NotHolder",
+    "ReplyNotAllowed",
+    "NotificationUnavailable",
+    "DeliveryFailed",
+    "ReplyResult",
+    "COMPLETION_OUTCOMES",
+    "REJECTION_REASONS",
+    "MOVES",
+    "REPLY_LIMIT",
+    "NOTE_LIMIT",
+    "REVEAL_REASONS",
+]
+
+#: Documented caps (characters).
+NOTE_LIMIT = FIELD_LIMITS["note"]  # 10,000
+#: A reply is one SMS (Twilio: 1,600 characters) or a short e-mail; one cap for both.
+REPLY_LIMIT = 1600
+EMAIL_SUBJECT = "Your privacy request {reference}"
+
+COMPLETION_OUTCOMES: Mapping[str, str] = {
+    "fulfilled": "Request fulfilled",
+    "partially_fulfilled": "Partially fulfilled (some data exempt)",
+    "no_data_held": "No personal data held about the requester",
+}
+REJECTION_REASONS: Mapping[str, str] = {
+    "identity_not_verified": "Identity could not be verified",
+    "no_parental_proof": "No proof of parental or guardian status",
+    "manifestly_unfounded": "Manifestly unfounded or excessive",
+    "duplicate_request": "Duplicate of another request",
+    "legal_exemption": "A legal exemption applies",
+}
+#: Plain status moves an agent may make (besides complete / reject / request documents),
+#: with the audit reason code and the button label.
+MOVES: Mapping[Status, Tuple[str, str]] = {
+    Status.IN_PROGRESS: ("agent_started", "Start work"),
+    Status.AWAITING_REQUESTER: ("waiting_for_requester", "Wait for requester"),
+    Status.VERIFIED: ("documents_received", "Documents received: mark verified"),
+    Status.WITHDRAWN: ("requester_withdrew", "Requester withdrew"),
+}
+REVEAL_REASONS: Mapping[str, str] = {
+    RevealReason.FULFIL_REQUEST.value: "Fulfil the request",
+    RevealReason.VERIFY_IDENTITY.value: "Verify identity",
+    RevealReason.CONTACT_REQUESTER.value: "Contact the requester",
+    RevealReason.EXPORT.value: "Prepare the export",
+    RevealReason.LEGAL_OBLIGATION.value: "Legal obligation",
+    RevealReason.QUALITY_REVIEW.value: "Quality review",
+}
+DOCUMENTS_MESSAGE = (
+    "Privacy Desk, request {reference}: to continue we need proof of your identity{parental}. "
+    "Please send official documents to eboutique.us@cartier.com or by post to 645 Fifth Avenue, 5th Floor, "
+    "New York, NY 10022 (C/O Data Protection), quoting {reference}."
+)
+
+
+class NotHolder(ConsoleError):
+    """The agent does not hold the ticket; ``holder`` is who does (``None``: nobody, claim it first)."""
+
+    def __init__(self, holder: Optional[str]) -> None:
+        super().__init__(f"the ticket is held by {holder}" if holder else "claim the ticket first")
+        self.holder = holder
+
+
+class ReplyNotAllowed(ConsoleError):
+    """No reply possible: requester not verified, or no contact channel on file."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
+class NotificationUnavailable(ConsoleError):
+    def __init__(self) -> None:
+        super().__init__("the notifier is not configured")
+
+
+class DeliveryFailed(ConsoleError):
+    """The notifier did not send the message (``status``: opted_out / failed; ``error`` code)."""
+
+    def __init__(self, status: str, error: Optional[str]) -> None:
+        super().__init__(f"the message was not sent ({status})")
+        self.status = status
+        self.error = error
+
+
+@dataclass(frozen=True)
+class ReplyResult:
+    ticket: TicketView
+    note: NoteView
+    channel: str
+    delivery: Dict[str, Any]
+
+
+def _check_text(field: str, value: Any, limit: int, *, required: bool = True) -> Optional[str]:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise InvalidField(field, "is required")
+        return None
+    if not isinstance(value, str):
+        raise InvalidField(field, "must be text")
+    if "\x00" in value:
+        raise InvalidField(field, "contains a NUL character")
+    value = value.strip()
+    if len(value) > limit:
+        raise FieldTooLong(field, limit)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidField(field, "is not valid UTF-8 text") from None
+    return value
+
+
+def _version(value: Any) -> int:
+    if isinstance(value, bool):
+        raise InvalidField("expected_version", "must be a positive whole number")
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if not isinstance(value, int) or value < 1 or value > 2**31:
+        raise InvalidField("expected_version", "must be a positive whole number")
+    return value
+
+
+class CaseWork:
+    """An agent's operations on tickets.
+
+    Args:
+        tickets: the ticket service.
+        notifier: a :class:`bot.notify.Notifier` (``None``: replies are refused).
+    """
+
+    def __init__(self, tickets: TicketService, notifier: Any = None) -> None:
+        self.tickets = tickets
+        self.notifier = notifier
+
+    # ------------------------------------------------------------------ holding
+
+    def claim(self, reference: str, agent: AgentView, expected_version: Any = None) -> TicketView:
+        expected = _version(expected_version) if expected_version not in (None, "") else None
+        return self.tickets.claim(reference, agent=agent.actor, expected_version=expected)
+
+    def release(self, reference: str, agent: AgentView, expected_version: Any = None) -> TicketView:
+        expected = _version(expected_version) if expected_version not in (None, "") else None
+        return self.tickets.release(reference, agent=agent.actor, expected_version=expected)
+
+    def _held(self, reference: str, agent: AgentView, expected_version: Any) -> TicketView:
+        expected = _version(expected_version)
+        view = self.tickets.get_by_reference(reference)
+        if view.version != expected:
+            raise VersionConflict(expected, view.version)
+        if view.assignee != agent.actor:
+            raise NotHolder(view.assignee)
+        return view
+
+    # ------------------------------------------------------------------ notes and data
+
+    def add_note(self, reference: str, agent: AgentView, body: Any) -> NoteView:
+        text = _check_text("note", body, NOTE_LIMIT)
+        return self.tickets.add_note(reference, text or "", author=agent.actor, kind=NoteKind.INTERNAL)
+
+    def reveal(self, reference: str, agent: AgentView, reason: Any) -> Dict[str, Any]:
+        reason_ = parse_enum(RevealReason, reason, "reason")
+        return self.tickets.reveal_personal_data(reference, actor=agent.actor, reason=reason_).to_json()
+
+    def export(self, reference: str, agent: AgentView) -> Dict[str, Any]:
+        view = self.tickets.get_by_reference(reference)
+        if view.kind is not Kind.ACCESS:
+            raise InvalidTransition(view.kind.value, "exported")
+        return self.tickets.export_package(reference, actor=agent.actor)
+
+    # ------------------------------------------------------------------ status changes
+
+    def move(self, reference: str, agent: AgentView, to: Any, expected_version: Any) -> TicketView:
+        target = parse_enum(Status, to, "to")
+        if target not in MOVES:
+            raise InvalidField("to", "use complete, reject or request-documents for that status")
+        view = self._held(reference, agent, expected_version)
+        verification = None
+        if target is Status.VERIFIED:
+            verification = Verification(
+                method=VerificationMethod.DOCUMENTS, level=VerificationLevel.REASONABLE, data_points=("documents",)
+            )
+        return self.tickets.transition(
+            reference, target, actor=agent.actor, reason_code=MOVES[target][0],
+            verification=verification, expected_version=view.version,
+        )
+
+    def complete(self, reference: str, agent: AgentView, outcome: Any, expected_version: Any, note: Any = None) -> TicketView:
+        return self._close(reference, agent, Status.COMPLETED, outcome, COMPLETION_OUTCOMES, "outcome", expected_version, note)
+
+    def reject(self, reference: str, agent: AgentView, reason: Any, expected_version: Any, note: Any = None) -> TicketView:
+        return self._close(reference, agent, Status.REJECTED, reason, REJECTION_REASONS, "reason", expected_version, note)
+
+    def _close(self, reference: str, agent: AgentView, target: Status, code: Any, codes: Mapping[str, str],
+               field: str, expected_version: Any, note: Any) -> TicketView:
+        if not isinstance(code, str) or code not in codes:
+            raise InvalidField(field, f"must be one of {', '.join(codes)}")
+        text = _check_text("note", note, NOTE_LIMIT, required=False)
+        view = self._held(reference, agent, expected_version)
+        result = self.tickets.transition(reference, target, actor=agent.actor, reason_code=code, expected_version=view.version)
+        if text:
+            self.tickets.add_note(reference, text, author=agent.actor, kind=NoteKind.INTERNAL)
+        return result
+
+    def extend(self, reference: str, agent: AgentView, reason: Any, expected_version: Any) -> TicketView:
+        text = _check_text("extension_reason", reason, FIELD_LIMITS["extension_reason"])
+        view = self._held(reference, agent, expected_version)
+        return self.tickets.extend(reference, text or "", actor=agent.actor, expected_version=view.version)
+
+    def request_documents(self, reference: str, agent: AgentView, expected_version: Any, notify: bool = True) -> TicketView:
+        """Move to ``awaiting_documents`` and (``notify``) send the requester the fixed request text."""
+        view = self._held(reference, agent, expected_version)
+        if Status.AWAITING_DOCUMENTS not in view.allowed_transitions:
+            raise InvalidTransition(view.status.value, Status.AWAITING_DOCUMENTS.value)
+        message = DOCUMENTS_MESSAGE.format(
+            reference=view.reference,
+            parental=" and of your parental or guardian status" if view.kind is Kind.PARENTAL_DELETION else "",
+        )
+        if notify:
+            channel, to = self._contact(view, agent, require_verified=False)
+            self._deliver(channel, to, view.reference, message)
+        updated = self.tickets.transition(
+            reference, Status.AWAITING_DOCUMENTS, actor=agent.actor, reason_code="documents_requested",
+            expected_version=view.version,
+        )
+        if notify:
+            self.tickets.add_note(reference, message, author=agent.actor, kind=NoteKind.REPLY)
+        return updated
+
+    # ------------------------------------------------------------------ replies
+
+    def reply(self, reference: str, agent: AgentView, message: Any, expected_version: Any) -> ReplyResult:
+        text = _check_text("message", message, REPLY_LIMIT)
+        view = self._held(reference, agent, expected_version)
+        if not view.is_open:
+            raise InvalidTransition(view.status.value, "replied")
+        channel, to = self._contact(view, agent, require_verified=True)
+        delivery = self._deliver(channel, to, view.reference, text or "")
+        note = self.tickets.add_note(reference, text or "", author=agent.actor, kind=NoteKind.REPLY)
+        return ReplyResult(ticket=self.tickets.get_by_reference(reference), note=note, channel=channel, delivery=delivery)
+
+    def reply_channel_hint(self, view: TicketView) -> str:
+        """Which channel a reply will use, without reading personal data (for the form label)."""
+        method = view.verification.method
+        if method is VerificationMethod.SMS_CODE or (method is not VerificationMethod.EMAIL_CODE and view.channel in (Channel.SMS, Channel.VOICE)):
+            return "sms"
+        return "email"
+
+    def _contact(self, view: TicketView, agent: AgentView, *, require_verified: bool) -> Tuple[str, str]:
+        if self.notifier is None:
+            raise NotificationUnavailable()
+        if require_verified and (view.verified_at is None or view.verification.level is VerificationLevel.NONE):
+            raise ReplyNotAllowed("the requester is not verified yet: no replies to unverified contact details")
+        personal = self.tickets.reveal_personal_data(view.reference, actor=agent.actor, reason=RevealReason.CONTACT_REQUESTER)
+        phone = _e164(personal.phone) if personal.phone else None
+        preferred = self.reply_channel_hint(view)
+        if preferred == "sms" and phone:
+            return "sms", phone
+        if personal.email:
+            return "email", personal.email
+        if phone:
+            return "sms", phone
+        raise ReplyNotAllowed("no phone number or e-mail address on file")
+
+    def _deliver(self, channel: str, to: str, reference: str, text: str) -> Dict[str, Any]:
+        from bot.notify.types import InvalidMessage  # the notifier package is optional at import time
+
+        try:
+            if channel == "sms":
+                delivery = self.notifier.send_sms(to, text)
+            else:
+                delivery = self.notifier.send_email(to, EMAIL_SUBJECT.format(reference=reference), text)
+        except InvalidMessage as exc:
+            raise ReplyNotAllowed(f"the requester's contact details cannot be used ({exc.field})") from None
+        if not delivery.ok:
+            raise DeliveryFailed(delivery.status.value, delivery.error)
+        return delivery.to_json()
+
+
+def _e164(phone: str) -> Optional[str]:
+    try:
+        import phonenumbers
+
+        parsed = phonenumbers.parse(phone, "US")
+        if phonenumbers.is_possible_number(parsed):
+            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    except Exception:  # noqa: BLE001 - phonenumbers raises its own NumberParseException
+        return None
+    return None

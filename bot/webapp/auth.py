@@ -1,0 +1,142 @@
+"""Who is calling: console sessions (cookie) and API tokens (Bearer), and the services behind them.
+
+The services (accounts, tickets, case work, outbox reader) are built once per
+app on first use (:func:`get_services`), off the event loop; tests put their
+own :class:`ConsoleServices` (injected clock, cheap hasher) on
+``app.state.console_services`` before the first request.
+
+Session cookie: ``pd_console`` (``__Host-pd_console`` over https), HttpOnly,
+``SameSite=Strict``, ``Secure`` when the request is https or
+``PUBLIC_CONSOLE_URL`` is an https URL; no ``Max-Age`` (the server decides: 30
+minutes idle, 12 hours at most).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Optional
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from bot.console.accounts import AccountService, AgentView, SessionView
+from bot.console.workflow import CaseWork
+from bot.settings import Settings
+from bot.tickets import TicketService
+
+__all__ = [
+    "ConsoleServices",
+    "build_services",
+    "get_services",
+    "is_secure",
+    "session_cookie_name",
+    "set_session_cookie",
+    "clear_session_cookie",
+    "read_session_id",
+    "current_session",
+    "bearer_agent",
+]
+
+log = logging.getLogger(__name__)
+_BUILD_LOCK = threading.Lock()
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class ConsoleServices:
+    settings: Settings
+    accounts: AccountService
+    tickets: TicketService
+    work: CaseWork
+    #: The local outbox reader (``bot.notify.Outbox``) in the local profile, else ``None``.
+    outbox: Any = None
+    clock: Callable[[], datetime] = field(default=_utcnow)
+
+
+def build_services(settings: Settings, **account_kwargs: Any) -> ConsoleServices:
+    """Open the store and build every service (blocking; raises ``DatabaseNotReady`` if unmigrated)."""
+    tickets = TicketService.from_settings(settings)
+    database = tickets.database
+    notifier = None
+    outbox = None
+    try:
+        from bot.notify import Outbox, build_notifier
+        from bot.privacy.crypto import DataCipher, Indexer
+
+        notifier = build_notifier(settings, database)
+        if settings.outbox_enabled:
+            outbox = Outbox(database, DataCipher(list(settings.data_keys)), Indexer(settings.index_key))
+    except ImportError:  # pragma: no cover - the notifier package ships with the app
+        log.warning("notifier unavailable: replies to requesters are disabled")
+    clock = account_kwargs.get("clock", _utcnow)
+    return ConsoleServices(
+        settings=settings,
+        accounts=AccountService(database, **account_kwargs),
+        tickets=tickets,
+        work=CaseWork(tickets, notifier),
+        outbox=outbox,
+        clock=clock,
+    )
+
+
+async def get_services(request: Request) -> ConsoleServices:
+    state = request.app.state
+    services = getattr(state, "console_services", None)
+    if services is not None:
+        return services
+
+    def build() -> ConsoleServices:
+        with _BUILD_LOCK:
+            existing = getattr(state, "console_services", None)
+            if existing is None:
+                existing = build_services(state.settings)
+                state.console_services = existing
+            return existing
+
+    return await run_in_threadpool(build)
+
+
+def is_secure(request: Request, settings: Settings) -> bool:
+    public = settings.extra.get("PUBLIC_CONSOLE_URL", "").strip().lower()
+    return request.url.scheme == "https" or public.startswith("https://")
+
+
+def session_cookie_name(secure: bool) -> str:
+    return "__Host-pd_console" if secure else "pd_console"
+
+
+def set_session_cookie(response: Response, request: Request, settings: Settings, session_id: str) -> None:
+    secure = is_secure(request, settings)
+    response.set_cookie(
+        session_cookie_name(secure), session_id, path="/", httponly=True, samesite="strict", secure=secure
+    )
+
+
+def clear_session_cookie(response: Response, request: Request, settings: Settings) -> None:
+    secure = is_secure(request, settings)
+    response.delete_cookie(session_cookie_name(secure), path="/", httponly=True, samesite="strict", secure=secure)
+
+
+def read_session_id(request: Request, settings: Settings) -> Optional[str]:
+    return request.cookies.get(session_cookie_name(is_secure(request, settings))) or None
+
+
+async def current_session(request: Request, services: ConsoleServices) -> Optional[SessionView]:
+    session_id = read_session_id(request, services.settings)
+    if not session_id:
+        return None
+    return await run_in_threadpool(services.accounts.session, session_id)
+
+
+async def bearer_agent(request: Request, services: ConsoleServices) -> Optional[AgentView]:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return await run_in_threadpool(services.accounts.authenticate_token, token.strip())
