@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import socket
 import ssl
 import time
 from email.message import EmailMessage
@@ -98,8 +97,10 @@ class SmtpEmailSender:
                 error = f"smtp_{exc.smtp_code}"
                 if exc.smtp_code >= 500:
                     break
-            except (smtplib.SMTPException, OSError, socket.timeout) as exc:
-                error = "network" if not isinstance(exc, smtplib.SMTPException) else "smtp"
+            except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, OSError):
+                error = "network"
+            except smtplib.SMTPException:
+                error = "smtp"
             log.warning("e-mail delivery attempt %d/%d failed (%s)", attempt, self.max_attempts, error)
             if attempt < self.max_attempts:
                 self._sleep(self.backoff * (2 ** (attempt - 1)))

@@ -112,7 +112,7 @@ class Notifier(SmsSender, EmailSender, Protocol):
 def check_sms(to_e164: object, body: object) -> None:
     """Raise :class:`InvalidMessage` unless ``to_e164`` is E.164 and ``body`` fits one Twilio message."""
     if not isinstance(to_e164, str) or not _E164.match(to_e164):
-        raise InvalidMessage("to", "must be an E.164 phone number like +12025550100")
+        raise InvalidMessage("to", "must be an E.164 phone number (+ and country code, digits only)")
     _check_text("body", body, SMS_BODY_LIMIT)
 
 
