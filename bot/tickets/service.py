@@ -559,12 +559,12 @@ class TicketService:
                 self._audit(session, ticket.id, agent_, AuditAction.CLAIMED, None, None, None, now)
                 session.flush()
                 return self._view(ticket)
+            if Status(ticket.status) in TERMINAL_STATUSES:
+                raise InvalidTransition(ticket.status, "claimed")
             if ticket.assignee == agent_:
                 return self._view(ticket)
             if ticket.assignee is not None:
                 raise AlreadyClaimed(ticket.assignee)
-            if Status(ticket.status) in TERMINAL_STATUSES:
-                raise InvalidTransition(ticket.status, "claimed")
             if expected is not None and ticket.version != expected:
                 raise VersionConflict(expected, ticket.version)
             raise TicketError("claim failed")  # pragma: no cover - every branch above covers the WHERE
