@@ -45,7 +45,8 @@ class Console:
         return {"Authorization": f"Bearer {raw}"}
 
     def ticket(self, *, kind: Kind = Kind.ACCESS, status: Status = Status.VERIFIED, channel: Channel = Channel.SMS,
-               personal: Optional[PersonalData] = None, transcript: Optional[str] = None, key: Optional[str] = None) -> TicketView:
+               personal: Optional[PersonalData] = None, transcript: Optional[str] = None, key: Optional[str] = None,
+               received_at: Any = None) -> TicketView:
         verification = Verification(VerificationMethod.SMS_CODE, VerificationLevel.REASONABLE, ("phone", "email")) \
             if status is Status.VERIFIED else None
         import uuid
@@ -53,7 +54,7 @@ class Console:
         return self.services.tickets.create(
             kind=kind, channel=channel, status=status, idempotency_key=key or uuid.uuid4().hex,
             personal=personal or PersonalData(requester_name="Ada Lovelace", email="ada@example.com", phone="+12025550143"),
-            verification=verification, transcript=transcript,
+            verification=verification, transcript=transcript, received_at=received_at,
         ).ticket
 
 
