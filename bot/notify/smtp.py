@@ -17,6 +17,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any, Callable, Optional
 
+from bot.notify._config import extra, flag, positive_float, text
 from bot.notify.types import Delivery, DeliveryStatus, MessageChannel, check_email
 
 __all__ = ["SmtpEmailSender"]
@@ -56,15 +57,14 @@ class SmtpEmailSender:
 
     @classmethod
     def from_settings(cls, settings: Any) -> "SmtpEmailSender":
-        extra = getattr(settings, "extra", {}) or {}
         return cls(
             settings.smtp_host,
             settings.smtp_port,
             settings.smtp_sender,
-            timeout=float(extra.get("SMTP_TIMEOUT", "") or 10.0),
-            starttls=(extra.get("SMTP_STARTTLS", "") or "false").strip().lower() in {"1", "true", "yes", "on"},
-            username=(extra.get("SMTP_USERNAME") or "").strip() or None,
-            password=extra.get("SMTP_PASSWORD") or None,
+            timeout=positive_float(settings, "SMTP_TIMEOUT", 10.0),
+            starttls=flag(settings, "SMTP_STARTTLS"),
+            username=text(settings, "SMTP_USERNAME"),
+            password=extra(settings).get("SMTP_PASSWORD") or None,
         )
 
     def build_message(self, to: str, subject: str, body: str) -> EmailMessage:

@@ -26,6 +26,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
+from bot.notify._config import positive_float, text
 from bot.notify.optouts import OptOutRegistry
 from bot.notify.types import Delivery, DeliveryStatus, MessageChannel, NotifyError, check_sms
 
@@ -84,14 +85,13 @@ class TwilioSmsSender:
 
     @classmethod
     def from_settings(cls, settings: Any, optouts: Optional[OptOutRegistry] = None) -> "TwilioSmsSender":
-        extra = getattr(settings, "extra", {}) or {}
         return cls(
             settings.twilio_account_sid,
             settings.twilio_auth_token,
             settings.twilio_number or None,
-            messaging_service_sid=(extra.get("TWILIO_MESSAGING_SERVICE_SID") or "").strip() or None,
+            messaging_service_sid=text(settings, "TWILIO_MESSAGING_SERVICE_SID"),
             api_base=settings.twilio_api_base or None,
-            timeout=float(extra.get("TWILIO_TIMEOUT", "") or 10.0),
+            timeout=positive_float(settings, "TWILIO_TIMEOUT", 10.0),
             optouts=optouts,
         )
 

@@ -161,3 +161,12 @@ def test_from_settings_reads_the_smtp_variables(environ):
     sender = SmtpEmailSender.from_settings(settings_from_environ(environ))
     assert (sender.host, sender.port, sender.sender, sender.starttls, sender.username, sender.timeout) == (
         "smtp.example.com", 2525, "desk@example.com", True, "user", 3.0)
+
+
+@pytest.mark.parametrize("name, value", [("SMTP_TIMEOUT", "soon"), ("SMTP_TIMEOUT", "0"), ("SMTP_STARTTLS", "maybe")])
+def test_malformed_smtp_variables_are_named_in_the_error(environ, name, value):
+    from bot.settings import SettingsError, settings_from_environ
+
+    environ[name] = value
+    with pytest.raises(SettingsError, match=name):
+        SmtpEmailSender.from_settings(settings_from_environ(environ))
