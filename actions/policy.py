@@ -66,7 +66,10 @@ def format_answer(answer: Answer) -> str:
     """'From the policy, section "X": …' plus any other section the answer must quote."""
     lines = [f'From the policy, section "{answer.section_title}": {answer.text}']
     for citation in answer.also:
-        lines.append(f'Section "{citation.section_title}" says: {citation.text}')
+        if citation.section_id == answer.section_id:
+            lines.append(f"The same section also says: {citation.text}")
+        else:
+            lines.append(f'Section "{citation.section_title}" says: {citation.text}')
     return "\n".join(lines)
 
 

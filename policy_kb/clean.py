@@ -229,7 +229,7 @@ def split_sentences(text: str) -> List[str]:
             continue
         # don't split after abbreviations like "Inc." / "S.A." / "U.S.A."
         if out and (re.search(r"\b(?:Inc|Ltd|Co|Corp|S\.A|U\.S\.A|U\.S|N\.A|No|St|Mr|Ms|Dr|e\.g|i\.e|etc)\.$", out[-1])
-                    or re.search(r"(?:^|[\s:;])\(?[0-9a-zA-Z]{1,3}[.)]$", out[-1])):
+                    or re.search(r"(?:^|[:;])\s*\(?[0-9a-zA-Z]{1,3}[.)]$", out[-1])):
             out[-1] = out[-1] + " " + part
         else:
             out.append(part)

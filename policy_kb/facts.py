@@ -29,8 +29,9 @@ _AGE_RE = re.compile(
     r"|\b(\d{1,2})\s+years?\s+(?:of\s+age|old)\b|\bage[ds]?\s+(?:of\s+)?(\d{1,2})\b", re.I)
 _CHILD_RE = re.compile(r"\b(child(?:ren)?|minors?|kids?|teen(?:ager)?s?|parents?|guardians?|age)\b", re.I)
 _ORG_SUFFIX = r"(?:Inc\.|Inc\b|LLC|L\.L\.C\.|Ltd\.?|Limited|GmbH|AG\b|S\.A\.|SA\b|SAS\b|SNC\b|B\.V\.|BV\b|N\.V\.|plc\b|PLC\b|Corp\.|Corporation|Co\.)"
-_ORG_RE = re.compile(r"((?:[A-Z][\w&'.-]*\s+){0,4}?[A-Z][\w&'.-]*),?\s+" + _ORG_SUFFIX)
-_ROLE_RE = re.compile(r"^,?\s*(?:(?:who|which|that)\s+(?:provides?|handles?|performs?|operates?|process(?:es)?|runs?|supplies|offers?)\b[^,:;]*)", re.I)
+_ORG_RE = re.compile(r"((?:[A-Z][\w&'-]*\s+){0,4}?[A-Z][\w&'-]*),?\s+" + _ORG_SUFFIX)
+_ROLE_RE = re.compile(r"^,?\s*(?:(?:who|which|that)\s+(?!is\b|are\b|was\b)[a-z]+\b[^,:;]*)", re.I)
+_RECEIVES_RE = re.compile(r"\b(?:receives?|gets?|has access to|is given)\s+([^;.]+)", re.I)
 _REVISED_RE = re.compile(
     r"\b(?:last\s+(?:revised|updated|modified|changed)|effective(?:\s+date)?|updated(?:\s+on)?|revised(?:\s+on)?)\s*(?:on|:|-)?\s*"
     r"((?:\d{1,2}\s+)?(?:January|February|March|April|May|June|July|August|September|October|November|December)\.?(?:\s+\d{1,2},?)?\s+\d{4}"
@@ -42,8 +43,8 @@ _WRITE_TO_RE = re.compile(r"\b(?:write to(?: us)?(?: at)?|mail(?:ing)? address(?
 
 _RIGHTS = {
     "access": re.compile(r"\b(access|disclos(?:e|ure)|copy of|know what|obtain (?:a copy|information))\b", re.I),
-    "correction": re.compile(r"\b(correct(?:ion)?|rectif(?:y|ication)|update|amend)\b", re.I),
-    "deletion": re.compile(r"\b(delet(?:e|ion)|eras(?:e|ure)|remov(?:e|al)|forgotten)\b", re.I),
+    "correction": re.compile(r"\b(correct\w*|rectif\w*|amend\w*)\b", re.I),
+    "deletion": re.compile(r"\b(delet\w*|eras(?:e|ed|ure)|remov(?:e|ed|al)|forgotten)\b", re.I),
     "stop_using": re.compile(r"\b(stop using|opt[- ]out|object(?:ion)?|restrict(?:ion)?|withdraw (?:your )?consent|unsubscribe)\b", re.I),
     "portability": re.compile(r"\b(portab(?:le|ility))\b", re.I),
 }
@@ -116,14 +117,25 @@ def extract_facts(sections: Sequence[dict]) -> Dict[str, object]:
     processors = []
     for section in sections:
         for passage in section["passages"]:
-            for m in _ORG_RE.finditer(passage):
-                name = (m.group(0)).strip().strip(",")
-                role_m = _ROLE_RE.match(passage[m.end():])
-                role = role_m.group(0).strip(" ,") if role_m else ""
-                receives = re.findall(r"(?:^|[:;]\s*(?:and\s+)?)\d{1,2}\.\s+([^;]+?)(?=;|\.$|$)", passage)
-                if not any(p["name"] == name for p in processors):
-                    processors.append({"name": name, "role": role, "receives": [r.strip() for r in receives],
-                                       "section": section["id"], "passage": passage})
+            # one chunk per list item when the passage is a list, else the whole passage
+            chunks = re.split(r"(?:(?<=[:;])|^)\s*(?:\d{1,2}\.|[-*•])\s+", passage) if re.search(r"[:;]\s*(?:\d{1,2}\.|[-*•])\s", passage) else [passage]
+            numbered = re.findall(r"(?:^|[:;]\s*(?:and\s+)?)\d{1,2}\.\s+([^;]+?)(?=;|\.$|$)", passage)
+            for chunk in chunks:
+                for m in _ORG_RE.finditer(chunk):
+                    name = m.group(0).strip().strip(",")
+                    rest = chunk[m.end():]
+                    role_m = _ROLE_RE.match(rest)
+                    role = role_m.group(0).strip(" ,") if role_m else ""
+                    rec_m = _RECEIVES_RE.search(rest)
+                    if rec_m:
+                        receives = [r.strip() for r in re.split(r",\s*(?:and\s+)?|\s+and\s+", rec_m.group(1)) if r.strip()]
+                    else:
+                        receives = [r.strip() for r in numbered] if role else []
+                    if not role and not receives:
+                        continue  # an organisation named without a processing role (e.g. the company itself)
+                    if not any(p["name"] == name for p in processors):
+                        processors.append({"name": name, "role": role, "receives": receives,
+                                           "section": section["id"], "passage": passage})
     facts["processors"] = processors
 
     rights = []

@@ -46,7 +46,8 @@ _FACT_QUESTIONS = [
                            r"|\b(last|latest) (updat|revis|chang)|\beffective date")),
     ("storage", re.compile(r"\b(where|which countr|what countr|abroad|overseas|outside|located|servers?)\b")),
     ("processor", re.compile(r"\b(who|which|what)\b.{0,20}\b(compan|third|partner|provider|vendor|processor|firm|handles?|does|runs?|checks?|process)")),
-    ("contact", re.compile(r"\b(e-?mail|contact|write|postal|address|by post|send (a|my) (letter|request)|reach)\b")),
+    ("contact", re.compile(r"\b(e-?mail|contact|write|postal|address|by post|send (a|my) (letter|request)|reach)\b"
+                           r"|\bhow (do|can|would|should) i (ask|request|exercise|make|send|get|have)\b")),
     ("rights", re.compile(r"\b(my rights|privacy rights|what rights|right to)\b")),
 ]
 _META_STEMS = {stem(w) for w in "question questions ask asking query privacy policy policies notice statement help "
@@ -134,9 +135,6 @@ class KnowledgeBase:
         self._pvec = vectors[:n_pass] if vectors is not None else None
         self._svec = vectors[n_pass:] if vectors is not None else None
         self.encoder = encoder if vectors is not None else None
-        self.hybrid = HybridRetriever(self.passages, self._titles, self._pvec, self.encoder)
-        self.bm25 = BM25Retriever(self.passages)
-        self.threshold = COVERAGE_THRESHOLD if self.encoder is not None else COVERAGE_THRESHOLD_LEXICAL
         self._sent_by_passage: Dict[int, List[int]] = {}
         passage_index = {}
         for pi, p in enumerate(self.passages):
@@ -146,6 +144,10 @@ class KnowledgeBase:
             pi = passage_index[(s["section"], s["passage"])]
             s["_pi"] = pi
             self._sent_by_passage.setdefault(pi, []).append(si)
+        self.hybrid = HybridRetriever(self.passages, self._titles, self._pvec, self.encoder, self._svec,
+                                      [s["_pi"] for s in self.sentences])
+        self.bm25 = BM25Retriever(self.passages)
+        self.threshold = COVERAGE_THRESHOLD if self.encoder is not None else COVERAGE_THRESHOLD_LEXICAL
         self._sent_tokens = [set(expand(content_tokens(s["text"]))) for s in self.sentences]
         self._vocab = {t for s in self.sentences for t in tokens(s["text"])} | {
             t for s in self.sections for t in tokens(s["title"])}
@@ -214,7 +216,8 @@ class KnowledgeBase:
         scores = self.hybrid.score_all(q, qvec)
         qstems = set(content_tokens(q))
         qexp = set(expand(qstems))
-        scores = scores + self._fact_boost(q.lower(), qexp)
+        boost, self_fact_sentences = self._fact_boost(q.lower(), qexp)
+        scores = scores + boost
         best = self._rerank(scores, qstems, qexp, qvec)
         score = float(scores[best])
         if score < self.threshold:
@@ -227,6 +230,9 @@ class KnowledgeBase:
             if self.passages[pi]["section"] == section_id and scores[pi] >= score - self.RUNNER_UP_GAP:
                 candidates += self._sent_by_passage[pi]
         sent_scores = self._sentence_scores(candidates, qstems, qexp, qvec, scores)
+        for i in candidates:
+            if self.sentences[i]["text"] in self_fact_sentences:
+                sent_scores[i] += self.FACT_BOOST
         chosen = self._choose(candidates, sent_scores, max_chars, qexp, best)
         text = " ".join(t for _, t in chosen)
         shown = tuple(sorted(i for i, _ in chosen if i >= 0))
@@ -263,15 +269,15 @@ class KnowledgeBase:
         return Continuation(section_id, self._titles[section_id], text, new_shown, len(picked) < len(rest))
 
     # ----------------------------------------------------------------- helpers
-    def _fact_boost(self, q: str, qexp: set) -> np.ndarray:
-        """Raise passages that hold a structured fact of the kind the question asks for."""
+    def _fact_boost(self, q: str, qexp: set) -> Tuple[np.ndarray, set]:
+        """Passages (and sentences) holding a structured fact of the kind the question asks for."""
         boost = np.zeros(len(self.passages))
         wanted: List[str] = []
         for kind, rx in _FACT_QUESTIONS:
             if rx.search(q):
                 wanted.append(kind)
         if not wanted:
-            return boost
+            return boost, set()
         facts = self.facts
         sentences: List[str] = []
         if "revised" in wanted and facts.get("last_revised"):
@@ -293,7 +299,8 @@ class KnowledgeBase:
                     for pi, passage in enumerate(self.passages):
                         if passage["text"] == proc["passage"] and proc["role"]:
                             boost[pi] = self.FACT_BOOST
-        return boost
+                            sentences += [sent for sent in split_sentences(passage["text"]) if proc["name"] in sent]
+        return boost, set(sentences)
 
     def _rerank(self, scores: np.ndarray, qstems: set, qexp: set, qvec: Optional[np.ndarray]) -> int:
         """Best passage after re-scoring the top few by their best-matching sentence."""
@@ -415,32 +422,32 @@ def _clauses_within(sentence: str, budget: int, qexp: set) -> str:
     parts = re.split(r"(?<=[,;:])\s+", sentence)
     if len(parts) == 1:
         return _cut(sentence, budget)
-    scored = []
-    for idx, part in enumerate(parts):
-        toks = set(content_tokens(part))
-        scored.append((len(toks & qexp) + (0.5 if idx == 0 else 0.0), idx))
+
+    def render(keep: set) -> str:
+        out, prev = "", -1
+        for idx in sorted(keep):
+            if out:
+                out += " " if idx == prev + 1 else ELLIPSIS
+            out += parts[idx]
+            prev = idx
+        if prev != len(parts) - 1:
+            out = out.rstrip(",;:") + "…"
+        return out
+
+    relevance = [len(set(content_tokens(part)) & qexp) for part in parts]
     keep = {0}
-    length = len(parts[0])
-    for _, idx in sorted(scored, key=lambda x: (-x[0], x[1])):
-        if idx in keep:
-            continue
-        extra = len(parts[idx]) + len(ELLIPSIS)
-        if length + extra > budget:
-            continue
-        keep.add(idx)
-        length += extra
-    # fill remaining space with clauses adjacent to kept ones, in order
-    for idx in range(len(parts)):
-        if idx not in keep and (idx - 1 in keep) and length + len(parts[idx]) + 1 <= budget:
+    for idx in sorted(range(len(parts)), key=lambda i: (-relevance[i], i)):
+        if relevance[idx] == 0:
+            break
+        if len(render(keep | {idx})) <= budget:
             keep.add(idx)
-            length += len(parts[idx]) + 1
-    out = ""
-    prev = -1
-    for idx in sorted(keep):
-        if out:
-            out += " " if idx == prev + 1 else ELLIPSIS
-        out += parts[idx]
-        prev = idx
-    if prev != len(parts) - 1:
-        out = out.rstrip(",;:") + "…"
-    return _cut(out, budget)
+    # then the clauses right after kept ones (e.g. the list a lead-in introduces), in order
+    changed = True
+    while changed:
+        changed = False
+        for idx in range(len(parts)):
+            if idx not in keep and idx - 1 in keep and len(render(keep | {idx})) <= budget:
+                keep.add(idx)
+                changed = True
+    text = render(keep)
+    return text if len(text) <= budget else _cut(sentence, budget)

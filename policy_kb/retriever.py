@@ -87,9 +87,19 @@ class HybridRetriever:
     BM25_HALF = 12.0
     SYNONYM_WEIGHT = 0.7
 
+    SENTENCE_WEIGHT = 0.5  # share of the best-sentence cosine in the semantic score
+
     def __init__(self, passages: Sequence[dict], section_titles: dict, vectors: Optional[np.ndarray] = None,
-                 encoder: Optional[object] = None) -> None:
+                 encoder: Optional[object] = None, sentence_vectors: Optional[np.ndarray] = None,
+                 sentence_passage: Optional[Sequence[int]] = None) -> None:
         self.passages = list(passages)
+        self.sentence_vectors = sentence_vectors
+        # sentences are stored in passage order: start offset of each passage's run
+        self._starts = None
+        if sentence_vectors is not None and sentence_passage is not None and len(sentence_passage):
+            sp = np.asarray(sentence_passage)
+            if np.all(np.diff(sp) >= 0) and set(sp.tolist()) == set(range(len(self.passages))):
+                self._starts = np.searchsorted(sp, np.arange(len(self.passages)))
         docs = [content_tokens(section_titles.get(p["section"], "")) + content_tokens(p["text"]) for p in self.passages]
         self._index = _BM25(docs)
         self.vectors = vectors
@@ -110,7 +120,11 @@ class HybridRetriever:
             qvec = self.query_vector(question)
         if qvec is None:
             return lexical / self.BM25_WEIGHT * 0.8
-        return self.vectors @ qvec + lexical
+        semantic = self.vectors @ qvec
+        if self._starts is not None:
+            best_sentence = np.maximum.reduceat(self.sentence_vectors @ qvec, self._starts)
+            semantic = (1 - self.SENTENCE_WEIGHT) * semantic + self.SENTENCE_WEIGHT * best_sentence
+        return semantic + lexical
 
     def search(self, question: str, top: int = 3, qvec: Optional[np.ndarray] = None) -> List[Hit]:
         scores = self.score_all(question, qvec)

@@ -1,0 +1,31 @@
+"""Knowledge bases built once per test session from the real policy and the second policy."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from policy_kb import KnowledgeBase, build
+
+ROOT = Path(__file__).resolve().parents[3]
+CARTIER_SOURCE = ROOT / "policy_kb" / "source" / "cartier-us-privacy-policy-2010.md"
+SECOND_SOURCE = ROOT / "tests" / "data" / "second_policy.md"
+
+
+@pytest.fixture(scope="session")
+def cartier_kb_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("kb_cartier")
+    build(CARTIER_SOURCE, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def cartier_kb(cartier_kb_dir) -> KnowledgeBase:
+    return KnowledgeBase.load(cartier_kb_dir)
+
+
+@pytest.fixture(scope="session")
+def second_kb(tmp_path_factory) -> KnowledgeBase:
+    out = tmp_path_factory.mktemp("kb_second")
+    build(SECOND_SOURCE, out)
+    return KnowledgeBase.load(out)
