@@ -1,0 +1,34 @@
+"""Speech: no URLs/emoji/markup, e-mails and references spelled out, options as say-or-press."""
+from __future__ import annotations
+
+from bot.channels.speech_format import compose_speech, speak_options, spell_email, spell_reference, speech_hints, to_speech
+
+
+def test_email_addresses_are_spelled_out() -> None:
+    assert spell_email("eboutique.us@cartier.com") == "E B O U T I Q U E dot U S at cartier dot com"
+    assert spell_email("j_doe-1@ex.co.uk") == "J underscore D O E dash 1 at E X dot C O dot U K"
+
+
+def test_references_are_read_in_groups() -> None:
+    assert spell_reference("PD-7K3D-9QXM") == "P D, 7 K 3 D, 9 Q X M"
+    assert "P D, 7 K 3 D, 9 Q X M" in to_speech("Your reference is PD-7K3D-9QXM.")
+
+
+def test_urls_emoji_and_markup_are_not_read_aloud() -> None:
+    spoken = to_speech("**See** [our policy](https://www.cartier.com/en-us/privacy) 😀 or https://x.example/a?b=c <b>now</b>")
+    assert "http" not in spoken and "www" not in spoken and "😀" not in spoken and "*" not in spoken and "<" not in spoken
+    assert spoken.startswith("See our policy")
+
+
+def test_bullets_become_sentences_and_codes_are_read_digit_by_digit() -> None:
+    assert to_speech("I can:\n- answer questions\n- take requests") == "I can: answer questions. take requests."
+    assert "4 8 2 9 1 3" in to_speech("Your code is 482913")
+
+
+def test_options_are_say_or_press_and_become_recogniser_hints() -> None:
+    buttons = [{"title": "Delete my data", "payload": "x"}, {"title": "Check, a request", "payload": "y"}]
+    assert speak_options(buttons) == 'Say "Delete my data", or press 1. Say "Check, a request", or press 2.'
+    hints = speech_hints(buttons, ["agent", "Delete my data"])
+    assert hints == "Delete my data, Check  a request, agent"
+    said, offered = compose_speech([{"text": "Which one?", "buttons": buttons}])
+    assert said[0] == "Which one?" and said[1].startswith('Say "Delete my data"') and offered == buttons
