@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Optional
 
-from sqlalchemy import select
+from datetime import timedelta
+
+from sqlalchemy import delete, select
 
 from bot.notify.models import OutboxMessageRow
 from bot.notify.optouts import OptOutRegistry
@@ -108,6 +110,17 @@ class Outbox:
     def latest(self, *, channel: Optional[MessageChannel] = None, to: Optional[str] = None) -> Optional[OutboxMessage]:
         found = self.list(limit=1, channel=channel, to=to)
         return found[0] if found else None
+
+    def purge(self, older_than: timedelta) -> int:
+        """Delete messages created before ``now - older_than``; returns how many."""
+        cutoff = self._clock() - older_than
+        with self._db.write.begin() as session:
+            result = session.execute(
+                delete(OutboxMessageRow)
+                .where(OutboxMessageRow.created_at < cutoff)
+                .execution_options(synchronize_session=False)
+            )
+            return int(result.rowcount or 0)
 
     def _view(self, row: OutboxMessageRow) -> OutboxMessage:
         created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=timezone.utc)
