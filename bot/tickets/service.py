@@ -25,21 +25,19 @@ All methods are blocking: from async code call them via ``asyncio.to_thread``.
 from __future__ import annotations
 
 import logging
-import re
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Union
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
-from bot.privacy.crypto import DataCipher, DecryptionError, Indexer, normalise_phone
+from bot.privacy.crypto import DataCipher, DecryptionError, Indexer
 from bot.tickets import deadlines as dl
 from bot.tickets.db import Database, init_db
 from bot.tickets.errors import (
     AlreadyClaimed,
     ExtensionNotAllowed,
-    FieldTooLong,
     InvalidField,
     InvalidTransition,
     NotClaimed,
@@ -48,6 +46,12 @@ from bot.tickets.errors import (
     VersionConflict,
 )
 from bot.tickets.models import AuditEvent, Ticket, TicketNote
+from bot.tickets._validation import actor as _actor
+from bot.tickets._validation import code as _code
+from bot.tickets._validation import expected_version as _expected
+from bot.tickets._validation import personal as _personal
+from bot.tickets._validation import text as _text
+from bot.tickets._validation import verification as _verification
 from bot.tickets.references import new_reference, normalise_reference
 from bot.tickets.states import (
     INITIAL_STATUSES,
@@ -67,7 +71,6 @@ from bot.tickets.states import (
     parse_enum,
 )
 from bot.tickets.types import (
-    FIELD_LIMITS,
     AuditEventView,
     CreateResult,
     NoteView,
@@ -84,8 +87,6 @@ log = logging.getLogger(__name__)
 
 EXPORT_FORMAT = "privacy-desk.access-export.v1"
 MAX_PAGE_SIZE = 200
-_CODE = re.compile(r"^[a-z][a-z0-9_.\-]{0,63}$")
-_ACTOR = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")
 _CREATE_ATTEMPTS = 5
 
 Clock = Callable[[], datetime]
@@ -97,125 +98,6 @@ class DatabaseNotReady(TicketError):
 
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
-
-
-# --------------------------------------------------------------------------- validation
-
-
-def _text(field: str, value: Any, *, required: bool = False, limit: Optional[int] = None) -> Optional[str]:
-    """Validated text: a ``str``, valid Unicode (no lone surrogates), within its cap."""
-    if value is None:
-        if required:
-            raise InvalidField(field, "is required")
-        return None
-    if not isinstance(value, str):
-        raise InvalidField(field, "must be text")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise InvalidField(field, "is not valid UTF-8 text") from None
-    if "\x00" in value:
-        raise InvalidField(field, "contains a NUL character")
-    value = value.strip()
-    if not value:
-        if required:
-            raise InvalidField(field, "is required")
-        return None
-    cap = limit if limit is not None else FIELD_LIMITS[field]
-    if len(value) > cap:
-        raise FieldTooLong(field, cap)
-    return value
-
-
-def _actor(value: Any, field: str = "actor") -> str:
-    text = _text(field, value, required=True, limit=FIELD_LIMITS["actor"])
-    if not _ACTOR.match(text or ""):
-        raise InvalidField(field, "must be an identifier (letters, digits, '_', '.', ':', '-')")
-    return text  # type: ignore[return-value]
-
-
-def _code(field: str, value: Any) -> Optional[str]:
-    if value is None:
-        return None
-    if isinstance(value, RevealReason):
-        return value.value
-    text = _text(field, value, limit=FIELD_LIMITS["reason_code"])
-    if text is None:
-        return None
-    if not _CODE.match(text):
-        raise InvalidField(field, "must be a lower-case code such as 'requester_asked' (never free text)")
-    return text
-
-
-def _date(field: str, value: Any) -> Optional[date]:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        raise InvalidField(field, "must be a date, not a date and time")
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(_text(field, value, limit=10) or "")
-        except ValueError:
-            raise InvalidField(field, "must be a date (YYYY-MM-DD)") from None
-    if not isinstance(value, date):
-        raise InvalidField(field, "must be a date")
-    if value.year < 1900 or value > _utcnow().date():
-        raise InvalidField(field, "is not a plausible date of birth")
-    return value
-
-
-def _personal(data: Optional[PersonalData]) -> Optional[PersonalData]:
-    if data is None:
-        return None
-    if not isinstance(data, PersonalData):
-        raise InvalidField("personal", "must be PersonalData")
-    email = _text("email", data.email)
-    if email is not None and ("@" not in email or " " in email or email.startswith("@") or email.endswith("@")):
-        raise InvalidField("email", "is not an e-mail address")
-    phone = _text("phone", data.phone)
-    if phone is not None:
-        digits = normalise_phone(phone).lstrip("+")
-        if not 5 <= len(digits) <= 15:
-            raise InvalidField("phone", "is not a phone number")
-    cleaned = PersonalData(
-        requester_name=_text("requester_name", data.requester_name),
-        email=email,
-        phone=phone,
-        date_of_birth=_date("date_of_birth", data.date_of_birth),
-        account_id=_text("account_id", data.account_id),
-        postal_address=_text("postal_address", data.postal_address),
-        child_name=_text("child_name", data.child_name),
-        child_date_of_birth=_date("child_date_of_birth", data.child_date_of_birth),
-        details=_text("details", data.details),
-    )
-    return None if cleaned.is_empty() else cleaned
-
-
-def _verification(value: Optional[Verification]) -> Verification:
-    if value is None:
-        return Verification()
-    if not isinstance(value, Verification):
-        raise InvalidField("verification", "must be Verification")
-    method = parse_enum(VerificationMethod, value.method, "verification_method")
-    level = parse_enum(VerificationLevel, value.level, "verification_level")
-    points = tuple(value.data_points or ())
-    if len(points) > FIELD_LIMITS["data_points"]:
-        raise FieldTooLong("data_points", FIELD_LIMITS["data_points"])
-    names = []
-    for point in points:
-        name = _code("data_point", point)
-        if name is None or len(name) > FIELD_LIMITS["data_point"]:
-            raise InvalidField("data_point", "must be a short data-point name such as 'email'")
-        names.append(name)
-    return Verification(method=method, level=level, data_points=tuple(names))
-
-
-def _expected(value: Optional[int]) -> Optional[int]:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidField("expected_version", "must be a positive whole number")
-    return value
 
 
 # --------------------------------------------------------------------------- service
@@ -599,6 +481,40 @@ class TicketService:
             if ticket.assignee != agent_:
                 raise NotClaimed(ticket.assignee)
             raise VersionConflict(expected or 0, ticket.version)
+
+    def reassign(
+        self, reference: str, *, to_agent: Optional[str], actor: str, expected_version: Optional[int] = None
+    ) -> TicketView:
+        """Supervisor operation: hand an open ticket to ``to_agent`` (``None`` = back to the queue).
+
+        Unlike :meth:`claim` it overrides the current holder, so the console must allow
+        it to admins only.  Audited as ``released`` and/or ``claimed`` with reason
+        code ``reassigned`` and ``actor`` as the one who did it.
+
+        Raises:
+            InvalidTransition: the ticket is closed.  TicketNotFound, VersionConflict.
+        """
+        to_agent_ = _actor(to_agent, "to_agent") if to_agent is not None else None
+        actor_ = _actor(actor)
+        expected = _expected(expected_version)
+        ref = self._ref(reference)
+        now = self._clock()
+        with self._db.write.begin() as session:
+            ticket = self._load(session, ref, lock=True)
+            self._check_version(ticket, expected)
+            if Status(ticket.status) in TERMINAL_STATUSES:
+                raise InvalidTransition(ticket.status, "reassigned")
+            if ticket.assignee == to_agent_:
+                return self._view(ticket)
+            if ticket.assignee is not None:
+                self._audit(session, ticket.id, actor_, AuditAction.RELEASED, None, None, "reassigned", now)
+            if to_agent_ is not None:
+                self._audit(session, ticket.id, actor_, AuditAction.CLAIMED, None, None, "reassigned", now)
+            ticket.assignee = to_agent_
+            ticket.claimed_at = now if to_agent_ is not None else None
+            self._touch(ticket, now)
+            session.flush()
+            return self._view(ticket)
 
     def add_note(
         self,

@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 import shutil
 from datetime import date
-from pathlib import Path
 from typing import List
 
 from sqlalchemy import text

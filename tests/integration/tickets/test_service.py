@@ -21,7 +21,6 @@ from bot.tickets import (
     Priority,
     RevealReason,
     Status,
-    TicketNotFound,
     TicketService,
     Verification,
     VerificationLevel,
@@ -392,3 +391,21 @@ def test_audit_events_are_append_only_in_the_database(ticket_service, database):
                 connection.execute(text(statement))
     with database.engine.connect() as connection:
         assert connection.execute(select(func.count(AuditEvent.id))).scalar_one() == 1
+
+
+def test_reassign_overrides_the_holder_and_is_audited(ticket_service):
+    ticket = make(ticket_service)
+    ticket_service.claim(ticket.reference, agent=ALICE)
+    moved = ticket_service.reassign(ticket.reference, to_agent=BOB, actor="admin:root")
+    assert moved.assignee == BOB
+    back = ticket_service.reassign(ticket.reference, to_agent=None, actor="admin:root", expected_version=moved.version)
+    assert back.assignee is None and back.claimed_at is None
+    events = ticket_service.history(ticket.reference)[-3:]
+    assert [(e.action, e.actor, e.reason_code) for e in events] == [
+        (AuditAction.RELEASED, "admin:root", "reassigned"),
+        (AuditAction.CLAIMED, "admin:root", "reassigned"),
+        (AuditAction.RELEASED, "admin:root", "reassigned"),
+    ]
+    ticket_service.transition(ticket.reference, "withdrawn", actor="requester")
+    with pytest.raises(InvalidTransition):
+        ticket_service.reassign(ticket.reference, to_agent=BOB, actor="admin:root")
