@@ -1,17 +1,31 @@
 """Pick the notifier for the profile: the outbox locally, Twilio + SMTP in production."""
 from __future__ import annotations
 
+import logging
 from typing import Any, Optional
 
 from bot.notify.optouts import OptOutRegistry
 from bot.notify.outbox import Outbox, OutboxNotifier
 from bot.notify.smtp import SmtpEmailSender
 from bot.notify.twilio_sms import TwilioSmsSender
-from bot.notify.types import Delivery, EmailSender, Notifier, SmsSender
+from bot.notify.types import Delivery, DeliveryStatus, EmailSender, MessageChannel, Notifier, SmsSender, check_sms
 from bot.privacy.crypto import DataCipher, Indexer
 from bot.tickets.db import Database, init_db
 
-__all__ = ["ChannelNotifier", "build_notifier"]
+__all__ = ["ChannelNotifier", "UnconfiguredSmsSender", "build_notifier"]
+
+log = logging.getLogger(__name__)
+
+
+class UnconfiguredSmsSender:
+    """Production without Twilio credentials: every SMS fails cleanly (``error="not_configured"``).
+
+    E-mail, the console and web chat keep working; the startup log says why SMS does not.
+    """
+
+    def send_sms(self, to_e164: str, body: str) -> Delivery:
+        check_sms(to_e164, body)
+        return Delivery(MessageChannel.SMS, DeliveryStatus.FAILED, error="not_configured", attempts=0)
 
 
 class ChannelNotifier:
@@ -40,4 +54,12 @@ def build_notifier(settings: Any, database: Optional[Database] = None) -> Notifi
     if settings.outbox_enabled:
         outbox = Outbox(database, DataCipher(list(settings.data_keys)), indexer)
         return OutboxNotifier(outbox, optouts)
-    return ChannelNotifier(TwilioSmsSender.from_settings(settings, optouts), SmtpEmailSender.from_settings(settings))
+    sms: SmsSender
+    if settings.twilio_account_sid and settings.twilio_auth_token and (
+        settings.twilio_number or (getattr(settings, "extra", {}) or {}).get("TWILIO_MESSAGING_SERVICE_SID")
+    ):
+        sms = TwilioSmsSender.from_settings(settings, optouts)
+    else:
+        log.warning("SMS disabled: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_NUMBER to send text messages")
+        sms = UnconfiguredSmsSender()
+    return ChannelNotifier(sms, SmtpEmailSender.from_settings(settings))

@@ -143,3 +143,15 @@ def test_production_verification_sends_the_code_by_twilio(fake_twilio_api, envir
         assert refused.status is StartStatus.OPTED_OUT and refused.challenge_id is None
     finally:
         db.dispose()
+
+
+def test_logs_hold_no_number_body_or_code(fake_twilio_api, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    fake_twilio_api.fail_next(500)
+    assert sender(fake_twilio_api).send_sms("+12025550100", "Your code is 987654").ok
+    fake_twilio_api.fail_next(400, code=21211)
+    sender(fake_twilio_api).send_sms("+12025550109", "Your code is 876543")
+    for secret in ("2025550100", "2025550109", "987654", "876543", fake_twilio_api.auth_token):
+        assert secret not in caplog.text

@@ -185,3 +185,28 @@ def test_commands_explain_a_missing_migration(monkeypatch, environ, tmp_path, ca
     assert main(["outbox", "--json"]) == 1
     assert main(["customers", "seed"]) == 1
     assert capsys.readouterr().err.count("privacy-desk migrate") == 2
+
+
+def test_production_without_twilio_credentials_fails_sms_cleanly(environ, migrated_db_url):
+    from bot.notify.factory import UnconfiguredSmsSender
+
+    environ.update(PROFILE="production", DATABASE_URL=migrated_db_url, REDIS_URL="redis://127.0.0.1:6379/0",
+                   TWILIO_ACCOUNT_SID="", TWILIO_AUTH_TOKEN="")
+    db = open_db(migrated_db_url)
+    try:
+        notifier = build_notifier(settings_from_environ(environ), db)
+    finally:
+        db.dispose()
+    assert isinstance(notifier.sms, UnconfiguredSmsSender)
+    delivery = notifier.send_sms("+12025550100", "hi")
+    assert (delivery.status, delivery.error, delivery.ok) == (DeliveryStatus.FAILED, "not_configured", False)
+
+
+def test_domain_packages_import_no_rasa():
+    import subprocess
+    import sys
+
+    code = ("import sys, bot.verification, bot.notify, bot.verification.cli, bot.notify.cli; "
+            "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('rasa', 'rasa_sdk')); print(bad); sys.exit(1 if bad else 0)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
