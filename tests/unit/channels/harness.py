@@ -61,14 +61,6 @@ def signed_post(
     return httpx.post(url, data=dict(params), headers=headers, timeout=timeout)
 
 
-def ensure_notify_tables(services: TwilioServices) -> None:
-    """The outbox and opt-out tables (their own Alembic revision may not be applied yet)."""
-    from bot.notify.models import OutboxMessageRow, SmsOptOut
-    from bot.tickets.models import metadata
-
-    metadata.create_all(services.database.engine, tables=[OutboxMessageRow.__table__, SmsOptOut.__table__], checkfirst=True)
-
-
 @dataclass
 class StubBot:
     """Answers like Rasa would: ``replies(text)`` → bot messages; optional delay."""
@@ -93,7 +85,6 @@ class ChannelServer:
         self.settings = settings
         self.bot = bot
         self.services = TwilioServices.from_settings(settings)
-        ensure_notify_tables(self.services)
         self.sms = TwilioSmsInput(self.services)
         self.voice = TwilioVoiceInput(self.services, turn_seconds=turn_seconds)
         self.port = free_port()
