@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
@@ -818,6 +818,36 @@ class TicketService:
         with self._db.write.begin() as session:
             self._audit(session, None, actor_, AuditAction.KEYS_ROTATED, None, None, None, self._clock())
         return RotationReport(tickets=tickets, notes=notes)
+
+    def record_retention_run(self, counts: Mapping[str, int], *, actor: str = "system:retention") -> None:
+        """One audit event for a retention run, counts only: reason code ``purge.c3.e41.t2``.
+
+        ``counts`` maps short lower-case names to non-negative whole numbers.
+        """
+        actor_ = _actor(actor)
+        parts = []
+        for name, value in counts.items():
+            if not (isinstance(name, str) and name.isascii() and name.isalpha() and name.islower() and len(name) <= 8):
+                raise InvalidField("counts", "names must be short lower-case words")
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise InvalidField("counts", "values must be whole numbers of zero or more")
+            parts.append(f"{name}{value}")
+        code = _code("reason_code", ".".join(["purge", *parts]))
+        with self._db.write.begin() as session:
+            self._audit(session, None, actor_, AuditAction.RETENTION_RUN, None, None, code, self._clock())
+
+    def audit_log(self, *, limit: int = 100, before_id: Optional[int] = None) -> List[AuditEventView]:
+        """The whole audit trail, newest first (admin view); page with ``before_id`` = last id seen."""
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
+            raise InvalidField("limit", "must be between 1 and 1000")
+        if before_id is not None and (isinstance(before_id, bool) or not isinstance(before_id, int)):
+            raise InvalidField("before_id", "must be a whole number")
+        query = select(AuditEvent, Ticket.reference).outerjoin(Ticket, Ticket.id == AuditEvent.ticket_id)
+        if before_id is not None:
+            query = query.where(AuditEvent.id < before_id)
+        with self._db.read() as session:
+            rows = session.execute(query.order_by(AuditEvent.id.desc()).limit(limit)).all()
+            return [self._event_view(event, reference) for event, reference in rows]
 
     def _rotate_table(self, model: Any, columns: Sequence[Any], batch_size: int) -> int:
         last_id = 0

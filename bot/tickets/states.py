@@ -133,6 +133,7 @@ class AuditAction(str, enum.Enum):
     EXPORTED = "exported"
     ANONYMISED = "anonymised"
     KEYS_ROTATED = "keys_rotated"
+    RETENTION_RUN = "retention_run"
 
 
 S = Status

@@ -409,3 +409,18 @@ def test_reassign_overrides_the_holder_and_is_audited(ticket_service):
     ticket_service.transition(ticket.reference, "withdrawn", actor="requester")
     with pytest.raises(InvalidTransition):
         ticket_service.reassign(ticket.reference, to_agent=BOB, actor="admin:root")
+
+
+def test_retention_run_and_key_rotation_leave_system_audit_events(ticket_service):
+    ticket = make(ticket_service)
+    ticket_service.record_retention_run({"c": 3, "e": 41, "t": 2}, actor="system:retention")
+    ticket_service.rotate_keys()
+    log = ticket_service.audit_log(limit=10)
+    assert [(e.action, e.reference, e.reason_code) for e in log] == [
+        (AuditAction.KEYS_ROTATED, None, None),
+        (AuditAction.RETENTION_RUN, None, "purge.c3.e41.t2"),
+        (AuditAction.CREATED, ticket.reference, None),
+    ]
+    assert [e.id for e in ticket_service.audit_log(limit=1, before_id=log[0].id)] == [log[1].id]
+    with pytest.raises(InvalidField):
+        ticket_service.record_retention_run({"Bob Smith": 1})

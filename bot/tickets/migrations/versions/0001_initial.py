@@ -39,6 +39,7 @@ AUDIT_ACTIONS = (
     "exported",
     "anonymised",
     "keys_rotated",
+    "retention_run",
 )
 
 
