@@ -116,6 +116,11 @@ _NAME_PREFIX = re.compile(
     re.IGNORECASE,
 )
 _NAME_PUNCT = {"'", "-", ".", " ", "’", "‘", "ʼ"}
+#: Words that make a message a sentence rather than a name ("I want to delete my data").
+_SENTENCE_WORDS = frozenset(
+    "i my me you your want wanna would like please delete data information request help what why how when "
+    "can could is are do does don't not stop cancel never mind talk person agent question policy".split()
+)
 
 
 def parse_name(text: object) -> Parsed[str]:
@@ -141,6 +146,9 @@ def parse_name(text: object) -> Parsed[str]:
             )
     if letters == 0:
         return Parsed.bad("That doesn't look like a name. Please type your full name, for example \"Jane Doe\".")
+    words = cleaned.lower().replace("’", "'").split()
+    if len(words) > 8 or sum(w in _SENTENCE_WORDS for w in words) >= 2 or (len(words) > 2 and words[0] in _SENTENCE_WORDS):
+        return Parsed.bad("That looks like a sentence rather than a name. Please type just your full name, for example \"Jane Doe\".")
     return Parsed.good(cleaned.replace("’", "'"))
 
 

@@ -45,6 +45,8 @@ def test_names_in_any_script_are_accepted(text, expected):
         ("jane@example.com", "letters"),
         ("'-.", "doesn't look like a name"),
         ("A" * 101, "100 characters"),
+        ("actually I want to delete my data", "sentence"),
+        ("can you help me please", "sentence"),
     ],
 )
 def test_bad_names_get_a_specific_problem(text, words):

@@ -1,0 +1,11 @@
+"""Privacy-request conversations: thin rasa_sdk adapters over :mod:`bot.requests`.
+
+(Not named ``actions.requests``: rasa_sdk's package walker would then import the
+third-party ``requests`` library's modules as if they were ours.)
+
+- ``forms.py``: the reusable form-validation base class.
+- ``validation.py``: ``validate_request_form`` / ``validate_parental_form`` / ``validate_status_form``.
+- ``asks.py``: summaries before submission.
+- ``submit.py``: filing the request and telling the user what the ticket store answered.
+- ``status.py``, ``escalation.py``, ``cancel.py``: status checks, a person, leaving a form.
+"""

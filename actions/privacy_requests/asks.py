@@ -1,0 +1,65 @@
+"""Summaries before submission: what we'll file, the option to change any of it, and warnings."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import names
+from actions.privacy_requests import messages
+from bot.requests import flows
+
+
+def _values(tracker: Tracker, fields: List[str]) -> Dict[str, Any]:
+    return {field: tracker.get_slot(field) for field in fields}
+
+
+class ActionAskRequestConfirmed(Action):
+    """Show the rights request back; warn that deletion / stopping all use cancels the registration."""
+
+    def name(self) -> Text:
+        return names.ACTION_ASK_REQUEST_CONFIRMED
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        kind = tracker.get_slot(names.SLOT_REQUEST_KIND)
+        fields = flows.required_fields(kind, tracker.get_slot(names.SLOT_ACCESS_SCOPE))
+        values = _values(tracker, fields)
+        parts = ["Here's what I'll send to our privacy team:", *flows.summary_lines(fields, values)]
+        if kind == "correction" and flows.correction_email_conflict(values):
+            parts.append(
+                "Note: the new e-mail address is different from the one you're verifying with, so our team will "
+                "confirm that it's yours before changing anything."
+            )
+        if flows.cancels_registration(kind, tracker.get_slot(names.SLOT_STOP_SCOPE)):
+            parts.append(messages.CANCELS_REGISTRATION)
+            parts.append("Do you want to go ahead? If so, I'll e-mail you a code to confirm it's you. "
+                         "Or tell me what to change (for example \"change my email\").")
+        else:
+            parts.append("Is everything right? If so, I'll e-mail you a code to confirm it's you. "
+                         "Or tell me what to change (for example \"change my email\").")
+        dispatcher.utter_message(text="\n".join(parts), buttons=messages.CONFIRM_BUTTONS)
+        return []
+
+
+class ActionAskParentalConfirmed(Action):
+    """Show the parental request back and explain the proof the policy asks for before filing."""
+
+    def name(self) -> Text:
+        return names.ACTION_ASK_PARENTAL_CONFIRMED
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        fields = flows.parental_fields()
+        values = _values(tracker, fields)
+        contact = tracker.get_slot(names.SLOT_PARENT_CONTACT) or ""
+        how = "e-mail" if "@" in contact else "text"
+        parts = [
+            "Here's the request to delete the child's registration and details:",
+            *flows.summary_lines(fields, values),
+            "Before we act, our privacy policy asks for official documents establishing parental or guardian status; "
+            "I'll tell you how to send them once the request is filed.",
+            f"Is everything right? If so, I'll {how} you a code to confirm your contact details. Or tell me what to change.",
+        ]
+        dispatcher.utter_message(text="\n".join(parts), buttons=messages.CONFIRM_BUTTONS)
+        return []

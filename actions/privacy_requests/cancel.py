@@ -1,0 +1,53 @@
+"""Leaving a form ("never mind", "stop", "cancel") and answers to input that arrives out of place."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet, UserUtteranceReverted
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import REQUESTED_SLOT
+
+from actions import names
+from actions.basics import MAIN_OPTIONS
+from actions.privacy_requests import messages
+from actions.privacy_requests.common import wind_up
+from bot.requests import parsing
+from bot.tickets import normalise_reference
+from bot.verification.codes import normalise_code
+
+
+class ActionCancelRequest(Action):
+    """Leave any form at once and drop what it collected."""
+
+    def name(self) -> Text:
+        return names.ACTION_CANCEL_REQUEST
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        if tracker.active_loop_name:
+            dispatcher.utter_message(text=messages.CANCELLED)
+            return [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None), *wind_up()]
+        dispatcher.utter_message(text=messages.NOTHING_TO_CANCEL)
+        return wind_up()
+
+
+class ActionStrayInput(Action):
+    """Details, codes or references typed when no form asked for them: a clear answer, nothing stored."""
+
+    def name(self) -> Text:
+        return names.ACTION_STRAY_INPUT
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        if parsing.claims_under_13(text):
+            dispatcher.utter_message(text=messages.CHILD_STOP)
+            return wind_up()
+        if normalise_code(text) is not None:
+            dispatcher.utter_message(text=messages.CODE_BEFORE_REQUEST)
+            return [UserUtteranceReverted()]
+        if normalise_reference(text.strip()[:40]) is not None:
+            dispatcher.utter_message(text=messages.REFERENCE_OUTSIDE_FORM,
+                                     buttons=[{"title": "Check my request status", "payload": "check my request status"}])
+            return [UserUtteranceReverted()]
+        dispatcher.utter_message(response=names.UTTER_DEFAULT, buttons=MAIN_OPTIONS)
+        return [UserUtteranceReverted()]

@@ -1,0 +1,47 @@
+"""Small helpers shared by the request actions."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import names
+from actions.privacy_requests import messages
+from actions.privacy_requests.forms import clear_personal_slots
+
+_CHANNELS = {"twilio_sms": "sms", "twilio_voice": "voice", "rest": "web", "socketio": "web"}
+
+
+def ticket_channel(tracker: Tracker) -> str:
+    """The ticket store's channel for the conversation's latest input channel."""
+    return _CHANNELS.get(tracker.get_latest_input_channel() or "", "web")
+
+
+def wind_up() -> List[EventType]:
+    """Events after a flow ends, whatever the outcome: no personal data left in slots, outcome reset."""
+    return [*clear_personal_slots(), SlotSet(names.SLOT_REQUEST_OUTCOME, None)]
+
+
+def explain_outcome(outcome: Optional[str], dispatcher: CollectingDispatcher) -> bool:
+    """Say what an early-ended flow means; ``True`` when ``outcome`` was such an ending."""
+    if not outcome:
+        return False
+    if outcome == "child":
+        dispatcher.utter_message(text=messages.CHILD_STOP)
+    elif outcome == "locked":
+        dispatcher.utter_message(text=messages.LOCKED, buttons=[messages.PERSON_BUTTON])
+    elif outcome == "unavailable":
+        dispatcher.utter_message(text=messages.NOT_FILED_UNAVAILABLE)
+    elif outcome == "not_sent":
+        dispatcher.utter_message(text="Nothing was filed, and I've removed the details from this conversation.")
+    elif outcome == "switch_parental":
+        return True
+    else:
+        dispatcher.utter_message(text="Sorry, something was missing, so nothing was filed. Please start again. " + messages.OTHER_WAYS)
+    return True
+
+
+def slot_values(tracker: Tracker, fields: List[Text]) -> Dict[Text, Any]:
+    return {field: tracker.get_slot(field) for field in fields}

@@ -1,0 +1,141 @@
+"""A reusable base class for the privacy forms' validation actions.
+
+How to use it (RasaHQ financial-demo style)::
+
+    class ValidateMyForm(PrivacyFormValidation):
+        def name(self) -> str:
+            return "validate_my_form"
+
+        def fields(self, tracker) -> list[str]:
+            return ["full_name", "email"]            # the questions, in order; may depend on slots
+
+        async def validate_full_name(self, value, dispatcher, tracker, domain):
+            result = parsing.parse_name(value)
+            return self.accept("full_name", result.value, tracker) if result.ok \
+                else self.reject("full_name", result.problem, dispatcher, tracker)
+
+Rules the base class enforces:
+
+* every field in :meth:`fields` needs a ``validate_<field>`` method (rasa_sdk
+  silently skips a missing one; :meth:`missing_validators` lets a test prove
+  none is missing);
+* :meth:`reject` counts failures per field (slot ``field_failures``); from the
+  second failure on one field the re-prompt offers a person;
+* :meth:`stop` ends the form at once (e.g. the user is under 13): it clears the
+  personal-data slots and records why in ``request_outcome`` for the action that
+  runs after the form;
+* hooks run before slot validation: :meth:`before_validation` may return stop events.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions import names
+from actions.privacy_requests import messages
+from bot.requests.flows import PERSONAL_FIELDS
+
+__all__ = ["PrivacyFormValidation", "clear_personal_slots", "STATE_SLOTS", "FAILURES_BEFORE_OFFER"]
+
+#: After this many failed tries on one field, the re-prompt offers a person.
+FAILURES_BEFORE_OFFER = 2
+
+#: Conversation state tied to the collected data (cleared with it).
+STATE_SLOTS = (
+    names.SLOT_REQUEST_KIND,
+    names.SLOT_ACCESS_SCOPE,
+    names.SLOT_STOP_SCOPE,
+    names.SLOT_DECLARATION,
+    names.SLOT_REQUEST_CONFIRMED,
+    names.SLOT_PARENTAL_CONFIRMED,
+    names.SLOT_VERIFIED,
+    names.SLOT_VERIFICATION_LEVEL,
+    names.SLOT_CHALLENGE_ID,
+    names.SLOT_FIELD_FAILURES,
+)
+
+
+def clear_personal_slots() -> List[EventType]:
+    """``SlotSet(None)`` for every personal-data slot and the state that goes with it."""
+    return [SlotSet(slot, None) for slot in (*PERSONAL_FIELDS, *STATE_SLOTS)]
+
+
+class PrivacyFormValidation(FormValidationAction, ABC):
+    """Base class of the request forms' validation actions (see the module docstring)."""
+
+    @abstractmethod
+    def name(self) -> Text:
+        """``validate_<form name>``."""
+
+    @abstractmethod
+    def fields(self, tracker: Tracker) -> List[Text]:
+        """The form's questions (slot names) in the order they are asked, given what is known so far."""
+
+    # ------------------------------------------------------------------ hooks
+
+    async def before_validation(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Optional[List[EventType]]:
+        """Return events to end the form at once (see :meth:`stop`), or ``None`` to go on."""
+        return None
+
+    # ------------------------------------------------------------------ rasa_sdk overrides
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        stop = await self.before_validation(dispatcher, tracker, domain)
+        if stop is not None:
+            return stop
+        return await super().run(dispatcher, tracker, domain)
+
+    async def required_slots(
+        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Text]:
+        if tracker.get_slot(names.SLOT_REQUEST_OUTCOME):
+            return []
+        return self.fields(tracker)
+
+    # ------------------------------------------------------------------ helpers for validate_<slot>
+
+    @staticmethod
+    def _failures(tracker: Tracker) -> Dict[str, int]:
+        value = tracker.get_slot(names.SLOT_FIELD_FAILURES)
+        return dict(value) if isinstance(value, dict) else {}
+
+    def accept(self, slot: Text, value: Any, tracker: Tracker, **also: Any) -> Dict[Text, Any]:
+        """Keep ``value`` for ``slot`` and reset its failure count."""
+        failures = self._failures(tracker)
+        failures.pop(slot, None)
+        return {slot: value, names.SLOT_FIELD_FAILURES: failures, **also}
+
+    def reject(
+        self,
+        slot: Text,
+        problem: Optional[Text],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        **also: Any,
+    ) -> Dict[Text, Any]:
+        """Say what was wrong; from the second failure on this field, offer a person too."""
+        failures = self._failures(tracker)
+        failures[slot] = failures.get(slot, 0) + 1
+        text = problem or "Sorry, I couldn't use that."
+        if failures[slot] >= FAILURES_BEFORE_OFFER:
+            dispatcher.utter_message(text=f"{text} {messages.OFFER_PERSON}", buttons=[messages.PERSON_BUTTON])
+        else:
+            dispatcher.utter_message(text=text)
+        return {slot: None, names.SLOT_FIELD_FAILURES: failures, **also}
+
+    @staticmethod
+    def stop(outcome: Text) -> List[EventType]:
+        """End the form now: drop the collected data, remember why, and let the form deactivate."""
+        return [*clear_personal_slots(), SlotSet(names.SLOT_REQUEST_OUTCOME, outcome), SlotSet(REQUESTED_SLOT, None)]
+
+    def missing_validators(self, tracker: Tracker) -> List[Text]:
+        """Fields without a ``validate_<field>`` method (a test asserts there are none)."""
+        return [slot for slot in self.fields(tracker) if not callable(getattr(self, f"validate_{slot}", None))]

@@ -1,0 +1,74 @@
+"""The domain services the request actions call, built once per process on first use.
+
+Nothing is built at import: the first action that needs the ticket store or
+verification builds both from :func:`bot.settings.load_settings` (sharing one
+database engine).  Tests inject their own with :func:`set_services`.
+"""
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable, Optional, TypeVar
+
+__all__ = ["RequestServices", "get_services", "set_services", "blocking"]
+
+T = TypeVar("T")
+
+
+@dataclass
+class RequestServices:
+    tickets: Any  # bot.tickets.TicketService
+    verification: Any  # bot.verification.VerificationService
+    #: Business days within which an agent replies to an escalation (``ESCALATION_REPLY_BUSINESS_DAYS``).
+    escalation_reply_days: int = 2
+    #: ``DATA_KEYS`` cipher, to read a channel-confirmed phone (``bot.channels.contact``).
+    cipher: Any = None
+
+
+_lock = threading.Lock()
+_services: Optional[RequestServices] = None
+
+
+def _build() -> RequestServices:
+    from bot.settings import load_settings
+    from bot.tickets import TicketService
+    from bot.verification import VerificationService
+
+    settings = load_settings()
+    tickets = TicketService.from_settings(settings)
+    verification = VerificationService.from_settings(settings, database=tickets.database)
+    try:
+        days = max(1, int((settings.extra or {}).get("ESCALATION_REPLY_BUSINESS_DAYS", "2") or 2))
+    except ValueError:
+        days = 2
+    from bot.privacy.crypto import DataCipher
+
+    return RequestServices(tickets, verification, days, DataCipher(list(settings.data_keys)))
+
+
+def get_services_blocking() -> RequestServices:
+    global _services
+    with _lock:
+        if _services is None:
+            _services = _build()
+        return _services
+
+
+async def get_services() -> RequestServices:
+    """The process's services (built off the event loop on first use).  Raises if the store is unusable."""
+    if _services is not None:
+        return _services
+    return await asyncio.to_thread(get_services_blocking)
+
+
+def set_services(services: Optional[RequestServices]) -> None:
+    """Use ``services`` in this process (tests); ``None`` forgets them so the next call builds again."""
+    global _services
+    with _lock:
+        _services = services
+
+
+async def blocking(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a blocking domain call (database, SMTP, Twilio) off the event loop."""
+    return await asyncio.to_thread(fn, *args, **kwargs)
