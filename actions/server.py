@@ -30,6 +30,22 @@ logger = logging.getLogger(__name__)
 ACTION_PACKAGE = "actions"
 
 
+class _ActionExecutor(ActionExecutor):
+    """rasa_sdk's executor, importing sub-packages by their full name.
+
+    rasa_sdk walks sub-packages without a prefix, so ``actions/requests/`` made it
+    import the PyPI ``requests`` library's modules as ``actions.requests.*``.
+    """
+
+    def _import_submodules(self, package: Any, recursive: bool = True) -> None:
+        import importlib
+        import pkgutil
+
+        module = importlib.import_module(package) if isinstance(package, str) else package
+        for info in pkgutil.walk_packages(getattr(module, "__path__", []) or [], prefix=module.__name__ + "."):
+            self._import_module(info.name)
+
+
 def _authorised(request: Request, token: str) -> bool:
     header = request.headers.get("authorization", "")
     scheme, _, presented = header.partition(" ")
@@ -47,17 +63,28 @@ def _parse_body(request: Request) -> Optional[Any]:
         return None
 
 
-def create_action_app(token: str, package: str = ACTION_PACKAGE) -> Sanic:
-    """Build the guarded action server app (no CORS: browsers never call it)."""
+def create_action_app(token: str, package: str = ACTION_PACKAGE, database_url: Optional[str] = None) -> Sanic:
+    """Build the guarded action server app (no CORS: browsers never call it).
+
+    ``GET /health`` is liveness; ``GET /ready`` also checks ``database_url`` (the ticket store).
+    """
     if not token:
         raise ValueError("ACTION_SERVER_TOKEN is required")
     app = Sanic(f"privacy_desk_actions_{secrets.token_hex(4)}", configure_logging=False)
-    executor = ActionExecutor()
+    executor = _ActionExecutor()
     executor.register_package(package)
 
     @app.get("/health")
     async def health(_: Request) -> HTTPResponse:
         return response.json({"status": "ok"})
+
+    @app.get("/ready")
+    async def ready(_: Request) -> HTTPResponse:
+        from bot.health import check_database
+
+        ok = database_url is None or await check_database(database_url)
+        body = {"status": "ready" if ok else "not ready", "checks": {"database": "ok" if ok else "failing"}}
+        return response.json(body, status=200 if ok else 503)
 
     @app.post("/webhook")
     async def webhook(request: Request) -> HTTPResponse:
@@ -96,7 +123,7 @@ def main(argv: Optional[list] = None) -> int:
     parser.parse_args(argv)
     settings = load_settings()
     configure_logging(settings.log_level, process="actions")
-    app = create_action_app(settings.action_server_token)
+    app = create_action_app(settings.action_server_token, database_url=settings.database_url)
     logger.info("action server on http://127.0.0.1:%s", settings.action_port)
     app.run(host="127.0.0.1", port=settings.action_port, access_log=False, workers=1)
     return 0

@@ -120,6 +120,17 @@ class Settings:
         return self.profile is Profile.LOCAL
 
     @property
+    def rest_channel_enabled(self) -> bool:
+        """REST is on in the local profile; production turns it on only with ``REST_CHANNEL_ENABLED=true``.
+
+        That switch is for load tests and private-network probes (the load balancer
+        template does not expose ``/webhooks/rest/``): REST lets the caller choose the
+        conversation id, so it must never face the public in production.
+        """
+        raw = self.extra.get("REST_CHANNEL_ENABLED", "").strip()
+        return self.is_local if not raw else _bool(raw)
+
+    @property
     def outbox_enabled(self) -> bool:
         """The local profile keeps every outgoing SMS and e-mail in an outbox instead of sending it."""
         return self.is_local and not _bool(self.extra.get("OUTBOX_DISABLED", "false") or "false")
@@ -167,6 +178,7 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         kb_dir=Path(_optional(environ, "KB_DIR") or str(var_dir / "kb")),
         extra=dict(environ),
     )
+    _parse(environ, "REST_CHANNEL_ENABLED", "false", _bool, "true or false")
     if settings.profile is Profile.PRODUCTION:
         for name, value in (("DATABASE_URL", _optional(environ, "DATABASE_URL")), ("REDIS_URL", settings.redis_url)):
             if not value:

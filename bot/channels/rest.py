@@ -3,7 +3,8 @@
 Rasa's own REST channel lets the client choose ``input_channel`` and
 ``metadata`` and crashes on a non-JSON body.  This one accepts exactly
 ``{"sender": str, "message": str}``, answers 400 otherwise, and refuses all
-requests (404) in the production profile, where only signed channels are public.
+requests (404) in the production profile, where only signed channels are public
+— unless ``REST_CHANNEL_ENABLED=true`` (load tests on a private network).
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.guard import clean_user_text
-from bot.settings import Profile, load_settings
+from bot.settings import load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ class GuardedRestInput(InputChannel):
 
     def _is_enabled(self) -> bool:
         if self.enabled is None:
-            self.enabled = load_settings().profile is Profile.LOCAL
+            self.enabled = load_settings().rest_channel_enabled
         return self.enabled
 
     @staticmethod

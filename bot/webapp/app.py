@@ -30,10 +30,20 @@ async def healthz(_: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
+async def readyz(request: Request) -> Response:
+    """Ready when the ticket database answers (see bot/health.py)."""
+    from bot.health import check_database
+
+    ok = await check_database(request.app.state.settings.database_url)
+    body = {"status": "ready" if ok else "not ready", "checks": {"database": "ok" if ok else "failing"}}
+    return JSONResponse(body, status_code=200 if ok else 503)
+
+
 def create_app(settings: Optional[Settings] = None) -> Starlette:
     settings = settings or load_settings()
     routes: List[BaseRoute] = [
         Route("/healthz", healthz),
+        Route("/readyz", readyz),
         Mount("/static", app=StaticFiles(directory=str(STATIC_DIR)), name="static"),
     ]
     for module_name in ROUTE_MODULES:

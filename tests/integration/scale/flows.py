@@ -1,0 +1,69 @@
+"""Scripted conversations (every flow the assistant has) and how to check them.
+
+A flow is a list of turns; each turn is what the user sends and a check on the
+bot's reply text.  Flows only use phrasings from the NLU data, so the model's
+prediction is not what is under test here — the replicas are.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Sequence, Tuple
+
+from bot.rasa_failsafe import ACTION_FAILED_TEXT
+
+
+@dataclass(frozen=True)
+class Turn:
+    message: str
+    check: Callable[[str], bool]
+    describe: str
+
+
+def says(*fragments: str) -> Callable[[str], bool]:
+    lowered = [f.lower() for f in fragments]
+    return lambda text: any(f in text.lower() for f in lowered)
+
+
+def answers_policy(text: str) -> bool:
+    """A policy answer quotes its section (actions/policy.py)."""
+    return 'From the policy, section "' in text and ACTION_FAILED_TEXT not in text
+
+
+def tells_more(text: str) -> bool:
+    return ('More from section "' in text or "That's everything the section" in text) and ACTION_FAILED_TEXT not in text
+
+
+GREETING = Turn("hello", says("privacy assistant"), "greeting")
+BOT = Turn("are you a bot?", says("automated assistant"), "bot challenge")
+BYE = Turn("bye", says("goodbye"), "goodbye")
+THANKS = Turn("thanks", lambda text: bool(text.strip()), "thanks answered")
+
+FLOWS: Dict[str, List[Turn]] = {
+    "policy-calls": [
+        GREETING,
+        Turn("do you record phone calls?", answers_policy, "policy answer (calls)"),
+        Turn("tell me more", tells_more, "tell me more"),
+        THANKS,
+        BYE,
+    ],
+    "policy-sharing": [
+        Turn("hi", says("privacy assistant"), "greeting"),
+        Turn("do you share my data with other companies?", answers_policy, "policy answer (sharing)"),
+        BOT,
+        BYE,
+    ],
+    "policy-storage": [
+        Turn("hey", says("privacy assistant"), "greeting"),
+        Turn("where is my data stored?", answers_policy, "policy answer (storage)"),
+        Turn("how long do you keep my information?", answers_policy, "policy answer (retention)"),
+        BYE,
+    ],
+}
+
+
+def flow_names() -> Sequence[str]:
+    return sorted(FLOWS)
+
+
+def check_reply(turn: Turn, reply_text: str) -> Tuple[bool, str]:
+    return turn.check(reply_text), turn.describe

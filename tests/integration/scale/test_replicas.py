@@ -1,0 +1,297 @@
+"""Two Rasa replicas on PostgreSQL + Redis behave like one assistant.
+
+Every test talks to the production profile started by ``privacy-desk``'s own
+cluster code (``bot.replicas``): 2 Rasa replicas, one action server each, the
+web app and nginx in front, on a fresh PostgreSQL database and Redis.
+"""
+from __future__ import annotations
+
+import asyncio
+import random
+import signal
+import time
+import uuid
+from typing import Dict, List, Tuple
+
+import httpx
+import pytest
+
+from bot.replicas import LB, actions_name, rasa_name
+from tests.integration.scale.cluster import Cluster, postgres_control, rest_turn, texts, user_texts
+from tests.integration.scale.flows import FLOWS, flow_names
+
+pytestmark = [pytest.mark.stack, pytest.mark.scale, pytest.mark.postgres, pytest.mark.redis]
+
+CONVERSATIONS = 200
+
+
+async def _converse(
+    client: httpx.AsyncClient, cluster: Cluster, sender: str, flow: str, rng: random.Random, log: List[Tuple[str, int]]
+) -> List[str]:
+    """Run one scripted conversation, each turn on a random replica; return the problems seen."""
+    problems = []
+    for turn in FLOWS[flow]:
+        replica = cluster.random_replica(rng)
+        log.append((sender, replica))
+        reply = await rest_turn(client, cluster.replica_url(replica), sender, turn.message)
+        if reply.status_code != 200:
+            problems.append(f"{sender}: {turn.describe} answered HTTP {reply.status_code} on {rasa_name(replica)}")
+            continue
+        text = texts(reply.json())
+        if not turn.check(text):
+            problems.append(f"{sender}: {turn.describe} got {text[:120]!r} on {rasa_name(replica)}")
+    return problems
+
+
+def _run_conversations(cluster: Cluster, senders: Dict[str, str], seed: int) -> Tuple[List[str], List[Tuple[str, int]]]:
+    rng = random.Random(seed)
+    log: List[Tuple[str, int]] = []
+
+    async def main() -> List[str]:
+        limits = httpx.Limits(max_connections=CONVERSATIONS * 2, max_keepalive_connections=CONVERSATIONS)
+        async with httpx.AsyncClient(limits=limits) as client:
+            results = await asyncio.gather(
+                *(_converse(client, cluster, sender, flow, random.Random(rng.random()), log) for sender, flow in senders.items())
+            )
+        return [problem for result in results for problem in result]
+
+    return asyncio.run(main()), log
+
+
+def test_200_concurrent_conversations_alternating_between_replicas_are_complete_and_in_order(healthy_cluster: Cluster) -> None:
+    cluster = healthy_cluster
+    names = flow_names()
+    senders = {f"scale-{uuid.uuid4().hex[:10]}": names[i % len(names)] for i in range(CONVERSATIONS)}
+    started = time.monotonic()
+    problems, log = _run_conversations(cluster, senders, seed=9)
+    elapsed = time.monotonic() - started
+    assert not problems, f"{len(problems)} bad turns, e.g.:\n" + "\n".join(problems[:10])
+
+    # Turns really did move between replicas.
+    per_sender: Dict[str, set] = {}
+    for sender, replica in log:
+        per_sender.setdefault(sender, set()).add(replica)
+    switched = sum(1 for replicas in per_sender.values() if len(replicas) > 1)
+    assert switched > CONVERSATIONS * 0.8, f"only {switched} conversations used both replicas"
+
+    # Every conversation's stored events: each user turn exactly once, in order, each answered.
+    for sender, flow in senders.items():
+        tracker = cluster.tracker(sender, replica=random.randrange(2))
+        sent = [turn.message for turn in FLOWS[flow]]
+        assert user_texts(tracker) == sent, f"{sender}: stored user turns differ from what was sent"
+        events = [e["event"] for e in tracker["events"]]
+        user_positions = [i for i, e in enumerate(events) if e == "user"]
+        for here, after in zip(user_positions, user_positions[1:] + [len(events)]):
+            between = events[here + 1 : after]
+            assert "bot" in between, f"{sender}: a user turn has no bot reply stored after it"
+            assert between[-1] == "action" and tracker["events"][after - 1].get("name") == "action_listen", (
+                f"{sender}: a turn did not end with action_listen"
+            )
+        timestamps = [e["timestamp"] for e in tracker["events"]]
+        assert timestamps == sorted(timestamps), f"{sender}: events out of order"
+    print(f"\n{CONVERSATIONS} conversations, {len(log)} turns in {elapsed:.1f}s ({len(log) / elapsed:.1f} turns/s)")
+
+
+def test_two_messages_at_once_on_two_replicas_are_processed_one_after_the_other(healthy_cluster: Cluster) -> None:
+    """RedisLockStore: the same conversation is never processed on two replicas at once."""
+    cluster = healthy_cluster
+    senders = [f"lock-{uuid.uuid4().hex[:10]}" for _ in range(20)]
+
+    async def main() -> List[List[int]]:
+        async with httpx.AsyncClient() as client:
+            return await asyncio.gather(
+                *(
+                    asyncio.gather(
+                        rest_turn(client, cluster.replica_url(0), sender, "do you record phone calls?"),
+                        rest_turn(client, cluster.replica_url(1), sender, "where is my data stored?"),
+                    )
+                    for sender in senders
+                )
+            )
+
+    results = asyncio.run(main())
+    assert all(r.status_code == 200 for pair in results for r in pair)
+    for sender in senders:
+        tracker = cluster.tracker(sender)
+        assert sorted(user_texts(tracker)) == ["do you record phone calls?", "where is my data stored?"]
+        events = tracker["events"]
+        # The second user turn starts only after the first one ended (action_listen), never interleaved.
+        positions = [i for i, e in enumerate(events) if e["event"] == "user"]
+        first_turn = events[positions[0] + 1 : positions[1]]
+        assert [e.get("name") for e in first_turn if e["event"] == "action"][-1] == "action_listen"
+        assert any(e["event"] == "bot" for e in first_turn)
+
+
+def test_postgres_restarted_mid_run_gives_clear_errors_then_recovers_without_corruption(healthy_cluster: Cluster) -> None:
+    cluster = healthy_cluster
+    senders = {f"pg-{uuid.uuid4().hex[:10]}": name for name in flow_names() for _ in range(10)}
+    refused: List[Tuple[int, str]] = []
+    readiness_during_outage: List[int] = []
+    outage = {"down": False}
+
+    async def converse(client: httpx.AsyncClient, sender: str, flow: str) -> List[str]:
+        problems = []
+        for turn in FLOWS[flow]:
+            deadline = time.monotonic() + 120
+            while True:  # a user whose message was refused sends it again
+                reply = await rest_turn(client, cluster.layout.lb_url, sender, turn.message)
+                if reply.status_code == 200 or time.monotonic() > deadline:
+                    break
+                refused.append((reply.status_code, reply.text))
+                await asyncio.sleep(1.0)
+            if reply.status_code != 200 or not turn.check(texts(reply.json())):
+                problems.append(f"{sender}: {turn.describe} -> {reply.status_code} {reply.text[:100]}")
+            await asyncio.sleep(0.5)
+        return problems
+
+    async def restart_postgres() -> None:
+        await asyncio.sleep(2.0)
+        await asyncio.to_thread(postgres_control, cluster.settings.database_url, "stop")
+        outage["down"] = True
+        async with httpx.AsyncClient() as client:
+            for _ in range(3):
+                ready = await client.get(f"{cluster.replica_url(0)}/webhooks/ready/", timeout=15)
+                readiness_during_outage.append(ready.status_code)
+                await asyncio.sleep(1.0)
+        await asyncio.to_thread(postgres_control, cluster.settings.database_url, "start")
+        outage["down"] = False
+
+    async def main() -> List[str]:
+        async with httpx.AsyncClient(limits=httpx.Limits(max_connections=100)) as client:
+            results = await asyncio.gather(restart_postgres(), *(converse(client, s, f) for s, f in senders.items()))
+        return [p for result in results[1:] for p in result]
+
+    try:
+        problems = asyncio.run(main())
+    finally:
+        if outage["down"]:
+            postgres_control(cluster.settings.database_url, "start")
+    assert not problems, "\n".join(problems[:10])
+    assert refused, "some turns fell into the outage"
+    assert all(status == 503 and "could not process" in body for status, body in refused), refused[:3]
+    assert 503 in readiness_during_outage, "replicas report not-ready while the database is down"
+    for sender, flow in senders.items():
+        assert user_texts(cluster.tracker(sender)) == [t.message for t in FLOWS[flow]], f"{sender}: stored turns differ"
+    assert "cannot be read" not in cluster.logs(), "no conversation was quarantined as unreadable"
+    assert httpx.get(f"{cluster.replica_url(1)}/webhooks/ready/", timeout=15).status_code == 200
+
+
+def test_killing_one_replica_mid_run_lets_conversations_continue_on_the_other(healthy_cluster: Cluster) -> None:
+    cluster = healthy_cluster
+    senders = {f"kill-{uuid.uuid4().hex[:10]}": "policy-calls" for _ in range(40)}
+    killed_at: Dict[str, float] = {}
+    retried: List[str] = []
+
+    async def converse(client: httpx.AsyncClient, sender: str, flow: str) -> List[str]:
+        problems = []
+        for turn in FLOWS[flow]:
+            for attempt in range(3):  # what a web client does when its connection breaks: send again
+                try:
+                    reply = await rest_turn(client, cluster.layout.lb_url, sender, turn.message)
+                except httpx.TransportError:
+                    reply = None
+                if reply is not None and reply.status_code == 200:
+                    break
+                retried.append(sender)
+                await asyncio.sleep(0.5)
+            if reply is None or reply.status_code != 200 or not turn.check(texts(reply.json())):
+                problems.append(f"{sender}: {turn.describe} failed after retries")
+            await asyncio.sleep(0.2)
+        return problems
+
+    async def killer() -> None:
+        await asyncio.sleep(3.0)
+        cluster.kill_replica(0)  # SIGKILL: no goodbye
+        killed_at["t"] = time.monotonic()
+
+    async def main() -> List[str]:
+        async with httpx.AsyncClient(limits=httpx.Limits(max_connections=200)) as client:
+            results = await asyncio.gather(killer(), *(converse(client, s, f) for s, f in senders.items()))
+        return [p for result in results[1:] for p in result]
+
+    problems = asyncio.run(main())
+    assert killed_at, "the replica was killed"
+    assert cluster.supervisor.children[rasa_name(0)].poll() is not None, "replica 1 stayed dead"
+    assert not problems, "\n".join(problems[:10])
+    assert len(retried) <= len(senders), "at most the turn in flight at the kill was retried"
+    for sender, flow in senders.items():
+        stored = user_texts(cluster.tracker(sender, replica=1))
+        deduplicated = [t for i, t in enumerate(stored) if i == 0 or t != stored[i - 1]]
+        assert deduplicated == [turn.message for turn in FLOWS[flow]], f"{sender}: turns lost or out of order"
+        # A turn is stored twice only if it was in flight when the replica died and the client sent it again.
+        assert len(stored) - len(deduplicated) <= retried.count(sender)
+
+
+def test_every_process_reports_liveness_and_readiness(healthy_cluster: Cluster) -> None:
+    cluster = healthy_cluster
+    layout = cluster.layout
+    for i in range(layout.replicas):
+        assert httpx.get(f"{layout.rasa_url(i)}/", timeout=10).status_code == 200
+        ready = httpx.get(f"{layout.rasa_url(i)}/webhooks/ready/", timeout=10)
+        assert ready.status_code == 200
+        assert ready.json()["checks"] == {"model": "ok", "conversations_db": "ok", "lock_store": "ok"}
+        assert httpx.get(f"http://127.0.0.1:{layout.action_ports[i]}/health", timeout=10).status_code == 200
+        assert httpx.get(f"http://127.0.0.1:{layout.action_ports[i]}/ready", timeout=10).json()["status"] == "ready"
+    assert httpx.get(f"http://127.0.0.1:{layout.web_port}/healthz", timeout=10).status_code == 200
+    assert httpx.get(f"http://127.0.0.1:{layout.web_port}/readyz", timeout=10).json()["status"] == "ready"
+    assert httpx.get(f"{layout.lb_url}/lb/health", timeout=10).status_code == 200
+    assert httpx.get(f"{layout.lb_url}/webhooks/ready/", timeout=10).status_code == 200
+
+
+def test_the_load_balancer_does_not_expose_rasas_http_api(healthy_cluster: Cluster) -> None:
+    lb = healthy_cluster.layout.lb_url
+    token = healthy_cluster.token
+    for path in ("/status", "/conversations/x/tracker", "/model/parse", "/domain"):
+        assert httpx.get(f"{lb}{path}", params={"token": token}, timeout=10).status_code == 404
+
+
+def test_web_chat_over_socketio_through_the_load_balancer_resumes_on_another_connection(healthy_cluster: Cluster) -> None:
+    """websocket-only socket.io through nginx; a reconnect (maybe to the other replica) resumes the session."""
+    import socketio
+
+    lb = healthy_cluster.layout.lb_url
+
+    async def one_turn(session_id, message):
+        client = socketio.AsyncClient(reconnection=False)
+        confirmed: asyncio.Future = asyncio.get_running_loop().create_future()
+        replies: asyncio.Queue = asyncio.Queue()
+        client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
+        client.on("bot_uttered", lambda data: replies.put_nowait(data))
+        await client.connect(lb, transports=["websocket"], socketio_path="/socket.io", wait_timeout=30)
+        try:
+            await client.emit("session_request", {"session_id": session_id} if session_id else {})
+            sid = await asyncio.wait_for(confirmed, 30)
+            await client.emit("user_uttered", {"message": message, "session_id": sid})
+            first = await asyncio.wait_for(replies.get(), 60)
+            return sid, first.get("text", "")
+        finally:
+            await client.disconnect()
+
+    async def main():
+        sid, greeting = await one_turn(None, "hello")
+        sid2, answer = await one_turn(sid, "do you record phone calls?")
+        return sid, greeting, sid2, answer
+
+    sid, greeting, sid2, answer = asyncio.run(main())
+    assert "privacy assistant" in greeting
+    assert sid2 == sid, "the server-issued session id is honoured by whichever replica takes the reconnect"
+    assert answer and "couldn't match" not in answer
+    tracker = healthy_cluster.tracker(sid)
+    assert user_texts(tracker) == ["hello", "do you record phone calls?"]
+
+
+def test_stopping_a_replica_gracefully_finishes_the_turn_in_flight(healthy_cluster: Cluster) -> None:
+    cluster = healthy_cluster
+    sender = f"graceful-{uuid.uuid4().hex[:10]}"
+
+    async def main() -> httpx.Response:
+        async with httpx.AsyncClient() as client:
+            turn = asyncio.create_task(rest_turn(client, cluster.replica_url(1), sender, "do you record phone calls?"))
+            await asyncio.sleep(0.15)  # the request is in flight
+            await asyncio.to_thread(cluster.supervisor.stop, [rasa_name(1)])
+            return await turn
+
+    reply = asyncio.run(main())
+    assert reply.status_code == 200 and texts(reply.json()), "the in-flight turn was answered before the replica stopped"
+    assert cluster.supervisor.children[rasa_name(1)].returncode in (0, -signal.SIGTERM)
+    assert user_texts(cluster.tracker(sender, replica=0)) == ["do you record phone calls?"]
