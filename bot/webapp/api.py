@@ -15,7 +15,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Match, Route
 
 from bot.console.accounts import ROLE_ADMIN, AgentView
 from bot.console.errors import AgentExists, AgentNotFound, ConsoleError, InvalidAccountField, TokenNotFound
@@ -191,11 +191,13 @@ def operation(*, admin: bool = False, body: bool = False, allow_empty: bool = Fa
 
 
 def _field(data: Dict[str, Any], name: str, kind: type, *, required: bool = True) -> Any:
-    value = data.get(name)
-    if value is None:
+    if name not in data:
         if required:
             raise InvalidField(name, "is required")
         return None
+    value = data[name]
+    if value is None:
+        raise InvalidField(name, "must not be null")
     if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
         raise InvalidField(name, "must be an integer")
     if kind is str and not isinstance(value, str):
@@ -243,8 +245,22 @@ async def openapi_json(request: Request) -> Response:
     return JSONResponse(openapi_document())
 
 
-async def not_found(request: Request) -> Response:
-    return _error(404, "not_found", "no such API path")
+def _fallback(api_routes: List[Route]) -> Callable[[Request], Awaitable[Response]]:
+    """JSON answers for what no operation matched: 405 (with ``Allow``) for a known path, else 404."""
+
+    async def endpoint(request: Request) -> Response:
+        allowed = set()
+        for route in api_routes:
+            match, _ = route.matches({**request.scope, "method": "__none__"})
+            if match is not Match.NONE and route.methods:
+                allowed |= route.methods
+        if allowed:
+            response = _error(405, "method_not_allowed", "method not allowed on this path")
+            response.headers["Allow"] = ", ".join(sorted(allowed))
+            return response
+        return _error(404, "not_found", "no such API path")
+
+    return endpoint
 
 
 @operation()
@@ -433,7 +449,7 @@ async def outbox(request: Request, services: ConsoleServices, agent: AgentView) 
 
 def routes(settings: Settings) -> List[BaseRoute]:
     t = PREFIX + "/tickets/{reference}"
-    return [
+    api_routes = [
         Route(PREFIX + "/openapi.json", openapi_json, methods=["GET"]),
         Route(PREFIX + "/me", me, methods=["GET"]),
         Route(PREFIX + "/tickets", list_tickets, methods=["GET"]),
@@ -456,5 +472,6 @@ def routes(settings: Settings) -> List[BaseRoute]:
         Route(PREFIX + "/agents/{username}/enable", _set_disabled(False), methods=["POST"]),
         Route(PREFIX + "/account-events", account_events, methods=["GET"]),
         Route(PREFIX + "/outbox", outbox, methods=["GET"]),
-        Route(PREFIX + "/{rest:path}", not_found, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
     ]
+    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
+    return [*api_routes, Route(PREFIX + "/{rest:path}", _fallback(api_routes), methods=methods)]

@@ -191,7 +191,8 @@ def _query(name: str, schema: Dict[str, Any], description: str = "") -> Dict[str
 
 _REFERENCE = {"name": "reference", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 32},
               "description": "Ticket reference, e.g. PD-7K3D-9QXM."}
-_USERNAME = {"name": "username", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 64}}
+_USERNAME = {"name": "username", "in": "path", "required": True,
+             "schema": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_.-]{1,31}$"}}
 _TICKET_ERRORS = [400, 404, 409, 413, 422]
 
 
