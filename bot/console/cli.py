@@ -27,12 +27,11 @@ def _service() -> AccountService:
     return AccountService.from_settings(load_settings())
 
 
-def _read_password(args: argparse.Namespace, stdin=None, prompt: Callable[[str], str] = getpass.getpass) -> Optional[str]:
+def _read_password(args: argparse.Namespace) -> Optional[str]:
     if args.password_stdin:
-        line = (stdin or sys.stdin).readline()
-        return line.rstrip("\r\n")
-    first = prompt("New password: ")
-    second = prompt("Repeat password: ")
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("New password: ")
+    second = getpass.getpass("Repeat password: ")
     if first != second:
         print("The passwords do not match.", file=sys.stderr)
         return None
