@@ -75,6 +75,15 @@ class TwilioServices:
             database=database,
         )
 
+    @classmethod
+    def shared(cls) -> "TwilioServices":
+        """One instance per process for both channels (one engine, one notifier)."""
+        global _SHARED
+        with _SHARED_LOCK:
+            if _SHARED is None:
+                _SHARED = cls.from_settings()
+            return _SHARED
+
     @property
     def notifier(self) -> Any:
         """The process's :class:`bot.notify.Notifier` (outbox locally, Twilio in production)."""
@@ -93,6 +102,10 @@ class TwilioServices:
 
                 self._optouts = OptOutRegistry(self.database, self.indexer)
             return self._optouts
+
+
+_SHARED: Optional[TwilioServices] = None
+_SHARED_LOCK = threading.Lock()
 
 
 def forbidden() -> HTTPResponse:

@@ -78,7 +78,7 @@ class TwilioSmsInput(InputChannel):
     @property
     def services(self) -> TwilioServices:
         if self._services is None:
-            self._services = TwilioServices.from_settings()
+            self._services = TwilioServices.shared()
         return self._services
 
     def conversation_id(self, phone: str) -> str:

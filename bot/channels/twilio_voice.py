@@ -100,6 +100,7 @@ BASE_HINTS = (
     "no",
 )
 _REFERENCE_IN_TEXT = re.compile(r"\bPD-[0-9A-Z]{4}-[0-9A-Z]{4}\b", re.IGNORECASE)
+_BY_EMAIL = re.compile(r"\b(?:reply|answer|write)\w*\s+(?:to you\s+)?by\s+e-?mail", re.IGNORECASE)
 _CALL_ENDED = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 
 
@@ -123,7 +124,7 @@ class TwilioVoiceInput(InputChannel):
     @property
     def services(self) -> TwilioServices:
         if self._services is None:
-            self._services = TwilioServices.from_settings()
+            self._services = TwilioServices.shared()
         return self._services
 
     async def drain(self, timeout: float = 60.0) -> None:
@@ -369,12 +370,23 @@ class _Call:
 
 
 def _confirms_escalation(messages: Sequence[Mapping[str, Any]]) -> bool:
-    """The bot's own answer confirms a case: it quotes a reference or says so in a custom payload."""
+    """The bot's own answer confirmed a case the team answers by phone.
+
+    Only the action's result may confirm anything: its text quotes the new
+    reference (or a custom payload ``{"escalation": {...}}`` says so), and it
+    does not say the reply comes by e-mail.
+    """
+    confirmed = False
     for message in messages:
-        custom = message.get("custom") if isinstance(message, Mapping) else None
+        if not isinstance(message, Mapping):
+            continue
+        custom = message.get("custom")
         if isinstance(custom, Mapping) and custom.get("escalation"):
-            return True
-        if _REFERENCE_IN_TEXT.search(str(message.get("text") or "")):
-            return True
-    return False
+            confirmed = True
+        text = str(message.get("text") or "")
+        if _REFERENCE_IN_TEXT.search(text):
+            confirmed = True
+        if _BY_EMAIL.search(text):
+            return False
+    return confirmed
 
