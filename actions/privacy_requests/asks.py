@@ -1,6 +1,7 @@
 """Summaries before submission: what we'll file, the option to change any of it, and warnings."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -9,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import names
 from actions.privacy_requests import messages
-from bot.requests import flows
+from bot.requests import flows, parsing
 
 
 def _values(tracker: Tracker, fields: List[str]) -> Dict[str, Any]:
@@ -62,4 +63,28 @@ class ActionAskParentalConfirmed(Action):
             f"Is everything right? If so, I'll {how} you a code to confirm your contact details. Or tell me what to change.",
         ]
         dispatcher.utter_message(text="\n".join(parts), buttons=messages.CONFIRM_BUTTONS)
+        return []
+
+
+class ActionAskDateOfBirth(Action):
+    """Ask for the date of birth — or, after an ambiguous one ("03/04/1990"), which reading was meant."""
+
+    def name(self) -> Text:
+        return names.ACTION_ASK_DATE_OF_BIRTH
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        choices = tracker.get_slot(names.SLOT_DOB_CHOICES)
+        readings = []
+        for value in choices if isinstance(choices, list) else []:
+            try:
+                readings.append(parsing.format_date(date.fromisoformat(str(value))))
+            except ValueError:
+                continue
+        if len(readings) == 2:
+            dispatcher.utter_message(
+                text=f"Just to be sure: is your date of birth {readings[0]} or {readings[1]}?",
+                buttons=[{"title": r, "payload": r} for r in readings],
+            )
+            return []
+        dispatcher.utter_message(text="What's your date of birth? For example: March 4 1990.")
         return []

@@ -58,6 +58,7 @@ STATE_SLOTS = (
     names.SLOT_VERIFICATION_LEVEL,
     names.SLOT_CHALLENGE_ID,
     names.SLOT_FIELD_FAILURES,
+    names.SLOT_DOB_CHOICES,
 )
 
 

@@ -83,5 +83,4 @@ def mask_contact(contact: Optional[str]) -> str:
 
 
 def code_sent(contact: str) -> str:
-    return (f"I've sent a 6-digit code to {mask_contact(contact)}. It's valid for 10 minutes. "
-            "Please type it here. (Say \"send a new code\" if it doesn't arrive.)")
+    return f"I've sent a 6-digit code to {mask_contact(contact)}. It's valid for 10 minutes."

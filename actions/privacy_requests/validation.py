@@ -245,15 +245,14 @@ class ValidateRequestForm(_CodeMixin, PrivacyFormValidation):
     async def validate_date_of_birth(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         result = parsing.parse_date_of_birth(value)
         if result.outcome is parsing.Outcome.AMBIGUOUS:
-            buttons = [{"title": parsing.format_date(d), "payload": parsing.format_date(d)} for d in result.alternatives]
-            dispatcher.utter_message(text=result.problem, buttons=buttons)
-            return {names.SLOT_DATE_OF_BIRTH: None}
+            # action_ask_date_of_birth asks which reading was meant, with one button each.
+            return {names.SLOT_DATE_OF_BIRTH: None, names.SLOT_DOB_CHOICES: [d.isoformat() for d in result.alternatives]}
         if not result.ok:
-            return self.reject(names.SLOT_DATE_OF_BIRTH, result.problem, dispatcher, tracker)
+            return self.reject(names.SLOT_DATE_OF_BIRTH, result.problem, dispatcher, tracker, **{names.SLOT_DOB_CHOICES: None})
         assert isinstance(result.value, date)
         if parsing.is_under_13(result.value):
             return _stop_values("child")
-        return self.accept(names.SLOT_DATE_OF_BIRTH, result.value.isoformat(), tracker)
+        return self.accept(names.SLOT_DATE_OF_BIRTH, result.value.isoformat(), tracker, **{names.SLOT_DOB_CHOICES: None})
 
     async def validate_identifier(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         if value == flows.SKIPPED or parsing.is_skip(value):
@@ -423,7 +422,7 @@ class ValidateStatusForm(PrivacyFormValidation):
             return _stop_values("unavailable")
         dispatcher.utter_message(
             text="If that reference is right, I've sent a 6-digit code to the e-mail address or phone number on the "
-            "request. Please type it here. (Codes are valid for 10 minutes.)"
+            "request. It's valid for 10 minutes."
         )
         return {names.SLOT_STATUS_REFERENCE: started.reference, names.SLOT_CHALLENGE_ID: started.challenge_id}
 

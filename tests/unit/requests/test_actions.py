@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import names
 from actions.privacy_requests import messages
-from actions.privacy_requests.asks import ActionAskParentalConfirmed, ActionAskRequestConfirmed
+from actions.privacy_requests.asks import ActionAskDateOfBirth, ActionAskParentalConfirmed, ActionAskRequestConfirmed
 from actions.privacy_requests.cancel import ActionCancelRequest, ActionStrayInput
 from actions.privacy_requests.escalation import ActionEscalate
 from actions.privacy_requests.services import RequestServices, set_services
@@ -112,7 +112,7 @@ def test_personal_slots_are_filled_only_from_text_inside_their_form_and_state_on
             assert mapping["type"] == "from_text", slot
             assert all(c["active_loop"] and c["requested_slot"] == slot for c in mapping["conditions"]), slot
             assert "cancel_request" in mapping["not_intent"] and "talk_to_person" in mapping["not_intent"]
-    for slot in ("verified", "verification_level", "challenge_id", "field_failures", "request_outcome", "last_reference"):
+    for slot in ("verified", "verification_level", "challenge_id", "field_failures", "request_outcome", "last_reference", "dob_choices"):
         assert slots[slot]["mappings"] == [{"type": "custom"}], slot
 
 
@@ -146,8 +146,13 @@ async def test_bad_email_gets_a_specific_reprompt_and_the_second_failure_offers_
 
 async def test_ambiguous_date_of_birth_asks_which_reading_with_buttons():
     events, msgs = await run(ValidateRequestForm(), tracker("03/04/1990", slots={**ADA_SLOTS, "requested_slot": "date_of_birth", "date_of_birth": "03/04/1990"}))
-    assert slotsets(events)["date_of_birth"] is None
-    assert [b["payload"] for b in msgs[0]["buttons"]] == ["4 March 1990", "3 April 1990"]
+    sets = slotsets(events)
+    assert sets["date_of_birth"] is None and sets["requested_slot"] == "date_of_birth" and msgs == []
+    _, asked = await run(ActionAskDateOfBirth(), tracker(slots={"dob_choices": sets["dob_choices"]}))
+    assert "Just to be sure" in texts(asked)
+    assert [b["payload"] for b in asked[0]["buttons"]] == ["4 March 1990", "3 April 1990"]
+    _, plain = await run(ActionAskDateOfBirth(), tracker())
+    assert "What's your date of birth?" in texts(plain) and not plain[0]["buttons"]
 
 
 async def test_date_of_birth_under_13_stops_and_drops_everything():
