@@ -20,6 +20,7 @@ from bot.channels.sms_format import MAX_OPTIONS
 __all__ = ["to_speech", "spell_email", "spell_reference", "speak_options", "speech_hints", "compose_speech"]
 
 _REFERENCE = re.compile(r"\b(PD)-([0-9A-HJKMNP-TV-Z]{4})-([0-9A-HJKMNP-TV-Z]{4})\b", re.IGNORECASE)
+_MASKED_EMAIL = re.compile(r"\b([A-Za-z0-9])\*{2,}@([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})\b")
 _DIGIT_RUN = re.compile(r"(?<![\w.])\d{5,}(?![\w.])")
 _PHONE = re.compile(r"(?<!\w)\+\d[\d ()\-]{7,}\d")
 _SPELLED = {".": "dot", "-": "dash", "_": "underscore", "+": "plus", "@": "at"}
@@ -43,6 +44,14 @@ def _spell(chunk: str) -> str:
     return " ".join(_SPELLED.get(ch, ch.upper() if ch.isalpha() else ch) for ch in chunk)
 
 
+def _spoken_domain(domain: str) -> str:
+    labels = []
+    for label in domain.split("."):
+        lowered = label.lower()
+        labels.append(lowered if _WORDISH.match(lowered) or lowered in _SAID_AS_WORDS else _spell(label))
+    return " dot ".join(labels)
+
+
 def spell_email(address: str) -> str:
     """``eboutique.us@cartier.com`` → ``E B O U T I Q U E dot U S at cartier dot com``.
 
@@ -50,12 +59,7 @@ def spell_email(address: str) -> str:
     word (four or more letters) are said as words, short ones are spelled.
     """
     local, _, domain = address.partition("@")
-    spoken_local = _spell(local)
-    labels = []
-    for label in domain.split("."):
-        lowered = label.lower()
-        labels.append(lowered if _WORDISH.match(lowered) or lowered in _SAID_AS_WORDS else _spell(label))
-    return f"{spoken_local} at {' dot '.join(labels)}"
+    return f"{_spell(local)} at {_spoken_domain(domain)}"
 
 
 def spell_reference(reference: str) -> str:
@@ -70,6 +74,7 @@ def _digits(match: "re.Match[str]") -> str:
 def to_speech(text: str) -> str:
     """One bot message's text as something a voice can read."""
     out = strip_markup(text or "", link_style="text")
+    out = _MASKED_EMAIL.sub(lambda m: f"the address starting with {m.group(1).upper()} at {_spoken_domain(m.group(2))}", out)
     out = EMAIL_PATTERN.sub(lambda m: spell_email(m.group(0)), out)
     out = URL_PATTERN.sub("our website", out)
     out = _REFERENCE.sub(lambda m: spell_reference(m.group(0)), out)

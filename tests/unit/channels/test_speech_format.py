@@ -32,3 +32,9 @@ def test_options_are_say_or_press_and_become_recogniser_hints() -> None:
     assert hints == "Delete my data, Check  a request, agent"
     said, offered = compose_speech([{"text": "Which one?", "buttons": buttons}])
     assert said[0] == "Which one?" and said[1].startswith('Say "Delete my data"') and offered == buttons
+
+
+def test_a_masked_email_is_read_as_a_hint_not_as_stars() -> None:
+    spoken = to_speech("They'll reply by e-mail to a***@example.com, normally within 2 business days.")
+    assert "*" not in spoken
+    assert "the address starting with A at example dot com" in spoken
