@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Dict, List, Optional
-
-from datetime import timedelta
 
 from sqlalchemy import delete, select
 

@@ -17,7 +17,6 @@ form, so matching never decrypts the table.  Normalisation:
 """
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
@@ -28,7 +27,7 @@ import phonenumbers
 from sqlalchemy import or_, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from bot.privacy.crypto import DataCipher, Indexer, normalise_email
+from bot.privacy.crypto import DataCipher, Indexer
 from bot.tickets.db import Database
 from bot.verification.codes import is_missing_table
 from bot.verification.errors import VerificationStoreNotReady

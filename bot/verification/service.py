@@ -22,7 +22,7 @@ from __future__ import annotations
 import enum
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Optional, Sequence, Tuple, Union
 
 from bot.notify.factory import build_notifier
@@ -30,7 +30,6 @@ from bot.notify.types import Delivery, DeliveryStatus, InvalidMessage, Notifier,
 from bot.privacy.crypto import DataCipher, Indexer
 from bot.tickets.db import Database, init_db
 from bot.verification.codes import (
-    CODE_TTL,
     ChallengeInfo,
     CheckResult,
     CodeStore,
