@@ -40,6 +40,7 @@ __all__ = [
     "RotationCounts",
     "UnreadableConversation",
     "EVENTS",
+    "LINKS",
     "SESSION_STARTED",
 ]
 
@@ -66,19 +67,38 @@ EVENTS = sa.Table(
 )
 
 
+#: Which conversations a ticket came from (our own table, next to the events):
+#: written when the request flow files a ticket, read when a deletion completes.
+LINKS = sa.Table(
+    "conversation_links",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("ticket_reference", sa.String(32), nullable=False, index=True),
+    sa.Column("conversation_key", sa.String(80), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.UniqueConstraint("ticket_reference", "conversation_key", name="uq_conversation_links"),
+)
+
+
 class UnreadableConversation(Exception):
     """A stored event failed authentication or is not an event (tampered, truncated, wrong key)."""
 
 
 @runtime_checkable
 class ConversationEraser(Protocol):
-    """Deletes the assistant's records of given conversations (a port the ticket store calls).
+    """The port the ticket store calls for the assistant's own records of a request.
 
-    ``erase`` takes conversation ids as Rasa knows them (``tracker.sender_id``)
-    and returns how many stored events were deleted.  Unknown ids are ignored.
+    ``link`` remembers that a ticket was filed from a conversation (the
+    conversation id as Rasa knows it, ``tracker.sender_id``; only its keyed
+    pseudonym is stored).  ``erase_for_ticket`` deletes every stored event of the
+    ticket's conversations (on completion of a verified deletion) and returns how
+    many events were deleted.  Neither raises for unknown references.
     """
 
-    def erase(self, conversation_ids: Iterable[str]) -> int:  # pragma: no cover - protocol
+    def link(self, ticket_reference: str, conversation_id: str) -> None:  # pragma: no cover - protocol
+        ...
+
+    def erase_for_ticket(self, ticket_reference: str) -> int:  # pragma: no cover - protocol
         ...
 
 
@@ -112,6 +132,7 @@ class ConversationRecords:
         self.engine = engine
         self._cipher = cipher
         self._indexer = indexer
+        self._schema_ready = False
 
     @classmethod
     def from_settings(cls, settings: Any, engine: Optional[Engine] = None) -> "ConversationRecords":
@@ -123,8 +144,13 @@ class ConversationRecords:
         )
 
     def create_schema(self) -> None:
-        """Create the ``events`` table (and its index) if missing; idempotent."""
+        """Create the ``events`` and ``conversation_links`` tables if missing; idempotent."""
         metadata.create_all(self.engine, checkfirst=True)
+        self._schema_ready = True
+
+    def _ensure_schema(self) -> None:
+        if not self._schema_ready:
+            self.create_schema()
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -213,6 +239,38 @@ class ConversationRecords:
         log.info("erased %d stored conversation event(s) on request", deleted or 0)
         return int(deleted or 0)
 
+    def link(self, ticket_reference: str, conversation_id: str) -> None:
+        """Remember that ``ticket_reference`` was filed from ``conversation_id`` (idempotent)."""
+        if not ticket_reference or not conversation_id:
+            return
+        self._ensure_schema()
+        key = self.key(conversation_id)
+        with self.engine.begin() as connection:
+            exists = connection.execute(
+                sa.select(LINKS.c.id).where(LINKS.c.ticket_reference == ticket_reference, LINKS.c.conversation_key == key)
+            ).first()
+            if exists is None:
+                connection.execute(
+                    sa.insert(LINKS).values(
+                        ticket_reference=ticket_reference, conversation_key=key, created_at=datetime.now(timezone.utc).timestamp()
+                    )
+                )
+
+    def erase_for_ticket(self, ticket_reference: str) -> int:
+        """Delete the events of every conversation the ticket was filed from; drop the links."""
+        self._ensure_schema()
+        with self.engine.begin() as connection:
+            keys = list(
+                connection.execute(sa.select(LINKS.c.conversation_key).where(LINKS.c.ticket_reference == ticket_reference)).scalars()
+            )
+            if not keys:
+                return 0
+            every = keys + [self.quarantine_key(key) for key in keys]
+            deleted = int(connection.execute(sa.delete(EVENTS).where(EVENTS.c.sender_id.in_(every))).rowcount or 0)
+            connection.execute(sa.delete(LINKS).where(LINKS.c.conversation_key.in_(keys)))
+        log.info("erased %d stored conversation event(s) of a completed deletion request", deleted)
+        return deleted
+
     def count_events(self, conversation_id: str) -> int:
         key = self.key(conversation_id)
         with self.engine.connect() as connection:
@@ -262,6 +320,13 @@ class ConversationRecords:
                     sa.delete(EVENTS).where(EVENTS.c.timestamp < limit, EVENTS.c.timestamp < current_session_start)
                 ).rowcount
                 or 0
+            )
+            # Links to conversations that no longer exist point at nothing.
+            connection.execute(
+                sa.delete(LINKS).where(
+                    LINKS.c.created_at < limit,
+                    ~sa.exists().where(EVENTS.c.sender_id == LINKS.c.conversation_key),
+                )
             )
         return PurgeCounts(conversations=conversations, events=events)
 

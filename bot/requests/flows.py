@@ -530,6 +530,7 @@ def submit_request(
             kind=Kind(draft.kind),
             channel=_channel(channel),
             idempotency_key=idempotency_key(conversation_id, draft.kind, values),
+            conversation_id=conversation_id,  # a completed deletion erases this conversation too
             personal=personal,
             status=Status.VERIFIED,
             verification=Verification(
@@ -588,6 +589,7 @@ def submit_parental_request(
             kind=Kind.PARENTAL_DELETION,
             channel=_channel(channel),
             idempotency_key=idempotency_key(conversation_id, kind, values),
+            conversation_id=conversation_id,  # a completed deletion erases this conversation too
             personal=personal,
             status=Status.AWAITING_DOCUMENTS,
             verification=Verification(

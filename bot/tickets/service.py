@@ -100,6 +100,13 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _conversation_records(settings: Any) -> Any:
+    """The tracker store's records (``TRACKER_DATABASE_URL``) as the conversation eraser."""
+    from bot.privacy.conversations import ConversationRecords
+
+    return ConversationRecords.from_settings(settings)
+
+
 # --------------------------------------------------------------------------- service
 
 
@@ -113,6 +120,9 @@ class TicketService:
         rules: jurisdictions and due-date rules (default: CCPA ``US-CA``, GDPR ``EU``/``UK``).
         clock: returns the current time (aware UTC); tests inject a fixed clock.
         retention: how long closed tickets keep personal data (default 730 days).
+        conversation_eraser: the assistant's own conversation records
+            (:class:`bot.privacy.conversations.ConversationEraser`): ``create(conversation_id=...)``
+            links the ticket to its conversation, and completing a deletion erases it.
     """
 
     def __init__(
@@ -123,8 +133,10 @@ class TicketService:
         rules: Optional[dl.DeadlineRules] = None,
         clock: Clock = _utcnow,
         retention: timedelta = timedelta(days=730),
+        conversation_eraser: Any = None,
     ) -> None:
         self._db = database
+        self._conversation_eraser = conversation_eraser
         self._cipher = cipher
         self._indexer = indexer
         self.rules = rules or dl.DeadlineRules()
@@ -149,6 +161,7 @@ class TicketService:
             indexer,
             rules,
             retention=timedelta(days=settings.ticket_retention_days),
+            conversation_eraser=_conversation_records(settings),
         )
         if verify:
             service.verify_keys()
@@ -199,6 +212,7 @@ class TicketService:
         transcript: Optional[str] = None,
         received_at: Optional[datetime] = None,
         actor: str = "system",
+        conversation_id: Optional[str] = None,
     ) -> CreateResult:
         """Create a ticket, or return the existing one for a repeated ``idempotency_key``.
 
@@ -280,6 +294,7 @@ class TicketService:
                     self._audit(session, ticket.id, actor_, AuditAction.CREATED, None, status_.value, None, now)
                 view = self._view(ticket)
                 log.info("ticket %s created (kind=%s channel=%s)", view.reference, kind_.value, channel_.value)
+                self._link_conversation(view.reference, conversation_id)
                 return CreateResult(view, True)
             except IntegrityError:
                 existing = self._find_by_digest(digest)
@@ -383,7 +398,10 @@ class TicketService:
             self._touch(ticket, now)
             self._audit(session, ticket.id, actor_, AuditAction.TRANSITIONED, current.value, target.value, code, now)
             session.flush()
-            return self._view(ticket)
+            view = self._view(ticket)
+        if target is Status.COMPLETED and Kind(view.kind) in (Kind.DELETION, Kind.PARENTAL_DELETION):
+            self._erase_conversations(view.reference, ticket_id=ticket.id)
+        return view
 
     def acknowledge(self, reference: str, *, actor: str, expected_version: Optional[int] = None) -> TicketView:
         """Record that the requester was told we received the request (CCPA: within 10 business days).
@@ -785,6 +803,29 @@ class TicketService:
                     self._touch(ticket, now)
                     self._audit(session, ticket.id, actor_, AuditAction.ANONYMISED, None, None, "retention", now)
                 done += len(tickets)
+
+    # --- assistant's own records: conversations of a request ---
+    def _link_conversation(self, reference: str, conversation_id: Optional[str]) -> None:
+        if not conversation_id or self._conversation_eraser is None:
+            return
+        try:
+            self._conversation_eraser.link(reference, conversation_id)
+        except Exception as exc:  # noqa: BLE001 - the ticket is filed; the link is best effort, logged
+            log.error("ticket %s: could not link its conversation (%s)", reference, type(exc).__name__)
+
+    def _erase_conversations(self, reference: str, *, ticket_id: int) -> None:
+        """A completed deletion also deletes the requester's conversations with the assistant."""
+        if self._conversation_eraser is None:
+            return
+        try:
+            erased = self._conversation_eraser.erase_for_ticket(reference)
+        except Exception as exc:  # noqa: BLE001 - the transition stands; the failure is logged and audited
+            log.error("ticket %s: conversations not erased (%s)", reference, type(exc).__name__)
+            code = "conversations_not_erased"
+        else:
+            code = f"conversations_erased.e{erased}"
+        with self._db.write.begin() as session:
+            self._audit(session, ticket_id, "system:records", AuditAction.ANONYMISED, None, None, code, self._clock())
 
     # --- assistant's own records: retention audit (privacy-desk purge) ---
     def record_retention_run(self, counts: Dict[str, int], *, actor: str = "system:retention") -> None:
