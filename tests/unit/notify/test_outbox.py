@@ -119,6 +119,29 @@ def test_local_profile_can_disable_the_outbox(environ, migrated_db_url):
         db.dispose()
 
 
+def main(argv):
+    """``privacy-desk`` with only this area's commands (independent of the shared bot/cli.py)."""
+    import argparse
+
+    from bot.notify import cli as notify_cli
+    from bot.verification import cli as verification_cli
+
+    parser = argparse.ArgumentParser(prog="privacy-desk")
+    subparsers = parser.add_subparsers(dest="command")
+    notify_cli.register(subparsers)
+    verification_cli.register(subparsers)
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+def test_commands_are_registered_in_the_privacy_desk_cli():
+    from bot.cli import COMMAND_MODULES, build_parser
+
+    assert {"bot.notify.cli", "bot.verification.cli"} <= set(COMMAND_MODULES)
+    choices = build_parser()._subparsers._group_actions[0].choices
+    assert {"outbox", "customers"} <= set(choices)
+
+
 @pytest.fixture
 def cli_env(monkeypatch, environ, migrated_db_url):
     """The CLI reads settings from the process environment (real variables win over .env)."""
@@ -129,7 +152,6 @@ def cli_env(monkeypatch, environ, migrated_db_url):
 
 
 def test_outbox_command_prints_a_json_array_newest_first(cli_env, migrated_db_url, capsys):
-    from bot.cli import main
     from bot.privacy.crypto import DataCipher, Indexer
 
     db = open_db(migrated_db_url)
@@ -151,7 +173,6 @@ def test_outbox_command_prints_a_json_array_newest_first(cli_env, migrated_db_ur
 
 
 def test_outbox_command_refuses_in_production(cli_env, monkeypatch, capsys):
-    from bot.cli import main
 
     monkeypatch.setenv("PROFILE", "production")
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -160,7 +181,6 @@ def test_outbox_command_refuses_in_production(cli_env, monkeypatch, capsys):
 
 
 def test_customers_seed_command_is_idempotent(cli_env, migrated_db_url, capsys):
-    from bot.cli import main
     from bot.privacy.crypto import DataCipher, Indexer
     from bot.verification.directory import DEMO_CUSTOMERS, SqlCustomerDirectory
 
@@ -177,7 +197,6 @@ def test_customers_seed_command_is_idempotent(cli_env, migrated_db_url, capsys):
 
 
 def test_commands_explain_a_missing_migration(monkeypatch, environ, tmp_path, capsys):
-    from bot.cli import main
 
     environ["DATABASE_URL"] = f"sqlite:///{tmp_path / 'unmigrated.db'}"
     for key, value in environ.items():
@@ -210,3 +229,18 @@ def test_domain_packages_import_no_rasa():
             "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('rasa', 'rasa_sdk')); print(bad); sys.exit(1 if bad else 0)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_customers_seed_is_a_no_op_in_production(cli_env, monkeypatch, migrated_db_url, capsys):
+    from bot.privacy.crypto import DataCipher, Indexer
+    from bot.verification.directory import SqlCustomerDirectory
+
+    monkeypatch.setenv("PROFILE", "production")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    assert main(["customers", "seed"]) == 0
+    assert "Skipped" in capsys.readouterr().err
+    db = open_db(migrated_db_url)
+    try:
+        assert SqlCustomerDirectory(db, DataCipher(list(cli_env.data_keys)), Indexer(cli_env.index_key)).list() == []
+    finally:
+        db.dispose()
