@@ -155,3 +155,13 @@ def test_logs_hold_no_number_body_or_code(fake_twilio_api, caplog):
     sender(fake_twilio_api).send_sms("+12025550109", "Your code is 876543")
     for secret in ("2025550100", "2025550109", "987654", "876543", fake_twilio_api.auth_token):
         assert secret not in caplog.text
+
+
+def test_fake_api_serves_a_sent_message_back_to_the_real_client(fake_twilio_api):
+    from bot.notify import twilio_client
+
+    client = twilio_client(fake_twilio_api.account_sid, fake_twilio_api.auth_token, api_base=fake_twilio_api.base_url)
+    created = client.messages.create(to="+12025550100", from_=FROM, body="ł" * 71)
+    fetched = client.messages(created.sid).fetch()
+    assert (fetched.sid, fetched.to, fetched.body, fetched.num_segments, fetched.status) == (
+        created.sid, "+12025550100", "ł" * 71, "2", "queued")
