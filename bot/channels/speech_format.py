@@ -17,7 +17,7 @@ from typing import Any, List, Mapping, Sequence
 from bot.channels.markup import EMAIL_PATTERN, URL_PATTERN, strip_markup
 from bot.channels.sms_format import MAX_OPTIONS
 
-__all__ = ["to_speech", "spell_email", "spell_reference", "speak_options", "speech_hints", "compose_speech"]
+__all__ = ["normalise_spoken_email", "to_speech", "spell_email", "spell_reference", "speak_options", "speech_hints", "compose_speech"]
 
 _REFERENCE = re.compile(r"\b(PD)-([0-9A-HJKMNP-TV-Z]{4})-([0-9A-HJKMNP-TV-Z]{4})\b", re.IGNORECASE)
 _MASKED_EMAIL = re.compile(r"\b([A-Za-z0-9])\*{2,}@([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})\b")
@@ -130,3 +130,39 @@ def compose_speech(messages: Sequence[Mapping[str, Any]]) -> "tuple[List[str], L
     if options:
         said.append(options)
     return said, buttons
+
+
+_SPOKEN_EMAIL = re.compile(
+    r"^(?:(?:it's|it is|my e-?mail is|e-?mail)\s+)?(?P<local>[\w.\- ]{1,64}?)\s+at\s+(?P<domain>[\w\- ]{1,63}(?:\s+dot\s+[\w\-]{1,63}){1,3})\.?$",
+    re.IGNORECASE,
+)
+_SPOKEN_SYMBOLS = (("dot", "."), ("period", "."), ("dash", "-"), ("hyphen", "-"), ("underscore", "_"))
+
+
+def _join_spoken(part: str) -> str:
+    words = part.split()
+    out = []
+    for word in words:
+        symbol = dict(_SPOKEN_SYMBOLS).get(word.lower())
+        out.append(symbol if symbol else word)
+    return "".join(out)
+
+
+def normalise_spoken_email(text: str) -> str:
+    """A transcribed e-mail address ("jane dot smith at example dot com") → ``jane.smith@example.com``.
+
+    Only when the whole utterance is an address (at most a short lead-in);
+    any other sentence is returned unchanged.
+    """
+    stripped = (text or "").strip()
+    if "@" in stripped or len(stripped) > 160:
+        return text
+    match = _SPOKEN_EMAIL.match(stripped)
+    if not match or len(stripped.split()) > 16:
+        return text
+    symbols = {word for word, _ in _SPOKEN_SYMBOLS}
+    if len([w for w in match.group("local").split() if w.lower() not in symbols]) > 2:
+        return text  # "I will be at home dot com" is a sentence, not an address
+    local, domain = _join_spoken(match.group("local")), _join_spoken(match.group("domain"))
+    candidate = f"{local}@{domain}".lower()
+    return candidate if re.fullmatch(r"[a-z0-9._%+\-]+@[a-z0-9\-]+(\.[a-z0-9\-]+)*\.[a-z]{2,}", candidate) else text

@@ -39,7 +39,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from bot.channels.contact import seal_contact
 from bot.channels.guard import clean_user_text
 from bot.channels.sms_format import choice_for_reply
-from bot.channels.speech_format import compose_speech, speech_hints
+from bot.channels.speech_format import compose_speech, normalise_spoken_email, speech_hints
 from bot.channels.twilio_common import (
     AGENT_UTTERANCE,
     TurnCollector,
@@ -221,7 +221,7 @@ class _Call:
     async def gathered(self, speech: Optional[str], digits: Optional[str]) -> VoiceResponse:
         state = await asyncio.to_thread(self.services.store.load, self.state_key)
         options: List[Mapping[str, Any]] = state.get("options") or []
-        text = clean_user_text(speech or "", limit=SPEECH_MAX)
+        text = normalise_spoken_email(clean_user_text(speech or "", limit=SPEECH_MAX))
         keyed = "".join(ch for ch in (digits or "") if ch.isdigit())[:32]
         if not text and not keyed:
             silence = self._int("silence") + 1

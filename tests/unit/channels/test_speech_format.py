@@ -1,7 +1,7 @@
 """Speech: no URLs/emoji/markup, e-mails and references spelled out, options as say-or-press."""
 from __future__ import annotations
 
-from bot.channels.speech_format import compose_speech, speak_options, spell_email, spell_reference, speech_hints, to_speech
+from bot.channels.speech_format import compose_speech, normalise_spoken_email, speak_options, spell_email, spell_reference, speech_hints, to_speech
 
 
 def test_email_addresses_are_spelled_out() -> None:
@@ -38,3 +38,11 @@ def test_a_masked_email_is_read_as_a_hint_not_as_stars() -> None:
     spoken = to_speech("They'll reply by e-mail to a***@example.com, normally within 2 business days.")
     assert "*" not in spoken
     assert "the address starting with A at example dot com" in spoken
+
+
+def test_a_spoken_email_address_becomes_an_address_and_other_sentences_do_not() -> None:
+    assert normalise_spoken_email("jane dot smith at example dot com") == "jane.smith@example.com"
+    assert normalise_spoken_email("My email is tom underscore 12 at gmail dot com.") == "tom_12@gmail.com"
+    assert normalise_spoken_email("I will be at home dot com") == "I will be at home dot com"
+    assert normalise_spoken_email("meet me at the park") == "meet me at the park"
+    assert normalise_spoken_email("Jane.Smith@example.com") == "Jane.Smith@example.com"
