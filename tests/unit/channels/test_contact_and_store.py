@@ -73,3 +73,25 @@ def test_old_rows_are_purged(settings: Settings) -> None:
     assert store.load("sms:old") == {}  # expired state is not served
     assert store.purge(timedelta(days=30)) == 2
     assert store.claim("SM" + "3" * 32, "twilio_sms") is True
+
+
+def test_the_channel_tables_match_their_migration(settings: Settings) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from bot.tickets.db import create_db_engine
+    from bot.tickets.models import metadata
+
+    ours = {"twilio_inbound", "twilio_state"}
+    upgrade(settings.database_url)
+    engine = create_db_engine(settings.database_url)
+    try:
+        with engine.connect() as connection:
+            diffs = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}), metadata)
+    finally:
+        engine.dispose()
+    flat = [d[0] if isinstance(d, list) else d for d in diffs]
+    mentioned = [d for d in flat if any(getattr(part, "name", None) in ours or part in ours
+                                        or getattr(getattr(part, "table", None), "name", None) in ours for part in d[1:])]
+    assert mentioned == []
+    assert ours <= set(metadata.tables)
