@@ -48,8 +48,9 @@ lock: ## regenerate requirements.lock from requirements.in (exact versions)
 kb: $(STAMP) ## build the knowledge base when the policy changed
 	@$(PY) -m policy_kb build --source $(KB_SOURCE) --out var/kb
 
-migrate: $(STAMP) .env ## apply database migrations
+migrate: $(STAMP) .env ## apply database migrations and seed the demo customers (local profile)
 	@$(PD) migrate
+	@$(PD) customers seed
 
 train: $(STAMP) ## train the Rasa model if training data changed (Rasa's fingerprint)
 	@$(PD) train

@@ -16,8 +16,12 @@ from typing import List, Optional
 COMMAND_MODULES: List[str] = [
     "bot.setup_env",
     "bot.runner",
+    "bot.replicas",  # --- scale-out: privacy-desk run-replicas ---
     "bot.tickets.migrate",
     "bot.console.cli",  # --- agent console accounts ---
+    "bot.notify.cli",  # --- verification and notifications: privacy-desk outbox ---
+    "bot.verification.cli",  # --- verification and notifications: privacy-desk customers seed ---
+    "bot.privacy.retention",  # --- assistant's own records: privacy-desk purge ---
 ]
 
 
