@@ -49,6 +49,7 @@ from bot.tickets.states import parse_enum
 __all__ = [
     "CaseWork",
     "NotHolder",
+    "NotAdmin",
     "ReplyNotAllowed",
     "NotificationUnavailable",
     "DeliveryFailed",
@@ -108,6 +109,11 @@ class NotHolder(ConsoleError):
     def __init__(self, holder: Optional[str]) -> None:
         super().__init__(f"the ticket is held by {holder}" if holder else "claim the ticket first")
         self.holder = holder
+
+
+class NotAdmin(ConsoleError):
+    def __init__(self) -> None:
+        super().__init__("only admins can do that")
 
 
 class ReplyNotAllowed(ConsoleError):
@@ -190,6 +196,16 @@ class CaseWork:
     def release(self, reference: str, agent: AgentView, expected_version: Any = None) -> TicketView:
         expected = _version(expected_version) if expected_version not in (None, "") else None
         return self.tickets.release(reference, agent=agent.actor, expected_version=expected)
+
+    def reassign(self, reference: str, admin: AgentView, to: Optional[AgentView], expected_version: Any) -> TicketView:
+        """Admin only: hand the ticket to ``to`` (an active agent) or back to the queue (``None``)."""
+        if not admin.is_admin:
+            raise NotAdmin()
+        if to is not None and to.disabled:
+            raise InvalidField("to", "that agent is disabled")
+        return self.tickets.reassign(
+            reference, to_agent=to.actor if to is not None else None, actor=admin.actor, expected_version=_version(expected_version)
+        )
 
     def _held(self, reference: str, agent: AgentView, expected_version: Any) -> TicketView:
         expected = _version(expected_version)

@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Match, Route
 
 from bot.console.accounts import ROLE_ADMIN, AgentView
 from bot.console.errors import AgentExists, AgentNotFound, ConsoleError, InvalidAccountField, TokenNotFound
-from bot.console.workflow import DeliveryFailed, NotHolder, NotificationUnavailable, ReplyNotAllowed
+from bot.console.workflow import DeliveryFailed, NotAdmin, NotHolder, NotificationUnavailable, ReplyNotAllowed
 from bot.privacy.masking import mask_text
 from bot.settings import Settings
 from bot.tickets import (
@@ -117,6 +117,8 @@ def error_response(exc: Exception) -> JSONResponse:
         return _error(404, "not_found", "no ticket with that reference")
     if isinstance(exc, (AgentNotFound, TokenNotFound)):
         return _error(404, "not_found", str(exc))
+    if isinstance(exc, NotAdmin):
+        return _error(403, "forbidden", "this operation is for admins")
     if isinstance(exc, AlreadyClaimed):
         return _error(409, "already_claimed", str(exc), holder=exc.holder)
     if isinstance(exc, NotClaimed):
@@ -392,6 +394,22 @@ async def reject(request: Request, services: ConsoleServices, agent: AgentView, 
     return JSONResponse(ticket_json(view))
 
 
+@operation(admin=True, body=True)
+async def reassign(request: Request, services: ConsoleServices, agent: AgentView, data: Dict[str, Any]) -> Response:
+    if "to" not in data:
+        raise InvalidField("to", "is required (a username, or null for the queue)")
+    target = data["to"]
+    if target is not None and not isinstance(target, str):
+        raise InvalidField("to", "must be a username or null")
+    expected = _field(data, "expected_version", int)
+
+    def run() -> TicketView:
+        to = services.accounts.get_agent(target) if target else None
+        return services.work.reassign(_ref(request), agent, to, expected)
+
+    return JSONResponse(ticket_json(await run_in_threadpool(run)))
+
+
 @operation()
 async def export(request: Request, services: ConsoleServices, agent: AgentView) -> Response:
     return JSONResponse(await _call(services.work.export, _ref(request), agent))
@@ -432,6 +450,14 @@ async def account_events(request: Request, services: ConsoleServices, agent: Age
     return JSONResponse({"items": [e.to_json() for e in events], "total": total})
 
 
+@operation(admin=True)
+async def audit_events(request: Request, services: ConsoleServices, agent: AgentView) -> Response:
+    limit = _query_int(request, "limit", 100, 1, 1000)
+    before = _query_int(request, "before_id", 0, 1, 2**62) if request.query_params.get("before_id") else None
+    events = await _call(services.tickets.audit_log, limit=limit, before_id=before)
+    return JSONResponse({"items": [event_json(e) for e in events], "next_before_id": events[-1].id if len(events) == limit else None})
+
+
 @operation()
 async def ticket_history(request: Request, services: ConsoleServices, agent: AgentView) -> Response:
     events = await _call(services.tickets.history, _ref(request))
@@ -466,11 +492,13 @@ def routes(settings: Settings) -> List[BaseRoute]:
         Route(t + "/complete", complete, methods=["POST"]),
         Route(t + "/reject", reject, methods=["POST"]),
         Route(t + "/export", export, methods=["POST"]),
+        Route(t + "/reassign", reassign, methods=["POST"]),
         Route(PREFIX + "/agents", list_agents, methods=["GET"]),
         Route(PREFIX + "/agents", create_agent, methods=["POST"]),
         Route(PREFIX + "/agents/{username}/disable", _set_disabled(True), methods=["POST"]),
         Route(PREFIX + "/agents/{username}/enable", _set_disabled(False), methods=["POST"]),
         Route(PREFIX + "/account-events", account_events, methods=["GET"]),
+        Route(PREFIX + "/audit-events", audit_events, methods=["GET"]),
         Route(PREFIX + "/outbox", outbox, methods=["GET"]),
     ]
     methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]

@@ -36,6 +36,7 @@ from bot.console.workflow import (
     REPLY_LIMIT,
     REVEAL_REASONS,
     DeliveryFailed,
+    NotAdmin,
     NotHolder,
     NotificationUnavailable,
     ReplyNotAllowed,
@@ -86,6 +87,7 @@ DONE_MESSAGES = {
     "moved": "Status changed.",
     "completed": "Ticket completed.",
     "rejected": "Ticket rejected.",
+    "reassigned": "Ticket reassigned.",
     "password": "Password changed.",
     "revoked": "Token revoked.",
     "agent_created": "Agent created.",
@@ -122,6 +124,8 @@ def error_for(exc: Exception) -> Tuple[int, str]:
         return 409, f"Already claimed by {display_actor(exc.holder)}."
     if isinstance(exc, NotClaimed):
         return 409, f"You do not hold this ticket{f'; {display_actor(exc.holder)} does' if exc.holder else ''}."
+    if isinstance(exc, NotAdmin):
+        return 403, "Only admins can do that."
     if isinstance(exc, NotHolder):
         return 409, (f"{display_actor(exc.holder)} holds this ticket." if exc.holder else "Claim the ticket before changing it.")
     if isinstance(exc, VersionConflict):
@@ -264,6 +268,15 @@ def _login_form(request: Request, settings: Settings, *, next_url: Optional[str]
     return response
 
 
+def _throttle_client(request: Request) -> str:
+    """The peer address for the per-address login limit; "" behind a local reverse proxy
+    (a loopback peer is the proxy, shared by every agent: only the per-username limit applies)."""
+    host = request.client.host if request.client else ""
+    if host in ("127.0.0.1", "::1", "localhost", "testclient") or host.startswith("127."):
+        return ""
+    return host
+
+
 async def login_submit(request: Request) -> Response:
     services = await get_services(request)
     settings = services.settings
@@ -275,7 +288,7 @@ async def login_submit(request: Request) -> Response:
     if not csrf.tokens_match(request.cookies.get(csrf.LOGIN_COOKIE), form.get(csrf.FIELD)):
         return _login_form(request, settings, next_url=next_url, error="The login form expired. Please try again.", status_code=403)
     username = form.get("username", "")
-    client = request.client.host if request.client else ""
+    client = _throttle_client(request)
     try:
         result = await run_in_threadpool(services.accounts.login, username, form.get("password", ""), client=client)
     except AccountLocked as exc:
@@ -412,6 +425,10 @@ async def _ticket_response(
         can_export=view.kind is Kind.ACCESS and view.verified_at is not None and view.status is not Status.AWAITING_VERIFICATION,
         note_limit=NOTE_LIMIT,
         reply_limit=REPLY_LIMIT,
+        reassign_to=(
+            [a.username for a in await run_in_threadpool(services.accounts.list_agents) if not a.disabled]
+            if session.agent.is_admin and view.is_open else []
+        ),
     )
     return _render(request, "ticket.html", _base(request, session, error=error, **context), status_code=status_code)
 
@@ -476,6 +493,15 @@ reject = _ticket_route(
     lambda s, sess, ref, f: s.work.reject(ref, sess.agent, f.get("reason"), f.get("expected_version"), f.get("note")),
     "note",
 )
+
+
+def _reassign(services: ConsoleServices, session: SessionView, reference: str, form: Dict[str, str]) -> Any:
+    target = (form.get("to") or "").strip()
+    to = services.accounts.get_agent(target) if target else None
+    return services.work.reassign(reference, session.agent, to, form.get("expected_version"))
+
+
+reassign = _ticket_route("reassigned", _reassign)
 
 
 @action()
@@ -623,13 +649,23 @@ admin_agent_password = _admin_agent_op(
 )
 
 
+AUDIT_PAGE = 50
+
+
+def _int_param(request: Request, name: str) -> Optional[int]:
+    raw = request.query_params.get(name, "")
+    return int(raw) if raw.isdigit() and len(raw) < 12 else None
+
+
 @page(admin=True)
 async def admin_audit(request: Request, services: ConsoleServices, session: SessionView) -> Response:
-    try:
-        page_no = max(1, min(10_000, int(request.query_params.get("page", "1"))))
-    except ValueError:
-        page_no = 1
-    events, total = await run_in_threadpool(lambda: services.accounts.account_events(limit=50, offset=(page_no - 1) * 50))
+    """Ticket audit trail (newest first, ``before`` = last id seen), one ticket's history, account events."""
+    before = _int_param(request, "before")
+    account_page_no = max(1, min(10_000, _int_param(request, "accounts_page") or 1))
+    trail = await run_in_threadpool(lambda: services.tickets.audit_log(limit=AUDIT_PAGE, before_id=before))
+    events, total = await run_in_threadpool(
+        lambda: services.accounts.account_events(limit=AUDIT_PAGE, offset=(account_page_no - 1) * AUDIT_PAGE)
+    )
     reference = (request.query_params.get("reference") or "").strip()[:32]
     history = None
     error = None
@@ -641,7 +677,8 @@ async def admin_audit(request: Request, services: ConsoleServices, session: Sess
             status_code, error = error_for(exc)
     return _render(
         request, "admin_audit.html",
-        _base(request, session, events=events, total=total, page_no=page_no, has_next=page_no * 50 < total,
+        _base(request, session, trail=trail, older=trail[-1].id if len(trail) == AUDIT_PAGE else None,
+              events=events, total=total, accounts_page=account_page_no, accounts_next=account_page_no * AUDIT_PAGE < total,
               reference=reference, history=history, error=error),
         status_code=status_code,
     )
@@ -676,6 +713,7 @@ def routes(settings: Settings) -> List[BaseRoute]:
         Route(ticket + "/complete", complete, methods=["POST"]),
         Route(ticket + "/reject", reject, methods=["POST"]),
         Route(ticket + "/export", export, methods=["POST"]),
+        Route(ticket + "/reassign", reassign, methods=["POST"]),
         Route("/console/account", account_page, methods=["GET"]),
         Route("/console/account/password", account_password, methods=["POST"]),
         Route("/console/account/tokens", account_token, methods=["POST"]),

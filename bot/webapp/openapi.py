@@ -120,6 +120,7 @@ SCHEMAS: Dict[str, Any] = {
         }
     ),
     "History": _object({"items": {"type": "array", "items": _ref("AuditEvent")}}),
+    "AuditEventPage": _object({"items": {"type": "array", "items": _ref("AuditEvent")}, "next_before_id": _nullable(INT)}),
     "PersonalData": _object(
         {
             "personal_data": {
@@ -287,6 +288,19 @@ def openapi_document() -> Dict[str, Any]:
             "parameters": [_REFERENCE],
             "post": _op("exportTicket", "The access-request package (verified access requests only; audited)", _ref("ExportPackage"),
                         [404, 409]),
+        },
+        "/api/v1/tickets/{reference}/reassign": {
+            "parameters": [_REFERENCE],
+            "post": _op("reassignTicket", "Hand an open ticket to another agent, or back to the queue with `to: null` (admin only)",
+                        ticket, [*_TICKET_ERRORS, 403], tag="admin",
+                        body=_body({"to": {"type": "string", "nullable": True, "pattern": "^[A-Za-z][A-Za-z0-9_.-]{1,31}$"},
+                                    "expected_version": VERSION}, ["to", "expected_version"])),
+        },
+        "/api/v1/audit-events": {
+            "get": _op("listAuditEvents", "The ticket audit trail, newest first (admin only); page with `before_id`",
+                       _ref("AuditEventPage"), [403, 422], tag="admin",
+                       params=[_query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}),
+                               _query("before_id", {"type": "integer", "minimum": 1, "maximum": 2**62})]),
         },
         "/api/v1/agents": {
             "get": _op("listAgents", "Agents and admins (admin only)", _ref("AgentList"), [403], tag="admin"),

@@ -141,3 +141,20 @@ def test_admin_manages_agents_through_the_api(api, console: Console) -> None:
     assert {a["username"] for a in agents} == {"alice", "bob", "root", "carol"}
     outbox = api("GET", "/api/v1/outbox", "/api/v1/outbox", root)
     assert outbox.status_code == 200 and outbox.json() == {"items": []}
+
+
+def test_admin_reassigns_and_reads_the_audit_trail_through_the_api(api, console: Console) -> None:
+    ticket = console.ticket()
+    root = console.token("root")
+    held = console.services.tickets.claim(ticket.reference, agent="agent:alice")
+    path = f"/api/v1/tickets/{ticket.reference}/reassign"
+    moved = api("POST", path, "/api/v1/tickets/{reference}/reassign", root, json={"to": "bob", "expected_version": held.version})
+    assert moved.status_code == 200 and moved.json()["assignee"] == "agent:bob"
+    back = api("POST", path, "/api/v1/tickets/{reference}/reassign", root, json={"to": None, "expected_version": moved.json()["version"]})
+    assert back.json()["assignee"] is None
+    ghost = api("POST", path, "/api/v1/tickets/{reference}/reassign", root, json={"to": "ghost", "expected_version": back.json()["version"]})
+    assert ghost.status_code == 404
+    trail = api("GET", "/api/v1/audit-events?limit=2", "/api/v1/audit-events", root).json()
+    assert [e["reason_code"] for e in trail["items"]] == ["reassigned", "reassigned"] and trail["next_before_id"]
+    older = api("GET", f"/api/v1/audit-events?before_id={trail['next_before_id']}", "/api/v1/audit-events", root).json()
+    assert all(e["id"] < trail["next_before_id"] for e in older["items"])

@@ -147,7 +147,8 @@ def test_every_api_operation_without_a_valid_token_is_401(console: Console) -> N
 @pytest.mark.parametrize(
     "method,path",
     [("GET", "/api/v1/agents"), ("POST", "/api/v1/agents"), ("POST", "/api/v1/agents/bob/disable"),
-     ("POST", "/api/v1/agents/bob/enable"), ("GET", "/api/v1/account-events"), ("GET", "/api/v1/outbox")],
+     ("POST", "/api/v1/agents/bob/enable"), ("GET", "/api/v1/account-events"), ("GET", "/api/v1/outbox"),
+     ("GET", "/api/v1/audit-events"), ("POST", "/api/v1/tickets/PD-AAAA-AAAA/reassign")],
 )
 def test_an_agents_token_cannot_reach_admin_operations(console: Console, method: str, path: str) -> None:
     response = console.client().request(method, path, headers=console.token("alice"),

@@ -279,3 +279,19 @@ def test_agent_issues_an_api_token_shown_once(console: Console) -> None:
     raw = re.search(r'<pre class="token" id="new-token">([^<]+)</pre>', page.text).group(1)
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}).json()["username"] == "alice"
     assert raw not in client.get("/console/account").text
+
+
+def test_admin_reassigns_a_held_ticket_and_agents_cannot(console: Console) -> None:
+    ticket = console.ticket()
+    alice = console.login("alice")
+    _post(alice, ticket.reference, "claim", expected_version=ticket.version)
+    held = console.services.tickets.get_by_reference(ticket.reference)
+    forbidden = _post(alice, ticket.reference, "reassign", to="bob", expected_version=held.version)
+    assert forbidden.status_code == 403
+    admin = console.login("root")
+    page = admin.get(f"/console/tickets/{ticket.reference}")
+    assert 'id="reassign-to"' in page.text
+    assert _post(admin, ticket.reference, "reassign", to="bob", expected_version=held.version).status_code == 303
+    assert console.services.tickets.get_by_reference(ticket.reference).assignee == "agent:bob"
+    trail = admin.get("/console/admin/audit")
+    assert trail.status_code == 200 and "reassigned" in trail.text and ticket.reference in trail.text
