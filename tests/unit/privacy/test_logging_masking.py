@@ -132,3 +132,15 @@ def test_log_dir_gives_each_process_its_own_masked_file(tmp_path: Path, monkeypa
         configure_logging("INFO", process="test")
     written = (tmp_path / "logs" / "actions.log").read_text()
     assert "sent code [code] to [email]" in written
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Starting Rasa server on http://127.0.0.1:5005",
+        "Loading model models/20261125-035841-pizzicato-ash.tar.gz...",
+        "python: 3.10.13, sanic-routing==0.7.2",
+    ],
+)
+def test_server_facts_stay_readable(line: str) -> None:
+    assert mask_text(line) == line
