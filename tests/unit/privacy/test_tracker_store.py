@@ -207,3 +207,26 @@ async def test_rotation_encrypts_plaintext_rows_left_by_plain_rasa(database_url:
     assert CANARY_EMAIL not in repr(raw_rows(database_url))
     restored = await store.retrieve("legacy")
     assert restored is not None and restored.latest_message.text == CANARY_EMAIL
+
+
+def test_endpoints_yml_configures_the_encrypted_store_on_the_tracker_database(
+    environ: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rasa falls back to an in-memory store with only a warning if the class cannot load: prove it loads."""
+    from rasa.core.tracker_store import TrackerStore
+
+    from bot.rasa_server import build_endpoints
+    from bot.settings import PROJECT_ROOT, settings_from_environ
+
+    Path(environ["VAR_DIR"]).mkdir(parents=True, exist_ok=True)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("TRACKER_DATABASE_URL", raising=False)
+    settings = settings_from_environ(environ)
+
+    endpoints = build_endpoints(settings, PROJECT_ROOT / "endpoints.yml")
+    store = TrackerStore.create(endpoints.tracker_store)
+
+    assert isinstance(store, EncryptedSQLTrackerStore)
+    assert str(store.engine.url) == settings.tracker_database_url
+    assert Path(environ["VAR_DIR"], "conversations.db").exists()
