@@ -103,7 +103,7 @@ LB = "load balancer"
 
 def render_nginx_conf(layout: ReplicaLayout, run_dir: Path, rest_public: bool = False, template: Path = NGINX_TEMPLATE) -> str:
     """Fill ``deploy/nginx/privacy-desk.conf.template`` for this layout (``{{NAME}}`` placeholders)."""
-    upstreams = "\n".join(f"        server 127.0.0.1:{port} max_fails=1 fail_timeout=5s;" for port in layout.rasa_ports)
+    upstreams = "\n".join(f"        server 127.0.0.1:{port} max_fails=3 fail_timeout=5s;" for port in layout.rasa_ports)
     rest = (
         "location /webhooks/rest/ { proxy_pass http://rasa_replicas; }"
         if rest_public
