@@ -245,8 +245,18 @@ def action(*, admin: bool = False) -> Callable[[Handler], Callable[[Request], Aw
 # --------------------------------------------------------------------------- login / logout
 
 
+async def _services_or_error(request: Request) -> Any:
+    try:
+        return await get_services(request)
+    except DatabaseNotReady as exc:
+        status, message = error_for(exc)
+        return _plain_error(request, None, status, message)
+
+
 async def login_page(request: Request) -> Response:
-    services = await get_services(request)
+    services = await _services_or_error(request)
+    if isinstance(services, Response):
+        return services
     session = await current_session(request, services)
     if session is not None:
         return RedirectResponse(_safe_next(request.query_params.get("next")), status_code=303)
@@ -278,7 +288,9 @@ def _throttle_client(request: Request) -> str:
 
 
 async def login_submit(request: Request) -> Response:
-    services = await get_services(request)
+    services = await _services_or_error(request)
+    if isinstance(services, Response):
+        return services
     settings = services.settings
     try:
         form = await read_form(request)

@@ -184,3 +184,17 @@ def test_pages_carry_a_csp_without_inline_script(console: Console) -> None:
     csp = response.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
     assert "<script" not in response.text
+
+
+def test_unmigrated_database_gives_a_clear_503_not_a_crash(tmp_path) -> None:
+    from starlette.testclient import TestClient
+
+    from bot.settings import settings_from_environ
+    from bot.webapp.app import create_app
+    from tests.conftest import make_environ
+
+    client = TestClient(create_app(settings_from_environ(make_environ(tmp_path / "var"))), follow_redirects=False)
+    for path in ("/console/login", "/console/queue"):
+        response = client.get(path)
+        assert response.status_code == 503 and "privacy-desk migrate" in response.text
+    assert client.get("/api/v1/me").json()["error"] == "unavailable"
