@@ -26,7 +26,8 @@ __all__ = ["BUILDER_VERSION", "BuildResult", "BuildError", "build", "slugify", "
 
 logger = logging.getLogger(__name__)
 
-BUILDER_VERSION = "1"
+BUILDER_VERSION = "2"
+LONG_SENTENCE = 200  # sentences longer than this also get one vector per clause
 KB_FILE = "kb.json"
 VECTORS_FILE = "vectors.npy"
 MANIFEST_FILE = "manifest.json"
@@ -197,6 +198,7 @@ def build(source: Path, out_dir: Path, force: bool = False, embeddings: Optional
         "sections": [{"id": s["id"], "title": s["title"], "passages": s["passages"]} for s in sections],
         "passages": passages,
         "sentences": sentences,
+        "clauses": _clauses(sentences),
         "facts": facts,
     }
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -205,7 +207,7 @@ def build(source: Path, out_dir: Path, force: bool = False, embeddings: Optional
         from .embed import MODEL_ID, MiniLMEncoder
 
         encoder = MiniLMEncoder()
-        texts = [f"{_title_of(sections, p['section'])}. {p['text']}" for p in passages] + [s["text"] for s in sentences]
+        texts = [f"{_title_of(sections, p['section'])}. {p['text']}" for p in passages] + [s["text"] for s in sentences] + [c["text"] for c in kb["clauses"]]
         vectors = encoder.encode(texts).astype(np.float32)
         buf = _npy_bytes(vectors)
         _atomic_write(out_dir / VECTORS_FILE, buf)
@@ -225,6 +227,25 @@ def build(source: Path, out_dir: Path, force: bool = False, embeddings: Optional
     }
     _atomic_write(manifest_path, json.dumps(manifest, indent=1).encode("utf-8"))
     return BuildResult(out_dir, False, digest, len(sections), len(passages), bool(model_id), report)
+
+
+def _clauses(sentences: List[dict]) -> List[dict]:
+    """Clauses of long sentences (list-like sentences dilute a single embedding)."""
+    out = []
+    for si, sentence in enumerate(sentences):
+        text = sentence["text"]
+        if len(text) <= LONG_SENTENCE:
+            continue
+        parts = re.split(r"(?<=[,;:])\s+", text)
+        merged: List[str] = []
+        for part in parts:
+            if merged and len(merged[-1]) < 60:
+                merged[-1] = merged[-1] + " " + part
+            else:
+                merged.append(part)
+        if len(merged) > 1:
+            out += [{"sentence": si, "text": part} for part in merged]
+    return out
 
 
 def _title_of(sections: List[dict], sid: str) -> str:

@@ -29,7 +29,7 @@ __all__ = ["KnowledgeBase", "Answer", "Citation", "AnswerReason", "KBNotFound", 
 logger = logging.getLogger(__name__)
 
 # calibrated on bench/kb_dev_set.jsonl (see bench/RESULTS_KB.md)
-COVERAGE_THRESHOLD = 0.42
+COVERAGE_THRESHOLD = 0.45
 COVERAGE_THRESHOLD_LEXICAL = 0.30  # when the embedding model is not installed
 MAX_QUESTION_CHARS = 500
 ELLIPSIS = " … "
@@ -116,9 +116,7 @@ class KnowledgeBase:
     """A loaded KB. Use :meth:`load`; then :meth:`answer` and :meth:`search`."""
 
     RUNNER_UP_GAP = 0.05
-    WHOLE_PASSAGE = False
-    RERANK_TOP = 4
-    RERANK_WEIGHT = 0.0
+    EXTRA_SENTENCE_GAP = 0.5
     FACT_BOOST = 0.12
     SENT_LEX_WEIGHT = 0.5
     SENT_PASSAGE_WEIGHT = 0.5
@@ -131,9 +129,12 @@ class KnowledgeBase:
         self.facts: dict = data["facts"]
         self.manifest = manifest
         self._titles = {s["id"]: s["title"] for s in self.sections}
-        n_pass = len(self.passages)
+        n_pass, n_sent = len(self.passages), len(self.sentences)
+        self._clauses: List[dict] = data.get("clauses", [])
         self._pvec = vectors[:n_pass] if vectors is not None else None
-        self._svec = vectors[n_pass:] if vectors is not None else None
+        self._svec = vectors[n_pass:n_pass + n_sent] if vectors is not None else None
+        self._cvec = vectors[n_pass + n_sent:] if vectors is not None else None
+        self._clause_sentence = np.array([c["sentence"] for c in self._clauses], dtype=np.int64)
         self.encoder = encoder if vectors is not None else None
         self._sent_by_passage: Dict[int, List[int]] = {}
         passage_index = {}
@@ -145,7 +146,7 @@ class KnowledgeBase:
             s["_pi"] = pi
             self._sent_by_passage.setdefault(pi, []).append(si)
         self.hybrid = HybridRetriever(self.passages, self._titles, self._pvec, self.encoder, self._svec,
-                                      [s["_pi"] for s in self.sentences])
+                                      [s["_pi"] for s in self.sentences], self._cvec, self._clause_sentence)
         self.bm25 = BM25Retriever(self.passages)
         self.threshold = COVERAGE_THRESHOLD if self.encoder is not None else COVERAGE_THRESHOLD_LEXICAL
         self._sent_tokens = [set(expand(content_tokens(s["text"]))) for s in self.sentences]
@@ -218,7 +219,7 @@ class KnowledgeBase:
         qexp = set(expand(qstems))
         boost, self_fact_sentences = self._fact_boost(q.lower(), qexp)
         scores = scores + boost
-        best = self._rerank(scores, qstems, qexp, qvec)
+        best = int(np.argmax(scores))
         score = float(scores[best])
         if score < self.threshold:
             return Answer(covered=False, reason=AnswerReason.NOT_COVERED, score=score, **base)
@@ -302,27 +303,14 @@ class KnowledgeBase:
                             sentences += [sent for sent in split_sentences(passage["text"]) if proc["name"] in sent]
         return boost, set(sentences)
 
-    def _rerank(self, scores: np.ndarray, qstems: set, qexp: set, qvec: Optional[np.ndarray]) -> int:
-        """Best passage after re-scoring the top few by their best-matching sentence."""
-        top = [int(i) for i in np.argsort(-scores)[: self.RERANK_TOP]]
-        if self.RERANK_WEIGHT <= 0:
-            return top[0]
-        best, best_value = top[0], -1e9
-        for pi in top:
-            sents = self._sent_by_passage[pi]
-            local = self._sentence_scores(sents, qstems, qexp, qvec, scores)
-            value = float(scores[pi]) + self.RERANK_WEIGHT * (max(local.values()) - self.SENT_PASSAGE_WEIGHT * float(scores[pi]))
-            if value > best_value:
-                best, best_value = pi, value
-        return best
-
     def _sentence_scores(self, candidates: Sequence[int], qstems: set, qexp: set, qvec: Optional[np.ndarray],
                          passage_scores: np.ndarray) -> Dict[int, float]:
         out = {}
+        sent_cos = self.hybrid.sentence_cosines(qvec) if qvec is not None else None
         for i in candidates:
             toks = self._sent_tokens[i]
             lexical = (len(qstems & toks) + 0.3 * len(qexp & toks)) / (1 + len(qstems))
-            sem = float(self._svec[i] @ qvec) if qvec is not None and self._svec is not None else 0.0
+            sem = float(sent_cos[i]) if sent_cos is not None else 0.0
             out[i] = sem + self.SENT_LEX_WEIGHT * lexical + self.SENT_PASSAGE_WEIGHT * float(passage_scores[self.sentences[i]["_pi"]])
         return out
 
@@ -330,8 +318,6 @@ class KnowledgeBase:
                 best_passage: int) -> List[Tuple[int, str]]:
         ranked = sorted(dict.fromkeys(candidates), key=lambda i: -sent_scores[i])
         in_best = self._sent_by_passage[best_passage]
-        if self.WHOLE_PASSAGE and sum(len(self.sentences[i]["text"]) + 1 for i in in_best) <= budget + 1:
-            return [(i, self.sentences[i]["text"]) for i in in_best]
         top = max(in_best, key=lambda i: sent_scores[i])
         ranked.remove(top)
         ranked.insert(0, top)
@@ -344,7 +330,7 @@ class KnowledgeBase:
             n = len(self.sentences[i]["text"]) + (1 if chosen else 0)
             if length + n > budget:
                 continue
-            if chosen and sent_scores[i] < sent_scores[top] - 0.25:
+            if chosen and sent_scores[i] < sent_scores[top] - self.EXTRA_SENTENCE_GAP:
                 continue
             chosen.append(i)
             length += n

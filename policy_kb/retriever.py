@@ -91,9 +91,13 @@ class HybridRetriever:
 
     def __init__(self, passages: Sequence[dict], section_titles: dict, vectors: Optional[np.ndarray] = None,
                  encoder: Optional[object] = None, sentence_vectors: Optional[np.ndarray] = None,
-                 sentence_passage: Optional[Sequence[int]] = None) -> None:
+                 sentence_passage: Optional[Sequence[int]] = None, clause_vectors: Optional[np.ndarray] = None,
+                 clause_sentence: Optional[np.ndarray] = None) -> None:
         self.passages = list(passages)
         self.sentence_vectors = sentence_vectors
+        self.clause_vectors = clause_vectors if clause_vectors is not None and len(clause_vectors) else None
+        self.clause_sentence = clause_sentence
+        self._cos_cache: tuple = (None, None)
         # sentences are stored in passage order: start offset of each passage's run
         self._starts = None
         if sentence_vectors is not None and sentence_passage is not None and len(sentence_passage):
@@ -122,9 +126,20 @@ class HybridRetriever:
             return lexical / self.BM25_WEIGHT * 0.8
         semantic = self.vectors @ qvec
         if self._starts is not None:
-            best_sentence = np.maximum.reduceat(self.sentence_vectors @ qvec, self._starts)
+            best_sentence = np.maximum.reduceat(self.sentence_cosines(qvec), self._starts)
             semantic = (1 - self.SENTENCE_WEIGHT) * semantic + self.SENTENCE_WEIGHT * best_sentence
         return semantic + lexical
+
+    def sentence_cosines(self, qvec: np.ndarray) -> np.ndarray:
+        """Cosine of each sentence, or of its best clause when that is higher (long list sentences)."""
+        cached_q, cached = self._cos_cache
+        if cached_q is qvec:
+            return cached
+        cos = self.sentence_vectors @ qvec
+        if self.clause_vectors is not None:
+            np.maximum.at(cos, self.clause_sentence, self.clause_vectors @ qvec)
+        self._cos_cache = (qvec, cos)
+        return cos
 
     def search(self, question: str, top: int = 3, qvec: Optional[np.ndarray] = None) -> List[Hit]:
         scores = self.score_all(question, qvec)
