@@ -64,8 +64,8 @@ def csrf_of(html: str) -> str:
     return match.group(1)
 
 
-def _console(url: str, tmp_path: Path) -> Iterator[Console]:
-    settings = settings_from_environ(make_environ(tmp_path / "var", DATABASE_URL=url))
+def _console(url: str, tmp_path: Path, **overrides: str) -> Iterator[Console]:
+    settings = settings_from_environ(make_environ(tmp_path / "var", DATABASE_URL=url, **overrides))
     clock = FakeClock()
     services = build_services(settings, clock=clock, hasher=fast_hasher())
     app = create_app(settings)

@@ -198,3 +198,26 @@ def test_unmigrated_database_gives_a_clear_503_not_a_crash(tmp_path) -> None:
         response = client.get(path)
         assert response.status_code == 503 and "privacy-desk migrate" in response.text
     assert client.get("/api/v1/me").json()["error"] == "unavailable"
+
+
+def test_https_public_console_url_makes_the_cookie_secure_behind_a_tls_proxy(tmp_path) -> None:
+    from tests.integration.console.conftest import _console
+    from tests.unit.console.support import migrated_sqlite_url
+
+    generator = _console(migrated_sqlite_url(tmp_path / "db"), tmp_path, PUBLIC_CONSOLE_URL="https://desk.example.com")
+    console = next(generator)
+    try:
+        client = console.client()
+        page = client.get("/console/login")
+        login_cookie = next(h for h in page.headers.get_list("set-cookie") if h.startswith("pd_login_csrf="))
+        assert "secure" in login_cookie.lower()
+        # The proxy speaks http to the app; the browser (on https) does send its Secure cookies.
+        response = client.post(
+            "/console/login",
+            data={"username": "alice", "password": PASSWORD, "csrf_token": csrf_of(page.text)},
+            headers={"Cookie": login_cookie.split(";")[0]},
+        )
+        header = _session_cookie_header(response)
+        assert header.startswith("__Host-pd_console=") and "secure" in header.lower()
+    finally:
+        generator.close()
