@@ -22,13 +22,14 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from bot.privacy.masking import mask_text
 
-__all__ = ["MaskingFilter", "configure_logging", "configure_structlog", "REDACTED"]
+__all__ = ["MaskingFilter", "configure_logging", "configure_structlog", "redact_event_dumps", "REDACTED"]
 
 FORMAT = "%(asctime)s %(levelname)-7s [{process}] %(name)s: %(message)s"
 REDACTED = "[redacted]"
@@ -58,6 +59,36 @@ _STRUCTLOG_SAFE_KEYS = frozenset(
 )
 
 
+# Rasa / rasa_sdk DEBUG lines that dump slot values or whole events (read from
+# their source): everything after the marker is dropped.
+_DUMP_MARKERS = (
+    "Validating extracted slots:",
+    "resulted in these events:",
+    "Contents of ignored event:",
+    "Received NLG response:",
+    "because it is outdated (",
+)
+# Event reprs inside other messages: keep the event type and names, drop the values.
+_EVENT_VALUES = (
+    (re.compile(r"(SlotSet\(key: [^,()]*, value: ).*?(\))(?=[,\]\s'\"]|$)"), r"\1" + "[redacted]" + r"\2"),
+    (re.compile(r"(UserUttered\(text: ).*?(, intent: [\w.-]*)(?:, entities: .*?)?(, use_text_for_featurization)"), r"\1[redacted]\2\3"),
+    (re.compile(r"(BotUttered\(text: ).*?(, data: ).*?(, metadata: ).*?(\))(?=[,\]\s'\"]|$)"), r"\1[redacted]\2[redacted]\3[redacted]\4"),
+    (re.compile(r"(BotUttered\()(?!text: |\[redacted\]).*?(, [\d.]+\))"), r"\1[redacted]\2"),  # repr in lists
+)
+
+
+def redact_event_dumps(message: str) -> str:
+    """Drop slot values, user and bot texts from Rasa's event dumps (names stay)."""
+    for marker in _DUMP_MARKERS:
+        at = message.find(marker)
+        if at >= 0:
+            return message[: at + len(marker)] + " " + REDACTED
+    if "SlotSet(" in message or "Uttered(" in message:
+        for pattern, replacement in _EVENT_VALUES:
+            message = pattern.sub(replacement, message)
+    return message
+
+
 class MaskingFilter(logging.Filter):
     """Mask personal data in a record's message and exception text."""
 
@@ -68,7 +99,7 @@ class MaskingFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - a broken format must not drop the record
             message = str(record.msg)
-        record.msg = mask_text(message)
+        record.msg = mask_text(redact_event_dumps(message))
         record.args = None
         if record.exc_info:
             formatted = logging.Formatter().formatException(record.exc_info)

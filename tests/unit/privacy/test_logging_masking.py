@@ -144,3 +144,23 @@ def test_log_dir_gives_each_process_its_own_masked_file(tmp_path: Path, monkeypa
 )
 def test_server_facts_stay_readable(line: str) -> None:
     assert mask_text(line) == line
+
+
+def test_rasa_event_dumps_lose_their_values_but_keep_their_names(log_file: Path) -> None:
+    from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
+
+    events = [SlotSet("full_name", NAME), BotUttered(f"Thanks {NAME}", data={"buttons": []})]
+    logging.getLogger("rasa.core.actions.action").debug("Validating extracted slots: %s", {"full_name": NAME})
+    logging.getLogger("rasa.core.actions.forms").debug(
+        "The execution of 'action_extract_slots' resulted in these events: %s.", events
+    )
+    logging.getLogger("rasa.core.processor").debug("Action 'utter_x' ended with events '%s'.", events)
+    logging.getLogger("rasa.core.processor").debug(
+        "Logged %s and %s", UserUttered(f"I am {NAME}", intent={"name": "inform", "confidence": 1.0}), events[1]
+    )
+    logging.getLogger("rasa_sdk.executor").debug(f"Contents of ignored event: '{events[0]}'")
+    flush()
+
+    written = log_file.read_text()
+    assert "Ottoline" not in written and "Vashkevich" not in written
+    assert "SlotSet(key: full_name, value: [redacted])" in written and "intent: inform" in written
