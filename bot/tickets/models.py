@@ -94,7 +94,7 @@ class Ticket(Base):
     verification_level: Mapped[str] = Column(String(16), nullable=False)
     verification_data_points: Mapped[str] = Column(String(400), nullable=False, default="")
     verified_at: Mapped[Optional[datetime]] = Column(UTCDateTime, nullable=True)
-    assignee: Mapped[Optional[str]] = Column(String(64), nullable=True, index=True)
+    assignee: Mapped[Optional[str]] = Column(String(64), nullable=True)  # filtered via ix_tickets_queue
     claimed_at: Mapped[Optional[datetime]] = Column(UTCDateTime, nullable=True)
     personal_ct: Mapped[Optional[bytes]] = Column(LargeBinary, nullable=True)
     email_index: Mapped[Optional[str]] = Column(String(64), nullable=True, index=True)
@@ -110,9 +110,25 @@ class Ticket(Base):
         CheckConstraint(_in("status", Status), name="status"),
         CheckConstraint(_in("channel", Channel), name="channel"),
         CheckConstraint("extension_count >= 0", name="extension_count"),
-        Index("ix_tickets_queue", "priority", "respond_by", "id"),
-        Index("ix_tickets_status_closed_at", "status", "closed_at"),
+        Index("ix_tickets_closed_at", "closed_at"),  # retention: closed tickets past the cutoff
     )
+
+
+# The queue order (high priority first, then earliest deadline, then oldest) as an
+# index, so a page is an index walk that stops after ``limit`` matches instead of a
+# sort.  It also carries every filter column, so filters are checked in the index
+# and the page's total and per-status counts are index-only scans.
+Index(
+    "ix_tickets_queue",
+    Ticket.priority.desc(),
+    Ticket.respond_by,
+    Ticket.id,
+    Ticket.status,
+    Ticket.kind,
+    Ticket.channel,
+    Ticket.assignee,
+    Ticket.jurisdiction,
+)
 
 
 class TicketNote(Base):

@@ -89,11 +89,14 @@ def upgrade() -> None:
         sa.UniqueConstraint("reference", name=op.f("uq_tickets_reference")),
         sa.UniqueConstraint("idempotency_digest", name=op.f("uq_tickets_idempotency_digest")),
     )
-    op.create_index(op.f("ix_tickets_assignee"), "tickets", ["assignee"])
     op.create_index(op.f("ix_tickets_email_index"), "tickets", ["email_index"])
     op.create_index(op.f("ix_tickets_phone_index"), "tickets", ["phone_index"])
-    op.create_index("ix_tickets_queue", "tickets", ["priority", "respond_by", "id"])
-    op.create_index("ix_tickets_status_closed_at", "tickets", ["status", "closed_at"])
+    op.create_index(
+        "ix_tickets_queue",
+        "tickets",
+        [sa.text("priority DESC"), "respond_by", "id", "status", "kind", "channel", "assignee", "jurisdiction"],
+    )
+    op.create_index("ix_tickets_closed_at", "tickets", ["closed_at"])
 
     op.create_table(
         "ticket_notes",
@@ -161,9 +164,8 @@ def downgrade() -> None:
     op.drop_table("audit_events")
     op.drop_index(op.f("ix_ticket_notes_ticket_id"), table_name="ticket_notes")
     op.drop_table("ticket_notes")
-    op.drop_index("ix_tickets_status_closed_at", table_name="tickets")
+    op.drop_index("ix_tickets_closed_at", table_name="tickets")
     op.drop_index("ix_tickets_queue", table_name="tickets")
     op.drop_index(op.f("ix_tickets_phone_index"), table_name="tickets")
     op.drop_index(op.f("ix_tickets_email_index"), table_name="tickets")
-    op.drop_index(op.f("ix_tickets_assignee"), table_name="tickets")
     op.drop_table("tickets")
