@@ -1,6 +1,7 @@
 """Leaving a form ("never mind", "stop", "cancel") and answers to input that arrives out of place."""
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -45,7 +46,7 @@ class ActionStrayInput(Action):
         if normalise_code(text) is not None:
             dispatcher.utter_message(text=messages.CODE_BEFORE_REQUEST)
             return [UserUtteranceReverted()]
-        if normalise_reference(text.strip()[:40]) is not None:
+        if re.search(r"\bPD[\s\-]?[0-9A-Za-z]{4}[\s\-]?[0-9A-Za-z]{4}\b", text[:300], re.I) and normalise_reference(text.strip()[:40]):
             dispatcher.utter_message(text=messages.REFERENCE_OUTSIDE_FORM,
                                      buttons=[{"title": "Check my request status", "payload": "check my request status"}])
             return [UserUtteranceReverted()]

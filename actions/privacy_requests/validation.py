@@ -42,6 +42,7 @@ _YES = {"yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "correct", "conf
         "looks good", "that's correct", "go ahead", "submit", "send it", "absolutely", "of course", "i agree",
         "i declare this is true", "i declare", "agreed"}
 _NO = {"no", "n", "nope", "nah", "not really", "no thanks", "i don't", "i do not", "i disagree", "don't", "no way"}
+_REFERENCE = re.compile(r"\bPD[\s\-]?[0-9A-Za-z]{4}[\s\-]?[0-9A-Za-z]{4}\b", re.I)
 _RESEND = re.compile(r"\b(new code|another code|send (it )?again|resend|re-send|didn'?t (get|receive|arrive)|never (got|came|arrived)|no code|not received|hasn'?t (come|arrived))\b", re.I)
 
 
@@ -425,6 +426,13 @@ class ValidateStatusForm(PrivacyFormValidation):
             "request. It's valid for 10 minutes."
         )
         return {names.SLOT_STATUS_REFERENCE: started.reference, names.SLOT_CHALLENGE_ID: started.challenge_id}
+
+    async def extract_status_reference(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """On activation, a reference in the opening message ("status of PD-7K3D-9QXM?") is used at once."""
+        if tracker.get_slot(names.SLOT_STATUS_REFERENCE) is not None or tracker.get_slot(REQUESTED_SLOT) is not None:
+            return {}
+        found = _REFERENCE.search(_text(tracker.latest_message.get("text"))[:300])
+        return {names.SLOT_STATUS_REFERENCE: found.group(0)} if found else {}
 
     async def validate_status_reference(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         reference = normalise_reference(_text(value)[:40])

@@ -93,6 +93,12 @@ def test_deletion_request_from_first_message_to_a_verified_ticket(stack: Stack, 
     assert all(slots.get(name) is None for name in ("full_name", "email", "date_of_birth", "identifier", "challenge_id"))
     assert slots.get("last_reference") == reference
 
+    # The same requester checks the status: reference, then a code to the contact on the ticket.
+    assert "reference" in say("check the status of my request")
+    assert "If that reference is right" in say(reference.lower().replace("-", " "))
+    status = say(latest_code(stack, "bruno.demo@example.com"))
+    assert reference in status and "identity is verified" in status and format_date(ticket.respond_by) in status
+
 
 def test_forced_intents_cannot_set_verification_or_personal_slots(stack: Stack, store: TicketService) -> None:
     sender = f"e2e-{uuid.uuid4().hex[:8]}"

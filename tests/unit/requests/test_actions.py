@@ -371,3 +371,22 @@ async def test_a_code_before_one_was_requested_gets_a_clear_answer():
 async def test_garbage_outside_a_form_gets_the_options():
     _, msgs = await run(ActionStrayInput(), tracker("😀", active_loop=None))
     assert msgs[0]["response"] == names.UTTER_DEFAULT and msgs[0]["buttons"]
+
+
+async def test_a_reference_in_the_opening_message_is_used_at_once(backend):
+    ticket = backend.tickets.create(kind=Kind.DELETION, channel=Channel.WEB, idempotency_key="s3",
+                                    personal=PersonalData(email="ada.demo@example.com")).ticket
+    t = tracker(f"what's the status of {ticket.reference.lower()}?", "check_status", slots={"requested_slot": None}, active_loop="status_form")
+    events, msgs = await run(ValidateStatusForm(), t)
+    sets = slotsets(events)
+    assert sets["status_reference"] == ticket.reference and sets["challenge_id"]
+    assert "If that reference is right" in texts(msgs)
+
+
+@pytest.mark.parametrize("text, expected", [("pd 7k3d 9qxm", "looks like a request reference"), ("asdfghjk", "didn't quite understand")])
+async def test_a_reference_outside_a_form_points_to_the_status_check(text, expected):
+    _, msgs = await run(ActionStrayInput(), tracker(text, active_loop=None))
+    if msgs[0].get("response"):
+        assert msgs[0]["response"] == names.UTTER_DEFAULT and "didn't quite" in expected
+    else:
+        assert expected in texts(msgs)
