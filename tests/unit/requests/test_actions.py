@@ -390,3 +390,23 @@ async def test_a_reference_outside_a_form_points_to_the_status_check(text, expec
         assert msgs[0]["response"] == names.UTTER_DEFAULT and "didn't quite" in expected
     else:
         assert expected in texts(msgs)
+
+
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st  # noqa: E402
+
+PURE_VALIDATORS = [(ValidateRequestForm(), s) for s in ("request_kind", "access_scope", "access_details", "correction_what",
+                                                        "correction_value", "stop_scope", "full_name", "email", "phone",
+                                                        "date_of_birth", "identifier", "declaration")] + \
+                  [(ValidateParentalForm(), s) for s in ("parent_name", "parent_contact", "relationship", "child_name",
+                                                         "child_account", "child_age")]
+
+
+@pytest.mark.parametrize("form_action, slot", PURE_VALIDATORS, ids=[s for _, s in PURE_VALIDATORS])
+@hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=1200))
+async def test_any_text_gets_a_value_or_a_specific_reprompt_never_an_exception(form_action, slot, text):
+    dispatcher = CollectingDispatcher()
+    result = await getattr(form_action, f"validate_{slot}")(text, dispatcher, tracker(text), DOMAIN)
+    assert slot in result or result.get("request_outcome") or result.get("access_scope")
+    if result.get(slot) is None and not result.get("request_outcome") and slot != "declaration":
+        assert dispatcher.messages and all(m.get("text") for m in dispatcher.messages)
