@@ -32,7 +32,7 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.console.errors import (
@@ -524,6 +524,13 @@ class AccountService:
         for _attempt in range(3):
             try:
                 with self._db.write.begin() as session:
+                    # Forget expired counters (attackers may try many usernames; keep the table small).
+                    session.execute(
+                        delete(LoginThrottle).where(
+                            LoginThrottle.window_started_at < now - max(self.policy.failure_window, self.policy.lockout),
+                            or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until < now),
+                        )
+                    )
                     for key, limit in zip(keys, limits):
                         row = session.scalars(select(LoginThrottle).where(LoginThrottle.key_hash == key).with_for_update()).first()
                         if row is None:

@@ -151,3 +151,16 @@ def test_account_events_record_who_did_what_without_secrets(accounts: AccountSer
     assert total == 3
     assert [e.action for e in events] == ["login_failed", "login", "agent_created_agent"]
     assert all(PASSWORD not in repr(e) for e in events)
+
+
+def test_expired_failure_counters_are_forgotten(accounts: AccountService, clock: FakeClock) -> None:
+    from bot.console.models import LoginThrottle
+
+    for i in range(10):
+        with pytest.raises(InvalidCredentials):
+            accounts.login(f"ghost{i}", "wrong password!!")
+    clock.advance(minutes=20)
+    with pytest.raises(InvalidCredentials):
+        accounts.login("ghost-new", "wrong password!!")
+    with accounts.database.read() as session:
+        assert len(session.scalars(select(LoginThrottle.key_hash)).all()) == 1
