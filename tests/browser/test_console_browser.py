@@ -19,6 +19,8 @@ from tests.integration.console.conftest import Console, _console
 from tests.integration.stack import free_port
 from tests.unit.console.support import PASSWORD, migrated_sqlite_url
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync"]
