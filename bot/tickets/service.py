@@ -666,16 +666,17 @@ class TicketService:
                 .limit(limit)
                 .offset(offset)
             ).all()
-            total = session.execute(select(func.count(Ticket.id)).where(*filters)).scalar_one()
             counts = {
                 status: count
                 for status, count in session.execute(
                     select(Ticket.status, func.count(Ticket.id)).where(*common).group_by(Ticket.status)
                 ).all()
             }
+        # The status filter is the only one the counts leave out, so the total is their sum.
+        total = sum(int(counts.get(status, 0)) for status in set(statuses_))
         return QueuePage(
             items=tuple(self._view(t) for t in rows),
-            total=int(total),
+            total=total,
             limit=limit,
             offset=offset,
             counts_by_status={s.value: int(counts.get(s.value, 0)) for s in Status},
