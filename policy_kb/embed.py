@@ -40,6 +40,23 @@ def find_model_dir() -> Path:
     return model_dir
 
 
+_controller = None
+
+
+def _one_blas_thread():
+    """Limit BLAS to one thread for the duration of an encode (controller built once: cheap)."""
+    global _controller
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # optional: without it numpy uses its default thread count
+        import contextlib
+
+        return contextlib.nullcontext()
+    if _controller is None:
+        _controller = ThreadpoolController()
+    return _controller.limit(limits=1, user_api="blas")
+
+
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
     mean = x.mean(-1, keepdims=True)
     var = ((x - mean) ** 2).mean(-1, keepdims=True)
@@ -127,10 +144,16 @@ class MiniLMEncoder:
         pooled = x.mean(0)
         return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
+    def encode(self, texts: Sequence[str], max_tokens: int = _MAX_TOKENS) -> np.ndarray:
         """Embeddings of ``texts`` as a float32 array of shape (len(texts), dim)."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        with _one_blas_thread():  # tiny matrices: threads only add contention on a shared machine
+            self._encode_into(out, texts, max_tokens)
+        return out
+
+    def _encode_into(self, out: np.ndarray, texts: Sequence[str], max_tokens: int) -> None:
         for row, text in enumerate(texts):
             ids: List[int] = self._tokenizer.encode(text or "").ids
+            if len(ids) > max_tokens:
+                ids = ids[: max_tokens - 1] + ids[-1:]  # keep [SEP]
             out[row] = self._encode_one(ids)
-        return out

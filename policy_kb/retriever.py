@@ -16,6 +16,7 @@ from .text import content_tokens, expand
 __all__ = ["Hit", "BM25Retriever", "HybridRetriever"]
 
 
+
 @dataclass(frozen=True)
 class Hit:
     index: int  # passage index
@@ -87,6 +88,7 @@ class HybridRetriever:
     BM25_HALF = 12.0
     SYNONYM_WEIGHT = 0.7
 
+    QUERY_MAX_TOKENS = 64  # questions are short; this bounds the cost of a 5,000-character one
     SENTENCE_WEIGHT = 0.5  # share of the best-sentence cosine in the semantic score
 
     def __init__(self, passages: Sequence[dict], section_titles: dict, vectors: Optional[np.ndarray] = None,
@@ -112,7 +114,7 @@ class HybridRetriever:
     def query_vector(self, question: str) -> Optional[np.ndarray]:
         if self.vectors is None or self.encoder is None:
             return None
-        return self.encoder.encode([question])[0]
+        return self.encoder.encode([question], max_tokens=self.QUERY_MAX_TOKENS)[0]
 
     def score_all(self, question: str, qvec: Optional[np.ndarray] = None) -> np.ndarray:
         base = content_tokens(question)
