@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-from bot.runner import GRACE_SECONDS, ProcessSpec, Supervisor, child_environment
+from bot.runner import ProcessSpec, Supervisor, child_environment
 from bot.settings import PROJECT_ROOT, Profile, Settings, load_settings
 
 __all__ = [
@@ -50,7 +50,8 @@ __all__ = [
 ]
 
 NGINX_TEMPLATE = PROJECT_ROOT / "deploy" / "nginx" / "privacy-desk.conf.template"
-DRAIN_SECONDS = min(8, int(GRACE_SECONDS) - 2)  # Sanic drains open requests; then the supervisor's KILL
+DRAIN_SECONDS = 10  # Sanic lets open requests finish this long after SIGTERM ...
+STOP_SECONDS = 25  # ... and the supervisor sends KILL only after this (Kubernetes: terminationGracePeriodSeconds)
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,7 @@ def cluster_specs(
                 command=[python, "-m", "actions.server"],
                 port=layout.action_ports[i],
                 health_url=f"http://127.0.0.1:{layout.action_ports[i]}/ready",
+                stop_timeout=STOP_SECONDS,
                 env={"ACTION_PORT": str(layout.action_ports[i]), "REPLICA": str(i + 1), **drain},
             )
         )
@@ -158,6 +160,7 @@ def cluster_specs(
                 port=layout.rasa_ports[i],
                 health_url=f"http://127.0.0.1:{layout.rasa_ports[i]}/webhooks/ready/",
                 startup_timeout=300.0,
+                stop_timeout=STOP_SECONDS,
                 env={"ACTION_PORT": str(layout.action_ports[i]), "REPLICA": str(i + 1), **drain},
             )
         )
@@ -179,6 +182,7 @@ def cluster_specs(
             port=layout.lb_port,
             health_url=f"http://127.0.0.1:{layout.lb_port}/lb/health",
             stop_signal=signal.SIGQUIT,
+            stop_timeout=STOP_SECONDS,
         )
     )
     return specs

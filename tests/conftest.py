@@ -74,10 +74,14 @@ def postgres_url() -> Iterator[str]:
     admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    admin.close()
     base, _, _ = POSTGRES_ADMIN_URL.rpartition("/")
     try:
         yield f"{base}/{name}"
     finally:
+        # A fresh connection: a test may have restarted the server (tests/integration/scale).
+        admin = psycopg2.connect(POSTGRES_ADMIN_URL, connect_timeout=30)
+        admin.autocommit = True
         with admin.cursor() as cursor:
             cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         admin.close()

@@ -153,38 +153,26 @@ def test_two_messages_at_once_on_two_replicas_are_processed_one_after_the_other(
 
 
 def test_web_chat_over_socketio_through_the_load_balancer_resumes_on_another_connection(healthy_cluster: Cluster) -> None:
-    """websocket-only socket.io through nginx; a reconnect (maybe to the other replica) resumes the session."""
-    import socketio
+    """websocket-only socket.io through nginx; every reconnect (to either replica) resumes the session."""
+    from tests.integration.scale.webchat import WebChat
 
     lb = healthy_cluster.layout.lb_url
+    messages = ["hello", "do you record phone calls?", "are you a bot?", "thanks"]
 
-    async def one_turn(session_id, message):
-        client = socketio.AsyncClient(reconnection=False)
-        confirmed: asyncio.Future = asyncio.get_running_loop().create_future()
-        replies: asyncio.Queue = asyncio.Queue()
-        client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
-        client.on("bot_uttered", lambda data: replies.put_nowait(data))
-        await client.connect(lb, transports=["websocket"], socketio_path="/socket.io", wait_timeout=30)
-        try:
-            await client.emit("session_request", {"session_id": session_id} if session_id else {})
-            sid = await asyncio.wait_for(confirmed, 30)
-            await client.emit("user_uttered", {"message": message, "session_id": sid})
-            first = await asyncio.wait_for(replies.get(), 60)
-            return sid, first.get("text", "")
-        finally:
-            await client.disconnect()
+    async def main() -> Tuple[str, List[str]]:
+        replies, session = [], None
+        for message in messages:  # a new connection per message: least_conn spreads them over the replicas
+            async with WebChat(lb) as chat:
+                confirmed = await chat.start(session)
+                assert session is None or confirmed == session, "the server-issued session id is honoured"
+                session = confirmed
+                replies.append(" ".join(m.get("text", "") for m in await chat.say(message, session)))
+        return session, replies
 
-    async def main():
-        sid, greeting = await one_turn(None, "hello")
-        sid2, answer = await one_turn(sid, "do you record phone calls?")
-        return sid, greeting, sid2, answer
-
-    sid, greeting, sid2, answer = asyncio.run(main())
-    assert "privacy assistant" in greeting
-    assert sid2 == sid, "the server-issued session id is honoured by whichever replica takes the reconnect"
-    assert answer and "couldn't match" not in answer
-    tracker = healthy_cluster.tracker(sid)
-    assert user_texts(tracker) == ["hello", "do you record phone calls?"]
+    session, replies = asyncio.run(main())
+    assert "privacy assistant" in replies[0]
+    assert all(replies), "every message over the web chat was answered"
+    assert user_texts(healthy_cluster.tracker(session)) == messages
 
 
 FORM_ANSWERS = {
@@ -371,7 +359,7 @@ def test_stopping_a_replica_gracefully_finishes_the_turn_in_flight(cluster: Clus
     stopper = threading.Thread(target=cluster.supervisor.stop, args=([rasa_name(replica)],))
 
     async def main() -> httpx.Response:
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient(limits=httpx.Limits(max_keepalive_connections=0)) as client:
             turn = asyncio.create_task(rest_turn(client, cluster.replica_url(replica), sender, "are you a bot?"))
             await asyncio.sleep(2.0)  # the turn is inside Rasa, waiting for the lock
             stopper.start()  # SIGTERM
@@ -381,6 +369,6 @@ def test_stopping_a_replica_gracefully_finishes_the_turn_in_flight(cluster: Clus
             return await turn
 
     reply = asyncio.run(main())
-    stopper.join(timeout=30)
+    stopper.join(timeout=60)
     assert reply.status_code == 200 and "automated assistant" in texts(reply.json()), "the in-flight turn was answered"
     assert cluster.supervisor.children[rasa_name(replica)].returncode == 0, "the replica then exited cleanly"
