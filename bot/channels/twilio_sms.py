@@ -93,6 +93,7 @@ class TwilioSmsInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("twilio_sms_webhook", __name__)
+        _ = self.services  # built at server start-up, not on the first request (never at import)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -119,7 +120,7 @@ class TwilioSmsInput(InputChannel):
                 return bad_request("Body")
             try:
                 first_time = await asyncio.to_thread(services.store.claim, sid, self.name())
-            except Exception as exc:  # noqa: BLE001 - database down: let Twilio retry later
+            except Exception as exc:  # noqa: BLE001 - database down: an error, never a silent drop
                 logger.error("SMS webhook could not record the message id: %s", type(exc).__name__)
                 return response.text("temporarily unavailable", status=503)
             if first_time:

@@ -135,6 +135,7 @@ class TwilioVoiceInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("twilio_voice_webhook", __name__)
+        _ = self.services  # built at server start-up, not on the first request (never at import)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
