@@ -12,6 +12,7 @@ import argparse
 import hmac
 import json
 import logging
+import os
 import secrets
 import zlib
 from typing import Any, Optional
@@ -121,6 +122,11 @@ def create_action_app(token: str, package: str = ACTION_PACKAGE, database_url: O
 def main(argv: Optional[list] = None) -> int:
     parser = argparse.ArgumentParser(description="Privacy Desk action server (loopback only).")
     parser.parse_args(argv)
+    # One BLAS thread: the knowledge base's query encoder does small matrix products, for
+    # which OpenBLAS's thread pool costs more than it saves (34 vs 50-126 ms per answer on
+    # 2 busy cores; bench/RESULTS.md). Set before the actions import numpy.
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
     settings = load_settings()
     configure_logging(settings.log_level, process="actions")
     app = create_action_app(settings.action_server_token, database_url=settings.database_url)

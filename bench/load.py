@@ -268,6 +268,7 @@ def bench_bare(work: Path, levels, seconds, train: bool) -> BotResult:
     bare = work / "bare"
     log = work / "bare.log"
     print("bare bot: rasa init --no-prompt ...", file=sys.stderr, flush=True)
+    bare.mkdir(parents=True)  # rasa init refuses a directory that does not exist
     timed([RASA, "init", "--no-prompt", "--init-dir", str(bare)], work, env, log)
     if train:
         result.train_seconds = timed([RASA, "train", "--force", "--out", "models", "--num-threads", "2"], bare, env, log)
@@ -296,7 +297,7 @@ def bench_ours(work: Path, levels, seconds, train: bool) -> BotResult:
                                      ROOT, env, work / "ours-train.log")
     environ = make_environ(work / "var")
     environ.update({"RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()), "WEB_PORT": str(free_port()),
-                    "KB_DIR": str(ROOT / "var" / "kb"), "LOG_LEVEL": "WARNING"})
+                    "KB_DIR": str(ROOT / "var" / "kb")})
     (work / "var").mkdir(parents=True, exist_ok=True)
     settings = settings_from_environ(environ)
     specs = stack_specs(settings)
