@@ -14,7 +14,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup run shell test test-fast lock train kb migrate env run-replicas bench clean
+.PHONY: help setup run shell test test-fast lock train kb migrate env run-replicas bench bench-load clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -73,6 +73,9 @@ run-replicas: setup train ## production-like: N replicas behind a load balancer 
 
 bench: setup train ## run the benchmarks (reports, not tests)
 	@$(PY) bench/kb_eval.py
+
+bench-load: setup train ## speed and memory against a bare Rasa bot (~15 min; appends to bench/RESULTS.md)
+	@$(PY) bench/load.py --out bench/RESULTS.md
 
 clean: ## remove venv, models, var (keeps .env)
 	rm -rf $(VENV) models var results test-results
