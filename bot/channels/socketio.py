@@ -10,6 +10,7 @@ public input (no forced intents, bounded length), and client metadata is ignored
 from __future__ import annotations
 
 import hmac
+import inspect
 import logging
 import secrets
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
@@ -108,7 +109,9 @@ class GuardedSocketIOInput(InputChannel):
             requested = data.get("session_id") if isinstance(data, dict) else None
             session_id = requested if self.session_ids.is_valid(requested) else self.session_ids.issue()
             sessions[sid] = session_id
-            sio.enter_room(sid, session_id)
+            entered = sio.enter_room(sid, session_id)
+            if inspect.isawaitable(entered):  # a coroutine in python-socketio >= 5.10: without await, no replies arrive
+                await entered
             await sio.emit("session_confirm", session_id, room=sid)
 
         @sio.on(self.user_message_evt)
