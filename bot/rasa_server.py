@@ -33,7 +33,11 @@ def build_endpoints(settings: Settings, endpoints_file: Path):  # -> AvailableEn
     export_endpoint_variables(settings)
     endpoints = AvailableEndpoints.read_endpoints(str(endpoints_file))
     if settings.profile is Profile.PRODUCTION and settings.redis_url:
-        endpoints.lock_store = EndpointConfig(url=None, type="redis", **_redis_kwargs(settings.redis_url))
+        redis_kwargs = _redis_kwargs(settings.redis_url)
+        # Rasa's RedisLockStore, with atomic ticket operations (bot/lock_store.py: 3.6's own races across replicas).
+        endpoints.lock_store = EndpointConfig(
+            url=redis_kwargs.pop("host"), type="bot.lock_store.AtomicRedisLockStore", **redis_kwargs
+        )
     return endpoints
 
 
@@ -42,7 +46,7 @@ def _redis_kwargs(url: str) -> dict:
 
     parsed = urlparse(url)
     db = (parsed.path or "/0").lstrip("/") or "0"
-    kwargs = {"host": parsed.hostname or "127.0.0.1", "port": parsed.port or 6379, "db": int(db), "key_prefix": "privacy_desk"}
+    kwargs = {"host": parsed.hostname or "127.0.0.1", "port": parsed.port or 6379, "db": int(db), "key_prefix": os.environ.get("REDIS_KEY_PREFIX", "privacydesk")}  # Rasa: alphanumeric only
     if parsed.password:
         kwargs["password"] = parsed.password
     return kwargs
@@ -76,6 +80,10 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     import rasa.core.run
 
+    from bot.rasa_failsafe import fail_turns_when_store_down, tell_user_when_actions_fail  # --- scale-out ---
+
+    tell_user_when_actions_fail()  # action server down: tell the user instead of going silent
+
     def _remask(app, loop) -> None:  # Rasa adds handlers while starting: mask those too.
         configure_logging(settings.log_level, process="rasa")
 
@@ -88,7 +96,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         auth_token=settings.rasa_api_token,
         enable_api=True,
         endpoints=build_endpoints(settings, PROJECT_ROOT / "endpoints.yml"),
-        server_listeners=[(_remask, "after_server_start")],
+        server_listeners=[(_remask, "after_server_start"), (fail_turns_when_store_down, "after_server_start")],
     )
     return 0
 

@@ -39,6 +39,8 @@ class ProcessSpec:
     host: str = "127.0.0.1"
     startup_timeout: float = 180.0
     env: Dict[str, str] = field(default_factory=dict)
+    stop_signal: int = signal.SIGTERM  # nginx stops gracefully on SIGQUIT
+    stop_timeout: float = GRACE_SECONDS  # then KILL
 
 
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
@@ -156,14 +158,22 @@ class Supervisor:
             time.sleep(0.5)
 
     def stop_all(self) -> None:
-        for child in self.children.values():
-            if child.poll() is None:
+        self.stop(list(self.children))
+
+    def stop(self, names: Sequence[str]) -> None:
+        """Stop these children together: their stop signal, then KILL after the grace period."""
+        signals = {spec.name: spec.stop_signal for spec in self.specs}
+        children = [self.children[name] for name in names if name in self.children]
+        for name in names:
+            child = self.children.get(name)
+            if child is not None and child.poll() is None:
                 try:
-                    os.killpg(child.pid, signal.SIGTERM)
+                    os.killpg(child.pid, signals.get(name, signal.SIGTERM))
                 except ProcessLookupError:
                     pass
-        deadline = time.monotonic() + GRACE_SECONDS
-        for child in self.children.values():
+        timeouts = [spec.stop_timeout for spec in self.specs if spec.name in names] or [GRACE_SECONDS]
+        deadline = time.monotonic() + max(timeouts)
+        for child in children:
             remaining = max(0.1, deadline - time.monotonic())
             try:
                 child.wait(timeout=remaining)
@@ -174,7 +184,7 @@ class Supervisor:
                     pass
                 child.wait()
         # A child may have left grandchildren in its group.
-        for child in self.children.values():
+        for child in children:
             try:
                 os.killpg(child.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
