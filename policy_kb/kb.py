@@ -235,6 +235,16 @@ class KnowledgeBase:
             if self.sentences[i]["text"] in self_fact_sentences:
                 sent_scores[i] += self.FACT_BOOST
         chosen = self._choose(candidates, sent_scores, max_chars, qexp, best)
+        if self_fact_sentences:
+            # a fact sentence the question asks for, in the answer's section, is included when it fits
+            ids = [i for i, _ in chosen]
+            length = sum(len(t) + 1 for _, t in chosen)
+            for i in self._section_sentences(section_id):
+                text_i = self.sentences[i]["text"]
+                if text_i in self_fact_sentences and i not in ids and length + len(text_i) + 1 <= max_chars:
+                    chosen.append((i, text_i))
+                    length += len(text_i) + 1
+            chosen.sort(key=lambda c: c[0])
         text = " ".join(t for _, t in chosen)
         shown = tuple(sorted(i for i, _ in chosen if i >= 0))
         also: List[Citation] = []
@@ -364,6 +374,9 @@ class KnowledgeBase:
                 if kind in offered:
                     return kind
         return None
+
+    def _section_sentences(self, section_id: str) -> List[int]:
+        return [i for i, s in enumerate(self.sentences) if s["section"] == section_id]
 
     def _rest_of_section(self, section_id: str, shown: Sequence[int]) -> str:
         return " ".join(s["text"] for i, s in enumerate(self.sentences)
