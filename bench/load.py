@@ -262,14 +262,17 @@ def run_levels(result: BotResult, base_url: str, scripts, levels: Sequence[int],
     result.total_rss_mb = sum(group_rss_mb(pid) for pid in all_pids)
 
 
-def bench_bare(work: Path, levels, seconds, train: bool) -> BotResult:
+def bench_bare(work: Path, levels, seconds, train: bool, bare_dir: Optional[Path] = None) -> BotResult:
     result = BotResult("bare Rasa bot")
     env = bench_env()
-    bare = work / "bare"
     log = work / "bare.log"
-    print("bare bot: rasa init --no-prompt ...", file=sys.stderr, flush=True)
-    bare.mkdir(parents=True)  # rasa init refuses a directory that does not exist
-    timed([RASA, "init", "--no-prompt", "--init-dir", str(bare)], work, env, log)
+    if bare_dir is not None and any((bare_dir / "models").glob("*.tar.gz")):
+        bare = bare_dir  # an existing `rasa init` project (saves its scaffold + training)
+    else:
+        bare = bare_dir or work / "bare"
+        print("bare bot: rasa init --no-prompt ...", file=sys.stderr, flush=True)
+        bare.mkdir(parents=True, exist_ok=True)  # rasa init refuses a directory that does not exist
+        timed([RASA, "init", "--no-prompt", "--init-dir", str(bare)], work, env, log)
     if train:
         result.train_seconds = timed([RASA, "train", "--force", "--out", "models", "--num-threads", "2"], bare, env, log)
     port = free_port()
@@ -284,7 +287,7 @@ def bench_bare(work: Path, levels, seconds, train: bool) -> BotResult:
     return result
 
 
-def bench_ours(work: Path, levels, seconds, train: bool) -> BotResult:
+def bench_ours(work: Path, levels, seconds, train: bool, models_dir: Optional[Path] = None) -> BotResult:
     from bot.runner import Supervisor, child_environment, stack_specs
     from bot.settings import settings_from_environ
     from tests.conftest import make_environ
@@ -301,6 +304,10 @@ def bench_ours(work: Path, levels, seconds, train: bool) -> BotResult:
     (work / "var").mkdir(parents=True, exist_ok=True)
     settings = settings_from_environ(environ)
     specs = stack_specs(settings)
+    if models_dir is not None:
+        for spec in specs:
+            if spec.name == "Rasa server":
+                spec.command += ["--models", str(models_dir)]
     supervisor = Supervisor(specs, child_environment(settings, environ), work / "ours-logs")
     base_url = f"http://127.0.0.1:{settings.rasa_port}"
     started = time.monotonic()
@@ -367,6 +374,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--quick", action="store_true", help="10 s levels, no training measurement")
     parser.add_argument("--no-train", action="store_true", help="skip the `rasa train` measurement")
     parser.add_argument("--out", default=None, help="append the markdown report to this file")
+    parser.add_argument("--models", default=None, help="serve our newest model from here (default: models/)")
+    parser.add_argument("--bare-dir", default=None, help="reuse (or create) the bare `rasa init` project here")
     args = parser.parse_args(argv)
     levels = [int(x) for x in args.levels.split(",") if x.strip()]
     seconds = 10.0 if args.quick else args.seconds
@@ -374,8 +383,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     load_before = " ".join(f"{x:.1f}" for x in os.getloadavg())
     work = Path(tempfile.mkdtemp(prefix="pd-bench-"))
     try:
-        bare = bench_bare(work, levels, seconds, train)
-        ours = bench_ours(work, levels, seconds, train)
+        bare = bench_bare(work, levels, seconds, train, Path(args.bare_dir) if args.bare_dir else None)
+        ours = bench_ours(work, levels, seconds, train, Path(args.models) if args.models else None)
     finally:
         if not os.environ.get("PD_BENCH_KEEP"):
             shutil.rmtree(work, ignore_errors=True)

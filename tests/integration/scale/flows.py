@@ -61,6 +61,31 @@ FLOWS: Dict[str, List[Turn]] = {
 }
 
 
+def _forms() -> Sequence[str]:
+    import yaml
+
+    from bot.settings import PROJECT_ROOT
+
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    return list(domain.get("forms") or {})
+
+
+LEFT_FORM = says("nothing was filed")
+if "request_form" in _forms():  # --- request flows (a form): start, answer, leave ---
+    FLOWS["deletion-form"] = [
+        Turn("I want to delete my personal data", says("full name"), "deletion form asks the name"),
+        Turn("Jane Example", says("e-mail"), "deletion form takes the name, asks the e-mail"),
+        Turn("jane.example@example.com", lambda t: bool(t.strip()) and ACTION_FAILED_TEXT not in t, "deletion form takes the e-mail"),
+        Turn("never mind", LEFT_FORM, "leaving the form discards it"),
+    ]
+if "status_form" in _forms():  # --- status checks (a form) ---
+    FLOWS["status-check"] = [
+        Turn("what's the status of my request?", says("reference"), "status check asks the reference"),
+        Turn("never mind", LEFT_FORM, "leaving the status check"),
+        BYE,
+    ]
+
+
 def flow_names() -> Sequence[str]:
     return sorted(FLOWS)
 
