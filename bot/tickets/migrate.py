@@ -79,6 +79,11 @@ def _rotate_keys_command(args: argparse.Namespace) -> int:
     service = TicketService.from_settings(settings, verify=False)
     try:
         report = service.rotate_keys(batch_size=args.batch_size)
+        # Verification challenges, demo customers and the outbox share DATA_KEYS.
+        from bot.privacy.crypto import DataCipher
+        from bot.verification.maintenance import rotate_keys as rotate_verification_keys
+
+        others = rotate_verification_keys(service.database, DataCipher(settings.data_keys), batch_size=args.batch_size)
     finally:
         service.database.dispose()
     # --- assistant's own records: the conversation table shares DATA_KEYS ---
@@ -86,7 +91,8 @@ def _rotate_keys_command(args: argparse.Namespace) -> int:
 
     conversations = rotate_conversation_keys(settings, batch_size=args.batch_size)
     print(
-        f"Re-encrypted {report.tickets} ticket(s), {report.notes} note(s) and "
+        f"Re-encrypted {report.tickets} ticket(s), {report.notes} note(s), "
+        f"{sum(others.values())} verification/customer/outbox row(s) and "
         f"{conversations.rotated + conversations.encrypted_legacy} conversation event(s) under the first key in DATA_KEYS. "
         "Older keys can be removed from DATA_KEYS once every store has been rotated."
     )
