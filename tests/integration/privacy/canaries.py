@@ -160,13 +160,17 @@ def files_under(roots: Iterable[Path], skip_dirs: Sequence[str] = (".git", ".ven
 
 def scan_files(paths: Iterable[Path], canaries: Sequence[Canary], include_names: bool = True) -> Dict[str, List[str]]:
     """``{file: ["<canary tag>:<label>", ...]}`` for every file holding any canary form (raw bytes)."""
+    needles: Dict[bytes, List[str]] = {}
+    for canary in canaries:
+        for label, needle in canary.needles(include_names):
+            needles.setdefault(needle.lower(), []).append(f"{canary.tag}:{label}")
     hits: Dict[str, List[str]] = {}
     for path in paths:
         try:
-            blob = path.read_bytes()
+            blob = path.read_bytes().lower()
         except OSError:
             continue
-        for canary in canaries:
-            for label in canary.find_in(blob, include_names):
-                hits.setdefault(str(path), []).append(f"{canary.tag}:{label}")
+        found = sorted({tag for needle, tags in needles.items() if needle in blob for tag in tags})
+        if found:
+            hits[str(path)] = found
     return hits

@@ -138,7 +138,8 @@ class WebChat:
             await self.replies.put(data if isinstance(data, dict) else {"text": str(data)})
 
     async def __aenter__(self) -> "WebChat":
-        await self.sio.connect(self.stack.rasa_url, socketio_path="/socket.io", wait_timeout=30)
+        # Long-polling: python-engineio's websocket transport needs a newer aiohttp than Rasa pins.
+        await self.sio.connect(self.stack.rasa_url, socketio_path="/socket.io", transports=["polling"], wait_timeout=30)
         await self.sio.emit("session_request", {"session_id": None})
         await asyncio.wait_for(self._confirmed.wait(), 30)
         return self

@@ -147,8 +147,8 @@ class VoiceClient(_Signed):
                     self.gather_url = self._local(element.attrib.get("action", PATHS["voice"]))
                 elif element.tag == "Redirect" and element.text:
                     redirect = self._local(element.text.strip())
-            if redirect is None:
-                break
+            if redirect is None or self.gather_url is not None:
+                break  # a Gather waits for the caller; its trailing Redirect is only for silence
             path_and_query, params = redirect, self._params()
         return "\n".join(said)
 
