@@ -29,6 +29,7 @@ from bot.settings import load_settings
 logger = logging.getLogger(__name__)
 
 ACTION_PACKAGE = "actions"
+KEEP_ALIVE_SECONDS = 75
 
 
 class _ActionExecutor(ActionExecutor):
@@ -72,6 +73,10 @@ def create_action_app(token: str, package: str = ACTION_PACKAGE, database_url: O
     if not token:
         raise ValueError("ACTION_SERVER_TOKEN is required")
     app = Sanic(f"privacy_desk_actions_{secrets.token_hex(4)}", configure_logging=False)
+    # Rasa keeps connections to us alive for up to 15 s (aiohttp's default) and reuses them;
+    # if we closed an idle one first (Sanic's default: 5 s), a call racing the close fails
+    # with "Can not write request body" and the user's turn is lost. Outlive the client.
+    app.config.KEEP_ALIVE_TIMEOUT = KEEP_ALIVE_SECONDS
     executor = _ActionExecutor()
     executor.register_package(package)
 

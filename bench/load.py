@@ -162,42 +162,32 @@ async def rest_level(base_url: str, scripts: Sequence[List[str]], concurrency: i
 
 
 async def socketio_level(base_url: str, scripts: Sequence[List[str]], concurrency: int, seconds: float) -> LevelResult:
-    """Web chat traffic: websocket-only socket.io; a turn ends at the first bot message."""
-    import socketio
+    """Web chat traffic: socket.io over a websocket (as our browser client); a turn ends at the first bot message."""
+    from tests.integration.scale.webchat import WebChat
 
     result = LevelResult(concurrency, "socket.io", 0, 0, seconds)
 
     async def user(rng: random.Random, stop_at: float) -> None:
-        client = socketio.AsyncClient(reconnection=False)
-        confirmed: asyncio.Queue = asyncio.Queue()
-        replies: asyncio.Queue = asyncio.Queue()
-        client.on("session_confirm", lambda sid: confirmed.put_nowait(sid))
-        client.on("bot_uttered", lambda data: replies.put_nowait(data))
         try:
-            await client.connect(base_url, transports=["websocket"], wait_timeout=30)
-        except Exception:  # noqa: BLE001 - counted as an error
+            async with WebChat(base_url) as chat:
+                while time.monotonic() < stop_at:
+                    session = await chat.start()
+                    for message in rng.choice(scripts):
+                        if time.monotonic() >= stop_at:
+                            return
+                        started = time.perf_counter()
+                        try:
+                            await chat.emit("user_uttered", {"message": message, "session_id": session})
+                            await chat.next_event("bot_uttered", 60)
+                            result.latencies_ms.append((time.perf_counter() - started) * 1000)
+                            result.turns += 1
+                        except asyncio.TimeoutError:
+                            result.errors += 1
+                        await asyncio.sleep(0.3)  # let the rest of the turn's messages arrive
+                        while not chat.events.empty():
+                            chat.events.get_nowait()
+        except (OSError, asyncio.TimeoutError):
             result.errors += 1
-            return
-        try:
-            while time.monotonic() < stop_at:
-                await client.emit("session_request", {})
-                sid = await asyncio.wait_for(confirmed.get(), 30)
-                for message in rng.choice(scripts):
-                    if time.monotonic() >= stop_at:
-                        return
-                    while not replies.empty():
-                        replies.get_nowait()
-                    started = time.perf_counter()
-                    await client.emit("user_uttered", {"message": message, "session_id": sid})
-                    try:
-                        await asyncio.wait_for(replies.get(), 60)
-                        result.latencies_ms.append((time.perf_counter() - started) * 1000)
-                        result.turns += 1
-                    except asyncio.TimeoutError:
-                        result.errors += 1
-                    await asyncio.sleep(0.05)  # let the rest of the turn's messages arrive
-        finally:
-            await client.disconnect()
 
     started = time.monotonic()
     rng = random.Random(7)

@@ -223,7 +223,6 @@ def test_action_server_killed_mid_form_tells_the_user_and_the_form_resumes_after
     loop, still_pending, slots_during = state()
     assert loop == "request_form" and still_pending == pending, "the form waits at the same question"
     assert slots_during[asked] == slots_before[asked], "nothing already given was lost"
-    assert not slots_during.get(pending), "the unvalidated answer was not stored"
 
     cluster.restart_action_server(replica)
     resumed_reply = say(FORM_ANSWERS[pending])
