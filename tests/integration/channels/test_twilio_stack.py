@@ -82,11 +82,14 @@ def twilio(stack: Stack) -> Iterator[Twilio]:
 
 def _answer_parental_prompt(prompt: str, parent_phone: str, twilio: Twilio) -> str:
     lowered = prompt.lower()
-    if "code" in lowered and ("type" in lowered or "sent" in lowered):
+    if "code" in lowered and ("type" in lowered or "sent" in lowered) and "is everything right" not in lowered:
         codes = [CODE.search(body) for body in twilio.sent_to(parent_phone)]
         codes = [m.group(1) for m in codes if m]
         assert codes, "no one-time code reached the parent's phone"
         return codes[-1]
+    if "is everything right" in lowered or 'say "yes"' in lowered:
+        option = re.search(r"^(\d)\) yes\b", lowered, re.MULTILINE)
+        return option.group(1) if option else "yes"  # a numbered option, as a texter would
     if "your full name" in lowered:
         return "Jane Smith"
     if "reach you" in lowered:
@@ -102,31 +105,45 @@ def _answer_parental_prompt(prompt: str, parent_phone: str, twilio: Twilio) -> s
     return "yes"
 
 
+def _whole_reply(twilio: Twilio, phone: str, replies: List[str]) -> str:
+    """The last reply, with every "reply MORE" page fetched the way a texter would."""
+    pages = [replies[-1]]
+    while pages[-1].endswith("(reply MORE)") and len(pages) < 10:
+        pages.append(twilio.text(phone, "MORE")[-1])
+    return " ".join(page.removesuffix(" ... (reply MORE)") for page in pages)
+
+
 def test_a_whole_parental_deletion_by_sms(twilio: Twilio) -> None:
     parent = "+12025550171"
-    replies = twilio.text(parent, "Hi, I need to delete my son's account, he is a child")
+    replies = twilio.text(parent, "I want to delete my child's registration")
+    transcript: List[str] = []
     reference = None
-    for _ in range(14):
-        prompt = replies[-1]
-        assert len(prompt) <= 320 and "**" not in prompt and "<" not in prompt
-        assert not re.search(r"\b(reply|say|type)\s+\W?cancel\b", prompt, re.IGNORECASE)
-        found = REFERENCE.search(" ".join(replies))
+    for _ in range(16):
+        for reply in replies:
+            assert len(reply) <= 320 and "**" not in reply and "<b>" not in reply
+            assert not re.search(r"\b(reply|say|type)\s+\W?cancel\b", reply, re.IGNORECASE)
+        prompt = _whole_reply(twilio, parent, replies)
+        transcript.append("BOT: " + prompt)
+        found = REFERENCE.search(prompt)
         if found:
             reference = found.group(0)
             break
-        replies = twilio.text(parent, _answer_parental_prompt(prompt, parent, twilio))
-    assert reference, f"no reference; last replies: {replies}"
+        answer = _answer_parental_prompt(prompt, parent, twilio)
+        transcript.append("PARENT: " + answer)
+        replies = twilio.text(parent, answer)
+    assert reference, "no reference:\n" + "\n".join(transcript) + "\n" + twilio.stack.logs()[-3000:]
     from bot.tickets.service import TicketService
 
     service = TicketService.from_settings(twilio.settings, database=twilio.database)
     ticket = service.get_by_reference(reference)
     assert (ticket.kind.value, ticket.channel.value, ticket.status.value) == ("parental_deletion", "sms", "awaiting_documents")
+    assert any("1) " in line for line in transcript), "the confirmation was offered as numbered options"
 
 
 def test_a_policy_question_by_sms_is_answered_in_plain_text(twilio: Twilio) -> None:
     replies = twilio.text("+12025550172", "Do you record my phone calls?")
     answer = " ".join(replies).lower()
-    assert "record" in answer
+    assert "record" in answer, twilio.stack.logs()[-4000:]
     assert all(len(r) <= 320 for r in replies) and "**" not in answer
 
 
@@ -173,7 +190,7 @@ def test_a_whole_policy_question_call_by_voice(twilio: Twilio) -> None:
     while twiml.spoken(answer)[-1:] == ["One moment, please."]:
         answer = follow(answer)
     speech = twiml.all_speech(answer).lower()
-    assert "record" in speech and "http" not in speech
+    assert "record" in speech and "http" not in speech, twilio.stack.logs()[-4000:]
     assert answer.find("Gather").get("input") == "speech dtmf"
     silence = follow(answer)
     assert "didn't hear" in twiml.all_speech(silence)
