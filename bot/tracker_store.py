@@ -73,6 +73,13 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
         self.engine = records.engine
         self._create_schema()
         self.sessionmaker = sessionmaker(bind=self.engine, future=True)
+        # Saves read (how many events are stored) then write. On SQLite a read transaction
+        # that upgrades to a write fails at once with "database is locked" if another
+        # connection wrote meanwhile (WAL snapshot), whatever the busy timeout: start saves
+        # with BEGIN IMMEDIATE, so they queue on the busy timeout instead.
+        from bot.tickets.db import write_engine
+
+        self._write_sessions = sessionmaker(bind=write_engine(self.engine), future=True)
         # SQLTrackerStore.__init__ would build a second, untuned engine: skip it.
         self._known_intents: FrozenSet[str] = frozenset()
         self._known_names: FrozenSet[str] = frozenset()
@@ -174,7 +181,7 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
 
     def _save_sync(self, tracker: DialogueStateTracker) -> None:
         key = self.records.key(tracker.sender_id)
-        with self.session_scope() as session:
+        with self._write_sessions() as session:
             for event in self._additional_events(session, tracker):
                 data: Dict[str, Any] = event.as_dict()
                 session.add(

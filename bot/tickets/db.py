@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
-__all__ = ["Database", "init_db", "create_db_engine", "SQLITE_BUSY_TIMEOUT_S"]
+__all__ = ["Database", "init_db", "create_db_engine", "write_engine", "SQLITE_BUSY_TIMEOUT_S"]
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
 _BEGIN_OPTION = "privacy_desk_sqlite_begin"
@@ -79,6 +79,11 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, future=True, **kwargs)
+
+
+def write_engine(engine: Engine) -> Engine:
+    """``engine`` whose transactions take SQLite's write lock at BEGIN (IMMEDIATE); unchanged elsewhere."""
+    return engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"}) if engine.dialect.name == "sqlite" else engine
 
 
 def init_db(settings_or_url: Union[str, Any], **engine_kwargs: Any) -> Database:

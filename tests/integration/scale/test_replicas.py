@@ -240,6 +240,7 @@ def test_postgres_restarted_mid_run_gives_clear_errors_then_recovers_without_cor
     senders = {f"pg-{uuid.uuid4().hex[:10]}": name for name in flow_names() for _ in range(10)}
     refused: List[Tuple[int, str]] = []
     readiness_during_outage: List[int] = []
+    done: List[str] = []
     outage = {"down": False}
 
     async def converse(client: httpx.AsyncClient, sender: str, flow: str) -> List[str]:
@@ -254,11 +255,14 @@ def test_postgres_restarted_mid_run_gives_clear_errors_then_recovers_without_cor
                 await asyncio.sleep(1.0)
             if reply.status_code != 200 or not turn.check(texts(reply.json())):
                 problems.append(f"{sender}: {turn.describe} -> {reply.status_code} {reply.text[:100]}")
+            done.append(sender)
             await asyncio.sleep(0.5)
         return problems
 
     async def restart_postgres() -> None:
-        await asyncio.sleep(2.0)
+        total = sum(len(FLOWS[f]) for f in senders.values())
+        while len(done) < total // 4:  # mid-run
+            await asyncio.sleep(0.05)
         await asyncio.to_thread(postgres_control, cluster.settings.database_url, "stop")
         outage["down"] = True
         async with httpx.AsyncClient() as client:
@@ -294,6 +298,7 @@ def test_killing_one_replica_mid_run_lets_conversations_continue_on_the_other(he
     senders = {f"kill-{uuid.uuid4().hex[:10]}": "policy-calls" for _ in range(40)}
     killed_at: Dict[str, float] = {}
     retried: List[str] = []
+    done: List[str] = []
 
     async def converse(client: httpx.AsyncClient, sender: str, flow: str) -> List[str]:
         problems = []
@@ -309,13 +314,17 @@ def test_killing_one_replica_mid_run_lets_conversations_continue_on_the_other(he
                 await asyncio.sleep(0.5)
             if reply is None or reply.status_code != 200 or not turn.check(texts(reply.json())):
                 problems.append(f"{sender}: {turn.describe} failed after retries")
+            done.append(sender)
             await asyncio.sleep(0.2)
         return problems
 
     async def killer() -> None:
-        await asyncio.sleep(3.0)
+        total = sum(len(FLOWS[f]) for f in senders.values())
+        while len(done) < total // 4:  # mid-run: a quarter of the turns are answered
+            await asyncio.sleep(0.05)
         cluster.kill_replica(0)  # SIGKILL: no goodbye
         killed_at["t"] = time.monotonic()
+        killed_at["done"] = len(done)
 
     async def main() -> List[str]:
         async with httpx.AsyncClient(limits=httpx.Limits(max_connections=200, max_keepalive_connections=0)) as client:
@@ -324,6 +333,7 @@ def test_killing_one_replica_mid_run_lets_conversations_continue_on_the_other(he
 
     problems = asyncio.run(main())
     assert killed_at, "the replica was killed"
+    assert killed_at["done"] < len(done), "turns were still being answered after the kill"
     assert cluster.supervisor.children[rasa_name(0)].poll() is not None, "replica 1 stayed dead"
     assert not problems, "\n".join(problems[:10])
     for sender, flow in senders.items():
