@@ -85,7 +85,7 @@ def test_deletion_request_from_first_message_to_a_verified_ticket(stack: Stack, 
     assert ticket.status is Status.VERIFIED
     assert ticket.verification.level.value == "reasonable"
     assert {"email", "full_name", "date_of_birth", "postal_code"} <= set(ticket.verification.data_points)
-    expected_due = dl.compute_deadlines(ticket.received_at, store.rules.rule_for(ticket.jurisdiction)).due_date
+    expected_due = dl.compute_deadlines(ticket.received_at, store.rules.rule_for(ticket.jurisdiction)).due
     assert ticket.due_date == expected_due
     assert format_date(ticket.respond_by) in confirmation
     # The ticket holds the data now: the conversation does not.
