@@ -83,6 +83,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     from bot.rasa_failsafe import fail_turns_when_store_down, tell_user_when_actions_fail  # --- scale-out ---
 
     tell_user_when_actions_fail()  # action server down: tell the user instead of going silent
+    from bot.rasa_speedups import install as install_speedups
+
+    install_speedups()  # Rasa re-checked a JSON schema on every action call (~30 ms of event loop)
 
     def _remask(app, loop) -> None:  # Rasa adds handlers while starting: mask those too.
         configure_logging(settings.log_level, process="rasa")
