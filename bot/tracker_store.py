@@ -23,7 +23,9 @@ touched and nothing is raised to Rasa.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import threading
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Text
 
 import sqlalchemy as sa
@@ -80,6 +82,9 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
         from bot.tickets.db import write_engine
 
         self._write_sessions = sessionmaker(bind=write_engine(self.engine), future=True)
+        # SQLite has one writer: queue this process's saves on a lock (instant hand-over)
+        # rather than in SQLite's busy handler (sleeps of up to 100 ms between tries).
+        self._write_lock = threading.Lock() if self.engine.dialect.name == "sqlite" else contextlib.nullcontext()
         # SQLTrackerStore.__init__ would build a second, untuned engine: skip it.
         self._known_intents: FrozenSet[str] = frozenset()
         self._known_names: FrozenSet[str] = frozenset()
@@ -181,7 +186,7 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
 
     def _save_sync(self, tracker: DialogueStateTracker) -> None:
         key = self.records.key(tracker.sender_id)
-        with self._write_sessions() as session:
+        with self._write_lock, self._write_sessions() as session:
             for event in self._additional_events(session, tracker):
                 data: Dict[str, Any] = event.as_dict()
                 session.add(
