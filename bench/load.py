@@ -149,7 +149,8 @@ async def _rest_user(client: httpx.AsyncClient, url: str, scripts: Sequence[List
 async def rest_level(base_url: str, scripts: Sequence[List[str]], concurrency: int, seconds: float) -> LevelResult:
     result = LevelResult(concurrency, "rest", 0, 0, seconds)
     url = f"{base_url}/webhooks/rest/webhook"
-    limits = httpx.Limits(max_connections=concurrency + 5, max_keepalive_connections=concurrency + 5)
+    # Keep-alive shorter than Sanic's 5 s, so a turn never rides a connection the server is closing.
+    limits = httpx.Limits(max_connections=concurrency + 5, max_keepalive_connections=concurrency + 5, keepalive_expiry=2.0)
     async with httpx.AsyncClient(limits=limits) as client:
         # warm-up: one turn per user, not counted
         await asyncio.gather(*(client.post(url, json={"sender": f"warm-{i}", "message": "hello"}, timeout=120) for i in range(concurrency)))
@@ -178,9 +179,12 @@ async def socketio_level(base_url: str, scripts: Sequence[List[str]], concurrenc
                         started = time.perf_counter()
                         try:
                             await chat.emit("user_uttered", {"message": message, "session_id": session})
-                            await chat.next_event("bot_uttered", 60)
-                            result.latencies_ms.append((time.perf_counter() - started) * 1000)
-                            result.turns += 1
+                            reply = await chat.next_event("bot_uttered", 60)
+                            if "not processed" in str((reply or {}).get("text", "")):
+                                result.errors += 1  # the channel's honest failure message
+                            else:
+                                result.latencies_ms.append((time.perf_counter() - started) * 1000)
+                                result.turns += 1
                         except asyncio.TimeoutError:
                             result.errors += 1
                         await asyncio.sleep(0.3)  # let the rest of the turn's messages arrive
