@@ -50,6 +50,10 @@ _FACT_QUESTIONS = [
                            r"|\bhow (do|can|would|should) i (ask|request|exercise|make|send|get|have)\b")),
     ("rights", re.compile(r"\b(my rights|privacy rights|what rights|right to)\b")),
 ]
+# conversational words that carry no topic: never count as "not in the policy"
+_CHAT_STEMS = {stem(w) for w in "happen happens need needs ask asking else info stuff someone somebody anyone anybody "
+                                 "anything everything want wants possible sign turn run old year years extra within "
+                                 "together later now look make made way ways fine okay sure".split()}
 _META_STEMS = {stem(w) for w in "question questions ask asking query privacy policy policies notice statement help "
                                  "quick something about have".split()}
 _SELF_STEMS = {stem(w) for w in "my mine me i i'm im our account child children kid son daughter".split()}
@@ -120,6 +124,13 @@ class KnowledgeBase:
     FACT_BOOST = 0.12
     SENT_LEX_WEIGHT = 0.5
     SENT_PASSAGE_WEIGHT = 0.5
+    SECTION_WIDE = True
+    MIN_CLAUSE_BUDGET = 100
+    NEIGHBOUR_BONUS = 0.2
+    LEADIN_WEIGHT = 0.5
+    UNSUPPORTED_PENALTY = 0.06
+    IDF_LEX = True
+    ANCHOR_BEST_PASSAGE = False
 
     def __init__(self, data: dict, manifest: dict, vectors: Optional[np.ndarray], encoder: Optional[object]) -> None:
         self.title: Optional[str] = data.get("title")
@@ -150,6 +161,15 @@ class KnowledgeBase:
         self.bm25 = BM25Retriever(self.passages)
         self.threshold = COVERAGE_THRESHOLD if self.encoder is not None else COVERAGE_THRESHOLD_LEXICAL
         self._sent_tokens = [set(expand(content_tokens(s["text"]))) for s in self.sentences]
+        df: Dict[str, int] = {}
+        for toks in self._sent_tokens:
+            for t in toks:
+                df[t] = df.get(t, 0) + 1
+        n_s = max(1, len(self.sentences))
+        self._sent_idf = {t: float(np.log(1 + n_s / f)) for t, f in df.items()}
+        self._idf_max = float(np.log(1 + n_s))
+        self._kb_stems = set().union(*self._sent_tokens) | {
+            t for s in self.sections for t in content_tokens(s["title"])}
         self._vocab = {t for s in self.sentences for t in tokens(s["text"])} | {
             t for s in self.sections for t in tokens(s["title"])}
         self._vocab_stems = {stem(t) for t in self._vocab} | known_vocabulary()
@@ -220,16 +240,22 @@ class KnowledgeBase:
         boost, self_fact_sentences = self._fact_boost(q.lower(), qexp)
         scores = scores + boost
         best = int(np.argmax(scores))
-        score = float(scores[best])
+        # a content word of the question that the policy never uses (nor a synonym of it) is
+        # something the policy cannot be said to answer: "biometric data", "order history"
+        unsupported = self.unsupported_terms(q)
+        score = float(scores[best]) - self.UNSUPPORTED_PENALTY * min(2, len(unsupported))
         if score < self.threshold:
             return Answer(covered=False, reason=AnswerReason.NOT_COVERED, score=score, **base)
         section_id = self.passages[best]["section"]
         # primary sentences: from the best passage, plus same-section runner-up passages that score close
-        candidates = list(self._sent_by_passage[best])
-        for pi in np.argsort(-scores)[1:3]:
-            pi = int(pi)
-            if self.passages[pi]["section"] == section_id and scores[pi] >= score - self.RUNNER_UP_GAP:
-                candidates += self._sent_by_passage[pi]
+        if self.SECTION_WIDE:
+            candidates = self._section_sentences(section_id)
+        else:
+            candidates = list(self._sent_by_passage[best])
+            for pi in np.argsort(-scores)[1:3]:
+                pi = int(pi)
+                if self.passages[pi]["section"] == section_id and scores[pi] >= score - self.RUNNER_UP_GAP:
+                    candidates += self._sent_by_passage[pi]
         sent_scores = self._sentence_scores(candidates, qstems, qexp, qvec, scores)
         for i in candidates:
             if self.sentences[i]["text"] in self_fact_sentences:
@@ -245,7 +271,7 @@ class KnowledgeBase:
                     chosen.append((i, text_i))
                     length += len(text_i) + 1
             chosen.sort(key=lambda c: c[0])
-        text = " ".join(t for _, t in chosen)
+        text = self._render(chosen)
         shown = tuple(sorted(i for i, _ in chosen if i >= 0))
         also: List[Citation] = []
         for sid, sentence in self._age_sentences(qstems, section_id, candidates):
@@ -259,6 +285,28 @@ class KnowledgeBase:
         return Answer(covered=True, reason=AnswerReason.ANSWERED, text=text, section_id=section_id,
                       section_title=self._titles[section_id], more=more, score=score,
                       follow_up=self._follow_up(qstems, set(words)), also=tuple(also), shown=shown, **base)
+
+    def _render(self, chosen: Sequence[Tuple[int, str]]) -> str:
+        """Chosen sentences in policy order; a gap between them (or a paragraph break) is marked with …"""
+        out = ""
+        prev = None
+        for i, t in chosen:
+            if out:
+                joined = prev is not None and i == prev + 1 and self.sentences[i]["_pi"] == self.sentences[prev]["_pi"]
+                out += " " if joined or out.endswith("…") else ELLIPSIS
+            out += t
+            prev = i
+        return out
+
+    def unsupported_terms(self, question: str) -> List[str]:
+        """Content stems of ``question`` that neither the policy nor its synonyms ever use."""
+        out = []
+        for t in content_tokens(question):
+            if t in _CHAT_STEMS or t.isdigit() or len(t) < 3:
+                continue
+            if not set(expand([t])) & self._kb_stems:
+                out.append(t)
+        return out
 
     def more(self, section_id: str, shown: Sequence[int] = (), max_chars: int = 700) -> Optional[Continuation]:
         """The next part of a section not yet shown (``None`` for an unknown section)."""
@@ -317,35 +365,65 @@ class KnowledgeBase:
                          passage_scores: np.ndarray) -> Dict[int, float]:
         out = {}
         sent_cos = self.hybrid.sentence_cosines(qvec) if qvec is not None else None
+        q_mass = 1.0 + sum(self._sent_idf.get(t, self._idf_max) for t in qstems)
         for i in candidates:
             toks = self._sent_tokens[i]
-            lexical = (len(qstems & toks) + 0.3 * len(qexp & toks)) / (1 + len(qstems))
+            if self.IDF_LEX:
+                idf = self._sent_idf
+                lexical = (sum(idf.get(t, self._idf_max) for t in qstems & toks)
+                           + 0.3 * sum(idf.get(t, self._idf_max) for t in (qexp - qstems) & toks)) / q_mass
+            else:
+                lexical = (len(qstems & toks) + 0.3 * len(qexp & toks)) / (1 + len(qstems))
             sem = float(sent_cos[i]) if sent_cos is not None else 0.0
+            if self.LEADIN_WEIGHT and ":" in self.sentences[i]["text"][:120]:
+                # "We will use your information: to ...; to ..." answers "what do you use my data for"
+                lead = set(expand(content_tokens(self.sentences[i]["text"].split(":", 1)[0])))
+                lexical += self.LEADIN_WEIGHT * len(qstems & lead) / (1 + len(qstems))
             out[i] = sem + self.SENT_LEX_WEIGHT * lexical + self.SENT_PASSAGE_WEIGHT * float(passage_scores[self.sentences[i]["_pi"]])
         return out
 
     def _choose(self, candidates: Sequence[int], sent_scores: Dict[int, float], budget: int, qexp: set,
                 best_passage: int) -> List[Tuple[int, str]]:
         ranked = sorted(dict.fromkeys(candidates), key=lambda i: -sent_scores[i])
-        in_best = self._sent_by_passage[best_passage]
+        in_best = self._sent_by_passage[best_passage] if self.ANCHOR_BEST_PASSAGE else ranked
         top = max(in_best, key=lambda i: sent_scores[i])
         ranked.remove(top)
         ranked.insert(0, top)
+        if self.NEIGHBOUR_BONUS:
+            # the sentence right after (or before) the best one in the same paragraph usually carries
+            # on from it ("... create an account. During this process, you will provide ...")
+            same = self.sentences[top]["_pi"]
+
+            def extra_key(i: int) -> float:
+                near = self.sentences[i]["_pi"] == same and abs(i - top) == 1
+                return -(sent_scores[i] + (self.NEIGHBOUR_BONUS if near else 0.0))
+
+            ranked = [top] + sorted(ranked[1:], key=extra_key)
         chosen: List[int] = []
         length = 0
         top_text = self.sentences[top]["text"]
         if len(top_text) > budget:
             return [(top, _clauses_within(top_text, budget, qexp))]
+        cut: Dict[int, str] = {}
         for i in ranked:
             n = len(self.sentences[i]["text"]) + (1 if chosen else 0)
             if length + n > budget:
+                near = (self.NEIGHBOUR_BONUS and chosen == [top] and self.sentences[i]["_pi"] == self.sentences[top]["_pi"]
+                        and abs(i - top) == 1 and budget - length - 1 >= self.MIN_CLAUSE_BUDGET)
+                if near and sent_scores[i] >= sent_scores[top] - self.EXTRA_SENTENCE_GAP:
+                    # the next sentence of the same paragraph, cut to its most relevant clauses
+                    text_i = _clauses_within(self.sentences[i]["text"], budget - length - 1, qexp)
+                    if text_i and len(text_i) <= budget - length - 1:
+                        cut[i] = text_i
+                        chosen.append(i)
+                        length += len(text_i) + 1
                 continue
             if chosen and sent_scores[i] < sent_scores[top] - self.EXTRA_SENTENCE_GAP:
                 continue
             chosen.append(i)
             length += n
         chosen.sort()
-        return [(i, self.sentences[i]["text"]) for i in chosen]
+        return [(i, cut.get(i, self.sentences[i]["text"])) for i in chosen]
 
     def _age_sentences(self, qstems: set, section_id: str, candidates: Sequence[int]) -> List[Tuple[str, str]]:
         """When a question is about ages/children and sections state different ages, quote each."""

@@ -6,6 +6,8 @@ similarity plus a saturated BM25 term, so one threshold can decide abstention.
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import List, Optional, Sequence
 
@@ -110,11 +112,33 @@ class HybridRetriever:
         self._index = _BM25(docs)
         self.vectors = vectors
         self.encoder = encoder
+        self._qcache: "OrderedDict[str, np.ndarray]" = OrderedDict()
+        self._qcache_lock = threading.Lock()
+        self.cache_hits = 0
+
+    QUERY_CACHE_SIZE = 256  # recent query embeddings (the same question is asked again and again)
 
     def query_vector(self, question: str) -> Optional[np.ndarray]:
+        """The question's embedding (read-only array), from a small LRU cache when seen recently."""
         if self.vectors is None or self.encoder is None:
             return None
-        return self.encoder.encode([question], max_tokens=self.QUERY_MAX_TOKENS)[0]
+        with self._qcache_lock:
+            cached = self._qcache.get(question)
+            if cached is not None:
+                self._qcache.move_to_end(question)
+                self.cache_hits += 1
+                return cached
+        vec = self.encoder.encode([question], max_tokens=self.QUERY_MAX_TOKENS)[0]
+        vec.setflags(write=False)
+        with self._qcache_lock:
+            self._qcache[question] = vec
+            while len(self._qcache) > self.QUERY_CACHE_SIZE:
+                self._qcache.popitem(last=False)
+        return vec
+
+    def clear_query_cache(self) -> None:
+        with self._qcache_lock:
+            self._qcache.clear()
 
     def score_all(self, question: str, qvec: Optional[np.ndarray] = None) -> np.ndarray:
         base = content_tokens(question)

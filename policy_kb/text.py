@@ -76,12 +76,13 @@ def stem(word: str) -> str:
     return w.rstrip("e") if len(w) > 4 else w
 
 
+_POSSESSIVE_RE = re.compile(r"['’]s$")
 _TOKEN_RE = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
 
 
 def tokens(text: str) -> List[str]:
     """Lower-cased word tokens."""
-    return _TOKEN_RE.findall((text or "").lower().replace("e-mail", "email"))
+    return [_POSSESSIVE_RE.sub("", t) for t in _TOKEN_RE.findall((text or "").lower().replace("e-mail", "email"))]
 
 
 def content_tokens(text: str) -> List[str]:
