@@ -57,7 +57,7 @@ def answer_for(question: str, canary: Canary, code: Callable[[], str]) -> Option
         (("correct value",), lambda: canary.phone),
         (("marketing only",), lambda: "all use"),
         (("reference of your request",), lambda: "PD-7K3D-9QXM"),
-        (("shall i", "is that right", "is this correct", "is everything correct", "submit", "confirm", "go ahead", "are you sure", "okay?"), lambda: "yes"),
+        (("if everything is right", "shall i", "is that right", "is this correct", "is everything correct", "submit", "confirm", "go ahead", "are you sure", "okay?"), lambda: "yes"),
     )
     for keywords, answer in rules:
         if any(keyword in q for keyword in keywords):
