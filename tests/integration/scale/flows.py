@@ -61,13 +61,16 @@ FLOWS: Dict[str, List[Turn]] = {
 }
 
 
-def _forms() -> Sequence[str]:
+def _domain() -> Dict:
     import yaml
 
     from bot.settings import PROJECT_ROOT
 
-    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
-    return list(domain.get("forms") or {})
+    return yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+
+
+def _forms() -> Sequence[str]:
+    return list(_domain().get("forms") or {})
 
 
 LEFT_FORM = says("nothing was filed")
@@ -77,6 +80,14 @@ if "request_form" in _forms():  # --- request flows (a form): start, answer, lea
         Turn("Jane Example", says("e-mail"), "deletion form takes the name, asks the e-mail"),
         Turn("jane.example@example.com", lambda t: bool(t.strip()) and ACTION_FAILED_TEXT not in t, "deletion form takes the e-mail"),
         Turn("never mind", LEFT_FORM, "leaving the form discards it"),
+    ]
+ESCALATION_FLOW = "escalation"
+if "action_escalate" in (_domain().get("actions") or []):
+    # --- a person: files an escalation ticket (exactly one per conversation, whatever the replica) ---
+    FLOWS[ESCALATION_FLOW] = [
+        Turn("hi", says("privacy assistant"), "greeting"),
+        Turn("talk to a person", says("passed this conversation to our privacy team (reference PD-"), "escalation filed"),
+        THANKS,
     ]
 if "status_form" in _forms():  # --- status checks (a form) ---
     FLOWS["status-check"] = [
