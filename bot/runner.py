@@ -110,7 +110,7 @@ class Supervisor:
         for spec in self.specs:
             if port_in_use(spec.port):
                 return (
-                    f"Port {spec.port} ({spec.name}) is already in use — Privacy Desk may already be running "
+                    f"Port {spec.port} ({spec.name}) is already in use — Privacy Desk is probably already running "
                     f"on port {spec.port}. Stop it first, or choose another port in .env."
                 )
         return None
