@@ -86,7 +86,7 @@ def stack_specs(settings: Settings, python: str = sys.executable) -> List[Proces
             command=[python, "-m", "bot.rasa_server"],
             port=settings.rasa_port,
             health_url=f"http://127.0.0.1:{settings.rasa_port}/",
-            startup_timeout=240.0,
+            startup_timeout=420.0,
         ),
         ProcessSpec(
             name="web app",
