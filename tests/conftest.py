@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 import secrets
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, Iterator
+from typing import Callable, Dict, Iterator, Optional
 
 import pytest
 
@@ -58,33 +59,51 @@ def _postgres_unavailable(reason: str) -> None:
     pytest.skip(f"PostgreSQL not reachable outside CI: {reason}")
 
 
+@contextmanager
+def scratch_postgres_database(
+    server_url: str, prefix: str, prepare: Optional[Callable[[str], None]] = None
+) -> Iterator[str]:
+    """Create a uniquely named database on the server of ``server_url``, yield its URL, drop it.
+
+    ``prepare`` (e.g. ``bot.tickets.migrate.upgrade``) runs on the new URL first.
+    The drop uses a fresh connection: a test may have restarted the server
+    meanwhile (tests/integration/scale).
+    """
+    import psycopg2
+    from psycopg2 import sql
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = psycopg2.connect(server_url, connect_timeout=5)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    admin.close()
+    url = f"{server_url.rpartition('/')[0]}/{name}"
+    try:
+        if prepare is not None:
+            prepare(url)
+        yield url
+    finally:
+        admin = psycopg2.connect(server_url, connect_timeout=30)
+        admin.autocommit = True
+        with admin.cursor() as cursor:
+            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        admin.close()
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """URL of a fresh PostgreSQL database, dropped at the end of the session."""
     try:
         import psycopg2
-        from psycopg2 import sql
     except ImportError as exc:  # pragma: no cover
         _postgres_unavailable(str(exc))
-    name = f"pd_test_{uuid.uuid4().hex[:12]}"
     try:
-        admin = psycopg2.connect(POSTGRES_ADMIN_URL, connect_timeout=5)
+        psycopg2.connect(POSTGRES_ADMIN_URL, connect_timeout=5).close()
     except psycopg2.OperationalError as exc:
         _postgres_unavailable(str(exc).strip())
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    admin.close()
-    base, _, _ = POSTGRES_ADMIN_URL.rpartition("/")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        # A fresh connection: a test may have restarted the server (tests/integration/scale).
-        admin = psycopg2.connect(POSTGRES_ADMIN_URL, connect_timeout=30)
-        admin.autocommit = True
-        with admin.cursor() as cursor:
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        admin.close()
+    with scratch_postgres_database(POSTGRES_ADMIN_URL, "pd_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,6 @@ Import the fixtures into a ``conftest.py``::
 from __future__ import annotations
 
 import shutil
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -23,6 +22,7 @@ from sqlalchemy import text
 
 from bot.tickets.db import Database, init_db
 from bot.tickets.migrate import upgrade
+from tests.conftest import scratch_postgres_database
 
 __all__ = ["Clock", "clock", "database", "migrated_db_url", "pd_pg_url", "pd_sqlite_template", "OWN_TABLES", "open_db"]
 
@@ -63,22 +63,8 @@ def pd_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def pd_pg_url(postgres_url: str) -> Iterator[str]:
-    import psycopg2
-    from psycopg2 import sql
-
-    name = f"pd_verify_{uuid.uuid4().hex[:10]}"
-    admin = psycopg2.connect(postgres_url, connect_timeout=5)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = f"{postgres_url.rpartition('/')[0]}/{name}"
-    try:
-        upgrade(url)
+    with scratch_postgres_database(postgres_url, "pd_verify", prepare=upgrade) as url:
         yield url
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        admin.close()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import secrets
 import shutil
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -22,6 +21,7 @@ from sqlalchemy import text
 from bot.privacy.crypto import DataCipher, Indexer, generate_key
 from bot.tickets.db import Database, init_db
 from bot.tickets.migrate import upgrade
+from tests.conftest import scratch_postgres_database
 from bot.tickets.service import TicketService
 
 TABLES = ("audit_events", "ticket_notes", "tickets")
@@ -79,22 +79,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def tickets_pg_url(postgres_url: str) -> Iterator[str]:
     """A migrated PostgreSQL database used only by the ticket-store tests."""
-    import psycopg2
-    from psycopg2 import sql
-
-    name = f"pd_tickets_{uuid.uuid4().hex[:10]}"
-    admin = psycopg2.connect(postgres_url, connect_timeout=5)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = f"{postgres_url.rpartition('/')[0]}/{name}"
-    try:
-        upgrade(url)
+    with scratch_postgres_database(postgres_url, "pd_tickets", prepare=upgrade) as url:
         yield url
-    finally:
-        with admin.cursor() as cursor:
-            cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        admin.close()
 
 
 def truncate(database: Database) -> None:
