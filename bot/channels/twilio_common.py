@@ -1,13 +1,14 @@
 """What the Twilio SMS and Voice channels share: services, the signed-request gate, field checks."""
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional, Text, Tuple
+from typing import Any, Dict, Optional, Set, Text, Tuple
 
-from rasa.core.channels.channel import CollectingOutputChannel
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel
 from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -163,3 +164,34 @@ class TurnCollector(CollectingOutputChannel):
 
 
 _KEPT_KEYS = ("text", "buttons", "image", "custom", "utter_action")
+
+
+class TwilioInputBase(InputChannel):
+    """What both Twilio channels share: lazily built services and background turns.
+
+    Services are built at server start-up (``blueprint``), never at import, and
+    a test can inject its own.  Turns run as tasks so the webhook answers Twilio
+    at once; ``drain`` waits for them (tests, graceful shutdown).
+    """
+
+    def __init__(self, services: Optional[TwilioServices] = None) -> None:
+        self._services = services
+        self._tasks: Set["asyncio.Task[Any]"] = set()
+
+    @property
+    def services(self) -> TwilioServices:
+        if self._services is None:
+            self._services = TwilioServices.shared()
+        return self._services
+
+    def track(self, task: "asyncio.Task[Any]") -> "asyncio.Task[Any]":
+        """Keep a reference to a background task until it is done (and let ``drain`` wait for it)."""
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def drain(self, timeout: float = 60.0) -> None:
+        """Wait for the background turns started so far."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)
+

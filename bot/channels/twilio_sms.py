@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -34,6 +34,7 @@ from bot.channels.sms_format import MORE_KEYWORD, choice_for_reply, compose_repl
 from bot.channels.twilio_common import (
     AGENT_UTTERANCE,
     TurnCollector,
+    TwilioInputBase,
     TwilioServices,
     bad_request,
     forbidden,
@@ -60,7 +61,7 @@ FAILURE_TEXT = (
 )
 
 
-class TwilioSmsInput(InputChannel):
+class TwilioSmsInput(TwilioInputBase):
     """Text messages from a Twilio number or Messaging Service."""
 
     @classmethod
@@ -71,23 +72,8 @@ class TwilioSmsInput(InputChannel):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         return cls()
 
-    def __init__(self, services: Optional[TwilioServices] = None) -> None:
-        self._services = services
-        self._tasks: Set["asyncio.Task[None]"] = set()
-
-    @property
-    def services(self) -> TwilioServices:
-        if self._services is None:
-            self._services = TwilioServices.shared()
-        return self._services
-
     def conversation_id(self, phone: str) -> str:
         return self.services.indexer.pseudonym("sms", phone)
-
-    async def drain(self, timeout: float = 60.0) -> None:
-        """Wait for the background turns started so far (tests, graceful shutdown)."""
-        if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=timeout)
 
     # ------------------------------------------------------------------ webhook
 
@@ -125,9 +111,7 @@ class TwilioSmsInput(InputChannel):
                 return response.text("temporarily unavailable", status=503)
             if first_time:
                 opt_out_type = (params.text("OptOutType") or "").strip().upper()
-                task = asyncio.create_task(self._handle(phone, body, opt_out_type, on_new_message))  # type: ignore[arg-type]
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                self.track(asyncio.create_task(self._handle(phone, body, opt_out_type, on_new_message)))  # type: ignore[arg-type]
             else:
                 logger.info("SMS webhook: a message id already taken on was delivered again; ignored")
             logger.debug("SMS webhook answered in %.1f ms", (time.perf_counter() - started) * 1000)

@@ -27,7 +27,7 @@ import logging
 import re
 import secrets
 import time
-from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence, Set, Text
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence, Text
 from urllib.parse import parse_qs, urlencode
 
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -43,6 +43,7 @@ from bot.channels.speech_format import compose_speech, normalise_spoken_email, s
 from bot.channels.twilio_common import (
     AGENT_UTTERANCE,
     TurnCollector,
+    TwilioInputBase,
     TwilioServices,
     bad_request,
     is_agent_request,
@@ -104,7 +105,7 @@ _BY_EMAIL = re.compile(r"\b(?:reply|answer|write)\w*\s+(?:to you\s+)?by\s+e-?mai
 _CALL_ENDED = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 
 
-class TwilioVoiceInput(InputChannel):
+class TwilioVoiceInput(TwilioInputBase):
     """Phone calls to a Twilio number."""
 
     @classmethod
@@ -117,19 +118,8 @@ class TwilioVoiceInput(InputChannel):
         return cls(turn_seconds=float(credentials.get("turn_seconds", TURN_SECONDS)))
 
     def __init__(self, services: Optional[TwilioServices] = None, turn_seconds: float = TURN_SECONDS) -> None:
-        self._services = services
+        super().__init__(services)
         self.turn_seconds = turn_seconds
-        self._tasks: Set["asyncio.Task[Any]"] = set()
-
-    @property
-    def services(self) -> TwilioServices:
-        if self._services is None:
-            self._services = TwilioServices.shared()
-        return self._services
-
-    async def drain(self, timeout: float = 60.0) -> None:
-        if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=timeout)
 
     # ------------------------------------------------------------------ webhook
 
@@ -267,11 +257,8 @@ class _Call:
         state = await asyncio.to_thread(self.services.store.load, self.state_key)
         state.update({"pending": turn_id, "escalation": escalation})
         await asyncio.to_thread(self.services.store.save, self.state_key, state)
-        self.channel._tasks.add(task)
-        task.add_done_callback(self.channel._tasks.discard)
-        finisher = asyncio.create_task(self._park_answer(task, collector, turn_id))
-        self.channel._tasks.add(finisher)
-        finisher.add_done_callback(self.channel._tasks.discard)
+        self.channel.track(task)
+        self.channel.track(asyncio.create_task(self._park_answer(task, collector, turn_id)))
         reply = VoiceResponse()
         for line in list(preface) + [ONE_MOMENT]:
             reply.say(line, voice=VOICE, language=LANGUAGE)
