@@ -119,18 +119,14 @@ class Continuation:
 class KnowledgeBase:
     """A loaded KB. Use :meth:`load`; then :meth:`answer` and :meth:`search`."""
 
-    RUNNER_UP_GAP = 0.05
     EXTRA_SENTENCE_GAP = 0.5
     FACT_BOOST = 0.12
     SENT_LEX_WEIGHT = 0.5
     SENT_PASSAGE_WEIGHT = 0.5
-    SECTION_WIDE = True
     MIN_CLAUSE_BUDGET = 100
     NEIGHBOUR_BONUS = 0.2
     LEADIN_WEIGHT = 0.5
     UNSUPPORTED_PENALTY = 0.06
-    IDF_LEX = True
-    ANCHOR_BEST_PASSAGE = False
 
     def __init__(self, data: dict, manifest: dict, vectors: Optional[np.ndarray], encoder: Optional[object]) -> None:
         self.title: Optional[str] = data.get("title")
@@ -247,20 +243,13 @@ class KnowledgeBase:
         if score < self.threshold:
             return Answer(covered=False, reason=AnswerReason.NOT_COVERED, score=score, **base)
         section_id = self.passages[best]["section"]
-        # primary sentences: from the best passage, plus same-section runner-up passages that score close
-        if self.SECTION_WIDE:
-            candidates = self._section_sentences(section_id)
-        else:
-            candidates = list(self._sent_by_passage[best])
-            for pi in np.argsort(-scores)[1:3]:
-                pi = int(pi)
-                if self.passages[pi]["section"] == section_id and scores[pi] >= score - self.RUNNER_UP_GAP:
-                    candidates += self._sent_by_passage[pi]
+        # every sentence of the chosen section competes: the best passage's own sentence is not always the answer
+        candidates = self._section_sentences(section_id)
         sent_scores = self._sentence_scores(candidates, qstems, qexp, qvec, scores)
         for i in candidates:
             if self.sentences[i]["text"] in self_fact_sentences:
                 sent_scores[i] += self.FACT_BOOST
-        chosen = self._choose(candidates, sent_scores, max_chars, qexp, best)
+        chosen = self._choose(candidates, sent_scores, max_chars, qexp)
         if self_fact_sentences:
             # a fact sentence the question asks for, in the answer's section, is included when it fits
             ids = [i for i, _ in chosen]
@@ -368,12 +357,9 @@ class KnowledgeBase:
         q_mass = 1.0 + sum(self._sent_idf.get(t, self._idf_max) for t in qstems)
         for i in candidates:
             toks = self._sent_tokens[i]
-            if self.IDF_LEX:
-                idf = self._sent_idf
-                lexical = (sum(idf.get(t, self._idf_max) for t in qstems & toks)
-                           + 0.3 * sum(idf.get(t, self._idf_max) for t in (qexp - qstems) & toks)) / q_mass
-            else:
-                lexical = (len(qstems & toks) + 0.3 * len(qexp & toks)) / (1 + len(qstems))
+            idf = self._sent_idf
+            lexical = (sum(idf.get(t, self._idf_max) for t in qstems & toks)
+                       + 0.3 * sum(idf.get(t, self._idf_max) for t in (qexp - qstems) & toks)) / q_mass
             sem = float(sent_cos[i]) if sent_cos is not None else 0.0
             if self.LEADIN_WEIGHT and ":" in self.sentences[i]["text"][:120]:
                 # "We will use your information: to ...; to ..." answers "what do you use my data for"
@@ -382,13 +368,10 @@ class KnowledgeBase:
             out[i] = sem + self.SENT_LEX_WEIGHT * lexical + self.SENT_PASSAGE_WEIGHT * float(passage_scores[self.sentences[i]["_pi"]])
         return out
 
-    def _choose(self, candidates: Sequence[int], sent_scores: Dict[int, float], budget: int, qexp: set,
-                best_passage: int) -> List[Tuple[int, str]]:
+    def _choose(self, candidates: Sequence[int], sent_scores: Dict[int, float], budget: int,
+                qexp: set) -> List[Tuple[int, str]]:
         ranked = sorted(dict.fromkeys(candidates), key=lambda i: -sent_scores[i])
-        in_best = self._sent_by_passage[best_passage] if self.ANCHOR_BEST_PASSAGE else ranked
-        top = max(in_best, key=lambda i: sent_scores[i])
-        ranked.remove(top)
-        ranked.insert(0, top)
+        top = ranked[0]
         if self.NEIGHBOUR_BONUS:
             # the sentence right after (or before) the best one in the same paragraph usually carries
             # on from it ("... create an account. During this process, you will provide ...")
