@@ -106,3 +106,10 @@ ACTION_CANCEL_REQUEST = "action_cancel_request"
 ACTION_STRAY_INPUT = "action_stray_input"
 
 UTTER_BACK_TO_REQUEST = "utter_back_to_request"
+
+# --- channel contact (SMS / phone: the number the user texts or calls from) ---
+SLOT_PHONE_FROM_CHANNEL = "phone_from_channel"
+ACTION_ASK_PHONE = "action_ask_phone"
+ACTION_ASK_PARENT_CONTACT = "action_ask_parent_contact"
+UTTER_ASK_PHONE = "utter_ask_phone"
+UTTER_ASK_PARENT_CONTACT = "utter_ask_parent_contact"

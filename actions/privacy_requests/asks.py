@@ -10,6 +10,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import names
 from actions.privacy_requests import messages
+from actions.privacy_requests.channel_contact import (
+    channel_contact,
+    channel_number_button,
+    from_where,
+    phone_buttons,
+    rights_code_route,
+)
 from bot.requests import flows, parsing
 
 
@@ -33,12 +40,15 @@ class ActionAskRequestConfirmed(Action):
                 "Note: the new e-mail address is different from the one you're verifying with, so our team will "
                 "confirm that it's yours before changing anything."
             )
+        route = rights_code_route(tracker)
+        code = (f"I'll text a code to {messages.number_ending(route.contact or '')}" if route.by_sms
+                else "I'll e-mail you a code")
         if flows.cancels_registration(kind, tracker.get_slot(names.SLOT_STOP_SCOPE)):
             parts.append(messages.CANCELS_REGISTRATION)
-            parts.append("Do you want to go ahead? If so, I'll e-mail you a code to confirm it's you. "
+            parts.append(f"Do you want to go ahead? If so, {code} to confirm it's you. "
                          "Or tell me what to change (for example \"change my email\").")
         else:
-            parts.append("Is everything right? If so, I'll e-mail you a code to confirm it's you. "
+            parts.append(f"Is everything right? If so, {code} to confirm it's you. "
                          "Or tell me what to change (for example \"change my email\").")
         dispatcher.utter_message(text="\n".join(parts), buttons=messages.CONFIRM_BUTTONS)
         return []
@@ -87,4 +97,48 @@ class ActionAskDateOfBirth(Action):
             )
             return []
         dispatcher.utter_message(text="What's your date of birth? For example: March 4 1990.")
+        return []
+
+
+class ActionAskPhone(Action):
+    """Ask for a phone number; on SMS and the phone line, offer the number the user is texting or calling from.
+
+    On other channels (and without a valid sealed channel contact) this is
+    exactly ``utter_ask_phone``.  See :mod:`actions.privacy_requests.channel_contact`.
+    """
+
+    def name(self) -> Text:
+        return names.ACTION_ASK_PHONE
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        contact = await channel_contact(tracker)
+        if contact is None:
+            dispatcher.utter_message(response=names.UTTER_ASK_PHONE)
+            return []
+        dispatcher.utter_message(
+            text=f"What's your phone number, with the area code? It helps us find your records. You can use "
+            f"{messages.number_ending(contact.phone)}, the one you're {from_where(contact)} from: I'll then text "
+            "your code there instead of e-mailing it. Or give another number, or say \"skip\".",
+            buttons=phone_buttons(contact),
+        )
+        return []
+
+
+class ActionAskParentContact(Action):
+    """Ask how to reach the parent; on SMS and the phone line, offer the number they are texting or calling from."""
+
+    def name(self) -> Text:
+        return names.ACTION_ASK_PARENT_CONTACT
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        contact = await channel_contact(tracker)
+        if contact is None:
+            dispatcher.utter_message(response=names.UTTER_ASK_PARENT_CONTACT)
+            return []
+        dispatcher.utter_message(
+            text=f"What's the best e-mail address or mobile number to reach you? I'll send a code there to confirm it. "
+            f"You can use {messages.number_ending(contact.phone)}, the one you're {from_where(contact)} from, "
+            "or give another number or an e-mail address.",
+            buttons=[channel_number_button(contact)],
+        )
         return []

@@ -59,6 +59,7 @@ STATE_SLOTS = (
     names.SLOT_CHALLENGE_ID,
     names.SLOT_FIELD_FAILURES,
     names.SLOT_DOB_CHOICES,
+    names.SLOT_PHONE_FROM_CHANNEL,
 )
 
 

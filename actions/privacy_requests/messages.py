@@ -82,5 +82,21 @@ def mask_contact(contact: Optional[str]) -> str:
     return mask_email(contact) if "@" in contact else mask_phone(contact)
 
 
+def number_ending(phone: str) -> str:
+    """``the number ending 4567``: the last four digits, for a number the user is texting or calling from."""
+    digits = [c for c in phone if c.isdigit()]
+    return "the number ending " + "".join(digits[-4:]) if len(digits) >= 7 else "your phone"
+
+
 def code_sent(contact: str) -> str:
-    return f"I've sent a 6-digit code to {mask_contact(contact)}. It's valid for 10 minutes."
+    """What the user is told when a code went out: an e-mail masked, a phone by its last four digits."""
+    if "@" in contact:
+        return f"I've sent a 6-digit code to {mask_email(contact)}. It's valid for 10 minutes."
+    return f"I've texted a 6-digit code to {number_ending(contact)}. It's valid for 10 minutes."
+
+
+def enter_code(input_channel: Optional[str]) -> str:
+    """How to give the code back: the keypad on the phone line, typing elsewhere."""
+    if input_channel == "twilio_voice":
+        return "enter the 6 digits on your keypad"
+    return "type the 6 digits"

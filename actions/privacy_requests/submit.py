@@ -25,10 +25,17 @@ _NEXT_STEP = {
 }
 
 
+def _next_step(outcome: SubmitOutcome) -> str:
+    if outcome.kind == "access" and outcome.confirmed_via == "sms":
+        # The code confirmed the phone, not the e-mail address: the team sends to the address on file.
+        return "Our privacy team will prepare your information and send it to the e-mail address on your account."
+    return _NEXT_STEP.get(outcome.kind, "Our privacy team will be in touch.")
+
+
 def confirmation(outcome: SubmitOutcome) -> str:
     lines = [
         f"Your request is filed. Your reference is {outcome.reference} — please keep it; you'll need it to check the status.",
-        _NEXT_STEP.get(outcome.kind, "Our privacy team will be in touch."),
+        _next_step(outcome),
         f"We'll respond by {outcome.due_text} at the latest.",
     ]
     if outcome.downgraded:
@@ -42,7 +49,7 @@ def confirmation(outcome: SubmitOutcome) -> str:
 
 def failure_text(outcome: SubmitOutcome) -> str:
     if outcome.failure is Failure.NOT_VERIFIED:
-        return ("I couldn't confirm your e-mail address with a code, so your request was NOT filed. "
+        return ("I couldn't confirm your contact details with a code, so your request was NOT filed. "
                 f"You can start again at any time. {messages.OTHER_WAYS}")
     if outcome.failure is Failure.NOT_MATCHED:
         return (f"{outcome.explanation or 'We could not match your details.'} So I can't file this as a verified "

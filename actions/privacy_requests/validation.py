@@ -18,6 +18,12 @@ from rasa_sdk.types import DomainDict
 
 from actions import names
 from actions.privacy_requests import messages
+from actions.privacy_requests.channel_contact import (
+    accepts_channel_number,
+    channel_contact,
+    parental_code_route,
+    rights_code_route,
+)
 from actions.privacy_requests.forms import PrivacyFormValidation, clear_personal_slots
 from actions.privacy_requests.services import blocking, get_services
 from bot.requests import flows, parsing
@@ -90,8 +96,9 @@ class _CodeMixin:
             return {names.SLOT_CHALLENGE_ID: started.challenge_id}
         if status == "rate_limited":
             minutes = max(1, int((started.retry_after.total_seconds() + 59) // 60)) if started.retry_after else 60
+            where = "that address" if channel == "email" else "that number"
             dispatcher.utter_message(
-                text=f"We've already sent several codes to that address in the last hour, so I can't send another yet. "
+                text=f"We've already sent several codes to {where} in the last hour, so I can't send another yet. "
                 f"Please try again in about {minutes} minutes. {messages.OTHER_WAYS}"
             )
             return _stop_values("not_sent")
@@ -119,10 +126,12 @@ class _CodeMixin:
             return _stop_values("invalid")
         if _RESEND.search(text):
             return {slot: None, **(await self.send_code(channel, contact, dispatcher))}
+        on_phone = tracker.get_latest_input_channel() == "twilio_voice"
         if normalise_code(text) is None:
             return self.reject(  # type: ignore[attr-defined]
-                slot, "Please type the 6-digit code we sent you — just the numbers, like 123456. "
-                "(Say \"send a new code\" if it didn't arrive.)", dispatcher, tracker)
+                slot, "Please enter the 6-digit code we sent you on your keypad. (Press star, or say \"new code\", "
+                "if it didn't arrive.)" if on_phone else "Please type the 6-digit code we sent you — just the numbers, "
+                "like 123456. (Say \"send a new code\" if it didn't arrive.)", dispatcher, tracker)
         challenge_id = tracker.get_slot(names.SLOT_CHALLENGE_ID)
         try:
             services = await get_services()
@@ -140,7 +149,8 @@ class _CodeMixin:
             dispatcher.utter_message(text="That code has expired or was already used, so I'm sending a new one.")
             return {slot: None, **(await self.send_code(channel, contact, dispatcher))}
         left = f" You have {info.attempts_left} tries left." if info is not None and info.attempts_left else ""
-        return self.reject(slot, "That code isn't right. Please check the message and type the 6 digits again." + left,  # type: ignore[attr-defined]
+        again = "enter the 6 digits on your keypad again" if on_phone else "type the 6 digits again"
+        return self.reject(slot, f"That code isn't right. Please check the message and {again}." + left,  # type: ignore[attr-defined]
                            dispatcher, tracker)
 
 
@@ -236,11 +246,16 @@ class ValidateRequestForm(_CodeMixin, PrivacyFormValidation):
         return self.reject(names.SLOT_EMAIL, result.problem, dispatcher, tracker)
 
     async def validate_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """A typed number, "skip", or — on SMS / voice — "use this number": the number read from sealed metadata."""
         if value == flows.SKIPPED or parsing.is_skip(value):
-            return self.accept(names.SLOT_PHONE, flows.SKIPPED, tracker)
+            return self.accept(names.SLOT_PHONE, flows.SKIPPED, tracker, **{names.SLOT_PHONE_FROM_CHANNEL: None})
+        if accepts_channel_number(value):
+            contact = await channel_contact(tracker)
+            if contact is not None:
+                return self.accept(names.SLOT_PHONE, contact.phone, tracker, **{names.SLOT_PHONE_FROM_CHANNEL: True})
         result = parsing.parse_phone(value)
         if result.ok:
-            return self.accept(names.SLOT_PHONE, result.value, tracker)
+            return self.accept(names.SLOT_PHONE, result.value, tracker, **{names.SLOT_PHONE_FROM_CHANNEL: None})
         return self.reject(names.SLOT_PHONE, f"{result.problem} Or say \"skip\".", dispatcher, tracker)
 
     async def validate_date_of_birth(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
@@ -288,8 +303,8 @@ class ValidateRequestForm(_CodeMixin, PrivacyFormValidation):
                                                   names.SLOT_CORRECTION_VALUE, names.SLOT_STOP_SCOPE, names.SLOT_DECLARATION)})
             return cleared
         if _is_yes(tracker, value) and value != "I want to change something":
-            email = tracker.get_slot(names.SLOT_EMAIL)
-            sent = await self.send_code("email", email, dispatcher)
+            route = rights_code_route(tracker)
+            sent = await self.send_code(route.channel, route.contact, dispatcher)
             if names.SLOT_REQUEST_OUTCOME in sent:
                 return sent
             return {names.SLOT_REQUEST_CONFIRMED: True, **sent}
@@ -306,8 +321,8 @@ class ValidateRequestForm(_CodeMixin, PrivacyFormValidation):
             dispatcher.utter_message(text="OK, let's change that. I'll send a new code afterwards.")
             return {field: None, names.SLOT_REQUEST_CONFIRMED: None, names.SLOT_VERIFICATION_CODE: None,
                     names.SLOT_CHALLENGE_ID: None}
-        return await self.check_code(names.SLOT_VERIFICATION_CODE, value, "email", tracker.get_slot(names.SLOT_EMAIL),
-                                     dispatcher, tracker)
+        route = rights_code_route(tracker)
+        return await self.check_code(names.SLOT_VERIFICATION_CODE, value, route.channel, route.contact, dispatcher, tracker)
 
     # ------------------------------------------------------------------ helpers
 
@@ -334,6 +349,11 @@ class ValidateParentalForm(_CodeMixin, PrivacyFormValidation):
         return self.reject(names.SLOT_PARENT_NAME, result.problem, dispatcher, tracker)
 
     async def validate_parent_contact(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """An e-mail address or a typed number, or — on SMS / voice — "use this number" (read from sealed metadata)."""
+        if accepts_channel_number(value):
+            contact = await channel_contact(tracker)
+            if contact is not None:
+                return self.accept(names.SLOT_PARENT_CONTACT, contact.phone, tracker)
         result = parsing.parse_contact(value)
         if result.ok:
             return self.accept(names.SLOT_PARENT_CONTACT, result.value, tracker)
@@ -385,9 +405,8 @@ class ValidateParentalForm(_CodeMixin, PrivacyFormValidation):
             dispatcher.utter_message(text="OK, let's change that.")
             return {field: None, names.SLOT_PARENTAL_CONFIRMED: None}
         if _is_yes(tracker, value) and value != "I want to change something":
-            contact = tracker.get_slot(names.SLOT_PARENT_CONTACT)
-            channel = "email" if "@" in _text(contact) else "sms"
-            sent = await self.send_code(channel, contact, dispatcher)
+            route = parental_code_route(tracker)
+            sent = await self.send_code(route.channel, route.contact, dispatcher)
             if names.SLOT_REQUEST_OUTCOME in sent:
                 return sent
             return {names.SLOT_PARENTAL_CONFIRMED: True, **sent}
@@ -399,9 +418,8 @@ class ValidateParentalForm(_CodeMixin, PrivacyFormValidation):
                            dispatcher, tracker)
 
     async def validate_verification_code(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        contact = tracker.get_slot(names.SLOT_PARENT_CONTACT)
-        channel = "email" if "@" in _text(contact) else "sms"
-        return await self.check_code(names.SLOT_VERIFICATION_CODE, value, channel, contact, dispatcher, tracker)
+        route = parental_code_route(tracker)
+        return await self.check_code(names.SLOT_VERIFICATION_CODE, value, route.channel, route.contact, dispatcher, tracker)
 
 
 class ValidateStatusForm(PrivacyFormValidation):
@@ -451,9 +469,10 @@ class ValidateStatusForm(PrivacyFormValidation):
         reference = tracker.get_slot(names.SLOT_STATUS_REFERENCE)
         if _RESEND.search(text):
             return {names.SLOT_STATUS_CODE: None, **(await self._start(reference, dispatcher))}
+        on_phone = tracker.get_latest_input_channel() == "twilio_voice"
         if normalise_code(text) is None:
-            return self.reject(names.SLOT_STATUS_CODE, "Please type the 6-digit code — just the numbers, like 123456.",
-                               dispatcher, tracker)
+            how = "enter the 6-digit code on your keypad" if on_phone else "type the 6-digit code — just the numbers, like 123456"
+            return self.reject(names.SLOT_STATUS_CODE, f"Please {how}.", dispatcher, tracker)
         try:
             services = await get_services()
             lookup = await blocking(finish_status_check, reference, tracker.get_slot(names.SLOT_CHALLENGE_ID), text,
@@ -469,5 +488,6 @@ class ValidateStatusForm(PrivacyFormValidation):
             dispatcher.utter_message(text="That code has expired or was already used.")
             return {names.SLOT_STATUS_CODE: None, **(await self._start(reference, dispatcher))}
         return self.reject(names.SLOT_STATUS_CODE,
-                           "That code didn't match. Please check the reference and the code, and type the code again.",
+                           "That code didn't match. Please check the reference and the code, and "
+                           + ("enter the code on your keypad again." if on_phone else "type the code again."),
                            dispatcher, tracker)

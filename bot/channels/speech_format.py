@@ -3,7 +3,8 @@
 - no Markdown, HTML, URLs or emoji (a voice reads them as noise);
 - e-mail addresses and ticket references are spelled out so a caller can write
   them down ("e boutique dot u s at cartier dot com", "P D, 7 K 3 D, 9 Q X M");
-- long digit runs (codes, numbers) are read digit by digit;
+- long digit runs (codes, numbers) are read digit by digit, and so are the
+  last digits of a masked number ("the number ending 4 5 6 7");
 - bullet lists become sentences;
 - buttons become "To ..., say ..., or press 1." — the keypad digit maps back
   to the payload with :func:`bot.channels.sms_format.choice_for_reply`.
@@ -23,6 +24,7 @@ _REFERENCE = re.compile(r"\b(PD)-([0-9A-HJKMNP-TV-Z]{4})-([0-9A-HJKMNP-TV-Z]{4})
 _MASKED_EMAIL = re.compile(r"\b([A-Za-z0-9])\*{2,}@([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})\b")
 _DIGIT_RUN = re.compile(r"(?<![\w.])\d{5,}(?![\w.])")
 _PHONE = re.compile(r"(?<!\w)\+\d[\d ()\-]{7,}\d")
+_ENDING = re.compile(r"\b(ending(?: in)?) (\d{2,4})\b", re.IGNORECASE)
 _SPELLED = {".": "dot", "-": "dash", "_": "underscore", "+": "plus", "@": "at"}
 _SPACES = re.compile(r"[ \t]+")
 _WORDISH = re.compile(r"^[a-z]{4,}$")
@@ -80,6 +82,7 @@ def to_speech(text: str) -> str:
     out = _REFERENCE.sub(lambda m: spell_reference(m.group(0)), out)
     out = _PHONE.sub(_digits, out)
     out = _DIGIT_RUN.sub(_digits, out)
+    out = _ENDING.sub(lambda m: f"{m.group(1)} {' '.join(m.group(2))}", out)
     out = _drop_emoji_and_symbols(out)
     sentences: List[str] = []
     for line in out.split("\n"):

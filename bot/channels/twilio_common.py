@@ -22,7 +22,9 @@ __all__ = [
     "AGENT_UTTERANCE",
     "E164",
     "SID",
+    "SmsTurnCollector",
     "TurnCollector",
+    "VoiceTurnCollector",
     "TwilioServices",
     "bad_request",
     "forbidden",
@@ -151,11 +153,28 @@ def is_agent_request(text: str) -> bool:
 
 
 class TurnCollector(CollectingOutputChannel):
-    """Collects a turn's bot messages whole (text, buttons, custom, ``utter_action``), unsplit."""
+    """Collects a turn's bot messages whole (text, buttons, custom, ``utter_action``), unsplit.
+
+    The subclasses carry their channel's name, which Rasa passes to the response
+    generator: a ``domain.yml`` response variation with ``channel: twilio_voice``
+    is what a caller hears (e.g. "enter the code on your keypad").
+    """
 
     @classmethod
     def name(cls) -> Text:
         return "twilio_collector"
+
+
+class SmsTurnCollector(TurnCollector):
+    @classmethod
+    def name(cls) -> Text:
+        return "twilio_sms"
+
+
+class VoiceTurnCollector(TurnCollector):
+    @classmethod
+    def name(cls) -> Text:
+        return "twilio_voice"
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
         kept = {k: v for k, v in message.items() if k in _KEPT_KEYS and v is not None}

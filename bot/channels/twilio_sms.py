@@ -33,7 +33,7 @@ from bot.channels.guard import clean_user_text
 from bot.channels.sms_format import MORE_KEYWORD, choice_for_reply, compose_reply
 from bot.channels.twilio_common import (
     AGENT_UTTERANCE,
-    TurnCollector,
+    SmsTurnCollector,
     TwilioInputBase,
     TwilioServices,
     bad_request,
@@ -175,7 +175,7 @@ class TwilioSmsInput(TwilioInputBase):
         elif is_agent_request(text):
             text = AGENT_UTTERANCE
 
-        collector = TurnCollector()
+        collector = SmsTurnCollector()
         metadata = seal_contact(services.cipher, self.name(), conversation_id, phone)
         await on_new_message(UserMessage(text, collector, conversation_id, input_channel=self.name(), metadata=metadata))
         pages, options = compose_reply(collector.messages)

@@ -8,10 +8,20 @@ signs together with the form fields (so a caller cannot skip or forge one):
 - ``step=gather`` — what the caller said or keyed in.  Speech and digits go to
   Rasa; a digit picks a numbered option; ``0`` or "agent" asks for a person
   (``<Dial>`` to ``TWILIO_AGENT_NUMBER`` when set, else an escalation through
-  the bot and a call-back).  Silence re-prompts twice, then a polite goodbye;
+  the bot and a call-back).  Silence re-prompts twice, then a polite goodbye.
+  One-time codes are keyed in (see below);
 - ``step=pending`` — Rasa did not answer within :data:`TURN_SECONDS`: the caller
   heard "one moment" and Twilio was redirected here to collect the answer;
 - ``step=dialed`` — the ``<Dial>`` to an agent ended.
+
+One-time codes (keypad): when the bot asks for a code, its message carries
+``custom: {"keypad": {"digits": 6, "star": "send a new code"}}`` (the
+``channel: twilio_voice`` variation of ``utter_ask_verification_code``), and
+that turn's ``<Gather>`` takes the code on the keypad — ``numDigits=6`` submits
+as soon as six digits are in, ``#`` submits early, and a longer ``timeout``
+leaves time to read the text message.  The digits reach Rasa as the message
+text; ``*`` becomes the ``star`` phrase ("send a new code").  Silence re-prompts
+with the same keypad settings.
 
 Every answer ends in a ``<Gather>`` or an explicit ``<Hangup>`` (no dead air).
 TwiML comes from ``twilio.twiml.voice_response`` only.  Unsigned requests get
@@ -44,6 +54,7 @@ from bot.channels.twilio_common import (
     AGENT_UTTERANCE,
     TurnCollector,
     TwilioInputBase,
+    VoiceTurnCollector,
     TwilioServices,
     bad_request,
     is_agent_request,
@@ -66,6 +77,10 @@ MAX_PENDING_REDIRECTS = 2
 SPEECH_MAX = 1000
 #: Seconds of silence that end an utterance ("auto" needs a particular speech model).
 SPEECH_TIMEOUT = "3"
+#: Seconds Twilio waits for (the next) key on a keypad turn: time to read a texted code.
+KEYPAD_TIMEOUT = 12
+KEYPAD_FINISH_KEY = "#"
+KEYPAD_HINTS = ("new code", "send a new code", "I didn't get the code")
 
 RECORDING_NOTICE = "Thank you for calling the Cartier privacy line. Calls may be recorded for security reasons."
 INTRO = (
@@ -212,13 +227,17 @@ class _Call:
     async def gathered(self, speech: Optional[str], digits: Optional[str]) -> VoiceResponse:
         state = await asyncio.to_thread(self.services.store.load, self.state_key)
         options: List[Mapping[str, Any]] = state.get("options") or []
+        keypad = keypad_settings(state.get("keypad"))
         text = normalise_spoken_email(clean_user_text(speech or "", limit=SPEECH_MAX))
         keyed = "".join(ch for ch in (digits or "") if ch.isdigit())[:32]
+        if keypad and "*" in (digits or "")[:32] and keypad.get("star"):
+            return await self.turn(str(keypad["star"]))  # "press star for a new code"
         if not text and not keyed:
             silence = self._int("silence") + 1
             if silence > MAX_SILENCES:
                 return self.hang_up([GOODBYE_SILENT])
-            return self.listen(state.get("prompt") or [GENERIC_PROMPT], options, silence=silence, preface=[NO_INPUT])
+            return self.listen(state.get("prompt") or [GENERIC_PROMPT], options, silence=silence, preface=[NO_INPUT],
+                               keypad=keypad)
         if keyed == "0" or (text and is_agent_request(text)):
             return await self.agent()
         if keyed:
@@ -243,7 +262,7 @@ class _Call:
 
     async def turn(self, text: str, escalation: bool = False, preface: Sequence[str] = ()) -> VoiceResponse:
         """Run one Rasa turn; answer within :attr:`turn_seconds` or redirect to ``step=pending``."""
-        collector = TurnCollector()
+        collector = VoiceTurnCollector()
         metadata = seal_contact(self.services.cipher, "twilio_voice", self.conversation_id, self.caller) if self.caller else None
         message = UserMessage(text, collector, self.conversation_id, input_channel="twilio_voice", metadata=metadata)
         task = asyncio.create_task(self.on_new_message(message))
@@ -284,7 +303,8 @@ class _Call:
             state = await asyncio.to_thread(self.services.store.load, self.state_key)
             answer = state.get("answer") or {}
             if state.get("pending") != turn_id:
-                return self.listen(state.get("prompt") or [GENERIC_PROMPT], state.get("options") or [], silence=0)
+                return self.listen(state.get("prompt") or [GENERIC_PROMPT], state.get("options") or [], silence=0,
+                                   keypad=keypad_settings(state.get("keypad")))
             if answer.get("turn") == turn_id:
                 if not answer.get("ok"):
                     return self.listen([FAILURE], [], silence=0)
@@ -296,7 +316,7 @@ class _Call:
         if waited > MAX_PENDING_REDIRECTS:
             state.pop("pending", None)
             await asyncio.to_thread(self.services.store.save, self.state_key, state)
-            return self.listen([TOO_SLOW], state.get("options") or [], silence=0)
+            return self.listen([TOO_SLOW], state.get("options") or [], silence=0, keypad=keypad_settings(state.get("keypad")))
         reply = VoiceResponse()
         reply.say(ONE_MOMENT, voice=VOICE, language=LANGUAGE)
         reply.redirect(self.url(step="pending", turn=turn_id, wait=waited), method="POST")
@@ -311,25 +331,45 @@ class _Call:
             return self.hang_up(list(preface) + said)
         if not said:
             said = [ANYTHING_ELSE]
-        await asyncio.to_thread(self.services.store.save, self.state_key, {"prompt": said, "options": [dict(b) for b in buttons]})
-        return self.listen(said, buttons, silence=0, preface=list(preface))
+        keypad = keypad_request(messages)
+        await asyncio.to_thread(
+            self.services.store.save, self.state_key, {"prompt": said, "options": [dict(b) for b in buttons], "keypad": keypad}
+        )
+        return self.listen(said, buttons, silence=0, preface=list(preface), keypad=keypad)
 
     # ---------------------------------------------------------------- TwiML
 
-    def listen(self, lines: Sequence[str], buttons: Sequence[Mapping[str, Any]], silence: int, preface: Sequence[str] = ()) -> VoiceResponse:
-        """Say ``preface``, then ``lines`` inside a Gather (the caller may interrupt them)."""
+    def listen(
+        self,
+        lines: Sequence[str],
+        buttons: Sequence[Mapping[str, Any]],
+        silence: int,
+        preface: Sequence[str] = (),
+        keypad: Optional[Mapping[str, Any]] = None,
+    ) -> VoiceResponse:
+        """Say ``preface``, then ``lines`` inside a Gather (the caller may interrupt them).
+
+        With ``keypad`` (a code is asked for) the Gather takes ``digits`` keys:
+        it submits at the last one, or on ``#``, and waits longer for the first.
+        """
         reply = VoiceResponse()
         for line in preface:
             reply.say(line, voice=VOICE, language=LANGUAGE)
+        keys: Dict[str, Any] = {}
+        hints = speech_hints(buttons, BASE_HINTS)
+        if keypad:
+            keys = {"num_digits": keypad["digits"], "finish_on_key": KEYPAD_FINISH_KEY}
+            hints = speech_hints(buttons, KEYPAD_HINTS + BASE_HINTS)
         gather = Gather(
             input="speech dtmf",
             action=self.url(step="gather", silence=silence),
             method="POST",
             action_on_empty_result=True,
-            timeout=6,
+            timeout=KEYPAD_TIMEOUT if keypad else 6,
             speech_timeout=SPEECH_TIMEOUT,
             language=LANGUAGE,
-            hints=speech_hints(buttons, BASE_HINTS),
+            hints=hints,
+            **keys,
         )
         for line in lines:
             gather.say(line, voice=VOICE, language=LANGUAGE)
@@ -355,6 +395,27 @@ class _Call:
                 await agent.execute_action(self.conversation_id, "action_session_start", TurnCollector(), None, None)
         except Exception as exc:  # noqa: BLE001 - the call goes on in the current session
             logger.warning("voice call could not start a new session: %s", type(exc).__name__)
+
+
+def keypad_settings(value: Any) -> Optional[Dict[str, Any]]:
+    """``{"digits": n, "star": phrase}`` when ``value`` is a sane keypad request, else ``None``."""
+    if not isinstance(value, Mapping):
+        return None
+    digits = value.get("digits")
+    if not isinstance(digits, int) or isinstance(digits, bool) or not 1 <= digits <= 12:
+        return None
+    star = value.get("star")
+    return {"digits": digits, "star": star[:60] if isinstance(star, str) and star.strip() else None}
+
+
+def keypad_request(messages: Sequence[Mapping[str, Any]]) -> Optional[Dict[str, Any]]:
+    """The keypad settings the turn's last asking message requests (``custom.keypad``), if any."""
+    found: Optional[Dict[str, Any]] = None
+    for message in messages:
+        custom = message.get("custom") if isinstance(message, Mapping) else None
+        if isinstance(custom, Mapping) and "keypad" in custom:
+            found = keypad_settings(custom.get("keypad"))
+    return found
 
 
 def _confirms_escalation(messages: Sequence[Mapping[str, Any]]) -> bool:

@@ -6,7 +6,8 @@ so the form, the summary and the ticket agree on one vocabulary.
 Rights requests (access, correction, deletion, stop using) collect the kind's
 details, then the requester's identity (name, e-mail, optional phone, date of
 birth, optional postal code / order number), a summary to confirm, and a
-one-time code sent to the e-mail address.  Parental deletion collects the
+one-time code sent to the e-mail address (or, on SMS and the phone line, texted
+to the number the requester chose to use).  Parental deletion collects the
 parent's and the child's details and a code to the parent's contact; the
 ticket then waits for proof of parental status (``awaiting_documents``).
 
@@ -62,6 +63,7 @@ __all__ = [
     "ParentalDraft",
     "submit_request",
     "submit_parental_request",
+    "confirmed_via",
     "idempotency_key",
     "summary_lines",
     "cancels_registration",
@@ -442,6 +444,8 @@ class SubmitOutcome:
     matched_points: Tuple[str, ...] = field(default_factory=tuple)
     #: Why verification fell short (from the verification service; no personal data).
     explanation: Optional[str] = None
+    #: Which contact the one-time code confirmed: ``"email"`` or ``"sms"`` (the phone).
+    confirmed_via: Optional[str] = None
 
     @property
     def due_text(self) -> str:
@@ -466,10 +470,13 @@ def submit_request(
 ) -> SubmitOutcome:
     """File a confirmed rights request.
 
-    Checks that the one-time code sent to the e-mail address was entered
-    (``challenge_id``), matches the requester's data points in the customer
-    directory, asks the verification service whether the kind's level is
-    reached, and only then creates a ``verified`` ticket with that level.
+    Checks that the one-time code was entered (``challenge_id``) for the
+    contact it was sent to — the e-mail address, or, when an SMS or phone
+    requester chose the number they were texting or calling from, that phone
+    number — matches the requester's data points in the customer directory,
+    asks the verification service whether the kind's level is reached (the
+    confirmed contact must be one the customer has on file:
+    ``confirmed_via``), and only then creates a ``verified`` ticket with that level.
     Access to specific pieces verified only to the two-point level is filed as
     access to categories (``downgraded``), as CCPA 11 CCR 7062 directs.
     Otherwise nothing is filed.
@@ -481,7 +488,8 @@ def submit_request(
     except (ValueError, TypeError):
         return SubmitOutcome(ok=False, kind=str(values.get(REQUEST_KIND) or ""), failure=Failure.INVALID)
     try:
-        confirmed = bool(challenge_id) and verification.is_confirmed(challenge_id, "email", draft.email)
+        via = confirmed_via(verification, challenge_id, draft)
+        confirmed = via is not None
         ident_kind = draft.identifier_kind
         match = verification.match(
             email=draft.email,
@@ -492,12 +500,13 @@ def submit_request(
             order_number=draft.identifier if ident_kind == "order_number" else None,
         )
         verdict = verification.assess(
-            draft.verification_kind, match, declaration=draft.declaration, contact_confirmed=confirmed, confirmed_via="email"
+            draft.verification_kind, match, declaration=draft.declaration, contact_confirmed=confirmed,
+            confirmed_via=via or "email",
         )
         downgraded = False
         if not verdict.allowed and draft.verification_kind is RequestKind.ACCESS_SPECIFIC:
             fallback = verification.assess(
-                RequestKind.ACCESS_CATEGORIES, match, contact_confirmed=confirmed, confirmed_via="email"
+                RequestKind.ACCESS_CATEGORIES, match, contact_confirmed=confirmed, confirmed_via=via or "email"
             )
             if fallback.allowed:
                 verdict, downgraded = fallback, True
@@ -510,6 +519,11 @@ def submit_request(
         if downgraded:
             details += (" NOTE: verified to the two-data-point level only (no third point or no declaration), "
                         "so handled as a request for categories (CCPA 11 CCR 7062).")
+        if via == "sms":
+            details += (" Contact confirmed by a one-time code texted to the phone number the requester was texting "
+                        "or calling from; the e-mail address was not confirmed by a code")
+            details += (" (it matches the customer record)." if "email" in verdict.matched_points
+                        else " and does not match the customer record: reply only to contacts on file.")
         if draft.kind == "correction" and correction_email_conflict(values):
             flagged = True
             details += (" FLAG: the correct value is an e-mail address different from the one the requester "
@@ -534,7 +548,7 @@ def submit_request(
             personal=personal,
             status=Status.VERIFIED,
             verification=Verification(
-                method=VerificationMethod.EMAIL_CODE,
+                method=VerificationMethod.SMS_CODE if via == "sms" else VerificationMethod.EMAIL_CODE,
                 level=VerificationLevel(verdict.ticket_level),
                 data_points=tuple(verdict.matched_points)[:10],
             ),
@@ -555,7 +569,23 @@ def submit_request(
         downgraded=downgraded,
         flagged=flagged,
         matched_points=tuple(verdict.matched_points),
+        confirmed_via=via,
     )
+
+
+def confirmed_via(verification: Any, challenge_id: Optional[str], draft: RequestDraft) -> Optional[str]:
+    """``"email"`` or ``"sms"``: the contact the code in ``challenge_id`` was sent to and entered for, else ``None``.
+
+    Only the requester's own e-mail address or phone number counts, exactly as
+    given (the code store compares the keyed index of the contact the code went to).
+    """
+    if not challenge_id:
+        return None
+    if verification.is_confirmed(challenge_id, "email", draft.email):
+        return "email"
+    if draft.phone and verification.is_confirmed(challenge_id, "sms", draft.phone):
+        return "sms"
+    return None
 
 
 def submit_parental_request(
