@@ -1,8 +1,8 @@
 """Build a knowledge-base directory from a policy document.
 
 ``build(source, out_dir)`` writes ``kb.json`` (sections, passages, sentences,
-facts), ``vectors.npy`` (MiniLM embeddings of passages then sentences, when the
-model is installed) and ``manifest.json`` (source sha256, counts, model).  A
+facts), ``vectors.npy`` (MiniLM embeddings of passages, sentences, clauses of long
+sentences, then section titles, when the model is installed) and ``manifest.json`` (source sha256, counts, model).  A
 rebuild is skipped when the source hash and builder version are unchanged.
 """
 from __future__ import annotations
@@ -26,7 +26,7 @@ __all__ = ["BUILDER_VERSION", "BuildResult", "BuildError", "build", "slugify", "
 
 logger = logging.getLogger(__name__)
 
-BUILDER_VERSION = "2"
+BUILDER_VERSION = "3"  # 3: section-title vectors, security-measure facts
 LONG_SENTENCE = 200  # sentences longer than this also get one vector per clause
 KB_FILE = "kb.json"
 VECTORS_FILE = "vectors.npy"
@@ -207,7 +207,8 @@ def build(source: Path, out_dir: Path, force: bool = False, embeddings: Optional
         from .embed import MODEL_ID, MiniLMEncoder
 
         encoder = MiniLMEncoder()
-        texts = [f"{_title_of(sections, p['section'])}. {p['text']}" for p in passages] + [s["text"] for s in sentences] + [c["text"] for c in kb["clauses"]]
+        texts = ([f"{_title_of(sections, p['section'])}. {p['text']}" for p in passages] + [s["text"] for s in sentences]
+                 + [c["text"] for c in kb["clauses"]] + [s["title"] for s in sections])
         vectors = encoder.encode(texts).astype(np.float32)
         buf = _npy_bytes(vectors)
         _atomic_write(out_dir / VECTORS_FILE, buf)

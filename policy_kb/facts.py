@@ -50,6 +50,11 @@ _RIGHTS = {
 }
 _REQUEST_RE = re.compile(r"\b(request|right to|you (?:may|can) (?:ask|request|exercise))\b", re.I)
 
+_SECURITY_TITLE_RE = re.compile(r"\b(secur\w*|safeguard\w*|protecting|protection of)\b", re.I)
+_SECURE_RE = re.compile(r"\b(secur(?:e|ely|ity)|encrypt\w*|safeguard\w*|protect(?:s|ed|ing|ion)?)\b", re.I)
+_MEASURE_RE = re.compile(r"\b(measures?|safeguards?|encrypt\w*|firewalls?|committed|access controls?|test\w*|audit\w*|"
+                         r"technical and organi[sz]ational)\b", re.I)
+
 
 def _sections_sentences(sections: Sequence[dict]) -> List[Tuple[str, str]]:
     out = []
@@ -152,6 +157,16 @@ def extract_facts(sections: Sequence[dict]) -> Dict[str, object]:
         if sid in right_sections and (_EMAIL_RE.search(sentence) or _WRITE_TO_RE.search(sentence)):
             how.append({"section": sid, "sentence": sentence})
     facts["rights_how"] = how
+
+    # security measures: every sentence of a section titled as being about security, and elsewhere a
+    # sentence naming a measure ("reasonable measures ... secure", "connections are encrypted")
+    security = []
+    for section in sections:
+        titled = bool(_SECURITY_TITLE_RE.search(section.get("title") or ""))
+        for sentence in section["sentences"]:
+            if titled or (_SECURE_RE.search(sentence) and _MEASURE_RE.search(sentence)):
+                security.append({"section": section["id"], "sentence": sentence})
+    facts["security"] = security
 
     revised = None
     for sid, sentence in pairs:

@@ -49,6 +49,8 @@ _FACT_QUESTIONS = [
     ("contact", re.compile(r"\b(e-?mail|contact|write|postal|address|by post|send (a|my) (letter|request)|reach)\b"
                            r"|\bhow (do|can|would|should) i (ask|request|exercise|make|send|get|have)\b")),
     ("rights", re.compile(r"\b(my rights|privacy rights|what rights|right to)\b")),
+    ("security", re.compile(r"\b(secure|securely|security|safe|safely|protect|protected|protecting|encrypt\w*|hack\w*|"
+                            r"breach\w*|leak\w*|stolen|steal\w*)\b")),
 ]
 # conversational words that carry no topic: never count as "not in the policy"
 _CHAT_STEMS = {stem(w) for w in "happen happens need needs ask asking else info stuff someone somebody anyone anybody "
@@ -62,6 +64,19 @@ _PLACE_WORDS = {c.lower() for c in COUNTRIES} | {"europe", "asia", "africa", "am
                                                  "east", "west", "eu", "usa", "us", "uk", "english", "i", "sms"}
 _MONTHS = set("january february march april may june july august september october november december monday "
               "tuesday wednesday thursday friday saturday sunday".split())
+
+
+_REQUEST_RES = {
+    "access": re.compile(r"\b(a copy|copies|access (?:to )?(?:my|the|all)|obtain|download|export)\b"),
+    "correction": re.compile(r"\b(correct|correction|rectify|fix|amend)\b"),
+    "deletion": re.compile(r"\b(delete|deleted|deletion|erase|erased|erasure|remove|removed|wipe|forget|forgotten)\b"),
+    "stop_using": re.compile(r"\b(stop (?:you )?(?:from )?using|opt out|object to|withdraw (?:my )?consent)\b"),
+}
+
+
+def _request_kinds(q: str) -> set:
+    """Data-subject request kinds a question talks about ("get a copy of my data" → access)."""
+    return {kind for kind, rx in _REQUEST_RES.items() if rx.search(q)}
 
 
 class KBNotFound(FileNotFoundError):
@@ -127,6 +142,7 @@ class KnowledgeBase:
     NEIGHBOUR_BONUS = 0.2
     LEADIN_WEIGHT = 0.5
     UNSUPPORTED_PENALTY = 0.06
+    REQUEST_BOOST = 0.18  # a passage stating the right the question asks to exercise ("a copy of my data")
 
     def __init__(self, data: dict, manifest: dict, vectors: Optional[np.ndarray], encoder: Optional[object]) -> None:
         self.title: Optional[str] = data.get("title")
@@ -140,7 +156,17 @@ class KnowledgeBase:
         self._clauses: List[dict] = data.get("clauses", [])
         self._pvec = vectors[:n_pass] if vectors is not None else None
         self._svec = vectors[n_pass:n_pass + n_sent] if vectors is not None else None
-        self._cvec = vectors[n_pass + n_sent:] if vectors is not None else None
+        n_clause = len(self._clauses)
+        self._cvec = vectors[n_pass + n_sent:n_pass + n_sent + n_clause] if vectors is not None else None
+        title_vectors = None
+        if vectors is not None:
+            # one vector per section title after the clauses (builder 3); older builds: encoded here
+            tvec = vectors[n_pass + n_sent + n_clause:]
+            if len(tvec) != len(self.sections) and encoder is not None:
+                tvec = encoder.encode([s["title"] for s in self.sections])
+            if len(tvec) == len(self.sections):
+                row = {s["id"]: i for i, s in enumerate(self.sections)}
+                title_vectors = tvec[[row[p["section"]] for p in self.passages]]
         self._clause_sentence = np.array([c["sentence"] for c in self._clauses], dtype=np.int64)
         self.encoder = encoder if vectors is not None else None
         self._sent_by_passage: Dict[int, List[int]] = {}
@@ -153,7 +179,8 @@ class KnowledgeBase:
             s["_pi"] = pi
             self._sent_by_passage.setdefault(pi, []).append(si)
         self.hybrid = HybridRetriever(self.passages, self._titles, self._pvec, self.encoder, self._svec,
-                                      [s["_pi"] for s in self.sentences], self._cvec, self._clause_sentence)
+                                      [s["_pi"] for s in self.sentences], self._cvec, self._clause_sentence,
+                                      title_vectors)
         self.bm25 = BM25Retriever(self.passages)
         self.threshold = COVERAGE_THRESHOLD if self.encoder is not None else COVERAGE_THRESHOLD_LEXICAL
         self._sent_tokens = [set(expand(content_tokens(s["text"]))) for s in self.sentences]
@@ -235,7 +262,9 @@ class KnowledgeBase:
         qexp = set(expand(qstems))
         boost, self_fact_sentences = self._fact_boost(q.lower(), qexp)
         scores = scores + boost
-        best = int(np.argmax(scores))
+        # the section is chosen with its title's similarity as extra evidence; the confidence
+        # (abstention) score stays the passage's own, calibrated score
+        best = int(np.argmax(scores + self.hybrid.title_scores(qvec)))
         # a content word of the question that the policy never uses (nor a synonym of it) is
         # something the policy cannot be said to answer: "biometric data", "order history"
         unsupported = self.unsupported_terms(q)
@@ -324,10 +353,18 @@ class KnowledgeBase:
         for kind, rx in _FACT_QUESTIONS:
             if rx.search(q):
                 wanted.append(kind)
-        if not wanted:
-            return boost, set()
         facts = self.facts
         sentences: List[str] = []
+        # "how do I get a copy of my data": the sentence stating that right (the policy may call it "disclosure")
+        kinds = _request_kinds(q)
+        requested = [f["sentence"] for f in facts.get("rights", []) if kinds & set(f["kinds"])]
+        if requested:
+            for pi, passage in enumerate(self.passages):
+                if any(sent in passage["text"] for sent in requested):
+                    boost[pi] = self.REQUEST_BOOST
+            sentences += requested
+        if not wanted:
+            return boost, set(sentences)
         if "revised" in wanted and facts.get("last_revised"):
             sentences.append(facts["last_revised"]["sentence"])
         if "storage" in wanted:
@@ -336,17 +373,19 @@ class KnowledgeBase:
             sentences += [f["sentence"] for f in facts.get("rights_how", [])]
         if "rights" in wanted:
             sentences += [f["sentence"] for f in facts.get("rights", [])]
+        if "security" in wanted:
+            sentences += [f["sentence"] for f in facts.get("security", [])]
         for pi, passage in enumerate(self.passages):
             text = passage["text"]
             if any(sent in text for sent in sentences):
-                boost[pi] = self.FACT_BOOST
+                boost[pi] = max(boost[pi], self.FACT_BOOST)
         if "processor" in wanted:
             for proc in facts.get("processors", []):
                 toks = set(content_tokens(proc["role"] + " " + " ".join(proc["receives"])))
                 if toks & qexp or not proc["role"]:
                     for pi, passage in enumerate(self.passages):
                         if passage["text"] == proc["passage"] and proc["role"]:
-                            boost[pi] = self.FACT_BOOST
+                            boost[pi] = max(boost[pi], self.FACT_BOOST)
                             sentences += [sent for sent in split_sentences(passage["text"]) if proc["name"] in sent]
         return boost, set(sentences)
 

@@ -90,14 +90,18 @@ class HybridRetriever:
     BM25_HALF = 12.0
     SYNONYM_WEIGHT = 0.7
 
+    TITLE_WEIGHT = 0.2  # share of the cosine with the passage's section title in the ranking (not in the score)
+
     QUERY_MAX_TOKENS = 64  # questions are short; this bounds the cost of a 5,000-character one
     SENTENCE_WEIGHT = 0.5  # share of the best-sentence cosine in the semantic score
 
     def __init__(self, passages: Sequence[dict], section_titles: dict, vectors: Optional[np.ndarray] = None,
                  encoder: Optional[object] = None, sentence_vectors: Optional[np.ndarray] = None,
                  sentence_passage: Optional[Sequence[int]] = None, clause_vectors: Optional[np.ndarray] = None,
-                 clause_sentence: Optional[np.ndarray] = None) -> None:
+                 clause_sentence: Optional[np.ndarray] = None, title_vectors: Optional[np.ndarray] = None) -> None:
         self.passages = list(passages)
+        # one row per passage: the embedding of its section's title
+        self.title_vectors = title_vectors if title_vectors is not None and len(title_vectors) == len(self.passages) else None
         self.sentence_vectors = sentence_vectors
         self.clause_vectors = clause_vectors if clause_vectors is not None and len(clause_vectors) else None
         self.clause_sentence = clause_sentence
@@ -156,6 +160,16 @@ class HybridRetriever:
             semantic = (1 - self.SENTENCE_WEIGHT) * semantic + self.SENTENCE_WEIGHT * best_sentence
         return semantic + lexical
 
+    def title_scores(self, qvec: Optional[np.ndarray]) -> np.ndarray:
+        """``TITLE_WEIGHT`` × cosine of the question with each passage's section title (zeros without vectors).
+
+        Section-level evidence for choosing among passages of similar score ("how do you protect my
+        payment details" → Security); kept out of :meth:`score_all` so the calibrated score is unchanged.
+        """
+        if qvec is None or self.title_vectors is None:
+            return np.zeros(len(self.passages))
+        return self.TITLE_WEIGHT * (self.title_vectors @ qvec)
+
     def sentence_cosines(self, qvec: np.ndarray) -> np.ndarray:
         """Cosine of each sentence, or of its best clause when that is higher (long list sentences)."""
         cached_q, cached = self._cos_cache
@@ -168,6 +182,9 @@ class HybridRetriever:
         return cos
 
     def search(self, question: str, top: int = 3, qvec: Optional[np.ndarray] = None) -> List[Hit]:
-        scores = self.score_all(question, qvec)
+        """Top passages ranked by score plus section-title similarity (``Hit.score`` is that ranking score)."""
+        if qvec is None:
+            qvec = self.query_vector(question)
+        scores = self.score_all(question, qvec) + self.title_scores(qvec)
         order = np.argsort(-scores, kind="stable")[:top]
         return [Hit(int(i), self.passages[i]["section"], self.passages[i]["text"], float(scores[i])) for i in order]
