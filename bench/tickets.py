@@ -6,14 +6,21 @@
 
 Measures, per backend:
 * create: ``TicketService.create`` of N tickets with personal data, one
-  transaction each (encrypt + blind index + audit event).  Baseline: the same
-  rows bulk-inserted with one Core ``executemany`` (no per-ticket transaction).
+  transaction each (encrypt + blind index + audit event); "old" is the same
+  with the ``ticket_counts`` triggers switched off (their cost on writes).
+  Baseline: the same rows bulk-inserted with one Core ``executemany``.
 * queue page: ``list_queue`` (first page of 50 with total and per-status
-  counts; an "unassigned, sms" filter; a page at offset 5,000) over a table of
-  M tickets.  Baseline: the bare ``SELECT ... ORDER BY ... LIMIT 50`` alone.
+  counts; an "unassigned, sms" filter; pages at offsets 5,000 and 50,000) over a
+  table of M tickets, new and old side by side: "old" is the previous
+  implementation (full rows with ``OFFSET``, counts by ``GROUP BY status`` over
+  the tickets), "new" is the service (ids first, then rows; counts from the
+  trigger-kept ``ticket_counts``).  Both must return the same page and counts.
+  Baseline: the bare ``SELECT ... ORDER BY ... LIMIT 50`` alone.
 * claim under contention: P processes each try to claim all K tickets, each in
-  its own random order; checks each ticket was claimed exactly once.
-  Baseline: one process claiming K other tickets with no contention.
+  its own random order; checks each ticket was claimed exactly once and that
+  the queue counts still equal a ``GROUP BY`` over the tickets ("old": the
+  same with the count triggers off; all K tickets share one counter row, the
+  worst case for the triggers).  Baseline: one process claiming K other tickets with no contention.
 
 PostgreSQL: a throw-away database is created on ``--postgres`` (default
 ``postgresql://postgres@127.0.0.1:5432/test``) and dropped afterwards.
@@ -31,20 +38,22 @@ import sys
 import tempfile
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Sequence
+from typing import Any, Callable, Dict, Iterator, List, Sequence, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, select, text  # noqa: E402
+from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from bot.privacy.crypto import DataCipher, Indexer, generate_key  # noqa: E402
 from bot.tickets import AlreadyClaimed, PersonalData, TicketService, init_db  # noqa: E402
 from bot.tickets.deadlines import CCPA, compute_deadlines  # noqa: E402
 from bot.tickets.migrate import upgrade  # noqa: E402
-from bot.tickets.models import AuditEvent, Ticket  # noqa: E402
+from bot.tickets.models import AuditEvent, Ticket, TicketCount  # noqa: E402
+from bot.tickets.states import OPEN_STATUSES, Status  # noqa: E402
 from bot.tickets.references import new_reference  # noqa: E402
 
 KINDS = ["access", "correction", "deletion", "stop_using", "parental_deletion", "escalation"]
@@ -107,6 +116,29 @@ def reset(service: TicketService) -> None:
             connection.execute(text("TRUNCATE audit_events, ticket_notes, tickets RESTART IDENTITY CASCADE"))
 
 
+@contextmanager
+def count_triggers_off(service: TicketService) -> Iterator[None]:
+    """Run without the ``ticket_counts`` triggers (the "old" write path), then recount and re-enable."""
+    with service.database.engine.begin() as connection:
+        if service.database.is_sqlite:
+            saved = [sql for (sql,) in connection.execute(text(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'ticket_counts_%'"))]
+            for name in ("insert", "update", "delete"):
+                connection.execute(text(f"DROP TRIGGER ticket_counts_{name}"))
+        else:
+            connection.execute(text("ALTER TABLE tickets DISABLE TRIGGER ticket_counts_apply"))
+    try:
+        yield
+    finally:
+        with service.database.engine.begin() as connection:
+            if service.database.is_sqlite:
+                for sql in saved:
+                    connection.execute(text(sql))
+            else:
+                connection.execute(text("ALTER TABLE tickets ENABLE TRIGGER ticket_counts_apply"))
+        service.rebuild_queue_counts()
+
+
 def person(i: int) -> PersonalData:
     return PersonalData(requester_name=f"Requester {i}", email=f"user{i}@example.com", phone=f"+1415555{i % 10000:04d}",
                         details="Please send me a copy of my data.")
@@ -134,16 +166,22 @@ def bulk_rows(service: TicketService, cipher: DataCipher, indexer: Indexer, coun
     return rows
 
 
-def bench_create(service: TicketService, cipher: DataCipher, indexer: Indexer, count: int) -> Dict[str, float]:
+def _creates(service: TicketService, count: int, tag: str) -> Tuple[float, List[float]]:
     reset(service)
     latencies = []
     start = time.perf_counter()
     for i in range(count):
         t0 = time.perf_counter()
-        service.create(kind=KINDS[i % len(KINDS)], channel=CHANNELS[i % len(CHANNELS)], idempotency_key=f"bench-{i}",
+        service.create(kind=KINDS[i % len(KINDS)], channel=CHANNELS[i % len(CHANNELS)], idempotency_key=f"{tag}-{i}",
                        personal=person(i))
         latencies.append((time.perf_counter() - t0) * 1000)
-    total = time.perf_counter() - start
+    return time.perf_counter() - start, latencies
+
+
+def bench_create(service: TicketService, cipher: DataCipher, indexer: Indexer, count: int) -> Dict[str, float]:
+    with count_triggers_off(service):
+        old_total, old_latencies = _creates(service, count, "bench-old")
+    total, latencies = _creates(service, count, "bench")
     reset(service)
     rows = bulk_rows(service, cipher, indexer, count, 0)
     t0 = time.perf_counter()
@@ -152,6 +190,8 @@ def bench_create(service: TicketService, cipher: DataCipher, indexer: Indexer, c
     baseline = time.perf_counter() - t0
     return {"tickets": count, "seconds": round(total, 2), "per_second": round(count / total, 1),
             "p50_ms": round(pct(latencies, 0.5), 2), "p95_ms": round(pct(latencies, 0.95), 2),
+            "old_per_second": round(count / old_total, 1), "old_p50_ms": round(pct(old_latencies, 0.5), 2),
+            "old_p95_ms": round(pct(old_latencies, 0.95), 2),
             "baseline_bulk_insert_per_second": round(count / baseline, 1)}
 
 
@@ -168,21 +208,57 @@ def bench_queue(service: TicketService, cipher: DataCipher, indexer: Indexer, si
     else:
         with service.database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("VACUUM ANALYZE tickets"))
-    service.list_queue()  # warm
-    first = timed(lambda: service.list_queue(limit=50), repeat)
-    filtered = timed(lambda: service.list_queue(limit=50, unassigned=True, channels=["sms"]), repeat)
-    deep = timed(lambda: service.list_queue(limit=50, offset=5000), repeat)
     open_statuses = [s for s in STATUSES if s != "completed"]
+    filtered = dict(unassigned=True, channels=["sms"])
+    cases = {"first_page": {}, "filtered_page": filtered, "offset_5000": dict(offset=5000),
+             "offset_50000": dict(offset=50_000)}
+    out: Dict[str, float] = {"tickets": size}
+    for name, kwargs in cases.items():
+        new, old = service.list_queue(limit=50, **kwargs), legacy_list_queue(service, limit=50, **kwargs)
+        if [t.reference for t in new.items] != old[0] or dict(new.counts_by_status) != old[1] or new.total != old[2]:
+            raise SystemExit(f"{name}: new and old list_queue disagree")
+        old_ms = timed(lambda: legacy_list_queue(service, limit=50, **kwargs), repeat)
+        new_ms = timed(lambda: service.list_queue(limit=50, **kwargs), repeat)
+        out[f"{name}_old_p50_ms"] = round(pct(old_ms, 0.5), 1)
+        out[f"{name}_new_p50_ms"] = round(pct(new_ms, 0.5), 1)
+        if name == "first_page":
+            out["first_page_old_p95_ms"] = round(pct(old_ms, 0.95), 1)
+            out["first_page_new_p95_ms"] = round(pct(new_ms, 0.95), 1)
 
     def bare() -> None:
         with service.database.engine.connect() as connection:
             connection.execute(select(Ticket.id).where(Ticket.status.in_(open_statuses))
                                .order_by(Ticket.priority.desc(), Ticket.respond_by, Ticket.id).limit(50)).all()
 
-    baseline = timed(bare, repeat)
-    return {"tickets": size, "first_page_p50_ms": round(pct(first, 0.5), 1), "first_page_p95_ms": round(pct(first, 0.95), 1),
-            "filtered_page_p50_ms": round(pct(filtered, 0.5), 1), "offset_5000_p50_ms": round(pct(deep, 0.5), 1),
-            "baseline_bare_select_p50_ms": round(pct(baseline, 0.5), 1)}
+    out["baseline_bare_select_p50_ms"] = round(pct(timed(bare, repeat), 0.5), 1)
+    return out
+
+
+def legacy_list_queue(service: TicketService, *, limit: int, offset: int = 0, unassigned: bool = False,
+                      channels: Sequence[str] = ()) -> Tuple[List[str], Dict[str, int], int]:
+    """The queue page as ``list_queue`` built it before ``ticket_counts`` (for the same-run comparison)."""
+    common = []
+    if channels:
+        common.append(Ticket.channel.in_(list(channels)))
+    if unassigned:
+        common.append(Ticket.assignee.is_(None))
+    open_statuses = [s.value for s in Status if s in OPEN_STATUSES]
+    with service.database.read() as session:
+        rows = session.scalars(
+            select(Ticket).where(*common, Ticket.status.in_(open_statuses))
+            .order_by(Ticket.priority.desc(), Ticket.respond_by.asc(), Ticket.id.asc()).limit(limit).offset(offset)
+        ).all()
+        counts = dict(session.execute(select(Ticket.status, func.count(Ticket.id)).where(*common).group_by(Ticket.status)).all())
+    page = [service._view(t).reference for t in rows]
+    return page, {s.value: int(counts.get(s.value, 0)) for s in Status}, sum(int(counts.get(s, 0)) for s in open_statuses)
+
+
+def counts_exact(service: TicketService) -> bool:
+    """The trigger-kept counts equal a count of the tickets themselves."""
+    with service.database.read() as session:
+        scanned = dict(session.execute(select(Ticket.status, func.count()).group_by(Ticket.status)).all())
+        kept = dict(session.execute(select(TicketCount.status, func.sum(TicketCount.n)).group_by(TicketCount.status)).all())
+    return {k: int(v) for k, v in scanned.items()} == {k: int(v) for k, v in kept.items() if int(v)}
 
 
 def _claimer(url: str, keys: List[str], index_key: str, refs: List[str], agent: str, seed: int, barrier: Any, out: Any) -> None:
@@ -202,14 +278,10 @@ def _claimer(url: str, keys: List[str], index_key: str, refs: List[str], agent: 
     service.database.dispose()
 
 
-def bench_claims(service: TicketService, keys: List[str], index_key: str, processes: int, count: int) -> Dict[str, Any]:
+def _contended_claims(service: TicketService, keys: List[str], index_key: str, processes: int, count: int,
+                      tag: str) -> Tuple[float, bool]:
     reset(service)
-    refs = [service.create(kind="access", channel="web", idempotency_key=f"claim-{i}").ticket.reference for i in range(count)]
-    solo = [service.create(kind="access", channel="web", idempotency_key=f"solo-{i}").ticket.reference for i in range(count)]
-    t0 = time.perf_counter()
-    for ref in solo:
-        service.claim(ref, agent="agent:solo")
-    solo_seconds = time.perf_counter() - t0
+    refs = [service.create(kind="access", channel="web", idempotency_key=f"{tag}-{i}").ticket.reference for i in range(count)]
     service.database.dispose()
     ctx = multiprocessing.get_context("fork")
     barrier, out = ctx.Barrier(processes + 1), ctx.Queue()
@@ -227,9 +299,24 @@ def bench_claims(service: TicketService, keys: List[str], index_key: str, proces
     with service.database.read() as session:
         claimed_events = session.execute(
             select(AuditEvent.id).where(AuditEvent.action == "claimed")).all()
-    exactly_once = sorted(won) == sorted(refs) and len(claimed_events) == 2 * count
+    return wall, sorted(won) == sorted(refs) and len(claimed_events) == count
+
+
+def bench_claims(service: TicketService, keys: List[str], index_key: str, processes: int, count: int) -> Dict[str, Any]:
+    reset(service)
+    solo = [service.create(kind="access", channel="web", idempotency_key=f"solo-{i}").ticket.reference for i in range(count)]
+    t0 = time.perf_counter()
+    for ref in solo:
+        service.claim(ref, agent="agent:solo")
+    solo_seconds = time.perf_counter() - t0
+    with count_triggers_off(service):
+        old_wall, old_once = _contended_claims(service, keys, index_key, processes, count, "claim-old")
+    wall, once = _contended_claims(service, keys, index_key, processes, count, "claim")
+    exact = counts_exact(service)
     return {"processes": processes, "tickets": count, "attempts": processes * count, "seconds": round(wall, 2),
-            "attempts_per_second": round(processes * count / wall, 1), "each_claimed_exactly_once": exactly_once,
+            "attempts_per_second": round(processes * count / wall, 1), "each_claimed_exactly_once": once and old_once,
+            "queue_counts_exact": exact,
+            "old_seconds": round(old_wall, 2), "old_attempts_per_second": round(processes * count / old_wall, 1),
             "baseline_uncontended_claims_per_second": round(count / solo_seconds, 1)}
 
 
@@ -284,7 +371,9 @@ def main(argv: Sequence[str] = ()) -> int:
     print(json.dumps(report, indent=2))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    return 0 if all(report[n].get("claim", {}).get("each_claimed_exactly_once", True) for n in args.backends.split(",")) else 1
+    ok = all(report[n].get("claim", {}).get(check, True) for n in args.backends.split(",")
+             for check in ("each_claimed_exactly_once", "queue_counts_exact"))
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Mapped, registry
 
 from bot.tickets.states import AuditAction, Channel, Kind, NoteKind, Status
 
-__all__ = ["metadata", "Base", "Ticket", "TicketNote", "AuditEvent", "UTCDateTime"]
+__all__ = ["metadata", "Base", "Ticket", "TicketNote", "AuditEvent", "TicketCount", "COUNT_KEY", "UTCDateTime"]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -129,6 +129,28 @@ Index(
     Ticket.assignee,
     Ticket.jurisdiction,
 )
+
+
+class TicketCount(Base):
+    """How many tickets share one (status, kind, channel, jurisdiction, assignee); ``''`` = unassigned.
+
+    Written only by database triggers on ``tickets`` (migration ``0005_queue_counts``),
+    in the writer's own transaction, so the counts are exact: the queue's per-status
+    counts are a sum over these few rows instead of a scan of every ticket.
+    """
+
+    __tablename__ = "ticket_counts"
+
+    status: Mapped[str] = Column(String(32), primary_key=True)
+    kind: Mapped[str] = Column(String(24), primary_key=True)
+    channel: Mapped[str] = Column(String(8), primary_key=True)
+    jurisdiction: Mapped[str] = Column(String(8), primary_key=True)
+    assignee: Mapped[str] = Column(String(64), primary_key=True)
+    n: Mapped[int] = Column(Integer, nullable=False)
+
+
+#: The columns ``ticket_counts`` is keyed by (the queue filters the counts honour).
+COUNT_KEY = ("status", "kind", "channel", "jurisdiction", "assignee")
 
 
 class TicketNote(Base):

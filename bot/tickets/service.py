@@ -28,7 +28,7 @@ import logging
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
@@ -45,7 +45,7 @@ from bot.tickets.errors import (
     TicketNotFound,
     VersionConflict,
 )
-from bot.tickets.models import AuditEvent, Ticket, TicketNote
+from bot.tickets.models import AuditEvent, Ticket, TicketCount, TicketNote
 from bot.tickets._validation import actor as _actor
 from bot.tickets._validation import code as _code
 from bot.tickets._validation import expected_version as _expected
@@ -657,21 +657,18 @@ class TicketService:
         if overdue_on is not None:
             common.append(Ticket.respond_by < overdue_on)
         filters = [*common, Ticket.status.in_(statuses_)]
+        order = (Ticket.priority.desc(), Ticket.respond_by.asc(), Ticket.id.asc())
 
         with self._db.read() as session:
-            rows = session.scalars(
-                select(Ticket)
-                .where(*filters)
-                .order_by(Ticket.priority.desc(), Ticket.respond_by.asc(), Ticket.id.asc())
-                .limit(limit)
-                .offset(offset)
-            ).all()
-            counts = {
-                status: count
-                for status, count in session.execute(
-                    select(Ticket.status, func.count(Ticket.id)).where(*common).group_by(Ticket.status)
-                ).all()
-            }
+            # The page: first the ids (an index-only walk of ix_tickets_queue, cheap even
+            # at a deep offset), then only those rows.  ``OFFSET`` on full rows would
+            # fetch every skipped ticket from the table.
+            ids = session.scalars(select(Ticket.id).where(*filters).order_by(*order).limit(limit).offset(offset)).all()
+            by_id = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(ids))).all()} if ids else {}
+            rows = [by_id[i] for i in ids if i in by_id]
+            counts = self._status_counts(
+                session, kinds_, channels_, jurisdictions_, assignee_, unassigned, overdue_on, common
+            )
         # The status filter is the only one the counts leave out, so the total is their sum.
         total = sum(int(counts.get(status, 0)) for status in set(statuses_))
         return QueuePage(
@@ -681,6 +678,62 @@ class TicketService:
             offset=offset,
             counts_by_status={s.value: int(counts.get(s.value, 0)) for s in Status},
         )
+
+    @staticmethod
+    def _status_counts(
+        session: Session,
+        kinds: Optional[List[str]],
+        channels: Optional[List[str]],
+        jurisdictions: Optional[List[str]],
+        assignee: Optional[str],
+        unassigned: bool,
+        overdue_on: Optional[date],
+        common: List[Any],
+    ) -> Dict[str, int]:
+        """Tickets per status under the queue's filters (all but the status filter).
+
+        From ``ticket_counts`` (kept exact by database triggers; a sum over a few
+        rows, whatever the number of tickets).  Only a due-date filter, which those
+        counts cannot know, falls back to counting the tickets themselves.
+        """
+        if overdue_on is not None:
+            query = select(Ticket.status, func.count()).where(*common).group_by(Ticket.status)
+        else:
+            where = []
+            if kinds is not None:
+                where.append(TicketCount.kind.in_(kinds))
+            if channels is not None:
+                where.append(TicketCount.channel.in_(channels))
+            if jurisdictions is not None:
+                where.append(TicketCount.jurisdiction.in_(jurisdictions))
+            if assignee is not None:
+                where.append(TicketCount.assignee == assignee)
+            if unassigned:
+                where.append(TicketCount.assignee == "")
+            query = select(TicketCount.status, func.sum(TicketCount.n)).where(*where).group_by(TicketCount.status)
+        return {status: int(count or 0) for status, count in session.execute(query).all()}
+
+    def rebuild_queue_counts(self) -> int:
+        """Recount ``ticket_counts`` from the tickets (repair after loading rows with triggers off).
+
+        Blocks writers to ``tickets`` for the duration (PostgreSQL: a SHARE ROW
+        EXCLUSIVE table lock; SQLite: the write lock), so the result is exact.
+        Returns the number of tickets counted.
+        """
+        with self._db.write.begin() as session:
+            if not self._db.is_sqlite:
+                session.execute(text("LOCK TABLE tickets IN SHARE ROW EXCLUSIVE MODE"))
+            session.execute(delete(TicketCount))
+            session.execute(
+                insert(TicketCount).from_select(
+                    ["status", "kind", "channel", "jurisdiction", "assignee", "n"],
+                    select(
+                        Ticket.status, Ticket.kind, Ticket.channel, Ticket.jurisdiction,
+                        func.coalesce(Ticket.assignee, ""), func.count(),
+                    ).group_by(Ticket.status, Ticket.kind, Ticket.channel, Ticket.jurisdiction, func.coalesce(Ticket.assignee, "")),
+                )
+            )
+            return int(session.execute(select(func.coalesce(func.sum(TicketCount.n), 0))).scalar_one())
 
     # ------------------------------------------------------------------ personal data
 

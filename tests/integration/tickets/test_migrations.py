@@ -21,7 +21,7 @@ from bot.tickets.models import metadata
 from bot.tickets.service import DatabaseNotReady
 from tests.conftest import make_environ
 
-OUR_TABLES = {"tickets", "ticket_notes", "audit_events"}
+OUR_TABLES = {"tickets", "ticket_notes", "audit_events", "ticket_counts"}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
