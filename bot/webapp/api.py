@@ -2,7 +2,9 @@
 
 Auth: ``Authorization: Bearer <token>`` with a per-agent token (``privacy-desk
 agents token NAME`` or the console's account page).  No or bad token → 401;
-an agent's token on an admin operation → 403.  Errors are
+an agent's token on an admin operation → 403.  Rate limits (per token, and per
+client address for failed authentication; :mod:`bot.webapp.ratelimit`) → 429
+with ``Retry-After``.  Errors are
 ``{"error": code, "message": text}`` (plus ``holder`` / ``current_version`` /
 ``field`` where useful) with the status codes of :func:`error_response`.
 The OpenAPI 3 document is :mod:`bot.webapp.openapi` (served at ``/api/v1/openapi.json``).
@@ -40,9 +42,10 @@ from bot.tickets import (
     VersionConflict,
 )
 from bot.tickets.service import MAX_PAGE_SIZE, DatabaseNotReady
-from bot.webapp.auth import ConsoleServices, bearer_agent, get_services
+from bot.webapp.auth import ConsoleServices, bearer_token, get_services
 from bot.webapp.bodies import BadBody, BodyTooLarge, read_json
 from bot.webapp.openapi import openapi_document
+from bot.webapp.ratelimit import ApiRateLimits, limits_for
 
 __all__ = ["routes", "ticket_json", "error_response"]
 
@@ -111,6 +114,13 @@ def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": code, "message": message, **extra}, status_code=status, headers=headers)
 
 
+def rate_limited(retry_after: int) -> JSONResponse:
+    """429: too many requests for this token, or too many failed authentications from this address."""
+    response = _error(429, "rate_limited", f"too many requests; try again in {retry_after} s", retry_after=retry_after)
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 def error_response(exc: Exception) -> JSONResponse:
     """Map a domain error to its documented status and body (never personal data or input values)."""
     if isinstance(exc, TicketNotFound):
@@ -166,7 +176,14 @@ def operation(*, admin: bool = False, body: bool = False, allow_empty: bool = Fa
                 services = await get_services(request)
             except DatabaseNotReady as exc:
                 return error_response(exc)
-            agent = await bearer_agent(request, services)
+            limits = limits_for(request.app.state, services.settings)
+            outcome = await run_in_threadpool(
+                limits.authenticate, services.accounts.authenticate_token, bearer_token(request),
+                request.client.host if request.client else "",
+            )
+            if outcome.limited:
+                return rate_limited(outcome.retry_after or 1)
+            agent = outcome.agent
             if agent is None:
                 return _error(401, "unauthorized", "a valid API token is required (Authorization: Bearer ...)")
             if admin and agent.role != ROLE_ADMIN:
@@ -474,6 +491,7 @@ async def outbox(request: Request, services: ConsoleServices, agent: AgentView) 
 
 
 def routes(settings: Settings) -> List[BaseRoute]:
+    ApiRateLimits.check_settings(settings)  # a malformed API_RATE_LIMIT fails at startup, naming the variable
     t = PREFIX + "/tickets/{reference}"
     api_routes = [
         Route(PREFIX + "/openapi.json", openapi_json, methods=["GET"]),

@@ -38,6 +38,7 @@ __all__ = [
     "read_session_id",
     "current_session",
     "bearer_agent",
+    "bearer_token",
 ]
 
 log = logging.getLogger(__name__)
@@ -134,9 +135,17 @@ async def current_session(request: Request, services: ConsoleServices) -> Option
     return await run_in_threadpool(services.accounts.session, session_id)
 
 
-async def bearer_agent(request: Request, services: ConsoleServices) -> Optional[AgentView]:
+def bearer_token(request: Request) -> Optional[str]:
+    """The token of an ``Authorization: Bearer <token>`` header, or ``None``."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    return await run_in_threadpool(services.accounts.authenticate_token, token.strip())
+    return token.strip()
+
+
+async def bearer_agent(request: Request, services: ConsoleServices) -> Optional[AgentView]:
+    token = bearer_token(request)
+    if token is None:
+        return None
+    return await run_in_threadpool(services.accounts.authenticate_token, token)

@@ -47,6 +47,7 @@ SCHEMAS: Dict[str, Any] = {
             "holder": _nullable(STR),
             "current_version": INT,
             "field": STR,
+            "retry_after": {"type": "integer", "minimum": 1, "description": "With 429: seconds to wait (as `Retry-After`)."},
         },
         required=["error", "message"],
     ),
@@ -167,17 +168,25 @@ _DESCRIPTIONS = {
          "(`current_version`), transition not allowed, no extension left, reply not possible.",
     413: "Body larger than 256 KiB.",
     422: "Invalid or oversize field (`field` names it).",
+    429: "Rate limit: too many requests with this token (`API_RATE_LIMIT`, default 300 a minute), or too many "
+         "failed authentications from this address (`API_AUTH_FAILURE_LIMIT`, default 20 in 5 minutes). "
+         "Wait `Retry-After` seconds.",
     502: "The SMS / e-mail provider did not accept the reply (nothing recorded).",
     503: "Messaging or the database is not available.",
 }
+
+
+_RETRY_AFTER = {"Retry-After": {"description": "Seconds until the limit's window ends.", "required": True,
+                                 "schema": {"type": "integer", "minimum": 1}}}
 
 
 def _op(op_id: str, summary: str, ok: Dict[str, Any], errors: List[int], *, ok_status: int = 200,
         body: Optional[Dict[str, Any]] = None, body_required: bool = True, params: Optional[List[Dict[str, Any]]] = None,
         tag: str = "tickets") -> Dict[str, Any]:
     responses: Dict[str, Any] = {str(ok_status): {"description": "OK", "content": {"application/json": {"schema": ok}}}}
-    for status in sorted({401, *errors}):
+    for status in sorted({401, 429, *errors}):
         responses[str(status)] = {"description": _DESCRIPTIONS[status], **copy.deepcopy(_ERR)}
+    responses["429"]["headers"] = copy.deepcopy(_RETRY_AFTER)
     operation: Dict[str, Any] = {"operationId": op_id, "summary": summary, "tags": [tag], "responses": responses}
     if params:
         operation["parameters"] = params

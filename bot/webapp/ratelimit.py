@@ -1,0 +1,321 @@
+"""Rate limits for the JSON API (``/api/v1``): per API token, and per client address for failed sign-ins.
+
+Two fixed-window limits, both answered with ``429`` and ``Retry-After``:
+
+* **per token** (``API_RATE_LIMIT``, default ``300/60``: 300 requests a minute):
+  every authenticated request counts against its token; the 301st in the
+  window is refused until the window ends.
+* **failed authentication per client address** (``API_AUTH_FAILURE_LIMIT``,
+  default ``20/300``): requests with no, a malformed, a revoked or an unknown
+  token count against the caller's address; once 20 have failed, every request
+  from that address is refused (before the token is even looked up) until the
+  window ends.  Like the console's per-address login limit it is not applied to
+  loopback peers: behind a reverse proxy on the same host every agent shares the
+  proxy's address (the per-token limit still applies to them).
+
+Where the counts live: in Redis when ``REDIS_URL`` is set (the production
+profile; every web app replica shares the counts), otherwise in the process
+(the local profile's single web app).  Redis counts use one atomic Lua script
+per request (``INCR`` plus ``PEXPIRE`` on the window's first hit), so replicas
+racing on one key never lose a count or leave a key without expiry.
+
+Keys hold keyed digests (:class:`bot.privacy.crypto.Indexer`), never a token or
+an address.  If Redis cannot be reached the limiter lets requests through and
+logs a warning (authentication itself is unaffected).
+
+Why not a library: ``limits`` (and ``slowapi``, built on it) need
+``packaging>=21``, and Rasa 3.6 pins ``packaging<21`` in the same environment.
+
+Everything here is blocking (Redis round trips); call it from a worker thread.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Tuple
+
+from bot.privacy.crypto import Indexer
+from bot.settings import SettingsError
+
+__all__ = [
+    "Limit",
+    "Decision",
+    "Counter",
+    "MemoryCounter",
+    "RedisCounter",
+    "ApiRateLimits",
+    "AuthOutcome",
+    "limit_from_environ",
+    "is_loopback",
+    "DEFAULT_TOKEN_LIMIT",
+    "DEFAULT_FAILURE_LIMIT",
+]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TOKEN_LIMIT = "300/60"
+DEFAULT_FAILURE_LIMIT = "20/300"
+REDIS_PREFIX = "pd:ratelimit:"
+REDIS_TIMEOUT_S = 1.0
+_WARN_EVERY_S = 60.0
+
+
+@dataclass(frozen=True)
+class Limit:
+    """``count`` requests per ``window_s`` seconds."""
+
+    count: int
+    window_s: int
+
+    @property
+    def window_ms(self) -> int:
+        return self.window_s * 1000
+
+    def __str__(self) -> str:
+        return f"{self.count}/{self.window_s}s"
+
+
+def limit_from_environ(environ: Mapping[str, str], name: str, default: str) -> Limit:
+    """Parse ``COUNT/SECONDS`` (e.g. ``300/60``) from ``environ[name]``; errors name the variable."""
+    raw = (environ.get(name) or "").strip() or default
+    count, sep, window = raw.partition("/")
+    try:
+        limit = Limit(int(count), int(window))
+    except ValueError:
+        limit = None
+    if not sep or limit is None or not 1 <= limit.count <= 1_000_000 or not 1 <= limit.window_s <= 86_400:
+        raise SettingsError(f"{name} must be COUNT/SECONDS (e.g. {default}: {default.split('/')[0]} requests per "
+                            f"{default.split('/')[1]} seconds), got {raw!r}")
+    return limit
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a counter said: how many hits the window holds now and when it ends."""
+
+    hits: int
+    reset_ms: int
+    limit: Limit
+
+    @property
+    def allowed(self) -> bool:
+        return self.hits <= self.limit.count
+
+    @property
+    def exhausted(self) -> bool:
+        """No request may be added to this window."""
+        return self.hits >= self.limit.count
+
+    @property
+    def retry_after(self) -> int:
+        """Whole seconds until the window ends (at least 1): the ``Retry-After`` value."""
+        return max(1, math.ceil(self.reset_ms / 1000))
+
+
+class Counter(Protocol):
+    """A fixed-window hit counter shared by whoever enforces the limit."""
+
+    def hit(self, key: str, limit: Limit) -> Decision:
+        """Count one hit on ``key`` (a window starts at its first hit) and return the new state."""
+
+    def peek(self, key: str, limit: Limit) -> Decision:
+        """The window's state without counting."""
+
+
+class MemoryCounter:
+    """Counts in this process (the local profile: one web app process). Thread-safe."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic, max_keys: int = 100_000) -> None:
+        self._clock = clock
+        self._max_keys = max_keys
+        self._windows: Dict[str, Tuple[int, float]] = {}
+        self._lock = threading.Lock()
+
+    def _live(self, key: str, now: float) -> Optional[Tuple[int, float]]:
+        window = self._windows.get(key)
+        if window is not None and window[1] <= now:
+            del self._windows[key]
+            return None
+        return window
+
+    def _prune(self, now: float) -> None:
+        for key in [k for k, (_, ends) in self._windows.items() if ends <= now]:
+            del self._windows[key]
+        if len(self._windows) >= self._max_keys:  # still full of live windows: drop the oldest-ending
+            for key, _ in sorted(self._windows.items(), key=lambda item: item[1][1])[: self._max_keys // 10]:
+                del self._windows[key]
+
+    def hit(self, key: str, limit: Limit) -> Decision:
+        now = self._clock()
+        with self._lock:
+            window = self._live(key, now)
+            if window is None:
+                if len(self._windows) >= self._max_keys:
+                    self._prune(now)
+                window = (0, now + limit.window_s)
+            window = (window[0] + 1, window[1])
+            self._windows[key] = window
+        return Decision(window[0], int((window[1] - now) * 1000), limit)
+
+    def peek(self, key: str, limit: Limit) -> Decision:
+        now = self._clock()
+        with self._lock:
+            window = self._live(key, now)
+        if window is None:
+            return Decision(0, limit.window_ms, limit)
+        return Decision(window[0], int((window[1] - now) * 1000), limit)
+
+
+# INCR, and start the window's expiry on its first hit (or if a key somehow has none).
+_HIT = """
+local hits = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+    redis.call('PEXPIRE', KEYS[1], ARGV[1])
+    ttl = tonumber(ARGV[1])
+end
+return {hits, ttl}
+"""
+
+_PEEK = """
+local hits = tonumber(redis.call('GET', KEYS[1]) or '0')
+local ttl = redis.call('PTTL', KEYS[1])
+return {hits, ttl}
+"""
+
+
+class RedisCounter:
+    """Counts in Redis, shared by every web app replica (one atomic script per call)."""
+
+    def __init__(self, client: Any, prefix: str = REDIS_PREFIX) -> None:
+        self._client = client
+        self._prefix = prefix
+        self._hit = client.register_script(_HIT)
+        self._peek = client.register_script(_PEEK)
+
+    @classmethod
+    def from_url(cls, url: str, prefix: str = REDIS_PREFIX) -> "RedisCounter":
+        import redis
+
+        client = redis.Redis.from_url(url, socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=REDIS_TIMEOUT_S)
+        return cls(client, prefix)
+
+    def hit(self, key: str, limit: Limit) -> Decision:
+        hits, ttl = self._hit(keys=[self._prefix + key], args=[limit.window_ms])
+        return Decision(int(hits), int(ttl), limit)
+
+    def peek(self, key: str, limit: Limit) -> Decision:
+        hits, ttl = self._peek(keys=[self._prefix + key])
+        return Decision(int(hits), int(ttl) if int(ttl) > 0 else limit.window_ms, limit)
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def is_loopback(host: str) -> bool:
+    """A peer on this host (a local reverse proxy, or the test client)."""
+    return host in ("", "::1", "localhost", "testclient") or host.startswith("127.")
+
+
+@dataclass(frozen=True)
+class AuthOutcome:
+    """The API's answer to one request's credentials."""
+
+    agent: Any = None  # bot.console.accounts.AgentView when authenticated and within the limit
+    retry_after: Optional[int] = None  # set: answer 429 with this Retry-After
+
+    @property
+    def limited(self) -> bool:
+        return self.retry_after is not None
+
+
+class ApiRateLimits:
+    """Authenticate an API request under the per-token and per-address limits.
+
+    Args:
+        counter: :class:`MemoryCounter` or :class:`RedisCounter`.
+        indexer: digests tokens and addresses into keys (``INDEX_KEY``).
+        token_limit / failure_limit: see the module docstring.
+    """
+
+    def __init__(self, counter: Counter, indexer: Indexer, token_limit: Limit, failure_limit: Limit) -> None:
+        self.counter = counter
+        self._indexer = indexer
+        self.token_limit = token_limit
+        self.failure_limit = failure_limit
+        self._last_warning = 0.0
+
+    @classmethod
+    def from_settings(cls, settings: Any, counter: Optional[Counter] = None) -> "ApiRateLimits":
+        environ = settings.extra or {}
+        token_limit = limit_from_environ(environ, "API_RATE_LIMIT", DEFAULT_TOKEN_LIMIT)
+        failure_limit = limit_from_environ(environ, "API_AUTH_FAILURE_LIMIT", DEFAULT_FAILURE_LIMIT)
+        if counter is None:
+            counter = RedisCounter.from_url(settings.redis_url) if settings.redis_url else MemoryCounter()
+        return cls(counter, Indexer(settings.index_key), token_limit, failure_limit)
+
+    @staticmethod
+    def check_settings(settings: Any) -> None:
+        """Raise :class:`~bot.settings.SettingsError` for a malformed limit (at startup)."""
+        environ = settings.extra or {}
+        limit_from_environ(environ, "API_RATE_LIMIT", DEFAULT_TOKEN_LIMIT)
+        limit_from_environ(environ, "API_AUTH_FAILURE_LIMIT", DEFAULT_FAILURE_LIMIT)
+
+    def _warn(self, what: str, exc: Exception) -> None:
+        now = time.monotonic()
+        if now - self._last_warning >= _WARN_EVERY_S:
+            self._last_warning = now
+            log.warning("api rate limit not applied: %s (%s)", what, type(exc).__name__)
+
+    def _count(self, method: str, key: str, limit: Limit) -> Optional[Decision]:
+        try:
+            return getattr(self.counter, method)(key, limit)
+        except Exception as exc:  # noqa: BLE001 - the limiter fails open; authentication still applies
+            self._warn("counter unavailable", exc)
+            return None
+
+    def authenticate(self, authenticate_token: Callable[[str], Any], token: Optional[str], client: str) -> AuthOutcome:
+        """Check the address's failures, the token, then the token's rate.
+
+        Args:
+            authenticate_token: ``AccountService.authenticate_token`` (raw token → agent or ``None``).
+            token: the bearer token, or ``None`` when the request has none.
+            client: the peer address (``request.client.host``).
+        """
+        address_key = None if is_loopback(client) else "authfail:" + self._indexer.digest("api-auth-failures", client)
+        if address_key is not None:
+            state = self._count("peek", address_key, self.failure_limit)
+            if state is not None and state.exhausted:
+                return AuthOutcome(retry_after=state.retry_after)
+        agent = authenticate_token(token) if token else None
+        if agent is None:
+            if address_key is not None:
+                state = self._count("hit", address_key, self.failure_limit)
+                if state is not None and state.hits == self.failure_limit.count:
+                    log.warning("api: %d failed authentications from one client address; refusing it for up to %d s",
+                                state.hits, state.retry_after)
+            return AuthOutcome()
+        state = self._count("hit", "token:" + self._indexer.digest("api-token-rate", token or ""), self.token_limit)
+        if state is not None and not state.allowed:
+            if state.hits == self.token_limit.count + 1:
+                log.warning("api: %s's token is over its rate limit (%s)", agent.actor, self.token_limit)
+            return AuthOutcome(retry_after=state.retry_after)
+        return AuthOutcome(agent=agent)
+
+
+def limits_for(app_state: Any, settings: Any) -> ApiRateLimits:
+    """The app's limiter, built on first use (tests may set ``app.state.api_rate_limits`` first)."""
+    limits = getattr(app_state, "api_rate_limits", None)
+    if limits is None:
+        with _BUILD_LOCK:
+            limits = getattr(app_state, "api_rate_limits", None)
+            if limits is None:
+                limits = ApiRateLimits.from_settings(settings)
+                app_state.api_rate_limits = limits
+    return limits
+
+
+_BUILD_LOCK = threading.Lock()
