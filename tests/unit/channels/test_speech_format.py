@@ -46,3 +46,10 @@ def test_a_spoken_email_address_becomes_an_address_and_other_sentences_do_not() 
     assert normalise_spoken_email("I will be at home dot com") == "I will be at home dot com"
     assert normalise_spoken_email("meet me at the park") == "meet me at the park"
     assert normalise_spoken_email("Jane.Smith@example.com") == "Jane.Smith@example.com"
+
+
+def test_the_last_digits_of_a_masked_number_are_read_one_by_one() -> None:
+    assert to_speech("I've texted a code to the number ending 4567.") == "I've texted a code to the number ending 4 5 6 7."
+    said, _ = compose_speech([{"text": "Which number?", "buttons": [{"title": "Use the number ending 0101", "payload": "use this number"}]}])
+    assert said[-1] == 'Say "Use the number ending 0 1 0 1", or press 1.'
+    assert to_speech("We are open until 2024.") == "We are open until 2024."
