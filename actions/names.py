@@ -113,3 +113,9 @@ ACTION_ASK_PHONE = "action_ask_phone"
 ACTION_ASK_PARENT_CONTACT = "action_ask_parent_contact"
 UTTER_ASK_PHONE = "utter_ask_phone"
 UTTER_ASK_PARENT_CONTACT = "utter_ask_parent_contact"
+
+# --- escalation contact (a person asked for, and no way to reach the user known yet) ---
+FORM_ESCALATION_CONTACT = "escalation_contact_form"
+SLOT_ESCALATION_CONTACT = "escalation_contact"
+ACTION_VALIDATE_ESCALATION_CONTACT_FORM = "validate_escalation_contact_form"
+UTTER_ASK_ESCALATION_CONTACT = "utter_ask_escalation_contact"

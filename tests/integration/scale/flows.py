@@ -86,7 +86,8 @@ if "action_escalate" in (_domain().get("actions") or []):
     # --- a person: files an escalation ticket (exactly one per conversation, whatever the replica) ---
     FLOWS[ESCALATION_FLOW] = [
         Turn("hi", says("privacy assistant"), "greeting"),
-        Turn("talk to a person", says("passed this conversation to our privacy team (reference PD-"), "escalation filed"),
+        Turn("talk to a person", says("How should our team reach you?"), "a person: how to reach the user"),
+        Turn("no thanks", says("passed this conversation to our privacy team (reference PD-"), "escalation filed"),
         THANKS,
     ]
 if "status_form" in _forms():  # --- status checks (a form) ---
