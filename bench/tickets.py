@@ -15,6 +15,7 @@ Measures, per backend:
   implementation (full rows with ``OFFSET``, counts by ``GROUP BY status`` over
   the tickets), "new" is the service (ids first, then rows; counts from the
   trigger-kept ``ticket_counts``).  Both must return the same page and counts.
+  Also that deep page (offset 50,000) read by cursor (keyset, ``after=``).
   Baseline: the bare ``SELECT ... ORDER BY ... LIMIT 50`` alone.
 * claim under contention: P processes each try to claim all K tickets, each in
   its own random order; checks each ticket was claimed exactly once and that
@@ -210,8 +211,9 @@ def bench_queue(service: TicketService, cipher: DataCipher, indexer: Indexer, si
             connection.execute(text("VACUUM ANALYZE tickets"))
     open_statuses = [s for s in STATUSES if s != "completed"]
     filtered = dict(unassigned=True, channels=["sms"])
+    deep = min(50_000, service.list_queue(limit=1).total // 2)  # 50,000 at the default size
     cases = {"first_page": {}, "filtered_page": filtered, "offset_5000": dict(offset=5000),
-             "offset_50000": dict(offset=50_000)}
+             f"offset_{deep}": dict(offset=deep)}
     out: Dict[str, float] = {"tickets": size}
     for name, kwargs in cases.items():
         new, old = service.list_queue(limit=50, **kwargs), legacy_list_queue(service, limit=50, **kwargs)
@@ -224,6 +226,13 @@ def bench_queue(service: TicketService, cipher: DataCipher, indexer: Indexer, si
         if name == "first_page":
             out["first_page_old_p95_ms"] = round(pct(old_ms, 0.95), 1)
             out["first_page_new_p95_ms"] = round(pct(new_ms, 0.95), 1)
+
+    # Keyset: the same deep page, read with the cursor of the ticket before it.
+    cursor = service.list_queue(limit=1, offset=deep - 1).next_cursor
+    by_cursor = service.list_queue(limit=50, after=cursor)
+    if [t.reference for t in by_cursor.items] != legacy_list_queue(service, limit=50, offset=deep)[0]:
+        raise SystemExit("cursor page and offset page disagree")
+    out[f"cursor_{deep}_new_p50_ms"] = round(pct(timed(lambda: service.list_queue(limit=50, after=cursor), repeat), 0.5), 1)
 
     def bare() -> None:
         with service.database.engine.connect() as connection:

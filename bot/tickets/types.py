@@ -208,9 +208,17 @@ class QueuePage:
     offset: int
     #: Tickets per status matching every filter except the status filter (for tabs/badges).
     counts_by_status: Mapping[str, int] = field(default_factory=dict)
+    #: Pass as ``after`` for the page that follows this one (keyset pagination: the same
+    #: cost at any depth, and no ticket skipped or repeated when tickets are added
+    #: meanwhile); ``None`` on a short page.
+    next_cursor: Optional[str] = None
+    #: This page was read ``after`` a cursor (``offset`` is then not meaningful).
+    by_cursor: bool = False
 
     @property
     def next_offset(self) -> Optional[int]:
+        if self.by_cursor:
+            return None
         nxt = self.offset + len(self.items)
         return nxt if nxt < self.total else None
 

@@ -293,6 +293,9 @@ async def list_tickets(request: Request, services: ConsoleServices, agent: Agent
         "limit": _query_int(request, "limit", 50, 1, MAX_PAGE_SIZE),
         "offset": _query_int(request, "offset", 0, 0, 1_000_000),
     }
+    cursor = request.query_params.get("cursor")
+    if cursor:
+        query["after"] = cursor
     for name, enum_type, key in (("kind", Kind, "kinds"), ("status", Status, "statuses"), ("channel", Channel, "channels")):
         value = _query_enum(request, name, enum_type)
         if value is not None:
@@ -312,6 +315,7 @@ async def list_tickets(request: Request, services: ConsoleServices, agent: Agent
             "limit": page.limit,
             "offset": page.offset,
             "next_offset": page.next_offset,
+            "next_cursor": page.next_cursor,
             "counts_by_status": dict(page.counts_by_status),
         }
     )

@@ -108,6 +108,7 @@ SCHEMAS: Dict[str, Any] = {
             "limit": INT,
             "offset": INT,
             "next_offset": _nullable(INT),
+            "next_cursor": {**_nullable(STR), "description": "Pass as `cursor` for the next page (null on a short page)."},
             "counts_by_status": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
         }
     ),
@@ -225,6 +226,8 @@ def openapi_document() -> Dict[str, Any]:
                     _query("assigned", _enum(["any", "mine", "unassigned"])),
                     _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": 50}),
                     _query("offset", {"type": "integer", "minimum": 0, "maximum": 1_000_000, "default": 0}),
+                    _query("cursor", {"type": "string", "maxLength": 100},
+                           "A page's `next_cursor`: the tickets after it (instead of `offset`; as fast at any depth)."),
                 ],
             )
         },

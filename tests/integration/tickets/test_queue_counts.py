@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional
 import pytest
 from sqlalchemy import func, select, text, update
 
-from bot.tickets import AlreadyClaimed, Channel, InvalidTransition, Kind, NotClaimed, Status, TicketError, TicketService
+from bot.tickets import AlreadyClaimed, Channel, InvalidField, InvalidTransition, Kind, NotClaimed, Status, TicketError, TicketService
 from bot.tickets.deadlines import CCPA, compute_deadlines
 from bot.tickets.migrate import upgrade
 from bot.tickets.models import Ticket, TicketCount
@@ -167,6 +167,52 @@ def test_deep_pages_walk_the_queue_in_order_without_gaps(ticket_service):
         paged += [t.reference for t in page.items]
         offset = page.next_offset
     assert paged == whole and len(whole) == ticket_service.list_queue().total
+
+
+def walk_by_cursor(service: TicketService, limit: int, start: Optional[str] = None, **filters: Any) -> List[str]:
+    refs: List[str] = []
+    page = service.list_queue(limit=limit, after=start, **filters)
+    while True:
+        refs += [t.reference for t in page.items]
+        assert page.next_offset is None or not page.by_cursor
+        if page.next_cursor is None:
+            return refs
+        page = service.list_queue(limit=limit, after=page.next_cursor, **filters)
+
+
+def test_cursor_pages_walk_the_queue_in_order_across_priorities_and_ties(ticket_service, clock):
+    make_mixed_tickets(ticket_service, 30)  # parental deletions are high priority; many share a due date
+    clock.advance(days=2)
+    make_mixed_tickets(ticket_service, 9, seed=8)
+    whole = [t.reference for t in ticket_service.list_queue(limit=200).items]
+    assert len(whole) == 39 and {t.priority.value for t in ticket_service.list_queue(limit=200).items} == {"high", "normal"}
+    for limit in (1, 4, 7, 39, 50):
+        assert walk_by_cursor(ticket_service, limit) == whole, limit
+    sms_only = [t.reference for t in ticket_service.list_queue(limit=200, channels=["sms"]).items]
+    assert walk_by_cursor(ticket_service, 3, channels=["sms"]) == sms_only
+
+
+def test_a_cursor_neither_skips_nor_repeats_when_tickets_arrive_between_pages(ticket_service, clock):
+    make_mixed_tickets(ticket_service, 12)
+    first = ticket_service.list_queue(limit=5)
+    clock.advance(days=30)  # due later than everything seen so far: belongs after the cursor
+    late = ticket_service.create(kind="access", channel="web", idempotency_key="late").ticket.reference
+    rest = walk_by_cursor(ticket_service, 5, start=first.next_cursor)
+    seen = [t.reference for t in first.items] + rest
+    assert len(seen) == len(set(seen)) == 13 and seen[-1] == late
+
+
+@pytest.mark.parametrize("cursor", ["", "nonsense", "cTEuMC4yMDI2LTAxLTAxLnh4", "x" * 101])
+def test_a_malformed_cursor_is_refused(ticket_service, cursor):
+    with pytest.raises(InvalidField, match="cursor"):
+        ticket_service.list_queue(after=cursor)
+
+
+def test_a_cursor_and_an_offset_together_are_refused(ticket_service):
+    make_mixed_tickets(ticket_service, 3)
+    cursor = ticket_service.list_queue(limit=1).next_cursor
+    with pytest.raises(InvalidField, match="cursor"):
+        ticket_service.list_queue(after=cursor, offset=1)
 
 
 # ------------------------------------------------------------------ PostgreSQL: concurrency, TRUNCATE, migration
