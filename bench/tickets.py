@@ -10,12 +10,13 @@ Measures, per backend:
   with the ``ticket_counts`` triggers switched off (their cost on writes).
   Baseline: the same rows bulk-inserted with one Core ``executemany``.
 * queue page: ``list_queue`` (first page of 50 with total and per-status
-  counts; an "unassigned, sms" filter; pages at offsets 5,000 and 50,000) over a
+  counts; an "unassigned, sms" filter; pages at offset 5,000 and deep) over a
   table of M tickets, new and old side by side: "old" is the previous
   implementation (full rows with ``OFFSET``, counts by ``GROUP BY status`` over
   the tickets), "new" is the service (ids first, then rows; counts from the
   trigger-kept ``ticket_counts``).  Both must return the same page and counts.
-  Also that deep page (offset 50,000) read by cursor (keyset, ``after=``).
+  The deep page is half-way down the open queue (at most 50,000 in); it is also
+  read by cursor (keyset, ``after=``).
   Baseline: the bare ``SELECT ... ORDER BY ... LIMIT 50`` alone.
 * claim under contention: P processes each try to claim all K tickets, each in
   its own random order; checks each ticket was claimed exactly once and that
@@ -211,7 +212,7 @@ def bench_queue(service: TicketService, cipher: DataCipher, indexer: Indexer, si
             connection.execute(text("VACUUM ANALYZE tickets"))
     open_statuses = [s for s in STATUSES if s != "completed"]
     filtered = dict(unassigned=True, channels=["sms"])
-    deep = min(50_000, service.list_queue(limit=1).total // 2)  # 50,000 at the default size
+    deep = min(50_000, service.list_queue(limit=1).total // 2)  # half the open queue, at most 50,000
     cases = {"first_page": {}, "filtered_page": filtered, "offset_5000": dict(offset=5000),
              f"offset_{deep}": dict(offset=deep)}
     out: Dict[str, float] = {"tickets": size}

@@ -35,7 +35,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Mapping, Optional, Protocol, Tuple
+from typing import Any, Callable, Dict, Mapping, Optional, Protocol, Tuple
 
 from bot.privacy.crypto import Indexer
 from bot.settings import SettingsError
@@ -48,6 +48,7 @@ __all__ = [
     "RedisCounter",
     "ApiRateLimits",
     "AuthOutcome",
+    "limits_for",
     "limit_from_environ",
     "is_loopback",
     "DEFAULT_TOKEN_LIMIT",
@@ -61,6 +62,7 @@ DEFAULT_FAILURE_LIMIT = "20/300"
 REDIS_PREFIX = "pd:ratelimit:"
 REDIS_TIMEOUT_S = 1.0
 _WARN_EVERY_S = 60.0
+_BUILD_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -317,5 +319,3 @@ def limits_for(app_state: Any, settings: Any) -> ApiRateLimits:
                 app_state.api_rate_limits = limits
     return limits
 
-
-_BUILD_LOCK = threading.Lock()
