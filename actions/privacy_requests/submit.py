@@ -33,6 +33,15 @@ def _next_step(outcome: SubmitOutcome) -> str:
 
 
 def confirmation(outcome: SubmitOutcome) -> str:
+    if outcome.status == "awaiting_verification":
+        how = "by text or phone" if outcome.confirmed_via == "sms" else "by e-mail"
+        return "\n".join([
+            f"Your request is filed. Your reference is {outcome.reference} — please keep it; you'll need it to check the status.",
+            "I couldn't match the details you gave with a customer record automatically, so a person on our privacy "
+            f"team will check who you are before acting on it. They'll contact you {how} at the contact you just "
+            "confirmed with the code.",
+            f"We'll respond by {outcome.due_text} at the latest.",
+        ])
     lines = [
         f"Your request is filed. Your reference is {outcome.reference} — please keep it; you'll need it to check the status.",
         _next_step(outcome),
@@ -51,10 +60,6 @@ def failure_text(outcome: SubmitOutcome) -> str:
     if outcome.failure is Failure.NOT_VERIFIED:
         return ("I couldn't confirm your contact details with a code, so your request was NOT filed. "
                 f"You can start again at any time. {messages.OTHER_WAYS}")
-    if outcome.failure is Failure.NOT_MATCHED:
-        return (f"{outcome.explanation or 'We could not match your details.'} So I can't file this as a verified "
-                "request, and nothing was filed. Please check the details you gave (they must match your account), "
-                f"or talk to a person. {messages.OTHER_WAYS}")
     if outcome.failure is Failure.INVALID:
         return "Sorry, some details were missing, so nothing was filed. Please start again. " + messages.OTHER_WAYS
     return messages.NOT_FILED_UNAVAILABLE

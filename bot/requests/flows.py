@@ -417,8 +417,6 @@ class Failure(str, enum.Enum):
 
     #: The one-time code was not confirmed for this contact.
     NOT_VERIFIED = "not_verified"
-    #: The directory did not match enough data points.
-    NOT_MATCHED = "not_matched"
     #: The ticket store or another backend failed: NOT filed, try again later.
     UNAVAILABLE = "unavailable"
     #: The collected values are incomplete or invalid.
@@ -479,7 +477,10 @@ def submit_request(
     ``confirmed_via``), and only then creates a ``verified`` ticket with that level.
     Access to specific pieces verified only to the two-point level is filed as
     access to categories (``downgraded``), as CCPA 11 CCR 7062 directs.
-    Otherwise nothing is filed.
+    A confirmed contact whose details do not reach the level (a typo in the date
+    of birth, a number not on file) is filed ``awaiting_verification`` for a
+    person to check, so the requester does not lose the request; without a
+    confirmed contact nothing is filed.
 
     Never raises for backend failures: they become ``Failure.UNAVAILABLE``.
     """
@@ -510,12 +511,18 @@ def submit_request(
             )
             if fallback.allowed:
                 verdict, downgraded = fallback, True
-        if not verdict.allowed:
-            failure = Failure.NOT_VERIFIED if not confirmed else Failure.NOT_MATCHED
-            return SubmitOutcome(ok=False, kind=draft.kind, failure=failure, explanation=verdict.explanation,
-                                 matched_points=tuple(verdict.matched_points))
+        if not confirmed:
+            return SubmitOutcome(ok=False, kind=draft.kind, failure=Failure.NOT_VERIFIED,
+                                 explanation=verdict.explanation, matched_points=tuple(verdict.matched_points))
+        # The contact is proven but the directory did not match enough data points: a person checks
+        # who this is (status awaiting_verification) instead of the requester losing the request.
+        unmatched = not verdict.allowed
         flagged = False
         details = draft.details_text()
+        if unmatched:
+            details += (f" NOT VERIFIED: the contact was confirmed by a one-time code, but the details did not "
+                        f"match a customer record well enough ({verdict.explanation or 'no match'} Matched: "
+                        f"{', '.join(verdict.matched_points) or 'nothing'}). Verify the requester before acting.")
         if downgraded:
             details += (" NOTE: verified to the two-data-point level only (no third point or no declaration), "
                         "so handled as a request for categories (CCPA 11 CCR 7062).")
@@ -546,10 +553,10 @@ def submit_request(
             idempotency_key=idempotency_key(conversation_id, draft.kind, values),
             conversation_id=conversation_id,  # a completed deletion erases this conversation too
             personal=personal,
-            status=Status.VERIFIED,
+            status=Status.AWAITING_VERIFICATION if unmatched else Status.VERIFIED,
             verification=Verification(
                 method=VerificationMethod.SMS_CODE if via == "sms" else VerificationMethod.EMAIL_CODE,
-                level=VerificationLevel(verdict.ticket_level),
+                level=VerificationLevel.NONE if unmatched else VerificationLevel(verdict.ticket_level),
                 data_points=tuple(verdict.matched_points)[:10],
             ),
             actor="bot",
@@ -569,6 +576,7 @@ def submit_request(
         downgraded=downgraded,
         flagged=flagged,
         matched_points=tuple(verdict.matched_points),
+        explanation=verdict.explanation if unmatched else None,
         confirmed_via=via,
     )
 

@@ -249,13 +249,17 @@ async def test_the_texted_code_verifies_and_the_ticket_records_an_sms_code_on_fi
     assert personal.phone == BRUNO_PHONE and "texted to the phone number" in personal.details
 
 
-async def test_a_texted_code_to_a_number_not_on_file_does_not_verify_the_request(backend, cipher):
-    """Honest levels: the confirmed contact must be one the customer has on file."""
+async def test_a_texted_code_to_a_number_not_on_file_files_the_request_for_a_person_to_verify(backend, cipher):
+    """Honest levels: the confirmed contact must be one the customer has on file; otherwise a person checks."""
     slots = await confirm(backend, cipher, phone=STRANGER_PHONE)
     backend.verification.check_code(slots["challenge_id"], backend.last_code(STRANGER_PHONE))
     done = {**slots, "verification_code": "confirmed", "verified": True, "requested_slot": None}
     _, msgs = await run(ActionSubmitRequest(), tracker("x", metadata=sealed(cipher, phone=STRANGER_PHONE), slots=done, active_loop=None))
-    assert "nothing was filed" in text_of(msgs) and backend.tickets.list_queue().total == 0
+    [ticket] = backend.tickets.list_queue().items
+    assert ticket.status.value == "awaiting_verification" and ticket.verification.level.value == "none"
+    said = text_of(msgs)
+    assert ticket.reference in said and "a person on our privacy team will check who you are" in said
+    assert "by text or phone" in said
 
 
 def test_submit_trusts_only_the_contact_the_code_was_confirmed_for(backend):

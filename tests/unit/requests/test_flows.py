@@ -7,7 +7,7 @@ import pytest
 
 from bot.requests import flows
 from bot.requests.flows import Failure, submit_parental_request, submit_request
-from bot.tickets import Kind, Priority, Status
+from bot.tickets import Kind, Priority, RevealReason, Status
 
 ADA = {
     "full_name": "Ada Demo",
@@ -119,13 +119,24 @@ def test_code_confirmed_for_another_address_does_not_count(backend):
     assert outcome.failure is Failure.NOT_VERIFIED
 
 
-def test_unknown_person_is_not_filed_and_gets_the_reason(backend):
+def test_unmatched_person_with_a_confirmed_contact_is_filed_for_a_person_to_verify(backend):
     values = {"request_kind": "deletion", "full_name": "Nobody Known", "email": "nobody@example.com",
               "date_of_birth": "1970-01-01", "phone": flows.SKIPPED, "identifier": flows.SKIPPED}
     challenge = verified_challenge(backend, "nobody@example.com")
     outcome = submit(backend, values, challenge)
-    assert not outcome.ok and outcome.failure is Failure.NOT_MATCHED and outcome.explanation
-    assert backend.tickets.list_queue().total == 0
+    assert outcome.ok and outcome.status == "awaiting_verification" and outcome.level == "none" and outcome.explanation
+    [ticket] = backend.tickets.list_queue().items
+    assert ticket.status.value == "awaiting_verification" and ticket.verified_at is None
+    assert ticket.verification.method.value == "email_code"
+    personal = backend.tickets.reveal_personal_data(ticket.reference, actor="test", reason=RevealReason.VERIFY_IDENTITY)
+    assert personal.email == "nobody@example.com" and "NOT VERIFIED" in personal.details
+
+
+def test_details_that_do_not_match_the_record_do_not_lose_the_request(backend):
+    typos = dict(ADA, request_kind="deletion", full_name="Ada Demmo", date_of_birth="1901-01-01", identifier="99999")
+    outcome = submit(backend, typos, verified_challenge(backend))
+    assert outcome.ok and outcome.status == "awaiting_verification"
+    assert backend.tickets.list_queue().items[0].status.value == "awaiting_verification"
 
 
 def test_access_to_specific_pieces_with_declaration_is_high(backend):
