@@ -57,6 +57,7 @@ __all__ = [
     "COMPLETION_OUTCOMES",
     "REJECTION_REASONS",
     "MOVES",
+    "move_for",
     "REPLY_LIMIT",
     "NOTE_LIMIT",
     "REVEAL_REASONS",
@@ -88,6 +89,16 @@ MOVES: Mapping[Status, Tuple[str, str]] = {
     Status.VERIFIED: ("documents_received", "Documents received: mark verified"),
     Status.WITHDRAWN: ("requester_withdrew", "Requester withdrew"),
 }
+#: "Mark verified" on a request the bot filed ``awaiting_verification`` (its details did not match a
+#: customer record): here the agent checked the identity, not documents.
+IDENTITY_CHECKED_MOVE: Tuple[str, str] = ("identity_checked_by_agent", "Identity checked: mark verified")
+
+
+def move_for(current: Status, target: Status) -> Tuple[str, str]:
+    """The audit reason code and button label of moving a ticket from ``current`` to ``target``."""
+    if target is Status.VERIFIED and current is Status.AWAITING_VERIFICATION:
+        return IDENTITY_CHECKED_MOVE
+    return MOVES[target]
 REVEAL_REASONS: Mapping[str, str] = {
     RevealReason.FULFIL_REQUEST.value: "Fulfil the request",
     RevealReason.VERIFY_IDENTITY.value: "Verify identity",
@@ -240,12 +251,17 @@ class CaseWork:
             raise InvalidField("to", "use complete, reject or request-documents for that status")
         view = self._held(reference, agent, expected_version)
         verification = None
-        if target is Status.VERIFIED:
+        reason_code = move_for(view.status, target)[0]
+        if target is Status.VERIFIED and view.status is Status.AWAITING_VERIFICATION:
+            verification = Verification(
+                method=VerificationMethod.AGENT, level=VerificationLevel.REASONABLE, data_points=("agent_check",)
+            )
+        elif target is Status.VERIFIED:
             verification = Verification(
                 method=VerificationMethod.DOCUMENTS, level=VerificationLevel.REASONABLE, data_points=("documents",)
             )
         return self.tickets.transition(
-            reference, target, actor=agent.actor, reason_code=MOVES[target][0],
+            reference, target, actor=agent.actor, reason_code=reason_code,
             verification=verification, expected_version=view.version,
         )
 
@@ -313,10 +329,19 @@ class CaseWork:
     def _contact(self, view: TicketView, agent: AgentView, *, require_verified: bool) -> Tuple[str, str]:
         if self.notifier is None:
             raise NotificationUnavailable()
-        if require_verified and (view.verified_at is None or view.verification.level is VerificationLevel.NONE):
+        verified = view.verified_at is not None and view.verification.level is not VerificationLevel.NONE
+        # Not verified yet, but the bot confirmed one contact with a one-time code (the details did not
+        # match a customer record): the agent may write to that contact, and only to it, to check identity.
+        code_confirmed = _CODE_CONFIRMED.get(view.verification.method)
+        if require_verified and not verified and code_confirmed is None:
             raise ReplyNotAllowed("the requester is not verified yet: no replies to unverified contact details")
         personal = self.tickets.reveal_personal_data(view.reference, actor=agent.actor, reason=RevealReason.CONTACT_REQUESTER)
         phone = _e164(personal.phone) if personal.phone else None
+        if require_verified and not verified:
+            to = phone if code_confirmed == "sms" else personal.email
+            if not to:
+                raise ReplyNotAllowed("the contact confirmed by the code is not on file")
+            return code_confirmed, to
         preferred = self.reply_channel_hint(view)
         if preferred == "sms" and phone:
             return "sms", phone
@@ -339,6 +364,10 @@ class CaseWork:
         if not delivery.ok:
             raise DeliveryFailed(delivery.status.value, delivery.error)
         return delivery.to_json()
+
+
+#: Which contact a one-time code confirmed, by verification method.
+_CODE_CONFIRMED: Mapping[VerificationMethod, str] = {VerificationMethod.EMAIL_CODE: "email", VerificationMethod.SMS_CODE: "sms"}
 
 
 def _e164(phone: str) -> Optional[str]:

@@ -40,6 +40,7 @@ from bot.console.workflow import (
     NotHolder,
     NotificationUnavailable,
     ReplyNotAllowed,
+    move_for,
 )
 from bot.privacy.masking import mask_text
 from bot.settings import Settings
@@ -430,7 +431,7 @@ async def _ticket_response(
         reveal_reasons=REVEAL_REASONS,
         outcomes=COMPLETION_OUTCOMES,
         rejections=REJECTION_REASONS,
-        moves=[(s.value, MOVES[s][1]) for s in view.allowed_transitions if s in MOVES],
+        moves=[(s.value, move_for(view.status, s)[1]) for s in view.allowed_transitions if s in MOVES],
         can_complete=Status.COMPLETED in view.allowed_transitions,
         can_reject=Status.REJECTED in view.allowed_transitions,
         can_request_documents=Status.AWAITING_DOCUMENTS in view.allowed_transitions,

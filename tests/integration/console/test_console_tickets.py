@@ -4,7 +4,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-from bot.tickets import AuditAction, Kind, NoteKind, PersonalData, Status
+from bot.tickets import (AuditAction, Channel, Kind, NoteKind, PersonalData, Status, Verification,
+                         VerificationLevel, VerificationMethod)
 from tests.integration.console.conftest import Console, csrf_of
 
 
@@ -149,6 +150,43 @@ def test_reply_to_an_unverified_requester_is_refused(console: Console) -> None:
     assert response.status_code == 409 and "not verified" in response.text
     assert console.services.outbox.latest() is None
     assert console.services.tickets.notes(ticket.reference) == []
+
+
+def _bot_filed_unmatched(console: Console, method: VerificationMethod):
+    """What the bot files when a code confirmed the contact but the details matched no customer record."""
+    import uuid
+
+    return console.services.tickets.create(
+        kind=Kind.DELETION, channel=Channel.SMS, status=Status.AWAITING_VERIFICATION, idempotency_key=uuid.uuid4().hex,
+        personal=PersonalData(requester_name="Ada Lovelace", email="ada@example.com", phone="+12025550143"),
+        verification=Verification(method, VerificationLevel.NONE, ()),
+    ).ticket
+
+
+def test_agent_may_write_to_the_code_confirmed_contact_of_an_unmatched_request_only(console: Console) -> None:
+    for method, channel in ((VerificationMethod.EMAIL_CODE, "email"), (VerificationMethod.SMS_CODE, "sms")):
+        ticket = _bot_filed_unmatched(console, method)
+        client = console.login("alice")
+        _post(client, ticket.reference, "claim", expected_version=ticket.version)
+        view = console.services.tickets.get_by_reference(ticket.reference)
+        response = _post(client, ticket.reference, "reply", message="Please confirm your date of birth.",
+                         expected_version=view.version)
+        assert response.status_code == 303, response.text
+        sent = console.services.outbox.latest()
+        assert sent.channel.value == channel and sent.to == ("ada@example.com" if channel == "email" else "+12025550143")
+
+
+def test_identity_checked_by_the_agent_marks_an_unmatched_request_verified_by_agent(console: Console) -> None:
+    ticket = _bot_filed_unmatched(console, VerificationMethod.EMAIL_CODE)
+    client = console.login("alice")
+    _post(client, ticket.reference, "claim", expected_version=ticket.version)
+    page = client.get(f"/console/tickets/{ticket.reference}").text
+    assert "Identity checked: mark verified" in page and "Documents received" not in page
+    view = console.services.tickets.get_by_reference(ticket.reference)
+    assert _post(client, ticket.reference, "move", to="verified", expected_version=view.version).status_code == 303
+    after = console.services.tickets.get_by_reference(ticket.reference)
+    assert after.status is Status.VERIFIED and after.verification.method is VerificationMethod.AGENT
+    assert any(e.reason_code == "identity_checked_by_agent" for e in console.services.tickets.history(ticket.reference))
 
 
 def test_changes_need_the_ticket_to_be_held(console: Console) -> None:
