@@ -113,6 +113,9 @@ ACTION_ASK_PHONE = "action_ask_phone"
 ACTION_ASK_PARENT_CONTACT = "action_ask_parent_contact"
 UTTER_ASK_PHONE = "utter_ask_phone"
 UTTER_ASK_PARENT_CONTACT = "utter_ask_parent_contact"
+# --- status reference: offer the one filed in this conversation ---
+ACTION_ASK_STATUS_REFERENCE = "action_ask_status_reference"
+UTTER_ASK_STATUS_REFERENCE = "utter_ask_status_reference"
 
 # --- escalation contact (a person asked for, and no way to reach the user known yet) ---
 FORM_ESCALATION_CONTACT = "escalation_contact_form"

@@ -142,3 +142,22 @@ class ActionAskParentContact(Action):
             buttons=[channel_number_button(contact)],
         )
         return []
+
+
+class ActionAskStatusReference(Action):
+    """Ask for the reference; when a request was filed earlier in this conversation, offer it as one tap."""
+
+    def name(self) -> Text:
+        return names.ACTION_ASK_STATUS_REFERENCE
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        last = tracker.get_slot(names.SLOT_LAST_REFERENCE)
+        if not isinstance(last, str) or not last.startswith("PD-"):
+            dispatcher.utter_message(response=names.UTTER_ASK_STATUS_REFERENCE)
+            return []
+        dispatcher.utter_message(
+            text=f"Is it {last}, the request from this conversation? Choose it, or type another reference "
+            "(they look like PD-7K3D-9QXM). Say \"never mind\" to leave.",
+            buttons=[{"title": last, "payload": last}],
+        )
+        return []

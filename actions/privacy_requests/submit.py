@@ -34,12 +34,12 @@ def _next_step(outcome: SubmitOutcome) -> str:
 
 def confirmation(outcome: SubmitOutcome) -> str:
     if outcome.status == "awaiting_verification":
-        how = "by text or phone" if outcome.confirmed_via == "sms" else "by e-mail"
+        how = ("by text or phone at the number" if outcome.confirmed_via == "sms"
+               else "by e-mail at the address")
         return "\n".join([
             f"Your request is filed. Your reference is {outcome.reference} — please keep it; you'll need it to check the status.",
             "I couldn't match the details you gave with a customer record automatically, so a person on our privacy "
-            f"team will check who you are before acting on it. They'll contact you {how} at the contact you just "
-            "confirmed with the code.",
+            f"team will check who you are before acting on it. They'll contact you {how} you just confirmed.",
             f"We'll respond by {outcome.due_text} at the latest.",
         ])
     lines = [

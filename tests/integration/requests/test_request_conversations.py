@@ -94,7 +94,8 @@ def test_deletion_request_from_first_message_to_a_verified_ticket(stack: Stack, 
     assert slots.get("last_reference") == reference
 
     # The same requester checks the status: reference, then a code to the contact on the ticket.
-    assert "reference" in say("check the status of my request")
+    offer = say("check the status of my request")
+    assert f"Is it {reference}, the request from this conversation?" in offer  # offered as one tap
     assert "If that reference is right" in say(reference.lower().replace("-", " "))
     status = say(latest_code(stack, "bruno.demo@example.com"))
     assert reference in status and "identity is verified" in status and format_date(ticket.respond_by) in status
