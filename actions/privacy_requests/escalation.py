@@ -211,6 +211,6 @@ class ActionEscalate(Action):
                    f"eboutique.us@cartier.com quoting {reference}, and they'll answer there")
         dispatcher.utter_message(text=(
             f"I've passed this conversation to our privacy team (reference {reference}). They're people, and they work "
-            f"on business days, so it isn't instant: {how}, normally within {days} business days. "
+            f"on business days, so it isn't instant. {how}, normally within {days} business days. "
             "I've kept a copy of this conversation for them with personal details hidden."))
         return [*leave, *wind_up(), *forget, SlotSet(names.SLOT_LAST_REFERENCE, reference)]
