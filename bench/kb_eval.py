@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/kb_eval.py                 # all sets below, builds KBs into a temp dir
     .venv/bin/python bench/kb_eval.py --json out.json
+    .venv/bin/python bench/kb_eval.py --sets cartier-dev -v   # while tuning: dev only
 
 Reports per set: top-1 / top-3 section accuracy (answerable questions), answers
 with all key facts and mean key-fact recall (final answers as the bot gives
@@ -168,6 +169,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="also write the numbers as JSON here")
     parser.add_argument("--verbose", "-v", action="store_true", help="list the failures")
+    parser.add_argument("--sets", nargs="+", choices=[name for name, *_ in SETS],
+                        help="only these sets (e.g. --sets cartier-dev while tuning, so held-out sets stay unseen)")
     args = parser.parse_args(argv)
     report = {}
     load1, load5, _ = os.getloadavg()
@@ -175,6 +178,8 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         built = {}
         for name, source, qset, note in SETS:
+            if args.sets and name not in args.sets:
+                continue
             if not source.is_file() or not qset.is_file():
                 print(f"skip {name}: missing {source if not source.is_file() else qset}")
                 continue

@@ -17,6 +17,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .answer_types import expected_answer_type, has_answer_type
 from .builder import KB_FILE, MANIFEST_FILE, VECTORS_FILE
 from .clean import split_sentences
 from .facts import COUNTRIES
@@ -114,6 +115,7 @@ class Answer:
     also: Tuple[Citation, ...] = ()
     shown: Tuple[int, ...] = ()  # sentence ids used, for "tell me more"
     contact_email: Optional[str] = None
+    expected_type: Optional[str] = None  # the kind of answer asked for ("duration" for "how long ..."), if any
 
     @property
     def citations(self) -> Tuple[Citation, ...]:
@@ -143,6 +145,11 @@ class KnowledgeBase:
     LEADIN_WEIGHT = 0.5
     UNSUPPORTED_PENALTY = 0.06
     REQUEST_BOOST = 0.18  # a passage stating the right the question asks to exercise ("a copy of my data")
+    # expected answer type ("how long" → a duration): a sentence holding one, anywhere in the policy, is
+    # preferred to the best sentence lacking one when its score is within TYPE_MARGIN; otherwise the
+    # confidence drops by TYPE_PENALTY and the usual threshold decides (see bench/RESULTS_KB.md)
+    TYPE_MARGIN = 0.15
+    TYPE_PENALTY = 0.30
 
     def __init__(self, data: dict, manifest: dict, vectors: Optional[np.ndarray], encoder: Optional[object]) -> None:
         self.title: Optional[str] = data.get("title")
@@ -196,6 +203,7 @@ class KnowledgeBase:
         self._vocab = {t for s in self.sentences for t in tokens(s["text"])} | {
             t for s in self.sections for t in tokens(s["title"])}
         self._vocab_stems = {stem(t) for t in self._vocab} | known_vocabulary()
+        self._typed: Dict[str, frozenset] = {}
         self.load_seconds = 0.0
 
     # ------------------------------------------------------------------ loading
@@ -269,30 +277,31 @@ class KnowledgeBase:
         # something the policy cannot be said to answer: "biometric data", "order history"
         unsupported = self.unsupported_terms(q)
         score = float(scores[best]) - self.UNSUPPORTED_PENALTY * min(2, len(unsupported))
+        expected = expected_answer_type(q)
+        base["expected_type"] = expected
         if score < self.threshold:
             return Answer(covered=False, reason=AnswerReason.NOT_COVERED, score=score, **base)
         section_id = self.passages[best]["section"]
-        # every sentence of the chosen section competes: the best passage's own sentence is not always the answer
-        candidates = self._section_sentences(section_id)
-        sent_scores = self._sentence_scores(candidates, qstems, qexp, qvec, scores)
-        for i in candidates:
-            if self.sentences[i]["text"] in self_fact_sentences:
-                sent_scores[i] += self.FACT_BOOST
-        chosen = self._choose(candidates, sent_scores, max_chars, qexp)
-        if self_fact_sentences:
-            # a fact sentence the question asks for, in the answer's section, is included when it fits
-            ids = [i for i, _ in chosen]
-            length = sum(len(t) + 1 for _, t in chosen)
-            for i in self._section_sentences(section_id):
-                text_i = self.sentences[i]["text"]
-                if text_i in self_fact_sentences and i not in ids and length + len(text_i) + 1 <= max_chars:
-                    chosen.append((i, text_i))
-                    length += len(text_i) + 1
-            chosen.sort(key=lambda c: c[0])
+        chosen, top = self._pick(section_id, qstems, qexp, qvec, scores, self_fact_sentences, max_chars, expected)
+        if expected and not self._holds_type(chosen, top, expected, self_fact_sentences):
+            # "how long ...": the answer has no duration; the best sentence that has one, anywhere in the
+            # policy, answers instead if it scores nearly as well; else the policy likely does not say
+            typed = self._typed_alternative(expected, qstems, qexp, qvec, scores, self_fact_sentences, top)
+            if typed is None:
+                score -= self.TYPE_PENALTY
+            else:
+                if self.sentences[typed]["section"] != section_id:
+                    section_id = self.sentences[typed]["section"]
+                    penalty = self.UNSUPPORTED_PENALTY * min(2, len(unsupported))
+                    score = min(score, float(scores[self.sentences[typed]["_pi"]]) - penalty)
+                chosen, top = self._pick(section_id, qstems, qexp, qvec, scores, self_fact_sentences, max_chars,
+                                         expected, first=typed)
+            if score < self.threshold:
+                return Answer(covered=False, reason=AnswerReason.NOT_COVERED, score=score, **base)
         text = self._render(chosen)
         shown = tuple(sorted(i for i, _ in chosen if i >= 0))
         also: List[Citation] = []
-        for sid, sentence in self._age_sentences(qstems, section_id, candidates):
+        for sid, sentence in self._age_sentences(qstems, section_id, self._section_sentences(section_id)):
             if sentence in text:
                 continue
             if sid == section_id and len(text) + len(sentence) + 1 <= max_chars:
@@ -389,6 +398,59 @@ class KnowledgeBase:
                             sentences += [sent for sent in split_sentences(passage["text"]) if proc["name"] in sent]
         return boost, set(sentences)
 
+    def _pick(self, section_id: str, qstems: set, qexp: set, qvec: Optional[np.ndarray], scores: np.ndarray,
+              fact_sentences: set, max_chars: int, expected: Optional[str],
+              first: Optional[int] = None) -> Tuple[List[Tuple[int, str]], Tuple[int, float]]:
+        """The sentences answering from ``section_id`` (policy order), and (id, score) of the leading one."""
+        # every sentence of the chosen section competes: the best passage's own sentence is not always the answer
+        candidates = self._section_sentences(section_id)
+        sent_scores = self._sentence_scores(candidates, qstems, qexp, qvec, scores)
+        for i in candidates:
+            if self.sentences[i]["text"] in fact_sentences:
+                sent_scores[i] += self.FACT_BOOST
+        chosen = self._choose(candidates, sent_scores, max_chars, qexp, first=first, expected=expected)
+        if fact_sentences:
+            # a fact sentence the question asks for, in the answer's section, is included when it fits
+            ids = [i for i, _ in chosen]
+            length = sum(len(t) + 1 for _, t in chosen)
+            for i in candidates:
+                text_i = self.sentences[i]["text"]
+                if text_i in fact_sentences and i not in ids and length + len(text_i) + 1 <= max_chars:
+                    chosen.append((i, text_i))
+                    length += len(text_i) + 1
+            chosen.sort(key=lambda c: c[0])
+        top = first if first is not None else max(candidates, key=lambda i: (sent_scores[i], -i))
+        return chosen, (top, sent_scores[top])
+
+    def _holds_type(self, chosen: Sequence[Tuple[int, str]], top: Tuple[int, float], kind: str,
+                    fact_sentences: set) -> bool:
+        """The leading sentence (as shown, maybe cut) or an asked-for fact sentence holds a ``kind`` answer."""
+        for i, text in chosen:
+            if (i == top[0] or self.sentences[i]["text"] in fact_sentences) and has_answer_type(text, kind):
+                return True
+        return False
+
+    def _typed_sentences(self, kind: str) -> frozenset:
+        """Ids of the sentences holding an answer of type ``kind`` (computed once per type)."""
+        found = self._typed.get(kind)
+        if found is None:
+            found = frozenset(i for i, s in enumerate(self.sentences) if has_answer_type(s["text"], kind))
+            self._typed[kind] = found
+        return found
+
+    def _typed_alternative(self, kind: str, qstems: set, qexp: set, qvec: Optional[np.ndarray],
+                           passage_scores: np.ndarray, fact_sentences: set, top: Tuple[int, float]) -> Optional[int]:
+        """The best-scoring sentence of the whole policy that holds a ``kind`` answer, if within the margin."""
+        typed = sorted(self._typed_sentences(kind))
+        if not typed:
+            return None
+        all_scores = self._sentence_scores(typed, qstems, qexp, qvec, passage_scores)
+        for i in typed:
+            if self.sentences[i]["text"] in fact_sentences:
+                all_scores[i] += self.FACT_BOOST
+        best = max(typed, key=lambda i: (all_scores[i], -i))
+        return best if all_scores[best] >= top[1] - self.TYPE_MARGIN else None
+
     def _sentence_scores(self, candidates: Sequence[int], qstems: set, qexp: set, qvec: Optional[np.ndarray],
                          passage_scores: np.ndarray) -> Dict[int, float]:
         out = {}
@@ -408,8 +470,10 @@ class KnowledgeBase:
         return out
 
     def _choose(self, candidates: Sequence[int], sent_scores: Dict[int, float], budget: int,
-                qexp: set) -> List[Tuple[int, str]]:
+                qexp: set, first: Optional[int] = None, expected: Optional[str] = None) -> List[Tuple[int, str]]:
         ranked = sorted(dict.fromkeys(candidates), key=lambda i: -sent_scores[i])
+        if first is not None:  # the sentence holding the expected kind of answer leads
+            ranked = [first] + [i for i in ranked if i != first]
         top = ranked[0]
         if self.NEIGHBOUR_BONUS:
             # the sentence right after (or before) the best one in the same paragraph usually carries
@@ -425,7 +489,7 @@ class KnowledgeBase:
         length = 0
         top_text = self.sentences[top]["text"]
         if len(top_text) > budget:
-            return [(top, _clauses_within(top_text, budget, qexp))]
+            return [(top, _clauses_within(top_text, budget, qexp, expected))]
         cut: Dict[int, str] = {}
         for i in ranked:
             n = len(self.sentences[i]["text"]) + (1 if chosen else 0)
@@ -434,7 +498,7 @@ class KnowledgeBase:
                         and abs(i - top) == 1 and budget - length - 1 >= self.MIN_CLAUSE_BUDGET)
                 if near and sent_scores[i] >= sent_scores[top] - self.EXTRA_SENTENCE_GAP:
                     # the next sentence of the same paragraph, cut to its most relevant clauses
-                    text_i = _clauses_within(self.sentences[i]["text"], budget - length - 1, qexp)
+                    text_i = _clauses_within(self.sentences[i]["text"], budget - length - 1, qexp, expected)
                     if text_i and len(text_i) <= budget - length - 1:
                         cut[i] = text_i
                         chosen.append(i)
@@ -516,8 +580,11 @@ def _cut(text: str, max_chars: int) -> str:
     return cut + "…"
 
 
-def _clauses_within(sentence: str, budget: int, qexp: set) -> str:
-    """A long sentence cut to its most relevant clauses (kept in order, gaps marked with …)."""
+def _clauses_within(sentence: str, budget: int, qexp: set, expected: Optional[str] = None) -> str:
+    """A long sentence cut to its most relevant clauses (kept in order, gaps marked with …).
+
+    A clause holding the ``expected`` kind of answer (e.g. the duration) counts as relevant too.
+    """
     parts = re.split(r"(?<=[,;:])\s+", sentence)
     if len(parts) == 1:
         return _cut(sentence, budget)
@@ -533,7 +600,8 @@ def _clauses_within(sentence: str, budget: int, qexp: set) -> str:
             out = out.rstrip(",;:") + "…"
         return out
 
-    relevance = [len(set(content_tokens(part)) & qexp) for part in parts]
+    relevance = [len(set(content_tokens(part)) & qexp) + (2 if expected and has_answer_type(part, expected) else 0)
+                 for part in parts]
     keep = {0}
     for idx in sorted(range(len(parts)), key=lambda i: (-relevance[i], i)):
         if relevance[idx] == 0:
