@@ -5,7 +5,13 @@ however close in topic, does not answer it.  The patterns are generic English (n
 units, dates, country names, legal-entity suffixes, age phrases), never words of one policy.
 
 Types: ``duration``, ``date``, ``time`` (a plain "when ...": a date, a duration or a condition),
-``location``, ``organisation``, ``amount``, ``age``.
+``location``, ``organisation``, ``amount``, ``age``, ``collected`` ("what information do you collect":
+a sentence with a collection verb listing data items) and ``obligation`` ("do I have to give ...",
+"what if I don't provide ...": a sentence on whether giving data is mandatory or optional).
+
+:data:`PREFERRED` names, per type, a stricter form preferred when one scores nearly as well: an
+organisation question prefers a sentence *naming* one (a legal-entity suffix: "Paylane Ltd") to one
+with a generic noun ("your bank", "a third party").  :data:`LENIENT` types only prefer, never decline.
 """
 from __future__ import annotations
 
@@ -14,9 +20,16 @@ from typing import Optional
 
 from .facts import COUNTRIES
 
-__all__ = ["ANSWER_TYPES", "expected_answer_type", "has_answer_type"]
+__all__ = ["ANSWER_TYPES", "PREFERRED", "LENIENT", "CLAUSE_TYPE", "expected_answer_type", "has_answer_type"]
 
-ANSWER_TYPES = ("duration", "date", "time", "location", "organisation", "amount", "age")
+ANSWER_TYPES = ("duration", "date", "time", "location", "organisation", "amount", "age", "collected", "obligation")
+# a stricter form of a type, preferred when a sentence holding it scores within the margin
+PREFERRED = {"organisation": "named_organisation"}
+# when a long sentence is cut to its relevant clauses, the clauses holding this count as relevant
+CLAUSE_TYPE = {"collected": "data_item"}
+# types whose absence says little about coverage ("what do you collect" is answered by the collection
+# section even without a list): they reorder sentences but never lower the confidence
+LENIENT = frozenset({"collected", "obligation"})
 
 # ------------------------------------------------------------------ questions
 _DATE_Q = re.compile(
@@ -44,6 +57,20 @@ _WHO_Q = re.compile(
 # "when do you delete ..." asks for a time; "what do you ask for when I call" does not
 _WHEN_Q = re.compile(r"^ *when\b|\bwhen (?:do|does|did|will|would|is|are|was|were|can|could|should|shall|must|has|have)\b")
 
+_DATA_NOUN = r"(?:(?:personal )?(?:information|info|data|details)|personal details)"
+_COLLECTED_Q = re.compile(
+    rf"\b(?:what|which)(?: (?:kinds?|types?|sorts?|categories|pieces?) of)? (?:personal )?(?:information|info|data|details)\b"
+    r".{0,40}\b(?:collect\w*|gather\w*|obtain\w*|ask (?:me )?for|request|need|require|record\w*|hold|keep|store|have about)\b"
+    r"|\bwhat (?:do|does|will|did) (?:you|they|we|the \w+) (?:collect|gather|record|ask (?:me )?for|know about me)\b"
+    r"|\bwhat (?:do|must|should|will) i (?:have|need) to (?:give|provide|share|supply|tell|enter)\b")
+_OBLIGATION_Q = re.compile(
+    r"\b(?:do|must|should|will) i (?:have|need) to (?:give|provide|share|supply|fill|tell|enter|hand)\b"
+    r"|\bmust i (?:give|provide|share|supply|tell|enter)\b|\bam i (?:required|obliged|obligated|forced) to\b"
+    r"|\b(?:is|are) (?:it|this|that|they|all|some|the \w+) (?:\w+ )?(?:mandatory|compulsory|required|optional|obligatory)\b"
+    r"|\b(?:what|what happens|and) if i (?:don't|do not|dont|won't|refuse|decline|choose not|prefer not|would rather not)"
+    r"|\b(?:don't|do not|dont) (?:want|wish|like) to (?:give|provide|share|supply|tell)\b"
+    r"|\b(?:refuse|decline) to (?:give|provide|share|supply)\b")
+
 
 def expected_answer_type(question: str) -> Optional[str]:
     """The kind of answer ``question`` asks for, or ``None`` when it does not ask for a typed answer."""
@@ -62,6 +89,10 @@ def expected_answer_type(question: str) -> Optional[str]:
         return "organisation"
     if _WHEN_Q.search(q):
         return "time"
+    if _COLLECTED_Q.search(q):  # "what do I need to give you" asks what is collected, not whether it is optional
+        return "collected"
+    if _OBLIGATION_Q.search(q):
+        return "obligation"
     return None
 
 
@@ -110,6 +141,27 @@ _AGE_S = re.compile(
     r"|\b\d{1,2}\s*(?:\+|years?\s+(?:of\s+age|old)|or (?:older|over|younger))|\bage[ds]?\s+(?:of\s+)?\d{1,2}\b"
     r"|\b(?:adults?|minors?|age of majority|legal age)\b", re.I)
 
+_COLLECT_VERB_S = re.compile(
+    r"\b(?:collect(?:s|ed|ing|ion)?|gather\w*|obtain\w*|provid(?:e|es|ed|ing)|ask(?:s|ed)? (?:you )?for|request(?:s|ed)?|"
+    r"record(?:s|ed)?|receiv(?:e|es|ed)|track(?:s|ed)?|submit\w*|enter(?:s|ed)?|supply|supplied|give us)\b", re.I)
+# generic personal-data items: a sentence naming two or more (with a collection verb) lists what is collected
+_DATA_ITEM_S = re.compile(
+    r"\b(?:(?:real |full |first |last |user ?)?names?|(?:e-?mail|postal|shipping|billing|delivery|home|ip) address(?:es)?|"
+    r"e-?mail|(?:tele)?phone(?: number)?|mobile number|date of birth|birth ?date|birthday|age|gender|sex|"
+    r"nationality|passport|id(?:entity)? (?:card|number)|social security|payment (?:details|information|card)|"
+    r"(?:credit|debit|bank) card(?: details| information| number)?|bank (?:account|details)|passwords?|user ?id|"
+    r"(?:browser|device|computer|operating system)(?: type)?|cookies?|location|purchases?|order history|"
+    r"preferences|photos?|signature|occupation|income)\b", re.I)
+# "you may also be required to provide such information": the list was given just before
+_BACK_REFERENCE_S = re.compile(r"\b(?:such|this|these|the same|the above|that)(?: \w+)? (?:information|data|details)\b", re.I)
+_OBLIGATION_S = re.compile(
+    r"\b(?:mandatory|non-mandatory|compulsory|optional|obligatory|voluntar\w*|"
+    r"not (?:required|obliged|obligated|necessary|mandatory|compulsory)|"
+    r"(?:choose|chose|decide|prefer|elect|opt) not to (?:provide|give|share|supply|submit)|"
+    r"(?:do not|don't|fail to|refuse to|decline to) (?:provide|give|supply|submit)|"
+    r"(?:can|may) (?:choose|decide|refuse|decline) (?:to|whether|not)|at your (?:option|discretion)|"
+    r"(?:is|are) up to you)\b", re.I)
+
 
 def has_answer_type(sentence: str, kind: str) -> bool:
     """Whether ``sentence`` contains an answer of type ``kind`` (see :data:`ANSWER_TYPES`)."""
@@ -127,4 +179,15 @@ def has_answer_type(sentence: str, kind: str) -> bool:
         return bool(_AMOUNT_S.search(sentence))
     if kind == "age":
         return bool(_AGE_S.search(sentence))
+    if kind == "named_organisation":
+        return bool(_ORG_SUFFIX_S.search(sentence))
+    if kind == "collected":
+        if not _COLLECT_VERB_S.search(sentence):
+            return False
+        items = {m.group(0).lower() for m in _DATA_ITEM_S.finditer(sentence)}
+        return len(items) >= 2 or bool(_BACK_REFERENCE_S.search(sentence))
+    if kind == "obligation":
+        return bool(_OBLIGATION_S.search(sentence))
+    if kind == "data_item":  # a clause of a "collected" sentence naming a data item
+        return bool(_DATA_ITEM_S.search(sentence))
     return True

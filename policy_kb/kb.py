@@ -17,7 +17,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .answer_types import expected_answer_type, has_answer_type
+from .answer_types import CLAUSE_TYPE, LENIENT, PREFERRED, expected_answer_type, has_answer_type
 from .builder import KB_FILE, MANIFEST_FILE, VECTORS_FILE
 from .clean import split_sentences
 from .facts import COUNTRIES
@@ -283,21 +283,27 @@ class KnowledgeBase:
             return Answer(covered=False, reason=AnswerReason.NOT_COVERED, score=score, **base)
         section_id = self.passages[best]["section"]
         chosen, top = self._pick(section_id, qstems, qexp, qvec, scores, self_fact_sentences, max_chars, expected)
-        if expected and not self._holds_type(chosen, top, expected, self_fact_sentences):
+        penalty = self.UNSUPPORTED_PENALTY * min(2, len(unsupported))
+        preferred = PREFERRED.get(expected or "")
+        typed = None
+        if preferred and not self._holds_type(chosen, top, preferred, self_fact_sentences):
+            # "who receives my card number": a sentence naming the company ("Paylane Ltd") rather than
+            # one with a generic noun ("your bank") leads, if it scores nearly as well
+            typed = self._typed_alternative(preferred, qstems, qexp, qvec, scores, self_fact_sentences, top)
+        if typed is None and expected and not self._holds_type(chosen, top, expected, self_fact_sentences):
             # "how long ...": the answer has no duration; the best sentence that has one, anywhere in the
             # policy, answers instead if it scores nearly as well; else the policy likely does not say
             typed = self._typed_alternative(expected, qstems, qexp, qvec, scores, self_fact_sentences, top)
-            if typed is None:
+            if typed is None and expected not in LENIENT:
                 score -= self.TYPE_PENALTY
-            else:
-                if self.sentences[typed]["section"] != section_id:
-                    section_id = self.sentences[typed]["section"]
-                    penalty = self.UNSUPPORTED_PENALTY * min(2, len(unsupported))
-                    score = min(score, float(scores[self.sentences[typed]["_pi"]]) - penalty)
-                chosen, top = self._pick(section_id, qstems, qexp, qvec, scores, self_fact_sentences, max_chars,
-                                         expected, first=typed)
-            if score < self.threshold:
-                return Answer(covered=False, reason=AnswerReason.NOT_COVERED, score=score, **base)
+        if typed is not None:
+            if self.sentences[typed]["section"] != section_id:
+                section_id = self.sentences[typed]["section"]
+                score = min(score, float(scores[self.sentences[typed]["_pi"]]) - penalty)
+            chosen, top = self._pick(section_id, qstems, qexp, qvec, scores, self_fact_sentences, max_chars,
+                                     expected, first=typed)
+        if score < self.threshold:
+            return Answer(covered=False, reason=AnswerReason.NOT_COVERED, score=score, **base)
         text = self._render(chosen)
         shown = tuple(sorted(i for i, _ in chosen if i >= 0))
         also: List[Citation] = []
@@ -590,9 +596,9 @@ def _clauses_within(sentence: str, budget: int, qexp: set, expected: Optional[st
         return _cut(sentence, budget)
 
     def render(keep: set) -> str:
-        out, prev = "", -1
+        out, prev = ("" if 0 in keep else "…"), -1
         for idx in sorted(keep):
-            if out:
+            if out and out != "…":
                 out += " " if idx == prev + 1 else ELLIPSIS
             out += parts[idx]
             prev = idx
@@ -600,9 +606,15 @@ def _clauses_within(sentence: str, budget: int, qexp: set, expected: Optional[st
             out = out.rstrip(",;:") + "…"
         return out
 
+    expected = CLAUSE_TYPE.get(expected or "", expected)
     relevance = [len(set(content_tokens(part)) & qexp) + (2 if expected and has_answer_type(part, expected) else 0)
                  for part in parts]
     keep = {0}
+    best = max(range(len(parts)), key=lambda i: (relevance[i], -i))
+    if relevance[best] > relevance[0] and len(render({0, best})) > budget and len(render({best})) <= budget:
+        # the clause that answers ("if you choose not to provide ..., we may not be able to ...") does not
+        # fit after the sentence's first clause: it is quoted on its own, marked as a cut with "…"
+        keep = {best}
     for idx in sorted(range(len(parts)), key=lambda i: (-relevance[i], i)):
         if relevance[idx] == 0:
             break
