@@ -131,6 +131,16 @@ class Settings:
         return self.is_local if not raw else _bool(raw)
 
     @property
+    def trusted_proxies(self) -> Tuple[str, ...]:
+        """Reverse proxies (``TRUSTED_PROXIES``) whose ``X-Forwarded-For`` names the real client.
+
+        Empty (the default): the peer address is the client.  Set it when the web app sits
+        behind a proxy on another host, or every agent would share the proxy's address in
+        the per-address limits (failed sign-ins, failed API authentications).
+        """
+        return _networks(self.extra.get("TRUSTED_PROXIES", "") or "")
+
+    @property
     def outbox_enabled(self) -> bool:
         """The local profile keeps every outgoing SMS and e-mail in an outbox instead of sending it."""
         return self.is_local and not _bool(self.extra.get("OUTBOX_DISABLED", "false") or "false")
@@ -138,6 +148,13 @@ class Settings:
 
 def _profile(raw: str) -> Profile:
     return Profile(raw.lower())
+
+
+def _networks(raw: str) -> Tuple[str, ...]:
+    """Comma-separated IP addresses or networks ("10.0.0.5, 10.1.0.0/16"), each checked."""
+    import ipaddress
+
+    return tuple(str(ipaddress.ip_network(part.strip(), strict=False)) for part in raw.split(",") if part.strip())
 
 
 def settings_from_environ(environ: Mapping[str, str]) -> Settings:
@@ -179,6 +196,7 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         extra=dict(environ),
     )
     _parse(environ, "REST_CHANNEL_ENABLED", "false", _bool, "true or false")
+    _parse(environ, "TRUSTED_PROXIES", "", _networks, "comma-separated IP addresses or networks (10.0.0.5, 10.1.0.0/16)")
     if settings.profile is Profile.PRODUCTION:
         for name, value in (("DATABASE_URL", _optional(environ, "DATABASE_URL")), ("REDIS_URL", settings.redis_url)):
             if not value:

@@ -924,24 +924,7 @@ class TicketService:
         with self._db.write.begin() as session:
             self._audit(session, ticket_id, "system:records", AuditAction.ANONYMISED, None, None, code, self._clock())
 
-    # --- assistant's own records: retention audit (privacy-desk purge) ---
-    def record_retention_run(self, counts: Dict[str, int], *, actor: str = "system:retention") -> None:
-        """Audit one retention run with counts only (no ids, no personal data).
-
-        ``counts`` maps one-letter names to whole numbers (``{"c": 3, "e": 41, "t": 2}``:
-        conversations, events, tickets …); stored as the reason code ``purge.c3.e41.t2``
-        on an ``anonymised`` event without a ticket.
-        """
-        actor_ = _actor(actor)
-        parts = []
-        for name, value in counts.items():
-            if not re.fullmatch(r"[a-z]", str(name)) or isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise InvalidField("counts", "must map one-letter names to non-negative whole numbers")
-            parts.append(f"{name}{value}")
-        code = _code("reason_code", ".".join(["purge", *parts]))
-        with self._db.write.begin() as session:
-            self._audit(session, None, actor_, AuditAction.ANONYMISED, None, None, code, self._clock())
-
+    # --- assistant's own records: retention audit (privacy-desk purge): record_retention_run below ---
     def rotate_keys(self, *, actor: str = "system:rotate-keys", batch_size: int = 500) -> RotationReport:
         """Re-encrypt every ciphertext under the primary (first) key of ``DATA_KEYS``.
 

@@ -21,7 +21,9 @@ def main() -> int:
         access_log=False,
         log_config=None,
         ws="none",  # the web app serves no websockets (web chat talks to Rasa directly)
-        proxy_headers=False,
+        # X-Forwarded-For is believed only from TRUSTED_PROXIES (none by default: the peer is the client)
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies) or None,
         timeout_graceful_shutdown=10,
     )
     return 0

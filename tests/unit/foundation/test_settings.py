@@ -39,3 +39,14 @@ def test_production_profile_requires_postgres_and_redis(tmp_path: Path) -> None:
     )
     assert settings.tracker_database_url == "postgresql://x@h/db"
     assert not settings.outbox_enabled
+
+
+def test_trusted_proxies_accept_addresses_and_networks_and_default_to_none(tmp_path):
+    assert settings_from_environ(make_environ(tmp_path)).trusted_proxies == ()
+    got = settings_from_environ(make_environ(tmp_path, TRUSTED_PROXIES=" 10.0.0.5, 10.1.0.0/16 ,::1")).trusted_proxies
+    assert got == ("10.0.0.5/32", "10.1.0.0/16", "::1/128")
+
+
+def test_a_malformed_trusted_proxy_fails_at_startup_naming_the_variable(tmp_path):
+    with pytest.raises(SettingsError, match="TRUSTED_PROXIES"):
+        settings_from_environ(make_environ(tmp_path, TRUSTED_PROXIES="10.0.0.5, proxy.example"))
