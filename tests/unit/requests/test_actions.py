@@ -5,13 +5,10 @@ the local outbox, the demo customer directory); only the Rasa server is absent.
 """
 from __future__ import annotations
 
-import copy
-import json
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import pytest
-import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -25,11 +22,9 @@ from actions.privacy_requests.status import ActionReportStatus
 from actions.privacy_requests.submit import ActionSubmitParentalRequest, ActionSubmitRequest
 from actions.privacy_requests.validation import ValidateParentalForm, ValidateRequestForm, ValidateStatusForm
 from bot.requests import flows
-from bot.settings import PROJECT_ROOT
 from bot.tickets import Channel, Kind, PersonalData, Priority, Status
 
-FIXTURE = Path(__file__).resolve().parents[2] / "data" / "requests" / "tracker_in_request_form.json"
-DOMAIN: Dict[str, Any] = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
+from tests.unit.requests.support import DOMAIN, build_tracker, run_action, slotsets  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
@@ -42,30 +37,10 @@ def services(backend):
 def tracker(text: str = "Ada Demo", intent: str = "inform", slots: Optional[Dict[str, Any]] = None,
             active_loop: Optional[str] = "request_form", events: Optional[List[Dict[str, Any]]] = None,
             channel: str = "rest") -> Tracker:
-    state = json.loads(FIXTURE.read_text())
-    state["slots"].update(slots or {})
-    state["latest_message"] = {"text": text, "intent": {"name": intent, "confidence": 0.99},
-                               "intent_ranking": [{"name": intent, "confidence": 0.99}], "entities": [], "metadata": {}}
-    # Earlier turns set the known slots; only the slot being asked is set by this message (as Rasa does).
-    asked = (slots or {}).get("requested_slot")
-    earlier = [{"event": "slot", "name": k, "value": v} for k, v in (slots or {}).items() if k != asked]
-    state["events"] = copy.deepcopy(state["events"][:-1]) + earlier + [
-        {"event": "user", "text": text, "parse_data": {"intent": {"name": intent, "confidence": 0.99}}, "input_channel": channel}]
-    if asked and asked in (slots or {}):
-        state["events"].append({"event": "slot", "name": asked, "value": slots[asked]})
-    state["events"] += events or []
-    state["active_loop"] = {"name": active_loop} if active_loop else {}
-    return Tracker.from_dict(state)
+    return build_tracker(text, intent, slots=slots, active_loop=active_loop, events=events, channel=channel)
 
 
-async def run(action, t: Tracker):
-    dispatcher = CollectingDispatcher()
-    events = await action.run(dispatcher, t, DOMAIN)
-    return events, dispatcher.messages
-
-
-def slotsets(events) -> Dict[str, Any]:
-    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+run = run_action
 
 
 def texts(messages_) -> str:

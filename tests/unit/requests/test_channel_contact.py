@@ -6,13 +6,9 @@ Twilio channels seal it (:func:`bot.channels.contact.seal_contact`).
 """
 from __future__ import annotations
 
-import copy
-import json
-from pathlib import Path
 from typing import Any, Dict, Optional
 
 import pytest
-import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -29,8 +25,7 @@ from bot.requests import flows
 from bot.settings import PROJECT_ROOT
 from bot.tickets import RevealReason
 
-FIXTURE = Path(__file__).resolve().parents[2] / "data" / "requests" / "tracker_in_request_form.json"
-DOMAIN: Dict[str, Any] = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
+from tests.unit.requests.support import DOMAIN, build_tracker, run_action  # noqa: F401
 SENDER = "sms-pseudonym-0123"
 BRUNO_PHONE = "+12025550101"  # on file for the demo customer Bruno Démo
 STRANGER_PHONE = "+12025550188"  # on file for nobody
@@ -54,23 +49,10 @@ def sealed(cipher: DataCipher, phone: str = BRUNO_PHONE, channel: str = "twilio_
 
 def tracker(text: str, *, channel: str = "twilio_sms", metadata: Optional[Dict[str, Any]] = None,
             slots: Optional[Dict[str, Any]] = None, active_loop: Optional[str] = "request_form") -> Tracker:
-    state = json.loads(FIXTURE.read_text())
-    state["sender_id"] = SENDER
-    state["slots"].update(slots or {})
-    state["latest_message"] = {"text": text, "intent": {"name": "inform", "confidence": 0.99},
-                               "intent_ranking": [], "entities": [], "metadata": metadata or {}}
-    state["events"] = copy.deepcopy(state["events"][:-1]) + [
-        {"event": "slot", "name": k, "value": v} for k, v in (slots or {}).items()
-    ] + [{"event": "user", "text": text, "parse_data": {"intent": {"name": "inform", "confidence": 0.99}},
-          "input_channel": channel, "metadata": metadata or {}}]
-    state["active_loop"] = {"name": active_loop} if active_loop else {}
-    return Tracker.from_dict(state)
+    return build_tracker(text, slots=slots, active_loop=active_loop, channel=channel, metadata=metadata, sender=SENDER)
 
 
-async def run(action, t: Tracker):
-    dispatcher = CollectingDispatcher()
-    events = await action.run(dispatcher, t, DOMAIN)
-    return events, dispatcher.messages
+run = run_action
 
 
 async def validate(form, slot: str, value: Any, t: Tracker) -> Dict[str, Any]:

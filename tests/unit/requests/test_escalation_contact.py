@@ -6,13 +6,9 @@ an agent reads it (``reveal_personal_data``, audited).
 """
 from __future__ import annotations
 
-import copy
-import json
-from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import pytest
-import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -28,11 +24,9 @@ from actions.privacy_requests.escalation import (
 from actions.privacy_requests.services import RequestServices, set_services
 from bot.channels.contact import seal_contact
 from bot.privacy.crypto import DataCipher, generate_key
-from bot.settings import PROJECT_ROOT
 from bot.tickets import Kind, RevealReason
 
-FIXTURE = Path(__file__).resolve().parents[2] / "data" / "requests" / "tracker_in_request_form.json"
-DOMAIN: Dict[str, Any] = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
+from tests.unit.requests.support import DOMAIN, build_tracker, run_action, slotsets  # noqa: F401
 FORM = ValidateEscalationContactForm()
 SENDER = "test-conversation"
 
@@ -51,22 +45,12 @@ def services(backend, cipher):
 
 def tracker(text: str, intent: str = "inform", *, slots: Optional[Dict[str, Any]] = None, channel: str = "rest",
             metadata: Optional[Dict[str, Any]] = None, active_loop: Optional[str] = names.FORM_ESCALATION_CONTACT) -> Tracker:
-    state = json.loads(FIXTURE.read_text())
-    state["slots"] = {"requested_slot": names.SLOT_ESCALATION_CONTACT if active_loop else None, **(slots or {})}
-    state["latest_message"] = {"text": text, "intent": {"name": intent, "confidence": 0.99}, "intent_ranking": [],
-                               "entities": [], "metadata": metadata or {}}
-    state["events"] = copy.deepcopy(state["events"][:-1]) + [
-        {"event": "slot", "name": k, "value": v} for k, v in (slots or {}).items()
-    ] + [{"event": "user", "text": text, "parse_data": {"intent": {"name": intent, "confidence": 0.99}},
-          "input_channel": channel, "metadata": metadata or {}}]
-    state["active_loop"] = {"name": active_loop} if active_loop else {}
-    return Tracker.from_dict(state)
+    asked = {"requested_slot": names.SLOT_ESCALATION_CONTACT if active_loop else None}
+    return build_tracker(text, intent, slots={**asked, **(slots or {})}, active_loop=active_loop, channel=channel,
+                         metadata=metadata, sender=SENDER)
 
 
-async def run(action, t: Tracker):
-    dispatcher = CollectingDispatcher()
-    events = await action.run(dispatcher, t, DOMAIN)
-    return events, dispatcher.messages
+run = run_action
 
 
 async def validate(value: str, slots: Optional[Dict[str, Any]] = None):
@@ -74,9 +58,6 @@ async def validate(value: str, slots: Optional[Dict[str, Any]] = None):
     result = await FORM.validate_escalation_contact(value, dispatcher, tracker(value, slots=slots), DOMAIN)
     return result, dispatcher.messages
 
-
-def slotsets(events: List[Dict[str, Any]]) -> Dict[str, Any]:
-    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
 def texts(messages_: List[Dict[str, Any]]) -> str:
