@@ -56,3 +56,19 @@ def backend(requests_db_template: Path, tmp_path: Path) -> Backend:
         yield Backend(database, tickets, verification, outbox)
     finally:
         database.dispose()
+
+
+@pytest.fixture
+def cipher() -> DataCipher:
+    """The key the Twilio channels seal the channel-confirmed phone with (and actions open it with)."""
+    return DataCipher([generate_key()])
+
+
+@pytest.fixture(autouse=True)
+def services(backend: Backend, cipher: DataCipher):
+    """The actions' services: the real ticket store and verification over this test's database."""
+    from actions.privacy_requests.services import RequestServices, set_services
+
+    set_services(RequestServices(backend.tickets, backend.verification, 2, cipher))
+    yield
+    set_services(None)

@@ -27,13 +27,6 @@ from bot.tickets import Channel, Kind, PersonalData, Priority, Status
 from tests.unit.requests.support import DOMAIN, build_tracker, run_action, slotsets  # noqa: F401
 
 
-@pytest.fixture(autouse=True)
-def services(backend):
-    set_services(RequestServices(backend.tickets, backend.verification, 2, None))
-    yield
-    set_services(None)
-
-
 def tracker(text: str = "Ada Demo", intent: str = "inform", slots: Optional[Dict[str, Any]] = None,
             active_loop: Optional[str] = "request_form", events: Optional[List[Dict[str, Any]]] = None,
             channel: str = "rest") -> Tracker:

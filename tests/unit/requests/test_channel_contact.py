@@ -15,7 +15,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import names
 from actions.privacy_requests.asks import ActionAskParentContact, ActionAskPhone, ActionAskRequestConfirmed
 from actions.privacy_requests.channel_contact import USE_CHANNEL_NUMBER, accepts_channel_number
-from actions.privacy_requests.services import RequestServices, set_services
 from actions.privacy_requests.submit import ActionSubmitRequest
 from actions.privacy_requests.validation import ValidateParentalForm, ValidateRequestForm, ValidateStatusForm
 from bot.channels.contact import seal_contact
@@ -29,18 +28,6 @@ from tests.unit.requests.support import DOMAIN, build_tracker, run_action  # noq
 SENDER = "sms-pseudonym-0123"
 BRUNO_PHONE = "+12025550101"  # on file for the demo customer Bruno Démo
 STRANGER_PHONE = "+12025550188"  # on file for nobody
-
-
-@pytest.fixture
-def cipher() -> DataCipher:
-    return DataCipher([generate_key()])
-
-
-@pytest.fixture(autouse=True)
-def services(backend, cipher):
-    set_services(RequestServices(backend.tickets, backend.verification, 2, cipher))
-    yield
-    set_services(None)
 
 
 def sealed(cipher: DataCipher, phone: str = BRUNO_PHONE, channel: str = "twilio_sms", sender: str = SENDER) -> Dict[str, str]:

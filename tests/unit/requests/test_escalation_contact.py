@@ -23,24 +23,11 @@ from actions.privacy_requests.escalation import (
 )
 from actions.privacy_requests.services import RequestServices, set_services
 from bot.channels.contact import seal_contact
-from bot.privacy.crypto import DataCipher, generate_key
 from bot.tickets import Kind, RevealReason
-
 from tests.unit.requests.support import DOMAIN, build_tracker, run_action, slotsets  # noqa: F401
+
 FORM = ValidateEscalationContactForm()
 SENDER = "test-conversation"
-
-
-@pytest.fixture
-def cipher() -> DataCipher:
-    return DataCipher([generate_key()])
-
-
-@pytest.fixture(autouse=True)
-def services(backend, cipher):
-    set_services(RequestServices(backend.tickets, backend.verification, 2, cipher))
-    yield
-    set_services(None)
 
 
 def tracker(text: str, intent: str = "inform", *, slots: Optional[Dict[str, Any]] = None, channel: str = "rest",
