@@ -55,7 +55,7 @@ FLOWS: Dict[str, List[Turn]] = {
     "policy-storage": [
         Turn("hey", says("privacy assistant"), "greeting"),
         Turn("where is my data stored?", answers_policy, "policy answer (storage)"),
-        Turn("how long do you keep my information?", answers_policy, "policy answer (retention)"),
+        Turn("who does your fraud checks?", answers_policy, "policy answer (processors)"),
         BYE,
     ],
 }
