@@ -80,6 +80,10 @@ def _request_kinds(q: str) -> set:
     return {kind for kind, rx in _REQUEST_RES.items() if rx.search(q)}
 
 
+#: "<word> policy/policies/terms" — the name of a document ("return policy", "shipping terms").
+_OTHER_DOCUMENT = re.compile(r"\b([a-z]{3,})[-\s]+(?:polic(?:y|ies)|terms)\b")
+
+
 class KBNotFound(FileNotFoundError):
     """No built knowledge base in the given directory (run ``python -m policy_kb build``)."""
 
@@ -264,6 +268,8 @@ class KnowledgeBase:
             return Answer(covered=False, reason=AnswerReason.NOT_UNDERSTOOD, **base)
         if self._names_unknown_entity(q):
             return Answer(covered=False, reason=AnswerReason.OTHER_COMPANY, **base)
+        if self._asks_about_another_document(q):
+            return Answer(covered=False, reason=AnswerReason.NOT_COVERED, **base)
         qvec = self.hybrid.query_vector(q)
         scores = self.hybrid.score_all(q, qvec)
         qstems = set(content_tokens(q))
@@ -551,6 +557,12 @@ class KnowledgeBase:
     def _rest_of_section(self, section_id: str, shown: Sequence[int]) -> str:
         return " ".join(s["text"] for i, s in enumerate(self.sentences)
                         if s["section"] == section_id and i not in set(shown))
+
+    def _asks_about_another_document(self, question: str) -> bool:
+        """"What is your return policy?": a policy (or terms) named by a word this document never uses is
+        another document, however well "policy" itself matches this one."""
+        unsupported = set(self.unsupported_terms(question))
+        return any(stem(m.group(1)) in unsupported for m in _OTHER_DOCUMENT.finditer(question.lower()))
 
     def _names_unknown_entity(self, question: str) -> bool:
         """A capitalised name (not first word) the policy never mentions, e.g. another company."""

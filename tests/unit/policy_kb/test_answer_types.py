@@ -171,3 +171,15 @@ def test_the_type_check_works_without_the_embedding_model(cartier_kb_dir):
     kb = KnowledgeBase.load(cartier_kb_dir, embeddings=False)
     answer = kb.answer("how long do you keep my information")
     assert not answer.covered or any(has_answer_type(c.text, "duration") for c in answer.citations)
+
+
+@pytest.mark.parametrize("question", ["what is cartier's return policy", "what's your shipping policy",
+                                      "can you explain your refund policies", "what are your warranty terms"])
+def test_a_question_about_another_policy_document_is_declined(cartier_kb, question):
+    answer = cartier_kb.answer(question)
+    assert not answer.covered
+
+
+@pytest.mark.parametrize("question", ["what is your cookie policy", "what does the privacy policy say about cookies"])
+def test_a_policy_named_by_a_word_this_document_uses_is_still_answered(cartier_kb, question):
+    assert cartier_kb.answer(question).covered
