@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from .facts import COUNTRIES
+from .facts import COUNTRIES, ORG_SUFFIX, STREET
 
 __all__ = ["ANSWER_TYPES", "PREFERRED", "LENIENT", "CLAUSE_TYPE", "expected_answer_type", "has_answer_type"]
 
@@ -119,12 +119,8 @@ _LOCATION_WORD_S = re.compile(
     r"\b(?:countr(?:y|ies)|abroad|overseas|outside (?:of )?(?:your|the|our)|servers?|data cent(?:er|re)s?|"
     r"facilit(?:y|ies)|premises|headquarter(?:s|ed)|offices? (?:in|at)|located|the cloud|"
     r"on your (?:computer|device|phone|browser)|locally|regions?|jurisdictions?)\b", re.I)
-_STREET_S = re.compile(
-    r"\b\d{1,6}\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,4}\s+(?:Avenue|Ave\.?|Street|St\.?|Road|Rd\.?|Boulevard|"
-    r"Blvd\.?|Drive|Lane|Way|Place|Plaza|Square|Court)\b")
-_ORG_SUFFIX_S = re.compile(
-    r"\b[A-Z][\w&'-]*,?\s+(?:Inc\.?|LLC|L\.L\.C\.|Ltd\.?|Limited|GmbH|AG|S\.A\.|SA|SAS|SNC|B\.V\.|BV|N\.V\.|"
-    r"plc|PLC|Corp\.?|Corporation|Co\.)(?![\w])")
+_STREET_S = re.compile(STREET + r"\b")
+_ORG_SUFFIX_S = re.compile(r"\b[A-Z][\w&'-]*,?\s+" + ORG_SUFFIX + r"(?![\w])")
 _ORG_WORD_S = re.compile(
     r"\b(?:compan(?:y|ies)|providers?|processors?|partners?|third[- ]part(?:y|ies)|vendors?|affiliates?|"
     r"subsidiar(?:y|ies)|parent|advertisers?|sponsors?|agents?|contractors?|suppliers?|staff|employees?|"

@@ -28,17 +28,19 @@ _AGE_RE = re.compile(
     r"\b(?:under|below|younger than|less than)\s+(?:the\s+)?(?:age\s+(?:of\s+)?)?(\d{1,2})\b"
     r"|\b(\d{1,2})\s+years?\s+(?:of\s+age|old)\b|\bage[ds]?\s+(?:of\s+)?(\d{1,2})\b", re.I)
 _CHILD_RE = re.compile(r"\b(child(?:ren)?|minors?|kids?|teen(?:ager)?s?|parents?|guardians?|age)\b", re.I)
-_ORG_SUFFIX = r"(?:Inc\.|Inc\b|LLC|L\.L\.C\.|Ltd\.?|Limited|GmbH|AG\b|S\.A\.|SA\b|SAS\b|SNC\b|B\.V\.|BV\b|N\.V\.|plc\b|PLC\b|Corp\.|Corporation|Co\.)"
-_ORG_RE = re.compile(r"((?:[A-Z][\w&'-]*\s+){0,4}?[A-Z][\w&'-]*),?\s+" + _ORG_SUFFIX)
+#: A legal-entity suffix ("Inc.", "Ltd", "GmbH"): what makes a capitalised name an organisation.
+ORG_SUFFIX = r"(?:Inc\.|Inc\b|LLC|L\.L\.C\.|Ltd\.?|Limited|GmbH|AG\b|S\.A\.|SA\b|SAS\b|SNC\b|B\.V\.|BV\b|N\.V\.|plc\b|PLC\b|Corp\.|Corporation|Co\.)"
+_ORG_RE = re.compile(r"((?:[A-Z][\w&'-]*\s+){0,4}?[A-Z][\w&'-]*),?\s+" + ORG_SUFFIX)
 _ROLE_RE = re.compile(r"^,?\s*(?:(?:who|which|that)\s+(?!is\b|are\b|was\b)[a-z]+\b[^,:;]*)", re.I)
 _RECEIVES_RE = re.compile(r"\b(?:receives?|gets?|has access to|is given)\s+([^;.]+)", re.I)
 _REVISED_RE = re.compile(
     r"\b(?:last\s+(?:revised|updated|modified|changed)|effective(?:\s+date)?|updated(?:\s+on)?|revised(?:\s+on)?)\s*(?:on|:|-)?\s*"
     r"((?:\d{1,2}\s+)?(?:January|February|March|April|May|June|July|August|September|October|November|December)\.?(?:\s+\d{1,2},?)?\s+\d{4}"
     r"|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})", re.I)
-_ADDRESS_US_RE = re.compile(
-    r"\b\d{1,6}\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,4}\s+(?:Avenue|Ave\.?|Street|St\.?|Road|Rd\.?|Boulevard|Blvd\.?|Drive|Dr\.?|Lane|Way|Place|Plaza|Square|Court)"
-    r"[^.;]{0,80}?\b[A-Z]{2}\s+\d{5}(?:-\d{4})?")
+#: A street line ("645 Fifth Avenue"): a house number, capitalised words, a street type.
+STREET = (r"\b\d{1,6}\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,4}\s+(?:Avenue|Ave\.?|Street|St\.?|Road|Rd\.?|Boulevard|"
+          r"Blvd\.?|Drive|Dr\.?|Lane|Way|Place|Plaza|Square|Court)")
+_ADDRESS_US_RE = re.compile(STREET + r"[^.;]{0,80}?\b[A-Z]{2}\s+\d{5}(?:-\d{4})?")
 _WRITE_TO_RE = re.compile(r"\b(?:write to(?: us)?(?: at)?|mail(?:ing)? address(?: is)?|postal address(?: is)?|by post to|send (?:a )?letter to)\s*:?\s*(?P<addr>[^;]{10,220}?)(?:\.\s|\.$|;|$)", re.I)
 
 _RIGHTS = {
