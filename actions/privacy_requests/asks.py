@@ -1,8 +1,9 @@
 """Summaries before submission: what we'll file, the option to change any of it, and warnings."""
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from datetime import date
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -100,48 +101,57 @@ class ActionAskDateOfBirth(Action):
         return []
 
 
-class ActionAskPhone(Action):
-    """Ask for a phone number; on SMS and the phone line, offer the number the user is texting or calling from.
+class _OfferChannelNumber(Action, ABC):
+    """Ask a contact question; on SMS and the phone line, also offer the number the user is texting or calling from.
 
-    On other channels (and without a valid sealed channel contact) this is
-    exactly ``utter_ask_phone``.  See :mod:`actions.privacy_requests.channel_contact`.
+    On other channels (and without a valid sealed channel contact) this is exactly the
+    domain's usual question.  See :mod:`actions.privacy_requests.channel_contact`.
     """
+
+    usual_response: Text
+
+    @abstractmethod
+    def offer(self, contact: Any) -> Tuple[Text, List[Dict[Text, Text]]]:
+        """The question and its buttons when the channel confirmed ``contact``."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        contact = await channel_contact(tracker)
+        if contact is None:
+            dispatcher.utter_message(response=self.usual_response)
+            return []
+        text, buttons = self.offer(contact)
+        dispatcher.utter_message(text=text, buttons=buttons)
+        return []
+
+
+class ActionAskPhone(_OfferChannelNumber):
+    """The requester's phone: the channel's number also means the code is texted there instead of e-mailed."""
+
+    usual_response = names.UTTER_ASK_PHONE
 
     def name(self) -> Text:
         return names.ACTION_ASK_PHONE
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        contact = await channel_contact(tracker)
-        if contact is None:
-            dispatcher.utter_message(response=names.UTTER_ASK_PHONE)
-            return []
-        dispatcher.utter_message(
-            text=f"What's your phone number, with the area code? It helps us find your records. You can use "
-            f"{messages.number_ending(contact.phone)}, the one you're {from_where(contact)} from: I'll then text "
-            "your code there instead of e-mailing it. Or give another number, or say \"skip\".",
-            buttons=phone_buttons(contact),
-        )
-        return []
+    def offer(self, contact: Any) -> Tuple[Text, List[Dict[Text, Text]]]:
+        return (f"What's your phone number, with the area code? It helps us find your records. You can use "
+                f"{messages.number_ending(contact.phone)}, the one you're {from_where(contact)} from: I'll then text "
+                "your code there instead of e-mailing it. Or give another number, or say \"skip\".",
+                phone_buttons(contact))
 
 
-class ActionAskParentContact(Action):
-    """Ask how to reach the parent; on SMS and the phone line, offer the number they are texting or calling from."""
+class ActionAskParentContact(_OfferChannelNumber):
+    """How to reach the parent (the code goes there)."""
+
+    usual_response = names.UTTER_ASK_PARENT_CONTACT
 
     def name(self) -> Text:
         return names.ACTION_ASK_PARENT_CONTACT
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        contact = await channel_contact(tracker)
-        if contact is None:
-            dispatcher.utter_message(response=names.UTTER_ASK_PARENT_CONTACT)
-            return []
-        dispatcher.utter_message(
-            text=f"What's the best e-mail address or mobile number to reach you? I'll send a code there to confirm it. "
-            f"You can use {messages.number_ending(contact.phone)}, the one you're {from_where(contact)} from, "
-            "or give another number or an e-mail address.",
-            buttons=[channel_number_button(contact)],
-        )
-        return []
+    def offer(self, contact: Any) -> Tuple[Text, List[Dict[Text, Text]]]:
+        return (f"What's the best e-mail address or mobile number to reach you? I'll send a code there to confirm it. "
+                f"You can use {messages.number_ending(contact.phone)}, the one you're {from_where(contact)} from, "
+                "or give another number or an e-mail address.",
+                [channel_number_button(contact)])
 
 
 class ActionAskStatusReference(Action):
