@@ -14,22 +14,29 @@ __all__ = ["MAX_MESSAGE_CHARS", "clean_user_text"]
 MAX_MESSAGE_CHARS = 5000
 
 _KEEP_CONTROL = {"\n", "\t"}
+#: Control, format (bidi overrides and isolates, zero-width spaces and joiners, BOM,
+#: soft hyphen...), surrogate, private-use and unassigned code points: none of them
+#: carries meaning for the assistant, and format characters can make an agent read
+#: a transcript line differently from what the bot understood.
+_DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
 
 
 def clean_user_text(raw: object, limit: int = MAX_MESSAGE_CHARS) -> str:
     """Normalise a user's message; never raises.
 
     - non-strings become empty text (the bot answers with its fallback);
+    - the text is cut to ``limit`` characters FIRST, so the work below is
+      bounded whatever the client sent (a 20 MB message costs no more than a
+      5,000-character one);
     - control and format characters other than newline/tab are dropped
-      (bidi overrides and NULs have no meaning to the assistant);
-    - length is capped so a 10,000-character paste cannot slow NLU down;
+      (bidi overrides, isolates, zero-width spaces, BOM, NULs);
+    - NFC normalisation, then the cap again (normalising can change the length);
     - leading slashes are stripped so the text is never a forced intent.
     """
     if not isinstance(raw, str):
         return ""
-    text = "".join(
-        ch for ch in raw if ch in _KEEP_CONTROL or unicodedata.category(ch) not in {"Cc", "Cs", "Co"}
-    )
+    text = raw[:limit]
+    text = "".join(ch for ch in text if ch in _KEEP_CONTROL or unicodedata.category(ch) not in _DROPPED_CATEGORIES)
     text = unicodedata.normalize("NFC", text)[:limit].strip()
     while text.startswith("/"):
         text = text[1:].lstrip()
