@@ -26,9 +26,12 @@ with the same keypad settings.
 Every answer ends in a ``<Gather>`` or an explicit ``<Hangup>`` (no dead air).
 TwiML comes from ``twilio.twiml.voice_response`` only.  Unsigned requests get
 403: in particular a forged ``From`` with no speech never replays anything.
-The caller id becomes a keyed pseudonym (``Indexer.pseudonym("voice", phone)``)
-and each call starts a fresh Rasa session, so a spoofed caller id cannot pick
-up someone's unfinished request; the number reaches actions sealed in metadata.
+Each call is its own conversation, keyed by the CallSid (Twilio's id for one
+call, :func:`call_conversation_id`), never by the caller id: caller ids are
+spoofable, so a second call from the same number — while the first is open or
+later — starts with an empty tracker (no slots, no verification state) and can
+neither hear nor change what the first caller said.  The number reaches actions
+sealed in metadata (the channel-confirmed phone), never as the conversation id.
 """
 from __future__ import annotations
 
@@ -63,7 +66,7 @@ from bot.channels.twilio_common import (
     verified_params,
 )
 
-__all__ = ["TwilioVoiceInput", "RECORDING_NOTICE", "INTRO", "TURN_SECONDS"]
+__all__ = ["TwilioVoiceInput", "RECORDING_NOTICE", "INTRO", "TURN_SECONDS", "call_conversation_id"]
 
 logger = logging.getLogger(__name__)
 
@@ -188,9 +191,7 @@ class _Call:
         self.caller = caller if is_e164(caller) else None
         self.query = query
         self.state_key = f"call:{call_sid}"
-        indexer = self.services.indexer
-        # Withheld caller ids ("anonymous", "+266696687") get a per-call conversation.
-        self.conversation_id = indexer.pseudonym("voice", self.caller) if self.caller else f"voice-call-{indexer.digest('voice-call', call_sid)[:32]}"
+        self.conversation_id = call_conversation_id(self.services.indexer, call_sid)
 
     # ---------------------------------------------------------------- URLs (absolute: Twilio signs them)
 
@@ -395,6 +396,11 @@ class _Call:
                 await agent.execute_action(self.conversation_id, "action_session_start", TurnCollector(), None, None)
         except Exception as exc:  # noqa: BLE001 - the call goes on in the current session
             logger.warning("voice call could not start a new session: %s", type(exc).__name__)
+
+
+def call_conversation_id(indexer: Any, call_sid: str) -> str:
+    """The conversation id of one call: a keyed digest of its CallSid (one call, one tracker)."""
+    return f"voice-call-{indexer.digest('voice-call', call_sid)[:32]}"
 
 
 def keypad_settings(value: Any) -> Optional[Dict[str, Any]]:

@@ -112,9 +112,10 @@ class VoiceClient(_Signed):
         self.phone = phone
         self.call_sid = _sid("CA")
         self.gather_url: Optional[str] = None
+        from bot.channels.twilio_voice import call_conversation_id
         from bot.privacy.crypto import Indexer
 
-        self.conversation_id = Indexer(stack.settings.index_key).pseudonym("voice", phone)
+        self.conversation_id = call_conversation_id(Indexer(stack.settings.index_key), self.call_sid)
 
     def _params(self, **extra: str) -> Dict[str, str]:
         params = {

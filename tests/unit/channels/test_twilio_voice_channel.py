@@ -7,7 +7,7 @@ from urllib.parse import urlencode, urlparse
 import pytest
 
 from bot.channels.contact import confirmed_contact
-from bot.channels.twilio_voice import GOODBYE_SILENT, ONE_MOMENT, RECORDING_NOTICE
+from bot.channels.twilio_voice import GOODBYE_SILENT, ONE_MOMENT, RECORDING_NOTICE, call_conversation_id
 from bot.settings import settings_from_environ
 from tests.unit.channels import twiml
 from tests.unit.channels.harness import VOICE_PATH, ChannelServer, StubBot, call_sid
@@ -91,9 +91,23 @@ def test_speech_goes_to_the_bot_and_the_answer_is_spoken_inside_a_gather(call: C
     assert bot.received[-1].text == "What data do you collect?"
     assert "You said: What data do you collect?" in twiml.all_speech(twiml.gather(root))
     message = bot.received[-1]
-    assert message.sender_id == call.server.services.indexer.pseudonym("voice", CALLER)
+    assert message.sender_id == call_conversation_id(call.server.services.indexer, call.sid)
     contact = confirmed_contact(message.metadata, message.sender_id, call.server.services.cipher)
     assert contact is not None and contact.phone == CALLER and contact.channel == "twilio_voice"
+
+
+def test_a_second_call_from_the_same_caller_id_is_a_separate_conversation(server: ChannelServer, bot: StubBot) -> None:
+    """F1: conversations are per call (CallSid), so a spoofed caller id never joins an open call."""
+    first, second = Call(server), Call(server)
+    first.answer(first.start(), SpeechResult="I want to delete my data")
+    second.answer(second.start(), SpeechResult="what did I say before")
+    first_turn, second_turn = bot.received[-2], bot.received[-1]
+    assert first_turn.sender_id != second_turn.sender_id
+    assert CALLER not in first_turn.sender_id and CALLER not in second_turn.sender_id
+    # Each call still carries its (channel-confirmed) number for the actions, sealed.
+    for turn in (first_turn, second_turn):
+        contact = confirmed_contact(turn.metadata, turn.sender_id, server.services.cipher)
+        assert contact is not None and contact.phone == CALLER
 
 
 def test_silence_is_reprompted_twice_then_a_polite_goodbye_and_hang_up(call: Call, bot: StubBot) -> None:
