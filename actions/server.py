@@ -86,7 +86,7 @@ def create_action_app(token: str, package: str = ACTION_PACKAGE, database_url: O
 
     @app.get("/ready")
     async def ready(_: Request) -> HTTPResponse:
-        from bot.health import check_database
+        from bot.ops.health import check_database
 
         ok = database_url is None or await check_database(database_url)
         body = {"status": "ready" if ok else "not ready", "checks": {"database": "ok" if ok else "failing"}}

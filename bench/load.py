@@ -282,7 +282,7 @@ def bench_bare(work: Path, levels, seconds, train: bool, bare_dir: Optional[Path
 
 
 def bench_ours(work: Path, levels, seconds, train: bool, models_dir: Optional[Path] = None) -> BotResult:
-    from bot.runner import Supervisor, child_environment, stack_specs
+    from bot.ops.supervisor import Supervisor, child_environment, stack_specs
     from bot.settings import settings_from_environ
     from tests.conftest import make_environ
 

@@ -14,14 +14,14 @@ from typing import List, Optional
 # ``register(subparsers: argparse._SubParsersAction) -> None`` and sets
 # ``func`` on its parsers via ``set_defaults(func=...)``; ``func(args) -> int``.
 COMMAND_MODULES: List[str] = [
-    "bot.setup_env",
-    "bot.runner",
-    "bot.replicas",  # --- scale-out: privacy-desk run-replicas ---
+    "bot.ops.setup_env",
+    "bot.ops.runner",
+    "bot.ops.replicas",  # run-replicas
     "bot.tickets.migrate",
-    "bot.console.cli",  # --- agent console accounts ---
-    "bot.notify.cli",  # --- verification and notifications: privacy-desk outbox ---
-    "bot.verification.cli",  # --- verification and notifications: privacy-desk customers seed ---
-    "bot.privacy.retention",  # --- assistant's own records: privacy-desk purge ---
+    "bot.console.cli",  # agents: console accounts
+    "bot.notify.cli",  # outbox
+    "bot.verification.cli",  # customers seed
+    "bot.privacy.retention",  # purge
 ]
 
 

@@ -18,7 +18,7 @@ without the keys:
 
 This module is plain SQLAlchemy (no Rasa import), so the CLI (purge, key
 rotation) and the ticket store's deletion hook can use it in any process.
-:mod:`bot.tracker_store` builds the Rasa tracker store on top of it.
+:mod:`bot.rasa.tracker_store` builds the Rasa tracker store on top of it.
 """
 from __future__ import annotations
 

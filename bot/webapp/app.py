@@ -31,8 +31,8 @@ async def healthz(_: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    """Ready when the ticket database answers (see bot/health.py)."""
-    from bot.health import check_database
+    """Ready when the ticket database answers (see bot/ops/health.py)."""
+    from bot.ops.health import check_database
 
     ok = await check_database(request.app.state.settings.database_url)
     body = {"status": "ready" if ok else "not ready", "checks": {"database": "ok" if ok else "failing"}}

@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Optional
 
 import httpx
 
-from bot.runner import Supervisor, child_environment, stack_specs
+from bot.ops.supervisor import Supervisor, child_environment, stack_specs
 from bot.settings import PROJECT_ROOT, Settings, settings_from_environ
 
 

@@ -16,7 +16,7 @@ import pytest
 from bot.logging_setup import configure_logging
 from bot.privacy.conversations import ConversationRecords, create_tracker_engine
 from bot.privacy.crypto import DataCipher, Indexer, generate_key
-from bot.rasa_server import latest_model
+from bot.rasa.server import latest_model
 from bot.settings import PROJECT_ROOT
 from tests.integration.privacy.canaries import Canary
 
@@ -36,7 +36,7 @@ def debug_log(tmp_path: Path) -> Iterator[Path]:
 async def test_rasa_debug_logs_mask_planted_personal_data(debug_log: Path, tmp_path: Path) -> None:
     from rasa.core.agent import Agent
 
-    from bot.tracker_store import EncryptedSQLTrackerStore
+    from bot.rasa.tracker_store import EncryptedSQLTrackerStore
 
     model = latest_model(PROJECT_ROOT / "models")
     if model is None:

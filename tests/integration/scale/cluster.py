@@ -17,8 +17,8 @@ from typing import Any, Dict, List, Optional
 
 import httpx
 
-from bot.replicas import ClusterSupervisor, ReplicaLayout, actions_name, cluster_specs, rasa_name
-from bot.runner import child_environment
+from bot.ops.replicas import ClusterSupervisor, ReplicaLayout, actions_name, cluster_specs, rasa_name
+from bot.ops.supervisor import child_environment
 from bot.settings import PROJECT_ROOT, Settings, settings_from_environ
 from tests.integration.stack import free_port
 

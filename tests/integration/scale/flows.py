@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Sequence, Tuple
 
-from bot.rasa_failsafe import ACTION_FAILED_TEXT
+from bot.rasa.failsafe import ACTION_FAILED_TEXT
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Two Rasa replicas on PostgreSQL + Redis behave like one assistant.
 
 Every test talks to the production profile started by ``privacy-desk``'s own
-cluster code (``bot.replicas``): 2 Rasa replicas, one action server each, the
+cluster code (``bot.ops.replicas``): 2 Rasa replicas, one action server each, the
 web app and nginx in front, on a fresh PostgreSQL database and Redis.
 """
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Dict, List, Tuple
 import httpx
 import pytest
 
-from bot.rasa_failsafe import ACTION_FAILED_TEXT
-from bot.replicas import rasa_name
+from bot.rasa.failsafe import ACTION_FAILED_TEXT
+from bot.ops.replicas import rasa_name
 from bot.settings import PROJECT_ROOT
 from tests.integration.scale.cluster import Cluster, postgres_control, rest_turn, texts, user_texts
 from tests.integration.scale.flows import ESCALATION_FLOW, FLOWS, flow_names

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from bot.privacy.crypto import DataCipher
 from bot.settings import PROJECT_ROOT, settings_from_environ
-from bot.setup_env import ensure_env
+from bot.ops.setup_env import ensure_env
 
 
 def _read(path: Path) -> dict:

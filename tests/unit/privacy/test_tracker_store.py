@@ -18,7 +18,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.privacy.conversations import EVENTS, ConversationRecords, create_tracker_engine
 from bot.privacy.crypto import DataCipher, Indexer, generate_key
-from bot.tracker_store import EncryptedSQLTrackerStore
+from bot.rasa.tracker_store import EncryptedSQLTrackerStore
 
 DOMAIN_YAML = """
 version: "3.1"
@@ -149,7 +149,7 @@ async def test_corrupted_row_restarts_that_conversation_only(
         first = connection.execute(sa.select(sa.func.min(EVENTS.c.id)).where(EVENTS.c.sender_id == victim_key)).scalar()
         connection.execute(sa.update(EVENTS).where(EVENTS.c.id == first + 3).values(data="gAAAAAtampered" + CANARY_EMAIL))
 
-    with caplog.at_level(logging.ERROR, logger="bot.tracker_store"):
+    with caplog.at_level(logging.ERROR, logger="bot.rasa.tracker_store"):
         restarted = await store.get_or_create_tracker("victim-conversation")
 
     assert restarted.get_slot("email") is None
@@ -215,7 +215,7 @@ def test_endpoints_yml_configures_the_encrypted_store_on_the_tracker_database(
     """Rasa falls back to an in-memory store with only a warning if the class cannot load: prove it loads."""
     from rasa.core.tracker_store import TrackerStore
 
-    from bot.rasa_server import build_endpoints
+    from bot.rasa.server import build_endpoints
     from bot.settings import PROJECT_ROOT, settings_from_environ
 
     Path(environ["VAR_DIR"]).mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.rasa_failsafe import ACTION_FAILED_TEXT, ConversationStoreUnavailable, make_strict, tell_user_when_actions_fail
+from bot.rasa.failsafe import ACTION_FAILED_TEXT, ConversationStoreUnavailable, make_strict, tell_user_when_actions_fail
 
 
 class BrokenStore(InMemoryTrackerStore):

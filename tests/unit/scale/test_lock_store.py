@@ -11,7 +11,7 @@ pytestmark = pytest.mark.redis
 
 
 def _store(redis_url: str, prefix: str):
-    from bot.lock_store import AtomicRedisLockStore
+    from bot.rasa.lock_store import AtomicRedisLockStore
 
     url = urlparse(redis_url)
     return AtomicRedisLockStore(host=url.hostname, port=url.port or 6379, db=int(url.path.strip("/") or 0), key_prefix=prefix)
@@ -45,7 +45,7 @@ def test_replicas_issuing_tickets_at_once_never_get_the_same_ticket(redis_url: s
 
 
 def test_rasas_own_redis_lock_store_hands_out_duplicate_tickets_under_the_same_race(redis_url: str) -> None:
-    """Why bot.lock_store exists (Rasa 3.6: GET, modify, SET)."""
+    """Why bot.rasa.lock_store exists (Rasa 3.6: GET, modify, SET)."""
     from rasa.core.lock_store import RedisLockStore
 
     prefix = f"pdtest{secrets.token_hex(4)}"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.replicas import ReplicaLayout, cluster_specs, default_layout, render_nginx_conf, run_replicas
+from bot.ops.replicas import ReplicaLayout, cluster_specs, default_layout, render_nginx_conf, run_replicas
 from bot.settings import settings_from_environ
 from tests.conftest import make_environ
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from jsonschema import ValidationError
 
-from bot.rasa_speedups import install
+from bot.rasa.speedups import install
 
 
 @pytest.fixture

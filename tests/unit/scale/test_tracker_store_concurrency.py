@@ -10,7 +10,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.privacy.conversations import ConversationRecords, create_tracker_engine
 from bot.privacy.crypto import DataCipher, Indexer, generate_key
-from bot.tracker_store import EncryptedSQLTrackerStore
+from bot.rasa.tracker_store import EncryptedSQLTrackerStore
 
 DOMAIN = Domain.from_yaml('version: "3.1"\nintents: [greet]\nresponses:\n  utter_greet: [{text: "Hello!"}]\n')
 

@@ -14,7 +14,7 @@ A load balancer or orchestrator routes only to ready processes and restarts
 processes that stop being live (see ``deploy/``).
 
 The Rasa readiness route is a tiny input channel (``credentials.yml`` entry
-``bot.health.RasaReadiness``) because Rasa builds its Sanic app itself and
+``bot.ops.health.RasaReadiness``) because Rasa builds its Sanic app itself and
 routes cannot be added after it starts.
 """
 from __future__ import annotations

@@ -6,7 +6,7 @@
   time: about 30 ms of CPU *on the event loop* per action call (0.4 ms with a
   validator built once).  Same schema, same errors, same message — built once.
 
-:func:`install` is idempotent; :mod:`bot.rasa_server` calls it at start-up.
+:func:`install` is idempotent; :mod:`bot.rasa.server` calls it at start-up.
 """
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-from bot.runner import ProcessSpec, Supervisor, child_environment
+from bot.ops.supervisor import ProcessSpec, Supervisor, child_environment
 from bot.settings import PROJECT_ROOT, Profile, Settings, load_settings
 
 __all__ = [
@@ -156,7 +156,7 @@ def cluster_specs(
         specs.append(
             ProcessSpec(
                 name=rasa_name(i),
-                command=[python, "-m", "bot.rasa_server", "--port", str(layout.rasa_ports[i]), *models],
+                command=[python, "-m", "bot.rasa.server", "--port", str(layout.rasa_ports[i]), *models],
                 port=layout.rasa_ports[i],
                 health_url=f"http://127.0.0.1:{layout.rasa_ports[i]}/webhooks/ready/",
                 startup_timeout=300.0,

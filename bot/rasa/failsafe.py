@@ -7,7 +7,7 @@ other replicas).  With several replicas on PostgreSQL that is the wrong trade:
 the user would be answered out of context and the turn would vanish.
 
 :func:`fail_turns_when_store_down` (a Sanic ``after_server_start`` listener,
-registered by :mod:`bot.rasa_server`) makes the wrapper raise
+registered by :mod:`bot.rasa.server`) makes the wrapper raise
 :class:`ConversationStoreUnavailable` instead.  The channels already turn an
 exception into an honest reply ("your message was not processed, please try
 again": REST answers 503), nothing is half-written, and the next turn after

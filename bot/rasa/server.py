@@ -34,9 +34,9 @@ def build_endpoints(settings: Settings, endpoints_file: Path):  # -> AvailableEn
     endpoints = AvailableEndpoints.read_endpoints(str(endpoints_file))
     if settings.profile is Profile.PRODUCTION and settings.redis_url:
         redis_kwargs = _redis_kwargs(settings.redis_url)
-        # Rasa's RedisLockStore, with atomic ticket operations (bot/lock_store.py: 3.6's own races across replicas).
+        # Rasa's RedisLockStore, with atomic ticket operations (bot/rasa/lock_store.py: 3.6's own races across replicas).
         endpoints.lock_store = EndpointConfig(
-            url=redis_kwargs.pop("host"), type="bot.lock_store.AtomicRedisLockStore", **redis_kwargs
+            url=redis_kwargs.pop("host"), type="bot.rasa.lock_store.AtomicRedisLockStore", **redis_kwargs
         )
     return endpoints
 
@@ -80,10 +80,10 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     import rasa.core.run
 
-    from bot.rasa_failsafe import fail_turns_when_store_down, tell_user_when_actions_fail  # --- scale-out ---
+    from bot.rasa.failsafe import fail_turns_when_store_down, tell_user_when_actions_fail  # --- scale-out ---
 
     tell_user_when_actions_fail()  # action server down: tell the user instead of going silent
-    from bot.rasa_speedups import install as install_speedups
+    from bot.rasa.speedups import install as install_speedups
 
     install_speedups()  # Rasa re-checked a JSON schema on every action call (~30 ms of event loop)
 

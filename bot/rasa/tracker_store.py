@@ -3,7 +3,7 @@
 Configured in ``endpoints.yml``::
 
     tracker_store:
-      type: bot.tracker_store.EncryptedSQLTrackerStore
+      type: bot.rasa.tracker_store.EncryptedSQLTrackerStore
       url: "${TRACKER_DATABASE_URL}"
 
 Open-source Rasa stores every event as plaintext JSON (user text, slot values,

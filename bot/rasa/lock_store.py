@@ -12,7 +12,7 @@ This subclass runs every read-modify-write in a Redis optimistic transaction
 a lock is deleted only when no ticket is left in it.  The data layout is
 Rasa's own (``TicketLock`` JSON under ``<prefix>:lock:<conversation id>``).
 
-Configured by :mod:`bot.rasa_server` in the production profile.
+Configured by :mod:`bot.rasa.server` in the production profile.
 """
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ class AtomicRedisLockStore(RedisLockStore):
     """A ``RedisLockStore`` whose ticket operations cannot interleave across replicas."""
 
     def __init__(self, endpoint_config: Any = None, **kwargs: Any) -> None:
-        if endpoint_config is not None:  # built by Rasa from endpoints (type: bot.lock_store.AtomicRedisLockStore)
+        if endpoint_config is not None:  # built by Rasa from endpoints (type: bot.rasa.lock_store.AtomicRedisLockStore)
             kwargs = {"host": endpoint_config.url or "localhost", **endpoint_config.kwargs, **kwargs}
         super().__init__(**kwargs)
 

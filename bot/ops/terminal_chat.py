@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from bot.runner import Supervisor, child_environment, healthy, stack_specs
+from bot.ops.supervisor import Supervisor, child_environment, healthy, stack_specs
 from bot.settings import Settings
 
 

@@ -1,13 +1,14 @@
-"""``privacy-desk run|train|check|shell``: start, train and test the whole stack.
+"""The process supervisor: start each child in its own process group, wait for
+its health check, and stop them all together.
 
-The supervisor starts each process in its own process group, waits for its
-health check, prints the URLs, and on Ctrl-C, SIGTERM, or the death of any
-child stops them all (TERM, then KILL after a grace period) so nothing is left
-orphaned.  A port already taken is reported before anything starts.
+On Ctrl-C, SIGTERM, or the death of any child, :class:`Supervisor` stops every
+child (its stop signal, then KILL after a grace period) so nothing is left
+orphaned.  A port already taken is reported before anything starts.  Used by
+``privacy-desk run`` (:mod:`bot.ops.runner`), the replicas
+(:mod:`bot.ops.replicas`), the terminal chat and the integration tests.
 """
 from __future__ import annotations
 
-import argparse
 import os
 import signal
 import socket
@@ -20,11 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-from bot.settings import PROJECT_ROOT, Settings, load_settings
+from bot.settings import PROJECT_ROOT, Settings
 
-__all__ = ["ProcessSpec", "Supervisor", "register", "stack_specs"]
+__all__ = ["ProcessSpec", "Supervisor", "child_environment", "healthy", "port_in_use", "stack_specs", "GRACE_SECONDS"]
 
-VENV_BIN = Path(sys.executable).parent
 GRACE_SECONDS = 10.0
 
 
@@ -83,7 +83,7 @@ def stack_specs(settings: Settings, python: str = sys.executable) -> List[Proces
         ),
         ProcessSpec(
             name="Rasa server",
-            command=[python, "-m", "bot.rasa_server"],
+            command=[python, "-m", "bot.rasa.server"],
             port=settings.rasa_port,
             health_url=f"http://127.0.0.1:{settings.rasa_port}/",
             startup_timeout=420.0,
@@ -189,111 +189,3 @@ class Supervisor:
                 os.killpg(child.pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
-
-
-def _raise_keyboard_interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
-def run_stack(settings: Settings, log_dir: Optional[Path] = None, banner: bool = True) -> int:
-    supervisor = Supervisor(stack_specs(settings), child_environment(settings), log_dir)
-    problem = supervisor.check_ports()
-    if problem:
-        print(problem, file=sys.stderr)
-        return 1
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
-    started = time.monotonic()
-    stop_retention = None
-    try:
-        supervisor.start_all()
-        # --- assistant's own records: daily retention run (privacy-desk purge) in the background ---
-        from bot.privacy.retention import start_daily_purge
-
-        stop_retention = start_daily_purge(settings)
-        if banner:
-            print(
-                "\nPrivacy Desk is running (ready in {:.0f}s):\n"
-                "  web chat       http://localhost:{web}/\n"
-                "  agent console  http://localhost:{web}/console\n"
-                "  REST channel   http://localhost:{rasa}/webhooks/rest/webhook\n"
-                "  Rasa HTTP API  http://localhost:{rasa}/ (token: RASA_API_TOKEN in .env)\n"
-                "Press Ctrl-C to stop.\n".format(time.monotonic() - started, web=settings.web_port, rasa=settings.rasa_port),
-                flush=True,
-            )
-        dead = supervisor.watch()
-        print(f"\n{dead} stopped unexpectedly; stopping everything.", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("\nStopping ...", flush=True)
-        return 0
-    except RuntimeError as exc:
-        print(f"\n{exc}", file=sys.stderr)
-        return 1
-    finally:
-        if stop_retention is not None:
-            stop_retention()
-        supervisor.stop_all()
-
-
-def _rasa(*args: str) -> List[str]:
-    return [str(VENV_BIN / "rasa"), *args]
-
-
-def _run(command: List[str], env: Optional[Dict[str, str]] = None) -> int:
-    print("$ " + " ".join(command), flush=True)
-    return subprocess.call(command, cwd=str(PROJECT_ROOT), env=env)  # noqa: S603
-
-
-def train_model(args: argparse.Namespace) -> int:
-    """Train only when the training data changed (Rasa's fingerprint decides)."""
-    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2")
-    return _run(_rasa("train", "--out", "models", "--num-threads", "2"), env)
-
-
-def check(args: argparse.Namespace) -> int:
-    """Every check, in the order that fails fastest; non-zero on any failure."""
-    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2")
-    steps = [
-        ("Rasa data validation", _rasa("data", "validate", "--fail-on-warnings")),
-        ("pytest", [sys.executable, "-m", "pytest", *args.pytest_args]),
-        (
-            "Rasa test stories",
-            _rasa("test", "core", "--stories", "tests/stories", "--fail-on-prediction-errors", "--out", "results"),
-        ),
-    ]
-    failed = []
-    for title, command in steps:
-        print(f"\n==> {title}", flush=True)
-        if _run(command, env) != 0:
-            failed.append(title)
-    if failed:
-        print(f"\nFAILED: {', '.join(failed)}", file=sys.stderr)
-        return 1
-    print("\nAll checks passed.")
-    return 0
-
-
-def shell(args: argparse.Namespace) -> int:
-    """A terminal chat against a running stack's REST channel, or a fresh stack."""
-    settings = load_settings()
-    from bot.terminal_chat import chat
-
-    return chat(settings)
-
-
-def _run_command(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    return run_stack(settings, log_dir=Path(args.log_dir) if args.log_dir else None)
-
-
-def register(subparsers: "argparse._SubParsersAction") -> None:
-    run = subparsers.add_parser("run", help="start the action server, Rasa and the web app")
-    run.add_argument("--log-dir", default=None, help="write each process's output to a file here")
-    run.set_defaults(func=_run_command)
-    train = subparsers.add_parser("train", help="train the Rasa model if the training data changed")
-    train.set_defaults(func=train_model)
-    checks = subparsers.add_parser("check", help="validate data, run pytest and Rasa test stories")
-    checks.add_argument("pytest_args", nargs="*", default=[])
-    checks.set_defaults(func=check)
-    sh = subparsers.add_parser("shell", help="chat with the assistant in the terminal")
-    sh.set_defaults(func=shell)
