@@ -22,6 +22,21 @@ from typing import Generic, Optional, Tuple, TypeVar
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from bot.requests.sentences import (
+    MONTHS as _MONTHS,
+    WORD_NUMBERS as _WORD_NUMBERS,
+    clean_text as _clean,
+    find_child_age,
+    find_date,
+    find_email,
+    find_phone,
+    find_reference,
+    find_relationship,
+    looks_like_question,
+    new_value_after_cue,
+    says_instead,
+)
+
 __all__ = [
     "Outcome",
     "Parsed",
@@ -44,6 +59,15 @@ __all__ = [
     "claims_under_13",
     "format_date",
     "is_skip",
+    "find_reference",
+    "find_email",
+    "find_phone",
+    "find_date",
+    "find_child_age",
+    "find_relationship",
+    "looks_like_question",
+    "says_instead",
+    "new_value_after_cue",
 ]
 
 T = TypeVar("T")
@@ -86,13 +110,6 @@ class Parsed(Generic[T]):
 
     def __repr__(self) -> str:  # values may be personal data: keep them out of logs/tracebacks
         return f"Parsed(outcome={self.outcome.value!r}, kind={self.kind!r})"
-
-
-def _clean(text: object) -> str:
-    if not isinstance(text, str):
-        return ""
-    text = unicodedata.normalize("NFKC", text)
-    return " ".join(text.split())
 
 
 _SKIP_WORDS = {
@@ -168,6 +185,9 @@ def parse_email(text: object) -> Parsed[str]:
     if "@" not in cleaned:
         return Parsed.bad("An e-mail address needs an @ sign, like name@example.com. Please type it again.")
     if " " in cleaned:
+        found = find_email(cleaned)
+        if found:
+            return Parsed.good(found)
         return Parsed.bad("An e-mail address can't contain spaces. Please type just the address, like name@example.com.")
     try:
         result = validate_email(cleaned, check_deliverability=False)
@@ -189,6 +209,10 @@ _PHONE_PREFIX = re.compile(r"^(?:(?:my\s+)?(?:phone|mobile|cell|number)(?:\s+num
 def parse_phone(text: object, default_region: str = "US") -> Parsed[str]:
     """A phone number in E.164 (``+12125550123``); national numbers use ``default_region``."""
     cleaned = _PHONE_PREFIX.sub("", _clean(text)).strip()
+    if re.search(r"[A-Za-z]{3,}", cleaned):  # a sentence around the number ("you can reach me on 212 555 0123")
+        found = find_phone(cleaned, default_region)
+        if found:
+            return Parsed.good(found)
     if not cleaned or not any(ch.isdigit() for ch in cleaned):
         return Parsed.bad("I didn't catch a phone number. Please type it with the area code, for example 212 555 0123, or +44 20 7946 0000.")
     if len(cleaned) > 40:
@@ -220,11 +244,6 @@ def parse_contact(text: object, default_region: str = "US") -> Parsed[str]:
 
 # --------------------------------------------------------------------------- dates of birth
 
-_MONTHS = {
-    "jan": 1, "january": 1, "feb": 2, "february": 2, "febuary": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
-    "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9,
-    "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
-}
 _MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
                 "October", "November", "December")
 _DOB_PREFIX = re.compile(
@@ -266,7 +285,19 @@ def _check_dob(value: date, today: date) -> Parsed[date]:
 
 
 def parse_date_of_birth(text: object, today: Optional[date] = None) -> Parsed[date]:
-    """A date of birth in many written forms; a day/month that could be swapped is ``AMBIGUOUS``."""
+    """A date of birth in many written forms; a day/month that could be swapped is ``AMBIGUOUS``.
+
+    A date inside a sentence ("oh it's 4 March 1990 I think") is read when the whole text is not one.
+    """
+    result = _parse_date_of_birth(text, today)
+    if result.outcome is Outcome.INVALID:
+        found = find_date(text)
+        if found and found != _clean(text):
+            return _parse_date_of_birth(found, today)
+    return result
+
+
+def _parse_date_of_birth(text: object, today: Optional[date] = None) -> Parsed[date]:
     today = today or date.today()
     cleaned = _clean(text)
     if len(cleaned) > 60:
@@ -413,11 +444,6 @@ def parse_free_text(text: object, limit: int = FREE_TEXT_LIMIT) -> Parsed[str]:
 
 # --------------------------------------------------------------------------- children
 
-_WORD_NUMBERS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18,
-}
 
 
 def parse_child_age(text: object) -> Parsed[int]:
@@ -427,7 +453,10 @@ def parse_child_age(text: object) -> Parsed[int]:
         return Parsed.bad("Please type just the child's age in years, for example 9.")
     numbers = re.findall(r"\d+", cleaned)
     words = [w for w in re.findall(r"[a-z]+", cleaned) if w in _WORD_NUMBERS]
-    if len(numbers) == 1:
+    stated = find_child_age(cleaned) if len(numbers) > 1 or len(words) > 1 else None
+    if stated is not None:
+        age = stated
+    elif len(numbers) == 1:
         age = int(numbers[0])
     elif not numbers and len(words) == 1:
         age = _WORD_NUMBERS[words[0]]
