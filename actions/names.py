@@ -91,6 +91,8 @@ SLOT_FIELD_FAILURES = "field_failures"
 SLOT_REQUEST_OUTCOME = "request_outcome"
 SLOT_LAST_REFERENCE = "last_reference"
 SLOT_DOB_CHOICES = "dob_choices"
+#: A random nonce set when a form run starts: the idempotency key of what that run files.
+SLOT_FORM_RUN = "form_run"
 
 ACTION_VALIDATE_REQUEST_FORM = "validate_request_form"
 ACTION_VALIDATE_PARENTAL_FORM = "validate_parental_form"

@@ -13,7 +13,6 @@ clears the contact from the conversation's slots.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from typing import Any, Dict, List, Optional, Text, Tuple
@@ -31,6 +30,7 @@ from actions.privacy_requests.forms import PrivacyFormValidation
 from actions.privacy_requests.services import blocking, get_services
 from bot.privacy.masking import mask_text
 from bot.requests import parsing
+from bot.requests.flows import idempotency_key
 from bot.tickets import Kind, PersonalData
 
 __all__ = [
@@ -182,8 +182,7 @@ class ActionEscalate(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         leave: List[EventType] = [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None)] if tracker.active_loop_name else []
-        turns = sum(1 for e in tracker.events if e.get("event") == "user")
-        key = "esc:" + hashlib.sha256(f"{tracker.sender_id}:{turns}".encode("utf-8")).hexdigest()
+        key = idempotency_key(tracker.sender_id, Kind.ESCALATION.value, tracker.get_slot(names.SLOT_FORM_RUN))
         forget = [SlotSet(slot, None) for slot in ESCALATION_PERSONAL_SLOTS]
         try:
             services = await get_services()

@@ -24,7 +24,9 @@ Rules the base class enforces:
 * :meth:`stop` ends the form at once (e.g. the user is under 13): it clears the
   personal-data slots and records why in ``request_outcome`` for the action that
   runs after the form;
-* hooks run before slot validation: :meth:`before_validation` may return stop events.
+* hooks run before slot validation: :meth:`before_validation` may return stop events;
+* the first run of a form sets ``form_run`` to a random nonce (cleared with the collected data
+  when the flow ends): the idempotency key of whatever this run files.
 """
 from __future__ import annotations
 
@@ -39,7 +41,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import names
 from actions.privacy_requests import messages
-from bot.requests.flows import PERSONAL_FIELDS
+from bot.requests.flows import PERSONAL_FIELDS, new_form_run
 
 __all__ = ["PrivacyFormValidation", "clear_personal_slots", "STATE_SLOTS", "FAILURES_BEFORE_OFFER"]
 
@@ -60,6 +62,7 @@ STATE_SLOTS = (
     names.SLOT_FIELD_FAILURES,
     names.SLOT_DOB_CHOICES,
     names.SLOT_PHONE_FROM_CHANNEL,
+    names.SLOT_FORM_RUN,
 )
 
 
@@ -93,7 +96,15 @@ class PrivacyFormValidation(FormValidationAction, ABC):
         stop = await self.before_validation(dispatcher, tracker, domain)
         if stop is not None:
             return stop
-        return await super().run(dispatcher, tracker, domain)
+        events = await super().run(dispatcher, tracker, domain)
+        if tracker.get_slot(names.SLOT_FORM_RUN) is None and not self._sets(events, names.SLOT_FORM_RUN):
+            # The form run starts: what it files is keyed by this nonce (see bot.requests.flows.idempotency_key).
+            events.append(SlotSet(names.SLOT_FORM_RUN, new_form_run()))
+        return events
+
+    @staticmethod
+    def _sets(events: List[EventType], slot: Text) -> bool:
+        return any(e.get("event") == "slot" and e.get("name") == slot for e in events)
 
     async def required_slots(
         self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

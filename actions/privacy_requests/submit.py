@@ -85,7 +85,7 @@ class ActionSubmitRequest(Action):
             outcome = await blocking(
                 flows.submit_request, values, conversation_id=tracker.sender_id, channel=ticket_channel(tracker),
                 challenge_id=tracker.get_slot(names.SLOT_CHALLENGE_ID), tickets=services.tickets,
-                verification=services.verification)
+                verification=services.verification, form_run=tracker.get_slot(names.SLOT_FORM_RUN))
         except Exception as exc:  # noqa: BLE001 - never a false confirmation
             logger.error("request submission failed: %s", type(exc).__name__)
             outcome = SubmitOutcome(ok=False, kind=str(kind or ""), failure=Failure.UNAVAILABLE)
@@ -112,7 +112,8 @@ class ActionSubmitParentalRequest(Action):
             outcome = await blocking(
                 flows.submit_parental_request, values, conversation_id=tracker.sender_id,
                 channel=ticket_channel(tracker), challenge_id=tracker.get_slot(names.SLOT_CHALLENGE_ID),
-                tickets=services.tickets, verification=services.verification)
+                tickets=services.tickets, verification=services.verification,
+                form_run=tracker.get_slot(names.SLOT_FORM_RUN))
         except Exception as exc:  # noqa: BLE001
             logger.error("parental submission failed: %s", type(exc).__name__)
             outcome = SubmitOutcome(ok=False, kind="parental_deletion", failure=Failure.UNAVAILABLE)

@@ -25,6 +25,7 @@ import enum
 import hashlib
 import json
 import logging
+import secrets
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
@@ -65,6 +66,7 @@ __all__ = [
     "submit_parental_request",
     "confirmed_via",
     "idempotency_key",
+    "new_form_run",
     "summary_lines",
     "cancels_registration",
     "correction_email_conflict",
@@ -334,10 +336,22 @@ class ParentalDraft:
         )
 
 
-def idempotency_key(conversation_id: str, kind: str, values: Mapping[str, Any]) -> str:
-    """Stable per conversation and form contents: a retried submit files nothing new."""
-    canonical = json.dumps({"c": conversation_id, "k": kind, "v": {k: str(v) for k, v in sorted(values.items()) if v is not None}},
-                           sort_keys=True, ensure_ascii=True)
+def new_form_run() -> str:
+    """A random nonce for one form run (kept in the ``form_run`` slot while the form runs)."""
+    return secrets.token_urlsafe(16)
+
+
+def idempotency_key(conversation_id: str, kind: str, form_run: Optional[str]) -> str:
+    """One key per form run: a retried submit of the same run files nothing new, a new run files anew.
+
+    ``form_run`` is the nonce the form set when it started (:func:`new_form_run`);
+    sender ids and turn counts repeat across calls and sessions, so they never make
+    a key alone.  Without a nonce (a conversation that started before it existed)
+    a fresh one is drawn: a new ticket rather than someone else's.  The ticket store
+    never resolves a key to a closed ticket either.
+    """
+    run = form_run if isinstance(form_run, str) and form_run else new_form_run()
+    canonical = json.dumps({"c": conversation_id, "k": kind, "r": run}, sort_keys=True, ensure_ascii=True)
     return "req:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
@@ -465,8 +479,9 @@ def submit_request(
     challenge_id: Optional[str],
     tickets: Any,
     verification: Any,
+    form_run: Optional[str] = None,
 ) -> SubmitOutcome:
-    """File a confirmed rights request.
+    """File a confirmed rights request (once per form run: ``form_run`` keys it).
 
     Checks that the one-time code was entered (``challenge_id``) for the
     contact it was sent to — the e-mail address, or, when an SMS or phone
@@ -550,7 +565,7 @@ def submit_request(
         result = tickets.create(
             kind=Kind(draft.kind),
             channel=_channel(channel),
-            idempotency_key=idempotency_key(conversation_id, draft.kind, values),
+            idempotency_key=idempotency_key(conversation_id, draft.kind, form_run),
             conversation_id=conversation_id,  # a completed deletion erases this conversation too
             personal=personal,
             status=Status.AWAITING_VERIFICATION if unmatched else Status.VERIFIED,
@@ -604,8 +619,9 @@ def submit_parental_request(
     challenge_id: Optional[str],
     tickets: Any,
     verification: Any,
+    form_run: Optional[str] = None,
 ) -> SubmitOutcome:
-    """File a parental deletion: contact confirmed by code, ticket ``awaiting_documents``, high priority."""
+    """File a parental deletion (once per form run): contact confirmed by code, ticket ``awaiting_documents``, high priority."""
     kind = "parental_deletion"
     try:
         draft = ParentalDraft.from_values(values)
@@ -626,7 +642,7 @@ def submit_parental_request(
         result = tickets.create(
             kind=Kind.PARENTAL_DELETION,
             channel=_channel(channel),
-            idempotency_key=idempotency_key(conversation_id, kind, values),
+            idempotency_key=idempotency_key(conversation_id, kind, form_run),
             conversation_id=conversation_id,  # a completed deletion erases this conversation too
             personal=personal,
             status=Status.AWAITING_DOCUMENTS,

@@ -279,7 +279,9 @@ class TicketService:
 
         existing = self._find_by_digest(digest)
         if existing is not None:
-            return CreateResult(existing, False)
+            if existing.is_open:
+                return CreateResult(existing, False)
+            self._retire_key(digest)  # a closed ticket never answers for a new request: file anew
 
         deadlines = dl.compute_deadlines(received_at, rule)
         for _attempt in range(_CREATE_ATTEMPTS):
@@ -319,8 +321,11 @@ class TicketService:
                 return CreateResult(view, True)
             except IntegrityError:
                 existing = self._find_by_digest(digest)
-                if existing is not None:
+                if existing is not None and existing.is_open:
                     return CreateResult(existing, False)
+                if existing is not None:
+                    self._retire_key(digest)
+                    continue
                 # Otherwise the random reference collided: draw another.
         raise TicketError("could not allocate a unique reference")  # pragma: no cover - 1e-12 odds
 
@@ -1041,6 +1046,14 @@ class TicketService:
                 reason_code=reason_code,
             )
         )
+
+    def _retire_key(self, digest: str) -> None:
+        """Free an idempotency digest held by a closed ticket (it gets a digest no key produces)."""
+        with self._db.write.begin() as session:
+            for ticket in session.scalars(select(Ticket).where(
+                    Ticket.idempotency_digest == digest,
+                    Ticket.status.in_([s.value for s in TERMINAL_STATUSES])).with_for_update()).all():
+                ticket.idempotency_digest = self._indexer.digest("ticket-idempotency-retired", f"{ticket.id}:{digest}")
 
     def _find_by_digest(self, digest: str) -> Optional[TicketView]:
         with self._db.read() as session:

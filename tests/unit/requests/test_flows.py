@@ -25,9 +25,9 @@ def verified_challenge(backend, email="ada.demo@example.com"):
     return started.challenge_id
 
 
-def submit(backend, values, challenge_id, conversation_id="conv-1"):
+def submit(backend, values, challenge_id, conversation_id="conv-1", form_run="run-1"):
     return submit_request(values, conversation_id=conversation_id, channel="web", challenge_id=challenge_id,
-                          tickets=backend.tickets, verification=backend.verification)
+                          tickets=backend.tickets, verification=backend.verification, form_run=form_run)
 
 
 # --------------------------------------------------------------------------- questions per kind
@@ -78,12 +78,14 @@ def test_summary_shows_what_was_asked_in_words():
     assert "- Phone: (skipped)" in lines
 
 
-def test_idempotency_key_is_stable_per_conversation_and_contents():
-    a = flows.idempotency_key("c1", "deletion", ADA)
-    assert a == flows.idempotency_key("c1", "deletion", dict(ADA))
-    assert a != flows.idempotency_key("c2", "deletion", ADA)
-    assert a != flows.idempotency_key("c1", "deletion", dict(ADA, identifier="94105"))
-    assert len(a) <= 200 and "ada" not in a
+def test_idempotency_key_is_stable_per_form_run_and_new_without_one():
+    run = flows.new_form_run()
+    a = flows.idempotency_key("c1", "deletion", run)
+    assert a == flows.idempotency_key("c1", "deletion", run)
+    assert a != flows.idempotency_key("c2", "deletion", run)
+    assert a != flows.idempotency_key("c1", "deletion", flows.new_form_run())
+    assert flows.idempotency_key("c1", "deletion", None) != flows.idempotency_key("c1", "deletion", None)
+    assert len(a) <= 200 and "c1" not in a
 
 
 # --------------------------------------------------------------------------- submitting
@@ -99,7 +101,7 @@ def test_verified_deletion_becomes_a_verified_ticket_with_reasonable_level_and_d
     assert set(outcome.matched_points) >= {"email", "full_name", "date_of_birth", "postal_code"}
 
 
-def test_retried_submit_returns_the_same_ticket(backend):
+def test_retried_submit_in_one_form_run_returns_the_same_ticket(backend):
     challenge = verified_challenge(backend)
     first = submit(backend, dict(ADA, request_kind="deletion"), challenge)
     second = submit(backend, dict(ADA, request_kind="deletion"), challenge)
