@@ -1,0 +1,81 @@
+"""``privacy-desk shop seed`` (the demo company's database) and ``privacy-desk fulfilment check`` (the data map)."""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+__all__ = ["register", "shop_url"]
+
+
+def shop_url(settings: object) -> str:
+    """``SHOP_DATABASE_URL``, else the SQLite file ``var/shop.db``."""
+    from bot.fulfilment.shop.seed import default_shop_url
+
+    extra = getattr(settings, "extra", {}) or {}
+    return (extra.get("SHOP_DATABASE_URL") or "").strip() or default_shop_url(getattr(settings, "var_dir"))
+
+
+def register(subparsers: "argparse._SubParsersAction") -> None:
+    shop = subparsers.add_parser("shop", help="the demo company's shop database (stands in for the company's own systems)")
+    actions = shop.add_subparsers(dest="shop_command", metavar="ACTION")
+    seed = actions.add_parser("seed", help="create and fill the demo shop (skipped when already seeded)")
+    seed.add_argument("--url", help="SQLAlchemy URL (default: SHOP_DATABASE_URL, else var/shop.db)")
+    seed.add_argument("--customers", type=int, default=None, help="synthetic customers (default 3000)")
+    seed.add_argument("--orders-per-customer", type=int, default=None, help="mean orders per customer (default 10)")
+    seed.add_argument("--heavy-orders", type=int, default=0, help="add one customer with this many orders (bench)")
+    seed.add_argument("--reset", action="store_true", help="drop the shop's tables first")
+    seed.add_argument("--force", action="store_true", help="also in the production profile (not recommended)")
+    seed.set_defaults(func=_seed)
+    shop.set_defaults(func=lambda args: (shop.print_help(), 2)[1])
+
+    fulfilment = subparsers.add_parser("fulfilment", help="fulfilment: the data map and the company's systems")
+    f_actions = fulfilment.add_subparsers(dest="fulfilment_command", metavar="ACTION")
+    check = f_actions.add_parser("check", help="validate the data map and check every table/field it names exists")
+    check.add_argument("--map", dest="map_path", help="data map file (default: DATAMAP_FILE, else datamap.yml)")
+    check.set_defaults(func=_check)
+    fulfilment.set_defaults(func=lambda args: (fulfilment.print_help(), 2)[1])
+
+
+def _seed(args: argparse.Namespace) -> int:
+    from bot.fulfilment.shop.seed import DEFAULT_CUSTOMERS, DEFAULT_ORDERS_PER_CUSTOMER, seed_shop
+    from bot.fulfilment.sql import create_system_engine
+    from bot.settings import load_settings
+
+    settings = load_settings()
+    if not settings.is_local and not args.force:
+        print("Skipped: the demo shop is not seeded in the production profile (use --force to insist).", file=sys.stderr)
+        return 0
+    engine = create_system_engine(args.url or shop_url(settings))
+    started = time.perf_counter()
+    try:
+        report = seed_shop(
+            engine,
+            customers=DEFAULT_CUSTOMERS if args.customers is None else args.customers,
+            orders_per_customer=DEFAULT_ORDERS_PER_CUSTOMER if args.orders_per_customer is None else args.orders_per_customer,
+            heavy_orders=args.heavy_orders,
+            reset=args.reset,
+        )
+    finally:
+        engine.dispose()
+    if report.skipped:
+        print("The demo shop is already seeded (use --reset to rebuild it).")
+    else:
+        detail = ", ".join(f"{count} {name}" for name, count in report.counts.items())
+        print(f"Seeded the demo shop in {time.perf_counter() - started:.1f} s: {detail}.")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from bot.fulfilment.datamap import DataMapError
+    from bot.fulfilment.service import load_checked_datamap
+    from bot.settings import load_settings
+
+    settings = load_settings()
+    try:
+        datamap = load_checked_datamap(settings, args.map_path)
+    except DataMapError as exc:
+        print(f"Data map refused: {exc}", file=sys.stderr)
+        return 1
+    print(f"Data map OK: {len(datamap.systems)} system(s), {sum(len(s.tables) for s in datamap.systems.values())} table(s).")
+    return 0
