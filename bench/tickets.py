@@ -51,9 +51,10 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from bot.privacy.crypto import DataCipher, Indexer, generate_key  # noqa: E402
-from bot.tickets import AlreadyClaimed, PersonalData, TicketService, init_db  # noqa: E402
+from bot.storage.db import init_db  # noqa: E402
+from bot.tickets import AlreadyClaimed, PersonalData, TicketService  # noqa: E402
 from bot.tickets.deadlines import CCPA, compute_deadlines  # noqa: E402
-from bot.tickets.migrate import upgrade  # noqa: E402
+from bot.storage.migrate import upgrade  # noqa: E402
 from bot.tickets.models import AuditEvent, Ticket, TicketCount  # noqa: E402
 from bot.tickets.states import OPEN_STATUSES, Status  # noqa: E402
 from bot.tickets.references import new_reference  # noqa: E402

@@ -65,7 +65,7 @@ def scratch_postgres_database(
 ) -> Iterator[str]:
     """Create a uniquely named database on the server of ``server_url``, yield its URL, drop it.
 
-    ``prepare`` (e.g. ``bot.tickets.migrate.upgrade``) runs on the new URL first.
+    ``prepare`` (e.g. ``bot.storage.migrate.upgrade``) runs on the new URL first.
     The drop uses a fresh connection: a test may have restarted the server
     meanwhile (tests/integration/scale).
     """

@@ -25,8 +25,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped
 
 from bot.privacy.crypto import DataCipher, DecryptionError
-from bot.tickets.db import Database
-from bot.tickets.models import Base, UTCDateTime
+from bot.storage.db import Database
+from bot.storage.base import Base
+from bot.storage.types import UTCDateTime
 
 __all__ = ["TwilioChannelStore", "TwilioInbound", "TwilioState", "MAX_SID_CHARS", "STATE_TTL"]
 

@@ -44,7 +44,7 @@ from bot.console.errors import (
     TokenNotFound,
 )
 from bot.console.models import AccountEvent, Agent, ApiToken, ConsoleSession, LoginThrottle
-from bot.tickets.db import Database, init_db
+from bot.storage.db import Database, init_db
 
 __all__ = [
     "AccountService",
@@ -222,7 +222,7 @@ class AccountService:
     """Accounts, sessions and tokens of the agent console.
 
     Args:
-        database: the shared store (:func:`bot.tickets.db.init_db`).
+        database: the shared store (:func:`bot.storage.db.init_db`).
         clock: aware-UTC ``now``; tests inject one to test idle timeout and lockout.
         hasher: argon2id ``PasswordHasher`` (tests pass a cheaper one).
         policy: throttling and session limits.

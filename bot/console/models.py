@@ -6,7 +6,7 @@ digests (they are 256-bit random values, so a fast hash is enough), throttle
 keys as SHA-256 digests of the username / client address.
 
 The schema is created by the Alembic revision ``0002_console_accounts`` in
-``bot/tickets/migrations`` (one linear history for the shared database).
+``bot/storage/migrations`` (one linear history for the shared database).
 """
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from typing import Any, Optional
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, MetaData, String
 from sqlalchemy.orm import Mapped, registry
 
-from bot.tickets.models import NAMING_CONVENTION, UTCDateTime
+from bot.storage.base import NAMING_CONVENTION
+from bot.storage.types import UTCDateTime
 
 __all__ = ["metadata", "Agent", "ConsoleSession", "ApiToken", "LoginThrottle", "AccountEvent", "ROLES"]
 

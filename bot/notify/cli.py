@@ -29,7 +29,7 @@ def _command(args: argparse.Namespace) -> int:
     from bot.notify.types import MessageChannel
     from bot.privacy.crypto import DataCipher, Indexer
     from bot.settings import load_settings
-    from bot.tickets.db import init_db
+    from bot.storage.db import init_db
     from bot.verification.codes import is_missing_table
     from sqlalchemy.exc import OperationalError, ProgrammingError
 

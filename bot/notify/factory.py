@@ -10,7 +10,7 @@ from bot.notify.smtp import SmtpEmailSender
 from bot.notify.twilio_sms import TwilioSmsSender
 from bot.notify.types import Delivery, DeliveryStatus, EmailSender, MessageChannel, Notifier, SmsSender, check_sms
 from bot.privacy.crypto import DataCipher, Indexer
-from bot.tickets.db import Database, init_db
+from bot.storage.db import Database, init_db
 
 __all__ = ["ChannelNotifier", "UnconfiguredSmsSender", "build_notifier"]
 

@@ -3,7 +3,7 @@
 ``outbox`` keeps every message the local profile would have sent (encrypted);
 ``sms_optouts`` is the SMS opt-out registry keyed by the phone's blind index.
 Created by the Alembic revision ``verification_and_notify`` in
-``bot/tickets/migrations/versions``.
+``bot/storage/migrations/versions``.
 """
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from sqlalchemy import Boolean, CheckConstraint, Column, Index, Integer, LargeBi
 
 from sqlalchemy.orm import Mapped
 
-from bot.tickets.models import Base, UTCDateTime
+from bot.storage.base import Base
+from bot.storage.types import UTCDateTime
 
 __all__ = ["OutboxMessageRow", "SmsOptOut"]
 

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.privacy.crypto import Indexer
 from bot.notify.models import SmsOptOut
-from bot.tickets.db import Database
+from bot.storage.db import Database
 
 __all__ = ["SmsKeyword", "classify_keyword", "OptOutRegistry", "OPT_OUT_WORDS", "OPT_IN_WORDS", "HELP_WORDS"]
 

@@ -19,7 +19,7 @@ from bot.notify.models import OutboxMessageRow
 from bot.notify.optouts import OptOutRegistry
 from bot.notify.types import Delivery, DeliveryStatus, MessageChannel, check_email, check_sms
 from bot.privacy.crypto import DataCipher, Indexer
-from bot.tickets.db import Database
+from bot.storage.db import Database
 
 __all__ = ["Outbox", "OutboxMessage", "OutboxNotifier", "MAX_LIST"]
 

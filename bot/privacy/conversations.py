@@ -32,6 +32,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.privacy.crypto import DataCipher, DecryptionError, Indexer
+from bot.storage.db import create_db_engine
+from bot.storage.reencrypt import reencrypt_columns
 
 __all__ = [
     "ConversationEraser",
@@ -339,30 +341,23 @@ class ConversationRecords:
         configured) are encrypted too.  Rows no key can read are left as they are
         and counted.  Batched (one transaction each); safe to re-run.
         """
-        rotated = legacy = unreadable = 0
-        last_id = 0
-        while True:
-            with self.engine.begin() as connection:
-                rows = connection.execute(
-                    sa.select(EVENTS.c.id, EVENTS.c.data).where(EVENTS.c.id > last_id).order_by(EVENTS.c.id).limit(batch_size)
-                ).all()
-                if not rows:
-                    break
-                for row_id, data in rows:
-                    new_data = None
-                    try:
-                        new_data = self._cipher.rotate((data or "").encode("ascii")).decode("ascii")
-                        rotated += 1
-                    except (DecryptionError, UnicodeEncodeError, ValueError):
-                        plain = _legacy_event(data)
-                        if plain is None:
-                            unreadable += 1
-                        else:
-                            new_data = self.seal(plain)
-                            legacy += 1
-                    if new_data is not None:
-                        connection.execute(sa.update(EVENTS).where(EVENTS.c.id == row_id).values(data=new_data))
-                last_id = rows[-1][0]
+        counts = {"rotated": 0, "legacy": 0, "unreadable": 0}
+
+        def reencrypt(data: str) -> Optional[str]:
+            try:
+                new_data: str = self._cipher.rotate(data.encode("ascii")).decode("ascii")
+                counts["rotated"] += 1
+                return new_data
+            except (DecryptionError, UnicodeEncodeError, ValueError):
+                plain = _legacy_event(data)
+                if plain is None:
+                    counts["unreadable"] += 1
+                    return None
+                counts["legacy"] += 1
+                return self.seal(plain)
+
+        reencrypt_columns(self.engine.begin, EVENTS, EVENTS.c.id, (EVENTS.c.data,), reencrypt, batch_size)
+        rotated, legacy, unreadable = counts["rotated"], counts["legacy"], counts["unreadable"]
         if legacy:
             log.warning("encrypted %d plaintext conversation event(s) left by an unencrypted tracker store", legacy)
         if unreadable:
@@ -383,8 +378,6 @@ def _legacy_event(data: Optional[str]) -> Optional[Dict[str, Any]]:
 
 def create_tracker_engine(url: str) -> Engine:
     """An engine for the tracker database (SQLite: WAL + busy timeout, like the ticket store)."""
-    from bot.tickets.db import create_db_engine
-
     return create_db_engine(url)
 
 

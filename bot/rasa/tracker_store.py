@@ -79,7 +79,7 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
         # that upgrades to a write fails at once with "database is locked" if another
         # connection wrote meanwhile (WAL snapshot), whatever the busy timeout: start saves
         # with BEGIN IMMEDIATE, so they queue on the busy timeout instead.
-        from bot.tickets.db import write_engine
+        from bot.storage.db import write_engine
 
         self._write_sessions = sessionmaker(bind=write_engine(self.engine), future=True)
         # SQLite has one writer: queue this process's saves on a lock (instant hand-over)

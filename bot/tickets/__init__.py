@@ -12,7 +12,6 @@ Use it through :class:`TicketService` only::
 
 Domain code: no Rasa imports.  Blocking: call from async code via ``asyncio.to_thread``.
 """
-from bot.tickets.db import Database, init_db
 from bot.tickets.deadlines import DeadlineRules, JurisdictionRule
 from bot.tickets.errors import (
     AlreadyClaimed,
@@ -52,8 +51,6 @@ from bot.tickets.types import (
 
 __all__ = [
     "TicketService",
-    "Database",
-    "init_db",
     "DeadlineRules",
     "JurisdictionRule",
     "TicketError",

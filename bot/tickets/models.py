@@ -7,63 +7,22 @@ data in plaintext.  The idempotency key is stored as an HMAC digest too, since
 callers may build it from identifiers.
 
 The schema itself is owned by the Alembic migrations in
-``bot/tickets/migrations``; ``tests/.../test_migrations.py`` checks that the
+``bot/storage/migrations``; ``tests/.../test_migrations.py`` checks that the
 migrations and these models agree.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any, Optional
 
-from sqlalchemy import (
-    CheckConstraint,
-    Column,
-    Date,
-    DateTime,
-    ForeignKey,
-    Index,
-    Integer,
-    LargeBinary,
-    MetaData,
-    String,
-    TypeDecorator,
-)
-from sqlalchemy.orm import Mapped, registry
+from sqlalchemy import CheckConstraint, Column, Date, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped
 
+from bot.storage.base import Base
+from bot.storage.types import UTCDateTime
 from bot.tickets.states import AuditAction, Channel, Kind, NoteKind, Status
 
-__all__ = ["metadata", "Base", "Ticket", "TicketNote", "AuditEvent", "TicketCount", "COUNT_KEY", "UTCDateTime"]
-
-NAMING_CONVENTION = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-metadata = MetaData(naming_convention=NAMING_CONVENTION)
-mapper_registry = registry(metadata=metadata)
-Base: Any = mapper_registry.generate_base()
-
-
-class UTCDateTime(TypeDecorator):
-    """Timezone-aware UTC datetimes on every backend (SQLite keeps naive UTC)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        value = value.astimezone(timezone.utc)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: Optional[datetime], dialect: Any) -> Optional[datetime]:
-        if value is None:
-            return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+__all__ = ["Ticket", "TicketNote", "AuditEvent", "TicketCount", "COUNT_KEY"]
 
 
 def _in(column: str, enum_type: Any) -> str:

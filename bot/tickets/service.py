@@ -36,7 +36,8 @@ from sqlalchemy.orm import Session
 
 from bot.privacy.crypto import DataCipher, DecryptionError, Indexer
 from bot.tickets import deadlines as dl
-from bot.tickets.db import Database, init_db
+from bot.storage.db import Database, init_db
+from bot.storage.reencrypt import reencrypt_columns
 from bot.tickets.errors import (
     AlreadyClaimed,
     ExtensionNotAllowed,
@@ -135,7 +136,7 @@ class TicketService:
     """Business operations on tickets.  Build one per process at startup.
 
     Args:
-        database: from :func:`bot.tickets.db.init_db`.
+        database: from :func:`bot.storage.db.init_db`.
         cipher: encrypts personal data (``DATA_KEYS``).
         indexer: blind indexes for e-mail / phone lookups (``INDEX_KEY``).
         rules: jurisdictions and due-date rules (default: CCPA ``US-CA``, GDPR ``EU``/``UK``).
@@ -976,26 +977,7 @@ class TicketService:
             return [self._event_view(event, reference) for event, reference in rows]
 
     def _rotate_table(self, model: Any, columns: Sequence[Any], batch_size: int) -> int:
-        last_id = 0
-        count = 0
-        while True:
-            with self._db.write.begin() as session:
-                rows = session.execute(
-                    select(model.id, *columns).where(model.id > last_id).order_by(model.id).limit(batch_size)
-                ).all()
-                if not rows:
-                    return count
-                for row in rows:
-                    values = {}
-                    for column, token in zip(columns, row[1:]):
-                        if token is not None:
-                            values[column.key] = self._cipher.rotate(token)
-                    if values:
-                        session.execute(
-                            update(model).where(model.id == row[0]).values(**values).execution_options(synchronize_session=False)
-                        )
-                        count += 1
-                last_id = rows[-1][0]
+        return reencrypt_columns(self._db.write.begin, model, model.id, columns, self._cipher.rotate, batch_size)
 
     # ------------------------------------------------------------------ helpers
 

@@ -19,7 +19,7 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
 def _seed(args: argparse.Namespace) -> int:
     from bot.privacy.crypto import DataCipher, Indexer
     from bot.settings import load_settings
-    from bot.tickets.db import init_db
+    from bot.storage.db import init_db
     from bot.verification.directory import DEMO_CUSTOMERS, SqlCustomerDirectory
     from bot.verification.errors import VerificationStoreNotReady
 

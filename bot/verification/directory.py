@@ -28,7 +28,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from bot.privacy.crypto import DataCipher, Indexer
-from bot.tickets.db import Database
+from bot.storage.db import Database
 from bot.verification.codes import is_missing_table
 from bot.verification.errors import VerificationStoreNotReady
 from bot.verification.models import Customer

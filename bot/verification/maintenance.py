@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import Any, Dict, Sequence
 
-from sqlalchemy import select, update
-
 from bot.notify.models import OutboxMessageRow
 from bot.privacy.crypto import DataCipher
-from bot.tickets.db import Database
+from bot.storage.db import Database
+from bot.storage.reencrypt import reencrypt_columns
 from bot.verification.models import Customer, VerificationChallenge
 
 __all__ = ["rotate_keys"]
@@ -34,22 +33,4 @@ def rotate_keys(database: Database, cipher: DataCipher, batch_size: int = 500) -
 
 
 def _rotate(database: Database, cipher: DataCipher, model: Any, columns: Sequence[Any], batch_size: int) -> int:
-    batch_size = max(1, int(batch_size))
-    last = None
-    count = 0
-    while True:
-        with database.write.begin() as session:
-            query = select(model.id, *columns).order_by(model.id).limit(batch_size)
-            if last is not None:
-                query = query.where(model.id > last)
-            rows = session.execute(query).all()
-            if not rows:
-                return count
-            for row in rows:
-                values = {column.key: cipher.rotate(token) for column, token in zip(columns, row[1:]) if token is not None}
-                if values:
-                    session.execute(
-                        update(model).where(model.id == row[0]).values(**values).execution_options(synchronize_session=False)
-                    )
-                    count += 1
-            last = rows[-1][0]
+    return reencrypt_columns(database.write.begin, model, model.id, columns, cipher.rotate, batch_size)

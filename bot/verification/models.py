@@ -4,7 +4,7 @@ Columns ending in ``_ct`` hold Fernet ciphertext; ``*_index`` / ``*_digest``
 columns hold keyed HMAC digests (``INDEX_KEY``).  No column holds a code, an
 e-mail address, a phone number or any other personal value in plaintext.
 
-The schema is created by the Alembic revision in ``bot/tickets/migrations/versions``
+The schema is created by the Alembic revision in ``bot/storage/migrations/versions``
 (``verification_and_notify``); tests may ``create_all`` just these tables.
 """
 from __future__ import annotations
@@ -16,7 +16,8 @@ from sqlalchemy import CheckConstraint, Column, Index, Integer, LargeBinary, Str
 
 from sqlalchemy.orm import Mapped
 
-from bot.tickets.models import Base, UTCDateTime
+from bot.storage.base import Base
+from bot.storage.types import UTCDateTime
 
 __all__ = ["VerificationChallenge", "Customer", "CHALLENGE_CHANNELS"]
 

@@ -20,8 +20,8 @@ from typing import Iterator
 import pytest
 from sqlalchemy import text
 
-from bot.tickets.db import Database, init_db
-from bot.tickets.migrate import upgrade
+from bot.storage.db import Database, init_db
+from bot.storage.migrate import upgrade
 from tests.conftest import scratch_postgres_database
 
 __all__ = ["Clock", "clock", "database", "migrated_db_url", "pd_pg_url", "pd_sqlite_template", "OWN_TABLES", "open_db"]

@@ -92,7 +92,7 @@ def canary_run(stack: Stack) -> CanaryRun:
 
 def run_canary_conversations(stack: Stack) -> CanaryRun:
     """Every channel, every flow, planted canaries; returns what ran."""
-    from bot.tickets.migrate import upgrade
+    from bot.storage.migrate import upgrade
 
     upgrade(stack.settings.database_url)  # idempotent; the stack's request flows need the ticket tables
     run = CanaryRun(started=time.time())

@@ -28,8 +28,8 @@ import pytest
 
 from bot.settings import PROJECT_ROOT
 from bot.tickets import RevealReason, TicketService
-from bot.tickets.db import init_db
-from bot.tickets.migrate import upgrade
+from bot.storage.db import init_db
+from bot.storage.migrate import upgrade
 from bot.privacy.crypto import DataCipher, Indexer
 from bot.verification.directory import SqlCustomerDirectory
 from tests.conftest import make_environ

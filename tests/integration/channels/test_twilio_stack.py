@@ -16,8 +16,8 @@ import pytest
 
 from bot.notify import MessageChannel, Outbox
 from bot.privacy.crypto import DataCipher, Indexer
-from bot.tickets.db import init_db
-from bot.tickets.migrate import upgrade
+from bot.storage.db import init_db
+from bot.storage.migrate import upgrade
 from tests.integration.stack import Stack
 from tests.unit.channels import twiml
 from tests.unit.channels.harness import SMS_PATH, VOICE_PATH, call_sid, message_sid, signed_post

@@ -100,7 +100,7 @@ def outbox_code(stack: Stack, to: str, fallback: str) -> str:
     try:
         from bot.notify.outbox import Outbox
         from bot.privacy.crypto import DataCipher, Indexer
-        from bot.tickets.db import init_db
+        from bot.storage.db import init_db
 
         database = init_db(stack.settings)
         try:

@@ -68,7 +68,7 @@ class SmsClient(_Signed):
     def _outbox(self) -> List[Tuple[str, str]]:
         from bot.notify.outbox import Outbox
         from bot.privacy.crypto import DataCipher, Indexer
-        from bot.tickets.db import init_db
+        from bot.storage.db import init_db
 
         database = init_db(self.stack.settings)
         try:

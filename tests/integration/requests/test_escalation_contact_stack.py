@@ -16,8 +16,8 @@ import pytest
 
 from bot.privacy.crypto import DataCipher, Indexer
 from bot.tickets import Kind, RevealReason, TicketService
-from bot.tickets.db import init_db
-from bot.tickets.migrate import upgrade
+from bot.storage.db import init_db
+from bot.storage.migrate import upgrade
 from tests.integration.stack import Stack
 
 pytestmark = pytest.mark.stack

@@ -20,8 +20,8 @@ from bot.privacy.crypto import DataCipher, Indexer
 from bot.requests.parsing import format_date
 from bot.tickets import Kind, Status, TicketService
 from bot.tickets import deadlines as dl
-from bot.tickets.db import init_db
-from bot.tickets.migrate import upgrade
+from bot.storage.db import init_db
+from bot.storage.migrate import upgrade
 from bot.verification.directory import SqlCustomerDirectory
 from tests.integration.stack import Stack
 

@@ -72,7 +72,7 @@ class Cluster:
 
 
 def start_cluster(base_dir: Path, environ: Dict[str, str], replicas: int = 2) -> Cluster:
-    from bot.tickets.migrate import upgrade
+    from bot.storage.migrate import upgrade
 
     var_dir = base_dir / "var"
     log_dir = base_dir / "logs"

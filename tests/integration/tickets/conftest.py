@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import text
 
 from bot.privacy.crypto import DataCipher, Indexer, generate_key
-from bot.tickets.db import Database, init_db
-from bot.tickets.migrate import upgrade
+from bot.storage.db import Database, init_db
+from bot.storage.migrate import upgrade
 from tests.conftest import scratch_postgres_database
 from bot.tickets.service import TicketService
 

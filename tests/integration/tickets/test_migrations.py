@@ -15,9 +15,9 @@ from bot import cli
 from bot.privacy.crypto import DecryptionError, KeyConfigurationError, generate_key
 from bot.settings import settings_from_environ
 from bot.tickets import PersonalData, TicketService
-from bot.tickets.db import create_db_engine
-from bot.tickets.migrate import VERSION_TABLE, current_revision, downgrade, head_revision, upgrade
-from bot.tickets.models import metadata
+from bot.storage.db import create_db_engine
+from bot.storage.migrate import VERSION_TABLE, current_revision, downgrade, head_revision, upgrade
+from bot.storage.base import metadata
 from bot.tickets.service import DatabaseNotReady
 from tests.conftest import make_environ
 

@@ -8,7 +8,8 @@ from typing import List
 
 from sqlalchemy import text
 
-from bot.tickets import PersonalData, TicketService, init_db
+from bot.storage.db import init_db
+from bot.tickets import PersonalData, TicketService
 
 from .conftest import TABLES
 

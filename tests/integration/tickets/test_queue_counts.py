@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text, update
 
 from bot.tickets import AlreadyClaimed, Channel, InvalidField, InvalidTransition, Kind, NotClaimed, Status, TicketError, TicketService
 from bot.tickets.deadlines import CCPA, compute_deadlines
-from bot.tickets.migrate import upgrade
+from bot.storage.migrate import upgrade
 from bot.tickets.models import Ticket, TicketCount
 from bot.tickets.references import new_reference
 

@@ -9,8 +9,8 @@ from bot.channels.contact import METADATA_KEY, confirmed_contact, seal_contact
 from bot.channels.twilio_store import TwilioChannelStore
 from bot.privacy.crypto import DataCipher, generate_key
 from bot.settings import Settings
-from bot.tickets.db import init_db
-from bot.tickets.migrate import upgrade
+from bot.storage.db import init_db
+from bot.storage.migrate import upgrade
 
 PHONE = "+12025550143"
 
@@ -79,8 +79,8 @@ def test_the_channel_tables_match_their_migration(settings: Settings) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from bot.tickets.db import create_db_engine
-    from bot.tickets.models import metadata
+    from bot.storage.db import create_db_engine
+    from bot.storage.base import metadata
 
     ours = {"twilio_inbound", "twilio_state"}
     upgrade(settings.database_url)

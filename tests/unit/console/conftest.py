@@ -6,7 +6,7 @@ from typing import Iterator
 import pytest
 
 from bot.console import AccountService
-from bot.tickets.db import Database, init_db
+from bot.storage.db import Database, init_db
 from tests.unit.console.support import FakeClock, fast_hasher, migrated_sqlite_url, postgres_schema
 
 

@@ -9,7 +9,7 @@ from typing import Iterator
 
 from argon2 import PasswordHasher
 
-from bot.tickets.migrate import upgrade
+from bot.storage.migrate import upgrade
 
 PASSWORD = "correct horse battery staple"
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.cli import main
 from bot.console import AccountService
-from bot.tickets.db import init_db
+from bot.storage.db import init_db
 from tests.conftest import make_environ
 from tests.unit.console.support import PASSWORD, migrated_sqlite_url
 

@@ -6,8 +6,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from bot.console.models import metadata
-from bot.tickets.db import create_db_engine
-from bot.tickets.migrate import downgrade, upgrade
+from bot.storage.db import create_db_engine
+from bot.storage.migrate import downgrade, upgrade
 
 CONSOLE_TABLES = set(metadata.tables)
 

@@ -7,7 +7,7 @@ import pytest
 
 from bot.privacy.conversations import ConversationEraser, ConversationRecords
 from bot.settings import Settings
-from bot.tickets.migrate import upgrade
+from bot.storage.migrate import upgrade
 from bot.tickets.service import TicketService
 from bot.tickets.types import PersonalData
 from tests.unit.privacy.test_retention import NOW, add_events, session

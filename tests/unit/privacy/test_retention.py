@@ -13,7 +13,7 @@ from bot.privacy.conversations import EVENTS, SESSION_STARTED, ConversationRecor
 from bot.privacy.crypto import DataCipher, Indexer, generate_key
 from bot.privacy.retention import PurgeReport, parse_interval, run_purge, start_daily_purge
 from bot.settings import Settings
-from bot.tickets.migrate import upgrade
+from bot.storage.migrate import upgrade
 from bot.tickets.models import AuditEvent, Ticket
 from bot.tickets.service import TicketService
 from bot.tickets.types import PersonalData

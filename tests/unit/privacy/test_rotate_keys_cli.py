@@ -11,7 +11,7 @@ from bot.cli import main
 from bot.privacy.conversations import EVENTS, ConversationRecords
 from bot.privacy.crypto import generate_key
 from bot.settings import settings_from_environ
-from bot.tickets.migrate import upgrade
+from bot.storage.migrate import upgrade
 from tests.unit.privacy.test_retention import NOW, add_events, session
 
 

@@ -13,8 +13,8 @@ import pytest
 from bot.notify.outbox import Outbox, OutboxNotifier
 from bot.privacy.crypto import DataCipher, Indexer, generate_key
 from bot.tickets import TicketService
-from bot.tickets.db import Database, init_db
-from bot.tickets.migrate import upgrade
+from bot.storage.db import Database, init_db
+from bot.storage.migrate import upgrade
 from bot.verification import VerificationService
 from bot.verification.codes import CodeStore
 from bot.verification.directory import SqlCustomerDirectory

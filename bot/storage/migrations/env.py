@@ -1,17 +1,17 @@
-"""Alembic environment for the ticket store.
+"""Alembic environment for the shared database (every table, one linear history).
 
-The database URL comes from the caller (``bot.tickets.migrate`` puts it in
+The database URL comes from the caller (``bot.storage.migrate`` puts it in
 ``config.attributes["url"]``) or, when run through plain ``alembic``, from
 :func:`bot.settings.load_settings` (``DATABASE_URL`` / the SQLite default).
-The ticket store keeps its own version table so other components may share
-the database.
+The version table keeps the name it was created with
+(``tickets_alembic_version``) so existing databases carry on.
 """
 from __future__ import annotations
 
 from alembic import context
 
-from bot.tickets.db import create_db_engine
-from bot.tickets.models import metadata
+from bot.storage.base import metadata
+from bot.storage.db import create_db_engine
 
 VERSION_TABLE = "tickets_alembic_version"
 

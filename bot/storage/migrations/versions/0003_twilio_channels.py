@@ -7,7 +7,7 @@ Create Date: 2026-11-25
 import sqlalchemy as sa
 from alembic import op
 
-from bot.tickets.models import UTCDateTime
+from bot.storage.types import UTCDateTime
 
 revision = "0003_twilio_channels"
 down_revision = "0002_console_accounts"

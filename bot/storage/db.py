@@ -1,4 +1,4 @@
-"""Engines and sessions for the ticket store, built at startup by :func:`init_db`.
+"""Engines and sessions for the shared database, built at startup by :func:`init_db`.
 
 Nothing here runs at import.  SQLite (the embedded default) is opened in WAL
 mode with a busy timeout and foreign keys on; write transactions start with

@@ -1,7 +1,8 @@
-"""Apply the ticket store's Alembic migrations (``privacy-desk migrate``) and rotate keys.
+"""Apply the shared database's Alembic migrations (``privacy-desk migrate``).
 
-``upgrade(url)`` is idempotent: an up-to-date database is left as it is.  The
-CLI commands live here too (registered in :mod:`bot.cli`).
+``upgrade(url)`` is idempotent: an up-to-date database is left as it is.  One
+linear history (``bot/storage/migrations``) holds every table; its version table
+keeps the name it was created with (``tickets_alembic_version``).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from bot.tickets.db import create_db_engine
+from bot.storage.db import create_db_engine
 
 __all__ = ["alembic_config", "upgrade", "downgrade", "current_revision", "head_revision", "register"]
 
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 
 
 def alembic_config(url: str) -> Config:
-    """An Alembic config for the ticket store's migrations against ``url`` (no ini file)."""
+    """An Alembic config for the shared database's migrations against ``url`` (no ini file)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["url"] = url
@@ -71,44 +72,7 @@ def _migrate_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _rotate_keys_command(args: argparse.Namespace) -> int:
-    from bot.settings import load_settings
-    from bot.tickets.service import TicketService
-
-    settings = load_settings()
-    service = TicketService.from_settings(settings, verify=False)
-    try:
-        report = service.rotate_keys(batch_size=args.batch_size)
-        # Verification challenges, demo customers and the outbox share DATA_KEYS.
-        from bot.privacy.crypto import DataCipher
-        from bot.verification.maintenance import rotate_keys as rotate_verification_keys
-
-        others = rotate_verification_keys(service.database, DataCipher(settings.data_keys), batch_size=args.batch_size)
-    finally:
-        service.database.dispose()
-    # --- assistant's own records: the conversation table shares DATA_KEYS ---
-    from bot.privacy.conversations import rotate_conversation_keys
-
-    conversations = rotate_conversation_keys(settings, batch_size=args.batch_size)
-    print(
-        f"Re-encrypted {report.tickets} ticket(s), {report.notes} note(s), "
-        f"{sum(others.values())} verification/customer/outbox row(s) and "
-        f"{conversations.rotated + conversations.encrypted_legacy} conversation event(s) under the first key in DATA_KEYS. "
-        "Older keys can be removed from DATA_KEYS once every store has been rotated."
-    )
-    if conversations.unreadable:
-        print(
-            f"{conversations.unreadable} conversation event(s) could not be decrypted with any key in DATA_KEYS "
-            "and were left as they are; do not remove old keys yet."
-        )
-        return 1
-    return 0
-
-
 def register(subparsers: "argparse._SubParsersAction") -> None:
     parser = subparsers.add_parser("migrate", help="apply database migrations to DATABASE_URL (idempotent)")
     parser.add_argument("--revision", default="head", help="target revision (default: head)")
     parser.set_defaults(func=_migrate_command)
-    rotate = subparsers.add_parser("rotate-keys", help="re-encrypt stored personal data under the first DATA_KEYS key")
-    rotate.add_argument("--batch-size", type=int, default=500)
-    rotate.set_defaults(func=_rotate_keys_command)

@@ -1,0 +1,1 @@
+"""Jobs that sweep every store: key rotation (``privacy-desk rotate-keys``) and retention."""
