@@ -22,6 +22,9 @@ ROUTE_MODULES: List[str] = [
     "bot.webapp.chat",
     # --- agent console and JSON API ---
     "bot.webapp.console",
+    # search, dashboard, CCPA reports (before the API: its catch-all answers unknown /api/v1 paths)
+    "bot.webapp.console_reports",
+    "bot.webapp.api_reports",
     "bot.webapp.api",
 ]
 

@@ -343,6 +343,9 @@ def openapi_document() -> Dict[str, Any]:
                        params=[_query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50})]),
         },
     }
+    from bot.webapp.openapi_reports import REPORT_SCHEMAS, report_paths  # built from this module's helpers
+
+    paths.update(report_paths())
     return {
         "openapi": "3.0.3",
         "info": {
@@ -355,7 +358,7 @@ def openapi_document() -> Dict[str, Any]:
         "security": [{"bearerAuth": []}],
         "paths": paths,
         "components": {
-            "schemas": copy.deepcopy(SCHEMAS),
+            "schemas": copy.deepcopy({**SCHEMAS, **REPORT_SCHEMAS}),
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "description": "Per-agent API token (pdt_...)."}},
         },
     }
