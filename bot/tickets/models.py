@@ -88,6 +88,11 @@ Index(
     Ticket.assignee,
     Ticket.jurisdiction,
 )
+# Search by received date, the dashboard's weekly intake and the CCPA reports' period
+# (migration 0006): a range scan that reads the filter columns from the index.
+Index("ix_tickets_received", Ticket.received_at, Ticket.status, Ticket.kind, Ticket.channel, Ticket.jurisdiction)
+# Overdue / due-soon counts of open tickets (``ix_tickets_queue`` leads with priority).
+Index("ix_tickets_respond_by_status", Ticket.respond_by, Ticket.status)
 
 
 class TicketCount(Base):
