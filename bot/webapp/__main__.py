@@ -25,6 +25,8 @@ def main() -> int:
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=list(settings.trusted_proxies) or None,
         timeout_graceful_shutdown=10,
+        timeout_keep_alive=settings.keep_alive_timeout_s,  # an idle connection is closed after this
+        # Body size and read time are bounded by RequestLimitsMiddleware (uvicorn has no body timeout).
     )
     return 0
 

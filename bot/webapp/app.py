@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bot.settings import Settings, load_settings
+from bot.webapp.request_limits import RequestLimitsMiddleware
 from bot.webapp.security_headers import SecurityHeadersMiddleware
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -51,6 +52,13 @@ def create_app(settings: Optional[Settings] = None) -> Starlette:
     ]
     for module_name in ROUTE_MODULES:
         routes.extend(importlib.import_module(module_name).routes(settings))
-    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeadersMiddleware, settings=settings)])
+    app = Starlette(
+        routes=routes,
+        middleware=[
+            # Outermost: bodies bounded in size and read time, a client that leaves is not an error.
+            Middleware(RequestLimitsMiddleware, max_bytes=settings.request_max_bytes, body_timeout_s=settings.request_body_timeout_s),
+            Middleware(SecurityHeadersMiddleware, settings=settings),
+        ],
+    )
     app.state.settings = settings
     return app
