@@ -2,7 +2,9 @@
 
 Rasa's own REST channel lets the client choose ``input_channel`` and
 ``metadata`` and crashes on a non-JSON body.  This one accepts exactly
-``{"sender": str, "message": str}``, answers 400 otherwise, and refuses all
+``{"sender": str, "message": str}``, answers 400 otherwise, answers 429 (with
+``Retry-After`` and a message the client can show) over the channel rate limits
+(:mod:`bot.channels.limits`), and refuses all
 requests (404) in the production profile, where only signed channels are public
 — unless ``REST_CHANNEL_ENABLED=true`` (load tests on a private network).
 """
@@ -18,6 +20,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.guard import clean_user_text
+from bot.channels.limits import ChannelLimits, retry_text
 from bot.settings import load_settings
 
 logger = logging.getLogger(__name__)
@@ -32,8 +35,15 @@ class GuardedRestInput(InputChannel):
     def name(cls) -> Text:
         return "rest"
 
-    def __init__(self, enabled: Optional[bool] = None) -> None:
+    def __init__(self, enabled: Optional[bool] = None, limits: Optional[ChannelLimits] = None) -> None:
         self.enabled = enabled
+        self._limits = limits
+
+    @property
+    def limits(self) -> ChannelLimits:
+        if self._limits is None:
+            self._limits = ChannelLimits.shared()
+        return self._limits
 
     def _is_enabled(self) -> bool:
         if self.enabled is None:
@@ -72,6 +82,14 @@ class GuardedRestInput(InputChannel):
             if parsed is None:
                 return response.json(
                     {"error": 'expected JSON {"sender": "<id>", "message": "<text>"}'}, status=400
+                )
+            client = self.limits.client_of(request.ip, request.headers.get("x-forwarded-for"))
+            refusal = await self.limits.admit_message(self.name(), parsed["sender"], client)
+            if refusal is not None:
+                return response.json(
+                    [{"recipient_id": parsed["sender"], "text": retry_text(refusal)}],
+                    status=429,
+                    headers={"Retry-After": str(refusal.retry_after)},
                 )
             collector = CollectingOutputChannel()
             try:

@@ -6,6 +6,9 @@ and reading the bot's replies to them.  Here the server issues every session
 id (random, with an HMAC tag); a client may only resume an id the server
 issued, otherwise it gets a new one.  Messages are cleaned like every other
 public input (no forced intents, bounded length), and client metadata is ignored.
+New sessions and messages are rate limited (:mod:`bot.channels.limits`); a
+refused one gets a chat bubble saying when to try again.  A socket.io message
+is capped at :data:`MAX_SOCKET_MESSAGE_BYTES` (engine.io's own buffer cap).
 """
 from __future__ import annotations
 
@@ -23,10 +26,14 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot.channels.guard import clean_user_text
+from bot.channels.limits import ChannelLimits, retry_text
 from bot.privacy.crypto import Indexer
 from bot.settings import load_settings
 
 logger = logging.getLogger(__name__)
+
+#: One socket.io packet (a chat message is at most 5,000 characters: ≤ 20 KB of UTF-8 in JSON).
+MAX_SOCKET_MESSAGE_BYTES = 64 * 1024
 
 
 class SessionIds:
@@ -68,12 +75,20 @@ class GuardedSocketIOInput(InputChannel):
         bot_message_evt: Text = "bot_uttered",
         socketio_path: Text = "/socket.io",
         session_ids: Optional[SessionIds] = None,
+        limits: Optional[ChannelLimits] = None,
     ) -> None:
         self.user_message_evt = user_message_evt
         self.bot_message_evt = bot_message_evt
         self.socketio_path = socketio_path
         self.sio: Optional[AsyncServer] = None
         self._session_ids = session_ids
+        self._limits = limits
+
+    @property
+    def limits(self) -> ChannelLimits:
+        if self._limits is None:
+            self._limits = ChannelLimits.shared()
+        return self._limits
 
     @property
     def session_ids(self) -> SessionIds:
@@ -87,10 +102,11 @@ class GuardedSocketIOInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         # Origins are not restricted here: the session id, not the origin, is the
         # capability, and socket.io over websocket is not subject to CORS anyway.
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[])
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=[], max_http_buffer_size=MAX_SOCKET_MESSAGE_BYTES)
         blueprint = SocketBlueprint(sio, self.socketio_path, "guarded_socketio_webhook", __name__)
         self.sio = sio
         sessions: Dict[str, str] = {}
+        clients: Dict[str, Optional[str]] = {}
 
         @blueprint.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -98,16 +114,32 @@ class GuardedSocketIOInput(InputChannel):
 
         @sio.on("connect")
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
+            request = environ.get("sanic.request")
+            peer = getattr(request, "ip", None)
+            forwarded = request.headers.get("x-forwarded-for") if request is not None else None
+            clients[sid] = self.limits.client_of(peer, forwarded)
             return True
 
         @sio.on("disconnect")
         async def disconnect(sid: Text) -> None:
             sessions.pop(sid, None)
+            clients.pop(sid, None)
+
+        async def refuse(sid: Text, refusal: Any) -> None:
+            await sio.emit(self.bot_message_evt, {"text": retry_text(refusal)}, room=sid)
 
         @sio.on("session_request")
         async def session_request(sid: Text, data: Any = None) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None
-            session_id = requested if self.session_ids.is_valid(requested) else self.session_ids.issue()
+            if self.session_ids.is_valid(requested):
+                session_id = requested
+            else:
+                refusal = await self.limits.admit_conversation(self.name(), clients.get(sid))
+                if refusal is not None:
+                    await refuse(sid, refusal)
+                    await sio.disconnect(sid)
+                    return
+                session_id = self.session_ids.issue()
             sessions[sid] = session_id
             entered = sio.enter_room(sid, session_id)
             if inspect.isawaitable(entered):  # a coroutine in python-socketio >= 5.10: without await, no replies arrive
@@ -119,6 +151,10 @@ class GuardedSocketIOInput(InputChannel):
             session_id = sessions.get(sid)
             if session_id is None:
                 await sio.emit(self.bot_message_evt, {"text": "Your session expired — please reload the page."}, room=sid)
+                return
+            refusal = await self.limits.admit_message(self.name(), session_id, clients.get(sid))
+            if refusal is not None:
+                await refuse(sid, refusal)
                 return
             text = clean_user_text(data.get("message") if isinstance(data, dict) else None)
             output = SocketIOOutput(sio, self.bot_message_evt)

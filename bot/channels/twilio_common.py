@@ -13,6 +13,8 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.limits import ChannelLimits
+from bot.channels.replay import RedisSeen, ReplayGuard, StoreSeen
 from bot.channels.twilio_signature import SIGNATURE_HEADER, FormParams, MalformedRequest, SignatureChecker, parse_form
 from bot.channels.twilio_store import TwilioChannelStore
 from bot.privacy.crypto import DataCipher, Indexer
@@ -60,11 +62,12 @@ class TwilioServices:
     database: Any
     _notifier: Any = field(default=None, repr=False)
     _optouts: Any = field(default=None, repr=False)
+    _replays: Any = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Optional[Settings] = None) -> "TwilioServices":
-        from bot.tickets.db import init_db
+        from bot.storage.db import init_db
 
         settings = settings or load_settings()
         cipher = DataCipher(list(settings.data_keys))
@@ -96,6 +99,15 @@ class TwilioServices:
 
                 self._notifier = build_notifier(self.settings, self.database)
             return self._notifier
+
+    @property
+    def replays(self) -> ReplayGuard:
+        """Signed requests already taken on (Redis when configured, else the channel store)."""
+        with self._lock:
+            if self._replays is None:
+                seen = RedisSeen.from_url(self.settings.redis_url) if self.settings.redis_url else StoreSeen(self.store, "twilio_voice")
+                self._replays = ReplayGuard(seen)
+            return self._replays
 
     @property
     def optouts(self) -> Any:
@@ -193,9 +205,17 @@ class TwilioInputBase(InputChannel):
     at once; ``drain`` waits for them (tests, graceful shutdown).
     """
 
-    def __init__(self, services: Optional[TwilioServices] = None) -> None:
+    def __init__(self, services: Optional[TwilioServices] = None, limits: Optional[ChannelLimits] = None) -> None:
         self._services = services
+        self._limits = limits
         self._tasks: Set["asyncio.Task[Any]"] = set()
+
+    @property
+    def limits(self) -> ChannelLimits:
+        """The process's channel rate limits (:mod:`bot.channels.limits`), shared with web chat and REST."""
+        if self._limits is None:
+            self._limits = ChannelLimits.shared()
+        return self._limits
 
     @property
     def services(self) -> TwilioServices:

@@ -30,6 +30,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.channels.contact import seal_contact
 from bot.channels.guard import clean_user_text
+from bot.channels.limits import retry_text
 from bot.channels.sms_format import MORE_KEYWORD, choice_for_reply, compose_reply
 from bot.channels.twilio_common import (
     AGENT_UTTERANCE,
@@ -109,11 +110,17 @@ class TwilioSmsInput(TwilioInputBase):
             except Exception as exc:  # noqa: BLE001 - database down: an error, never a silent drop
                 logger.error("SMS webhook could not record the message id: %s", type(exc).__name__)
                 return response.text("temporarily unavailable", status=503)
-            if first_time:
-                opt_out_type = (params.text("OptOutType") or "").strip().upper()
-                self.track(asyncio.create_task(self._handle(phone, body, opt_out_type, on_new_message)))  # type: ignore[arg-type]
-            else:
+            if not first_time:
                 logger.info("SMS webhook: a message id already taken on was delivered again; ignored")
+                return response.text(str(MessagingResponse()), content_type="application/xml")
+            opt_out_type = (params.text("OptOutType") or "").strip().upper()
+            refusal = None
+            if not _opts_in_or_out(opt_out_type, body):  # STOP / START are always honoured
+                refusal = await self.limits.admit_message(self.name(), self.conversation_id(phone), None)  # type: ignore[arg-type]
+            if refusal is None:
+                self.track(asyncio.create_task(self._handle(phone, body, opt_out_type, on_new_message)))  # type: ignore[arg-type]
+            elif refusal.first:  # one text per window says so; the rest of the window costs nothing
+                self.track(asyncio.create_task(self._send(phone, [retry_text(refusal)])))  # type: ignore[arg-type]
             logger.debug("SMS webhook answered in %.1f ms", (time.perf_counter() - started) * 1000)
             return response.text(str(MessagingResponse()), content_type="application/xml")
 
@@ -201,3 +208,10 @@ class TwilioSmsInput(TwilioInputBase):
             if not delivery.ok:
                 logger.warning("SMS reply not delivered after %d attempt(s): %s", delivery.attempts, delivery.error)
                 return
+
+
+def _opts_in_or_out(opt_out_type: str, body: str) -> bool:
+    """The message is STOP or START (Twilio's ``OptOutType`` or the keyword itself)."""
+    from bot.notify import SmsKeyword, classify_keyword
+
+    return opt_out_type in ("STOP", "START") or classify_keyword(body) in (SmsKeyword.STOP, SmsKeyword.START)

@@ -24,6 +24,9 @@ text; ``*`` becomes the ``star`` phrase ("send a new code").  Silence re-prompts
 with the same keypad settings.
 
 Every answer ends in a ``<Gather>`` or an explicit ``<Hangup>`` (no dead air).
+A signed request is taken on once (:mod:`bot.channels.replay`; every URL given
+to Twilio carries a nonce): a replay hears the generic prompt and changes nothing.
+Turns and new calls are rate limited (:mod:`bot.channels.limits`).
 TwiML comes from ``twilio.twiml.voice_response`` only.  Unsigned requests get
 403: in particular a forged ``From`` with no speech never replays anything.
 Each call is its own conversation, keyed by the CallSid (Twilio's id for one
@@ -51,6 +54,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from bot.channels.contact import seal_contact
 from bot.channels.guard import clean_user_text
+from bot.channels.limits import ChannelLimits, retry_text
 from bot.channels.sms_format import choice_for_reply
 from bot.channels.speech_format import compose_speech, normalise_spoken_email, speech_hints
 from bot.channels.twilio_common import (
@@ -135,8 +139,10 @@ class TwilioVoiceInput(TwilioInputBase):
         credentials = credentials or {}
         return cls(turn_seconds=float(credentials.get("turn_seconds", TURN_SECONDS)))
 
-    def __init__(self, services: Optional[TwilioServices] = None, turn_seconds: float = TURN_SECONDS) -> None:
-        super().__init__(services)
+    def __init__(
+        self, services: Optional[TwilioServices] = None, turn_seconds: float = TURN_SECONDS, limits: Optional[ChannelLimits] = None
+    ) -> None:
+        super().__init__(services, limits)
         self.turn_seconds = turn_seconds
 
     # ------------------------------------------------------------------ webhook
@@ -160,7 +166,10 @@ class TwilioVoiceInput(TwilioInputBase):
                 return bad_request("CallSid")
             query = {k: v[0] for k, v in parse_qs(request.query_string or "", keep_blank_values=True).items()}
             call = _Call(self, request, on_new_message, call_sid, params.text("From"), query)  # type: ignore[arg-type]
+            signed_url = self.services.checker.public_url(request.path, request.query_string or "")
             try:
+                if not await asyncio.to_thread(self.services.replays.is_new, signed_url, params):
+                    return response.text(str(call.listen([GENERIC_PROMPT], [], silence=0)), content_type="application/xml")
                 twiml = await call.answer(params)
             except Exception as exc:  # noqa: BLE001 - never a 5xx mid-call: apologise and listen again
                 logger.error("voice turn failed: %s", type(exc).__name__)
@@ -196,6 +205,8 @@ class _Call:
     # ---------------------------------------------------------------- URLs (absolute: Twilio signs them)
 
     def url(self, **query: Any) -> str:
+        """An absolute URL for Twilio's next request; a fresh nonce ``n`` makes every request unique (replays are not)."""
+        query["n"] = secrets.token_urlsafe(6)
         return self.services.checker.public_url(self.request.path, urlencode({k: str(v) for k, v in query.items()}))
 
     def _int(self, name: str) -> int:
@@ -221,6 +232,9 @@ class _Call:
         return self.listen([GENERIC_PROMPT], [], silence=0)
 
     async def start(self) -> VoiceResponse:
+        refusal = await self.channel.limits.admit_conversation("twilio_voice", self.caller)
+        if refusal is not None:
+            return self.hang_up([RECORDING_NOTICE, retry_text(refusal)])
         await self._new_session()
         await asyncio.to_thread(self.services.store.save, self.state_key, {"prompt": [INTRO], "options": []})
         return self.listen([INTRO], [], silence=0, preface=[RECORDING_NOTICE])
@@ -263,6 +277,11 @@ class _Call:
 
     async def turn(self, text: str, escalation: bool = False, preface: Sequence[str] = ()) -> VoiceResponse:
         """Run one Rasa turn; answer within :attr:`turn_seconds` or redirect to ``step=pending``."""
+        refusal = await self.channel.limits.admit_message("twilio_voice", self.conversation_id, self.caller)
+        if refusal is not None:
+            state = await asyncio.to_thread(self.services.store.load, self.state_key)
+            return self.listen(state.get("prompt") or [GENERIC_PROMPT], state.get("options") or [], silence=0,
+                               preface=list(preface) + [retry_text(refusal)], keypad=keypad_settings(state.get("keypad")))
         collector = VoiceTurnCollector()
         metadata = seal_contact(self.services.cipher, "twilio_voice", self.conversation_id, self.caller) if self.caller else None
         message = UserMessage(text, collector, self.conversation_id, input_channel="twilio_voice", metadata=metadata)

@@ -18,11 +18,12 @@ import httpx
 from sanic import Sanic
 from twilio.request_validator import RequestValidator
 
+from bot.channels.limits import ChannelLimits
 from bot.channels.twilio_common import TwilioServices
 from bot.channels.twilio_sms import TwilioSmsInput
 from bot.channels.twilio_voice import TwilioVoiceInput
 from bot.settings import Settings
-from bot.tickets.migrate import upgrade
+from bot.storage.migrate import upgrade
 
 SMS_PATH = "/webhooks/twilio_sms/webhook"
 VOICE_PATH = "/webhooks/twilio_voice/webhook"
@@ -85,8 +86,10 @@ class ChannelServer:
         self.settings = settings
         self.bot = bot
         self.services = TwilioServices.from_settings(settings)
-        self.sms = TwilioSmsInput(self.services)
-        self.voice = TwilioVoiceInput(self.services, turn_seconds=turn_seconds)
+        # One limiter for both channels, as in the server (fresh per test server: no counts carried over).
+        self.limits = ChannelLimits.from_settings(settings)
+        self.sms = TwilioSmsInput(self.services, limits=self.limits)
+        self.voice = TwilioVoiceInput(self.services, turn_seconds=turn_seconds, limits=self.limits)
         self.port = free_port()
         # Several apps start in one process: Sanic's test mode keeps its start-up code rewriting repeatable.
         Sanic.test_mode = True
