@@ -48,9 +48,10 @@ lock: ## regenerate requirements.lock from requirements.in (exact versions)
 kb: $(STAMP) ## build the knowledge base when the policy changed
 	@$(PY) -m policy_kb build --source $(KB_SOURCE) --out var/kb
 
-migrate: $(STAMP) .env ## apply database migrations and seed the demo customers (local profile)
+migrate: $(STAMP) .env ## apply database migrations, seed the demo customers and the demo shop (local profile)
 	@$(PD) migrate
 	@$(PD) customers seed
+	@$(PD) shop seed
 
 train: $(STAMP) ## train the Rasa model if training data changed (Rasa's fingerprint)
 	@$(PD) train
