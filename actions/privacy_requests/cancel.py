@@ -1,11 +1,10 @@
 """Leaving a form ("never mind", "stop", "cancel") and answers to input that arrives out of place."""
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet, UserUtteranceReverted
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT
 
@@ -14,7 +13,6 @@ from actions.basics import MAIN_OPTIONS
 from actions.privacy_requests import messages
 from actions.privacy_requests.common import wind_up
 from bot.requests import parsing
-from bot.tickets import normalise_reference
 from bot.verification.codes import normalise_code
 
 
@@ -26,7 +24,9 @@ class ActionCancelRequest(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         if tracker.active_loop_name:
-            dispatcher.utter_message(text=messages.CANCELLED)
+            # Leaving a status check files and removes nothing: never say "nothing was filed" there.
+            stopped = messages.STATUS_CHECK_STOPPED if tracker.active_loop_name == names.FORM_STATUS else messages.CANCELLED
+            dispatcher.utter_message(text=stopped)
             return [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None), *wind_up()]
         dispatcher.utter_message(text=messages.NOTHING_TO_CANCEL)
         return wind_up()
@@ -46,9 +46,8 @@ class ActionStrayInput(Action):
         if normalise_code(text) is not None:
             dispatcher.utter_message(text=messages.CODE_BEFORE_REQUEST)
             return [UserUtteranceReverted()]
-        if re.search(r"\bPD[\s\-]?[0-9A-Za-z]{4}[\s\-]?[0-9A-Za-z]{4}\b", text[:300], re.I) and normalise_reference(text.strip()[:40]):
-            dispatcher.utter_message(text=messages.REFERENCE_OUTSIDE_FORM,
-                                     buttons=[{"title": "Check my request status", "payload": "check my request status"}])
-            return [UserUtteranceReverted()]
+        if parsing.find_reference(text, asked=False):
+            # "my reference is PD-7K3D-9QXM": the user wants that request's status; the form reads the reference.
+            return [FollowupAction(names.FORM_STATUS)]
         dispatcher.utter_message(response=names.UTTER_DEFAULT, buttons=MAIN_OPTIONS)
         return [UserUtteranceReverted()]

@@ -36,8 +36,8 @@ def explain_outcome(outcome: Optional[str], dispatcher: CollectingDispatcher) ->
         dispatcher.utter_message(text=messages.NOT_FILED_UNAVAILABLE)
     elif outcome == "not_sent":
         dispatcher.utter_message(text="Nothing was filed, and I've removed the details from this conversation.")
-    elif outcome == "switch_parental":
-        return True
+    elif outcome in ("switch_parental", "offered"):
+        return True  # the parental form follows / the offer was already made (listening.ActionBackToRequest)
     else:
         dispatcher.utter_message(text="Sorry, something was missing, so nothing was filed. Please start again. " + messages.OTHER_WAYS)
     return True

@@ -60,11 +60,16 @@ _REFERENCE_PREFIX = re.compile(
 )
 
 
-def find_reference(text: object) -> Optional[str]:
+_REFERENCE_CUE = re.compile(r"^(?:(?:my|the|our)\s+)?(?:request\s+)?(?:reference|ref)\b", re.IGNORECASE)
+
+
+def find_reference(text: object, *, asked: bool = True) -> Optional[str]:
     """A request reference anywhere in ``text`` (``PD-7K3D-9QXM``, ``pd 7k3d 9qxm``, ``PD7K3D9QXM``), canonical.
 
     Without the ``PD`` prefix only a message that is nothing but the reference counts
-    ("7K3D9QXM", "my reference is 7K3D-9QXM"), so numbers in sentences are not misread.
+    ("7K3D9QXM", "my reference is 7K3D-9QXM"), so numbers in sentences are not misread;
+    and, when no reference was ``asked`` for, only if it says it is one ("my reference is
+    7K3D9QXM"): eight letters typed out of the blue are not a reference.
     """
     from bot.tickets.references import normalise_reference  # pure module; imported late to keep this one light
 
@@ -75,6 +80,8 @@ def find_reference(text: object) -> Optional[str]:
         found = normalise_reference(match.group(1) + match.group(2))
         if found:
             return found
+    if not asked and not _REFERENCE_CUE.match(cleaned):
+        return None
     bare = _REFERENCE_PREFIX.sub("", cleaned).strip(" .!?")
     return normalise_reference(bare) if len(bare) <= 20 else None
 
