@@ -1,0 +1,108 @@
+"""Fulfilment for a ticket: from a verified request to runs, with receipts on the ticket.
+
+Uses only the ticket service's public API: the requester's identities come from
+:meth:`reveal_personal_data` (audited, reason ``fulfil_request``); every plan,
+run and ticked checklist item adds an internal note holding the receipts —
+system names, statuses, counts and the map rules, never a value.  Completing or
+rejecting the ticket stays the agent's decision in the console.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Tuple
+
+from bot.fulfilment.connectors import Purpose
+from bot.fulfilment.errors import FulfilmentError
+from bot.fulfilment.package import AccessPackage
+from bot.fulfilment.service import FulfilmentService
+from bot.fulfilment.store import RunView
+from bot.tickets import RevealReason
+
+__all__ = ["TicketFulfilment", "NotFulfillable", "PURPOSE_BY_KIND", "plan_summary", "receipts_summary"]
+
+#: Ticket kinds fulfilment can carry out, and what it does for each.
+PURPOSE_BY_KIND: Dict[str, Purpose] = {"access": Purpose.ACCESS, "deletion": Purpose.ERASURE, "stop_using": Purpose.STOP_USING}
+
+
+class NotFulfillable(FulfilmentError):
+    """The ticket is not a verified access, deletion or stop-using request (or the run is another ticket's)."""
+
+
+def plan_summary(view: RunView) -> str:
+    lines = [f"Fulfilment plan {view.id[:8]} ({view.purpose.replace('_', ' ')}), awaiting approval:"]
+    for name, system in view.plan.get("systems", {}).items():
+        if system.get("error"):
+            lines.append(f"- {system['title']}: could not be previewed ({system['error']})")
+            continue
+        parts = []
+        for table in system.get("tables", []):
+            kept = f", keeps {', '.join(f for f, _ in table['kept_fields'])} ({', '.join(sorted({r for _, r in table['kept_fields']}))})" if table["kept_fields"] else ""
+            parts.append(f"{table['table']}: {table['rows']} row(s), {table['action']}{kept}")
+        lines.append(f"- {system['title']}: " + ("; ".join(parts) or "nothing found"))
+    return "\n".join(lines)
+
+
+def receipts_summary(view: RunView) -> str:
+    lines = [f"Fulfilment run {view.id[:8]} ({view.purpose.replace('_', ' ')}): {view.status}."]
+    for step in view.steps:
+        receipt = step.receipt
+        if receipt is None:
+            lines.append(f"- {step.system}: {step.status}")
+            continue
+        counts = "" if receipt.found is None else f", found {receipt.found}, changed {receipt.changed}"
+        error = f" ({receipt.error})" if receipt.error else ""
+        lines.append(f"- {step.system}: {receipt.status}{error}{counts}, at {receipt.at}, by {receipt.rule}")
+    return "\n".join(lines)
+
+
+class TicketFulfilment:
+    def __init__(self, fulfilment: FulfilmentService, tickets: Any) -> None:
+        self.fulfilment = fulfilment
+        self.tickets = tickets
+
+    def _check_ticket(self, reference: str) -> Tuple[Any, Purpose]:
+        view = self.tickets.get_by_reference(reference)
+        purpose = PURPOSE_BY_KIND.get(getattr(view.kind, "value", view.kind))
+        if purpose is None:
+            raise NotFulfillable("only access, deletion and stop-using requests are fulfilled in the company's systems")
+        if view.verified_at is None:
+            raise NotFulfillable("the requester is not verified yet")
+        return view, purpose
+
+    def _run_of(self, reference: str, run_id: str) -> RunView:
+        view = self.fulfilment.view(run_id)
+        if view.ticket_reference != reference:
+            raise NotFulfillable("that run belongs to another ticket")
+        return view
+
+    def runs(self, reference: str) -> List[RunView]:
+        return self.fulfilment.runs_for_ticket(self.tickets.get_by_reference(reference).reference)
+
+    def preview(self, reference: str, *, agent: str) -> RunView:
+        """Find the requester in every system and record the plan on the ticket (awaiting approval)."""
+        ticket, purpose = self._check_ticket(reference)
+        data = self.tickets.reveal_personal_data(ticket.reference, actor=agent, reason=RevealReason.FULFIL_REQUEST)
+        given = {name: [value] for name, value in (("email", data.email), ("phone", data.phone), ("account_id", data.account_id)) if value}
+        view = self.fulfilment.plan(purpose, given, ticket_reference=ticket.reference)
+        self.tickets.add_note(ticket.reference, plan_summary(view), author=agent)
+        return view
+
+    def approve_and_run(self, reference: str, run_id: str, *, agent: str) -> Tuple[RunView, Optional[AccessPackage]]:
+        self._check_ticket(reference)
+        self._run_of(reference, run_id)
+        self.fulfilment.approve(run_id, agent)
+        return self._execute(reference, run_id, agent)
+
+    def resume(self, reference: str, run_id: str, *, agent: str, break_lease: bool = False) -> Tuple[RunView, Optional[AccessPackage]]:
+        self._run_of(reference, run_id)
+        return self._execute(reference, run_id, agent, break_lease=break_lease)
+
+    def _execute(self, reference: str, run_id: str, agent: str, break_lease: bool = False) -> Tuple[RunView, Optional[AccessPackage]]:
+        view, package = self.fulfilment.execute(run_id, break_lease=break_lease)
+        self.tickets.add_note(reference, receipts_summary(view), author=agent)
+        return view, package
+
+    def tick(self, reference: str, run_id: str, system: str, *, agent: str) -> RunView:
+        self._run_of(reference, run_id)
+        view = self.fulfilment.complete_manual(run_id, system, agent)
+        self.tickets.add_note(reference, receipts_summary(view), author=agent)
+        return view
