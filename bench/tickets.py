@@ -163,6 +163,7 @@ def bulk_rows(service: TicketService, cipher: DataCipher, indexer: Indexer, coun
             jurisdiction="US-CA", received_at=received, acknowledge_by=d.acknowledge_by, due_date=d.due,
             respond_by=d.due, extension_count=0, verification_method="none", verification_level="none",
             verification_data_points="", personal_ct=blob, email_index=indexer.email_index(f"user{i}@example.com"),
+            phone_index=indexer.phone_index(f"+1415{i:07d}"),
             assignee=None if rng.random() < 0.7 else f"agent:{rng.randint(1, 20)}",
             closed_at=now if status == "completed" else None, created_at=received, updated_at=received, version=1,
         ))
@@ -198,19 +199,30 @@ def bench_create(service: TicketService, cipher: DataCipher, indexer: Indexer, c
             "baseline_bulk_insert_per_second": round(count / baseline, 1)}
 
 
-def bench_queue(service: TicketService, cipher: DataCipher, indexer: Indexer, size: int, repeat: int) -> Dict[str, float]:
+def load_tickets(service: TicketService, cipher: DataCipher, indexer: Indexer, size: int) -> None:
+    """``size`` bulk tickets (see :func:`bulk_rows`), a closing audit event for each completed one, then ANALYZE."""
     reset(service)
     chunk = 10_000
     for start in range(0, size, chunk):
         rows = bulk_rows(service, cipher, indexer, min(chunk, size - start), start)
         with service.database.engine.begin() as connection:
             connection.execute(insert(Ticket), rows)
+    with service.database.engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO audit_events (ticket_id, at, actor, action, from_status, to_status, reason_code) "
+            "SELECT id, closed_at, 'agent:bench', 'transitioned', 'in_progress', 'completed', 'fulfilled' "
+            "FROM tickets WHERE status = 'completed'"))
     if service.database.is_sqlite:
         with service.database.engine.begin() as connection:
             connection.execute(text("ANALYZE"))
     else:
         with service.database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(text("VACUUM ANALYZE tickets"))
+            connection.execute(text("VACUUM ANALYZE audit_events"))
+
+
+def bench_queue(service: TicketService, cipher: DataCipher, indexer: Indexer, size: int, repeat: int) -> Dict[str, float]:
+    load_tickets(service, cipher, indexer, size)
     open_statuses = [s for s in STATUSES if s != "completed"]
     filtered = dict(unassigned=True, channels=["sms"])
     deep = min(50_000, service.list_queue(limit=1).total // 2)  # half the open queue, at most 50,000
@@ -242,6 +254,70 @@ def bench_queue(service: TicketService, cipher: DataCipher, indexer: Indexer, si
                                .order_by(Ticket.priority.desc(), Ticket.respond_by, Ticket.id).limit(50)).all()
 
     out["baseline_bare_select_p50_ms"] = round(pct(timed(bare, repeat), 0.5), 1)
+    return out
+
+
+#: The indexes of migration 0006 ("old" = the same reads without them).
+REPORT_INDEXES = {
+    "ix_tickets_received": "tickets (received_at, status, kind, channel, jurisdiction)",
+    "ix_tickets_respond_by_status": "tickets (respond_by, status)",
+}
+
+
+@contextmanager
+def report_indexes_off(service: TicketService) -> Iterator[None]:
+    with service.database.engine.begin() as connection:
+        for name in REPORT_INDEXES:
+            connection.execute(text(f"DROP INDEX {name}"))
+    try:
+        yield
+    finally:
+        with service.database.engine.begin() as connection:
+            for name, target in REPORT_INDEXES.items():
+                connection.execute(text(f"CREATE INDEX {name} ON {target}"))
+
+
+def bench_reports(service: TicketService, indexer: Indexer, size: int, repeat: int) -> Dict[str, Any]:
+    """Console search, dashboard and CCPA reports over the queue benchmark's table (p50, and "old" without 0006)."""
+    from bot.console.dashboard import DashboardService
+    from bot.console.metrics import CcpaReports
+    from bot.tickets.search import SearchQuery, TicketSearch
+
+    search = TicketSearch(service, indexer)
+    dashboard = DashboardService(service.database, lambda: datetime.now(timezone.utc))
+    reports = CcpaReports.for_tickets(service, clock=lambda: datetime.now(timezone.utc))
+    today = datetime.now(timezone.utc).date()
+    with service.database.read() as session:
+        reference = session.scalars(select(Ticket.reference).order_by(Ticket.id.desc()).limit(1)).one()
+    middle = size // 2
+    searches: Dict[str, Any] = {
+        "search_reference": SearchQuery(text=reference.lower().replace("-", " ")),
+        "search_email": SearchQuery(text=f"USER{middle}@example.com"),
+        "search_phone": SearchQuery(text=f"(415) {middle // 10000:03d}-{middle % 10000:04d}"),
+        "search_kind_status": SearchQuery(kinds=["deletion"], statuses=["in_progress"]),
+        "search_last_7_days": SearchQuery(received_from=today - timedelta(days=7), received_to=today),
+        "search_overdue": SearchQuery(due="overdue", today=today),
+    }
+    if search.search(searches["search_email"]).total != 1 or search.search(searches["search_reference"]).total != 1:
+        raise SystemExit("search did not find the ticket it was given")
+    cases: Dict[str, Callable[[], Any]] = {name: (lambda q=q: search.search(q)) for name, q in searches.items()}
+    cases["dashboard"] = dashboard.build
+    start, end = today - timedelta(days=365), today
+    cases["report_7102_year"] = lambda: reports.metrics(start, end)
+    cases["export_7101_year"] = lambda: sum(len(chunk) for chunk in reports.records_csv(start, end))
+    slow = {"report_7102_year", "export_7101_year"}
+    out: Dict[str, Any] = {"tickets": size, "requests_in_report": sum(r.received for r in reports.metrics(start, end).rows)}
+    for name, fn in cases.items():
+        out[f"{name}_p50_ms"] = round(pct(timed(fn, 3 if name in slow else repeat), 0.5), 1)
+    with report_indexes_off(service):
+        for name in ("search_last_7_days", "search_overdue", "dashboard"):
+            out[f"{name}_old_p50_ms"] = round(pct(timed(cases[name], repeat), 0.5), 1)
+
+    def bare() -> None:
+        with service.database.engine.connect() as connection:
+            connection.execute(select(Ticket.id).where(Ticket.reference == reference)).all()
+
+    out["baseline_bare_reference_select_p50_ms"] = round(pct(timed(bare, repeat), 0.5), 1)
     return out
 
 
@@ -351,6 +427,12 @@ def run_backend(backend: Backend, args: argparse.Namespace) -> Dict[str, Any]:
             print(f"[{backend.name}] queue page at {args.queue_size} ...", flush=True)
             result["queue"] = bench_queue(service, cipher, indexer, args.queue_size, args.repeat)
             print(f"[{backend.name}]   {result['queue']}", flush=True)
+        if "reports" in parts:
+            if "queue" not in parts:
+                load_tickets(service, cipher, indexer, args.queue_size)
+            print(f"[{backend.name}] search / dashboard / reports at {args.queue_size} ...", flush=True)
+            result["reports"] = bench_reports(service, indexer, args.queue_size, args.repeat)
+            print(f"[{backend.name}]   {result['reports']}", flush=True)
         if "claim" in parts:
             print(f"[{backend.name}] claim: {args.processes} processes x {args.claim_tickets} tickets ...", flush=True)
             result["claim"] = bench_claims(service, keys, index_key, args.processes, args.claim_tickets)
@@ -369,7 +451,7 @@ def main(argv: Sequence[str] = ()) -> int:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--processes", type=int, default=8)
     parser.add_argument("--claim-tickets", type=int, default=500)
-    parser.add_argument("--parts", default="create,queue,claim", help="comma-separated subset to run")
+    parser.add_argument("--parts", default="create,queue,reports,claim", help="comma-separated subset to run")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(list(argv) or None)
     report: Dict[str, Any] = {"cpus": os.cpu_count(), "load_average": os.getloadavg()[0]}

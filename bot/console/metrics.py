@@ -299,17 +299,12 @@ class CcpaReports:
                    Ticket.jurisdiction.in_(self._codes), Ticket.kind.in_(list(_CATEGORY_OF)))
             .order_by(Ticket.received_at, Ticket.id)
         )
-        last: Optional[Tuple[datetime, int]] = None
-        while True:
-            query = base if last is None else base.where(
-                (Ticket.received_at > last[0]) | and_(Ticket.received_at == last[0], Ticket.id > last[1]))
-            with self._db.read() as session:
-                rows = session.execute(query.limit(self._batch)).all()
-            for row in rows:
-                yield self._record(row, zone)
-            if len(rows) < self._batch:
-                return
-            last = (rows[-1].received_at, rows[-1].id)
+        # One query, streamed in batches (a server-side cursor on PostgreSQL; SQLite steps its cursor).
+        with self._db.engine.connect() as connection:
+            result = connection.execution_options(stream_results=True).execute(base)
+            for rows in result.partitions(self._batch):
+                for row in rows:
+                    yield self._record(row, zone)
 
     def metrics(self, start: date, end: date) -> MetricsReport:
         """The 7102 table for ``start``..``end`` (one row per category, always all five)."""
