@@ -9,7 +9,8 @@ Rules (CCPA 11 CCR 7060-7062 practice, see ``../shared/design.md``):
   :attr:`CheckResult.NO_CHALLENGE`, as an unknown id does);
 * 5 wrong attempts lock the challenge (:attr:`CheckResult.LOCKED` from the 5th
   wrong attempt on, even for the right code) — the caller then offers a person;
-* at most 3 codes per contact per rolling hour (:class:`SendLimitReached`);
+* at most 3 codes per contact per rolling hour, and 10 per rolling day
+  (``CODE_SEND_LIMIT_DESTINATION_DAILY``) (:class:`SendLimitReached`);
 * input like ``"123 456"``, ``"123-456"`` or full-width digits is accepted; the
   digest comparison is constant-time.
 
@@ -35,7 +36,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from bot.privacy.crypto import DataCipher, Indexer
-from bot.tickets.db import Database
+from bot.storage.db import Database
 from bot.verification.errors import InvalidContact, VerificationStoreNotReady
 from bot.verification.models import VerificationChallenge
 
@@ -60,6 +61,8 @@ CODE_TTL = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
 MAX_SENDS_PER_WINDOW = 3
 SEND_WINDOW = timedelta(hours=1)
+MAX_DAILY_SENDS = 10
+DAILY_WINDOW = timedelta(days=1)
 _CHALLENGE_ID_MAX = 40
 _SEPARATORS = re.compile(r"[\s\-‐-―−.·_/]+")
 
@@ -144,7 +147,7 @@ class CodeStore:
     """SQL-backed one-time-code challenges.
 
     Args:
-        database: the ticket store's :class:`~bot.tickets.db.Database` (same database).
+        database: the ticket store's :class:`~bot.storage.db.Database` (same database).
         indexer: keyed HMAC (``INDEX_KEY``) for code digests and contact indexes.
         cipher: encrypts the contact (``DATA_KEYS``).
         clock: returns aware UTC ``datetime``; tests inject one.
@@ -161,6 +164,8 @@ class CodeStore:
         max_attempts: int = MAX_ATTEMPTS,
         max_sends: int = MAX_SENDS_PER_WINDOW,
         send_window: timedelta = SEND_WINDOW,
+        max_daily_sends: int = MAX_DAILY_SENDS,
+        daily_window: timedelta = DAILY_WINDOW,
     ) -> None:
         self._db = database
         self._indexer = indexer
@@ -170,6 +175,8 @@ class CodeStore:
         self.max_attempts = max_attempts
         self.max_sends = max_sends
         self.send_window = send_window
+        self.max_daily_sends = max_daily_sends
+        self.daily_window = daily_window
 
     # ------------------------------------------------------------------ helpers
 
@@ -199,16 +206,16 @@ class CodeStore:
         try:
             with self._db.write.begin() as session:
                 self._lock_contact(session, index)
-                since = now - self.send_window
-                recent = session.execute(
-                    select(func.count(), func.min(VerificationChallenge.created_at)).where(
-                        VerificationChallenge.contact_index == index,
-                        VerificationChallenge.created_at > since,
-                    )
-                ).one()
-                if recent[0] >= self.max_sends:
-                    oldest = _aware(recent[1]) or now
-                    return SendLimitReached(retry_after=max(timedelta(0), oldest + self.send_window - now))
+                for most, window in ((self.max_sends, self.send_window), (self.max_daily_sends, self.daily_window)):
+                    recent = session.execute(
+                        select(func.count(), func.min(VerificationChallenge.created_at)).where(
+                            VerificationChallenge.contact_index == index,
+                            VerificationChallenge.created_at > now - window,
+                        )
+                    ).one()
+                    if recent[0] >= most:
+                        oldest = _aware(recent[1]) or now
+                        return SendLimitReached(retry_after=max(timedelta(0), oldest + window - now))
                 session.add(
                     VerificationChallenge(
                         id=challenge_id,
@@ -324,8 +331,8 @@ class CodeStore:
             return row.channel == channel and hmac.compare_digest(row.contact_index, index)
 
     def purge(self, older_than: timedelta = timedelta(days=1)) -> int:
-        """Delete challenges created before ``now - older_than`` (at least the send window)."""
-        cutoff = self._clock() - max(older_than, self.send_window)
+        """Delete challenges created before ``now - older_than`` (at least the send windows)."""
+        cutoff = self._clock() - max(older_than, self.send_window, self.daily_window)
         with self._db.write.begin() as session:
             result = session.execute(
                 delete(VerificationChallenge).where(VerificationChallenge.created_at < cutoff).execution_options(

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Optional, Sequence, Tuple, Union
@@ -28,7 +29,7 @@ from typing import Any, Callable, Iterable, Optional, Sequence, Tuple, Union
 from bot.notify.factory import build_notifier
 from bot.notify.types import Delivery, DeliveryStatus, InvalidMessage, Notifier, check_email
 from bot.privacy.crypto import DataCipher, Indexer
-from bot.tickets.db import Database, init_db
+from bot.storage.db import Database, init_db
 from bot.verification.codes import (
     ChallengeInfo,
     CheckResult,
@@ -38,6 +39,8 @@ from bot.verification.codes import (
 )
 from bot.verification.directory import CustomerDirectory, MatchResult, SqlCustomerDirectory, normalise_phone_e164
 from bot.verification.errors import InvalidContact
+from bot.verification.limits import Lockouts, SendLimits, SendRefusal, limits_from_settings
+from bot.webapp.ratelimit import MemoryCounter
 from bot.verification.levels import (
     DATA_POINTS,
     REQUIRED_LEVEL,
@@ -172,15 +175,33 @@ class VerificationService:
     """One-time codes, the customer directory and the verification-level rules.
 
     Args:
-        codes: the SQL challenge store.
+        codes: the SQL challenge store (also the per-destination limits).
         notifier: sends the codes (:func:`bot.notify.build_notifier`).
         directory: matches data points; optional for callers that only send codes.
+        limits: destination policy and per-conversation / per-client / global send limits
+            (:mod:`bot.verification.limits`; default: the built-in limits counted in this process).
+        lockouts: escalating status-check lockouts (same default).
     """
 
-    def __init__(self, codes: CodeStore, notifier: Notifier, directory: Optional[CustomerDirectory] = None) -> None:
+    def __init__(
+        self,
+        codes: CodeStore,
+        notifier: Notifier,
+        directory: Optional[CustomerDirectory] = None,
+        *,
+        limits: Optional[SendLimits] = None,
+        lockouts: Optional[Lockouts] = None,
+    ) -> None:
         self.codes = codes
         self.notifier = notifier
         self.directory = directory
+        if limits is None or lockouts is None:
+            # Counted in this process under a key of its own (counter keys need no other secret).
+            counter, keys = MemoryCounter(), Indexer(secrets.token_urlsafe(32))
+            limits = limits or SendLimits(counter, keys)
+            lockouts = lockouts or Lockouts(counter, keys)
+        self.limits = limits
+        self.lockouts = lockouts
 
     @classmethod
     def from_settings(
@@ -196,14 +217,31 @@ class VerificationService:
         cipher = DataCipher(list(settings.data_keys))
         indexer = Indexer(settings.index_key)
         kwargs = {"clock": clock} if clock else {}
-        codes = CodeStore(database, indexer, cipher, **kwargs)
+        daily, window = settings.code_send_limit_destination_daily
+        codes = CodeStore(database, indexer, cipher, max_daily_sends=daily, daily_window=timedelta(seconds=window), **kwargs)
         directory = SqlCustomerDirectory(database, cipher, indexer, **kwargs)
-        return cls(codes, notifier or build_notifier(settings, database), directory)
+        limits, lockouts = limits_from_settings(settings, indexer)
+        return cls(codes, notifier or build_notifier(settings, database), directory, limits=limits, lockouts=lockouts)
 
     # ------------------------------------------------------------------ codes
 
-    def start_contact_check(self, channel: Union[ContactChannel, str], contact: str) -> StartResult:
-        """Send a new code to ``contact`` by SMS (E.164 or a US-style number) or e-mail."""
+    def start_contact_check(
+        self,
+        channel: Union[ContactChannel, str],
+        contact: str,
+        *,
+        conversation: Optional[str] = None,
+        client: Optional[str] = None,
+    ) -> StartResult:
+        """Send a new code to ``contact`` by SMS (E.164 or a US-style number) or e-mail.
+
+        Args:
+            conversation: the conversation asking (counted by the per-conversation limit).
+            client: a keyed digest of the client address, when the channel gave one.
+
+        A number outside the destination policy is ``INVALID_CONTACT``; any send
+        limit is ``RATE_LIMITED``.
+        """
         try:
             channel_ = ContactChannel(channel)
         except ValueError:
@@ -212,6 +250,13 @@ class VerificationService:
             target = self._normalise_contact(channel_, contact)
         except InvalidContact:
             return StartResult(StartStatus.INVALID_CONTACT)
+        refused, retry_after = self.limits.admit(channel_.value, target, conversation=conversation, client=client)
+        if refused is SendRefusal.DESTINATION:
+            log.info("verification code not sent: destination outside the policy")
+            return StartResult(StartStatus.INVALID_CONTACT)
+        if refused is not None:
+            log.warning("verification code not sent: %s limit", refused.value)
+            return StartResult(StartStatus.RATE_LIMITED, retry_after=retry_after)
         issued = self.codes.issue(channel_.value, target)
         if isinstance(issued, SendLimitReached):
             return StartResult(StartStatus.RATE_LIMITED, retry_after=issued.retry_after)
