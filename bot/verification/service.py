@@ -4,7 +4,7 @@
 
     service = VerificationService.from_settings(settings, database=db)    # at startup
     started = service.start_contact_check("email", "ada.demo@example.com")
-    started.status            # StartStatus.SENT | RATE_LIMITED | INVALID_CONTACT | OPTED_OUT | DELIVERY_FAILED
+    started.status            # StartStatus.SENT | RATE_LIMITED | INVALID_CONTACT | DELIVERY_FAILED
     service.check_code(started.challenge_id, "123 456")   # CheckResult.OK | WRONG | EXPIRED | LOCKED | NO_CHALLENGE
     match = service.match(email=..., full_name=..., date_of_birth=...)
     verdict = service.assess("deletion", match, contact_confirmed=True, confirmed_via="email")
@@ -73,6 +73,7 @@ class StartStatus(str, enum.Enum):
     SENT = "sent"
     RATE_LIMITED = "rate_limited"
     INVALID_CONTACT = "invalid_contact"
+    #: Never returned any more: an opted-out number answers like SENT (no opt-out oracle).
     OPTED_OUT = "opted_out"
     DELIVERY_FAILED = "delivery_failed"
 
@@ -240,7 +241,9 @@ class VerificationService:
             client: a keyed digest of the client address, when the channel gave one.
 
         A number outside the destination policy is ``INVALID_CONTACT``; any send
-        limit is ``RATE_LIMITED``.
+        limit is ``RATE_LIMITED``.  A number that opted out of our texts answers
+        exactly like a sent code (a challenge no code passes), so nobody learns
+        from this whether a number replied STOP.
         """
         try:
             channel_ = ContactChannel(channel)
@@ -263,7 +266,8 @@ class VerificationService:
         delivery = self._deliver(channel_, target, issued)
         if delivery.status is DeliveryStatus.OPTED_OUT:
             self.codes.invalidate(issued.challenge_id)
-            return StartResult(StartStatus.OPTED_OUT, delivery=delivery)
+            log.info("verification code not sent: destination opted out")
+            return self.start_decoy_check()
         if not delivery.ok:
             self.codes.invalidate(issued.challenge_id)
             log.warning("verification code not delivered (%s, %s)", channel_.value, delivery.error)
