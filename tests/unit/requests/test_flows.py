@@ -85,7 +85,7 @@ def test_idempotency_key_is_stable_per_form_run_and_new_without_one():
     assert a != flows.idempotency_key("c2", "deletion", run)
     assert a != flows.idempotency_key("c1", "deletion", flows.new_form_run())
     assert flows.idempotency_key("c1", "deletion", None) != flows.idempotency_key("c1", "deletion", None)
-    assert len(a) <= 200 and "c1" not in a
+    assert len(a) <= 200 and a[len("req:"):].isalnum()  # a digest: no conversation id in it
 
 
 # --------------------------------------------------------------------------- submitting
