@@ -36,7 +36,6 @@ from bot.channels.twilio_common import (
     AGENT_UTTERANCE,
     SmsTurnCollector,
     TwilioInputBase,
-    TwilioServices,
     bad_request,
     forbidden,
     is_agent_request,
@@ -44,6 +43,7 @@ from bot.channels.twilio_common import (
     is_sid,
     verified_params,
 )
+from bot.channels.twilio_signature import MAX_BODY_BYTES
 
 __all__ = ["TwilioSmsInput", "HELP_TEXT", "MEDIA_ONLY_TEXT", "FAILURE_TEXT"]
 
@@ -86,7 +86,7 @@ class TwilioSmsInput(TwilioInputBase):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
-        @webhook.route("/webhook", methods=["POST"])
+        @webhook.route("/webhook", methods=["POST"], ctx_max_body=MAX_BODY_BYTES)  # refused before Sanic buffers more
         async def receive(request: Request) -> HTTPResponse:
             started = time.perf_counter()
             services = self.services

@@ -69,6 +69,7 @@ from bot.channels.twilio_common import (
     is_sid,
     verified_params,
 )
+from bot.channels.twilio_signature import MAX_BODY_BYTES
 
 __all__ = ["TwilioVoiceInput", "RECORDING_NOTICE", "INTRO", "TURN_SECONDS", "call_conversation_id"]
 
@@ -155,7 +156,7 @@ class TwilioVoiceInput(TwilioInputBase):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
-        @webhook.route("/webhook", methods=["POST"])
+        @webhook.route("/webhook", methods=["POST"], ctx_max_body=MAX_BODY_BYTES)  # refused before Sanic buffers more
         async def receive(request: Request) -> HTTPResponse:
             started = time.perf_counter()
             params, refusal = verified_params(request, self.services.checker)

@@ -83,6 +83,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     from bot.rasa.failsafe import fail_turns_when_store_down, tell_user_when_actions_fail  # --- scale-out ---
 
     tell_user_when_actions_fail()  # action server down: tell the user instead of going silent
+    from bot.channels.server_edge import listener as edge_listener
     from bot.rasa.speedups import install as install_speedups
 
     install_speedups()  # Rasa re-checked a JSON schema on every action call (~30 ms of event loop)
@@ -99,7 +100,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         auth_token=settings.rasa_api_token,
         enable_api=True,
         endpoints=build_endpoints(settings, PROJECT_ROOT / "endpoints.yml"),
-        server_listeners=[(_remask, "after_server_start"), (fail_turns_when_store_down, "after_server_start")],
+        server_listeners=[
+            (edge_listener, "before_server_start"),  # body caps, read timeouts, HSTS (bot/channels/server_edge.py)
+            (_remask, "after_server_start"),
+            (fail_turns_when_store_down, "after_server_start"),
+        ],
     )
     return 0
 

@@ -19,6 +19,7 @@ from sanic import Sanic
 from twilio.request_validator import RequestValidator
 
 from bot.channels.limits import ChannelLimits
+from bot.channels.server_edge import install as install_edge
 from bot.channels.twilio_common import TwilioServices
 from bot.channels.twilio_sms import TwilioSmsInput
 from bot.channels.twilio_voice import TwilioVoiceInput
@@ -94,6 +95,7 @@ class ChannelServer:
         # Several apps start in one process: Sanic's test mode keeps its start-up code rewriting repeatable.
         Sanic.test_mode = True
         self.app = Sanic(f"twilio_test_{uuid.uuid4().hex[:8]}")
+        install_edge(self.app, settings)  # body caps, read timeouts, HSTS: as the Rasa server runs them
         self.app.blueprint(self.sms.blueprint(bot), url_prefix="/webhooks/twilio_sms")
         self.app.blueprint(self.voice.blueprint(bot), url_prefix="/webhooks/twilio_voice")
         self.loop = asyncio.new_event_loop()

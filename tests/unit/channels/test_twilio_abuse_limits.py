@@ -9,8 +9,8 @@ import pytest
 from bot.settings import settings_from_environ
 from tests.conftest import make_environ
 from tests.unit.channels import twiml
-from tests.unit.channels.harness import VOICE_PATH, ChannelServer, StubBot
-from tests.unit.channels.test_twilio_voice_channel import CALLER, Call
+from tests.unit.channels.harness import ChannelServer, StubBot
+from tests.unit.channels.test_twilio_voice_channel import Call
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from typing import Dict, Iterator
-from urllib.parse import urlencode, urlparse
+from urllib.parse import urlparse
 
 import pytest
 
