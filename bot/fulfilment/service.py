@@ -171,7 +171,7 @@ class FulfilmentService:
         """Run every step that is not done yet; returns the run (and, for access, the package).
 
         Safe to call again after a crash or a failed system: done steps are skipped
-        (access re-reads every system, since records are never stored).  ``break_lease``
+        (access re-reads every system, even in a finished run, since records are never stored).  ``break_lease``
         is for an operator who knows the previous executor died.
         """
         parts = self.store.secret_parts(run_id)
@@ -179,7 +179,7 @@ class FulfilmentService:
             raise PlanChanged("the data map changed since this run was planned: plan it again")
         purpose = Purpose(parts["purpose"])
         known = {name: frozenset(values) for name, values in self.cipher.decrypt_json(parts["identities_ct"]).items()}
-        self.store.take_lease(run_id, break_lease=break_lease)
+        self.store.take_lease(run_id, break_lease=break_lease, rerun_done=purpose is Purpose.ACCESS)
         records: Dict[str, Any] = {}
         receipts: List[Receipt] = []
         for step in self.store.view(run_id).steps:

@@ -93,10 +93,12 @@ class RunStore:
                 raise FulfilmentError(f"the run is {run.status}, not awaiting approval")
             run.status, run.approved_by, run.approved_at = "approved", agent, now_utc()
 
-    def take_lease(self, run_id: str, *, break_lease: bool) -> None:
+    def take_lease(self, run_id: str, *, break_lease: bool, rerun_done: bool = False) -> None:
+        """Mark the run running for this executor; ``rerun_done`` also accepts a finished run (access re-reads)."""
         now = now_utc()
+        statuses = ("approved", "running", "partial") + (("done",) if rerun_done else ())
         with self._db.write() as session, session.begin():
-            statement = update(FulfilmentRun).where(FulfilmentRun.id == run_id, FulfilmentRun.status.in_(("approved", "running", "partial")))
+            statement = update(FulfilmentRun).where(FulfilmentRun.id == run_id, FulfilmentRun.status.in_(statuses))
             if not break_lease:
                 statement = statement.where(or_(FulfilmentRun.lease_until.is_(None), FulfilmentRun.lease_until < now))
             if session.execute(statement.values(status="running", lease_until=now + LEASE)).rowcount != 1:

@@ -25,6 +25,7 @@ ROUTE_MODULES: List[str] = [
     "bot.webapp.console",
     # search, dashboard, CCPA reports (before the API: its catch-all answers unknown /api/v1 paths)
     "bot.webapp.console_reports",
+    "bot.webapp.console_fulfilment",  # preview, approve, resume, receipts per ticket
     "bot.webapp.api_reports",
     "bot.webapp.api",
 ]
