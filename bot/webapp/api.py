@@ -20,30 +20,23 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Match, Route
 
 from bot.console.accounts import ROLE_ADMIN, AgentView
-from bot.console.errors import AgentExists, AgentNotFound, ConsoleError, InvalidAccountField, TokenNotFound
-from bot.console.workflow import DeliveryFailed, NotAdmin, NotHolder, NotificationUnavailable, ReplyNotAllowed
+from bot.console.errors import ConsoleError, InvalidAccountField
 from bot.privacy.masking import mask_text
 from bot.settings import Settings
 from bot.tickets import (
-    AlreadyClaimed,
     AuditEventView,
     Channel,
-    ExtensionNotAllowed,
-    FieldTooLong,
     InvalidField,
-    InvalidTransition,
     Kind,
-    NotClaimed,
     NoteView,
     Status,
     TicketError,
-    TicketNotFound,
     TicketView,
-    VersionConflict,
 )
 from bot.tickets.service import MAX_PAGE_SIZE, DatabaseNotReady
 from bot.webapp.auth import ConsoleServices, bearer_token, get_services
 from bot.webapp.bodies import BadBody, BodyTooLarge, read_json
+from bot.webapp.errors import describe
 from bot.webapp.openapi import openapi_document
 from bot.webapp.ratelimit import ApiRateLimits, limits_for
 
@@ -122,45 +115,11 @@ def rate_limited(retry_after: int) -> JSONResponse:
 
 
 def error_response(exc: Exception) -> JSONResponse:
-    """Map a domain error to its documented status and body (never personal data or input values)."""
-    if isinstance(exc, TicketNotFound):
-        return _error(404, "not_found", "no ticket with that reference")
-    if isinstance(exc, (AgentNotFound, TokenNotFound)):
-        return _error(404, "not_found", str(exc))
-    if isinstance(exc, NotAdmin):
-        return _error(403, "forbidden", "this operation is for admins")
-    if isinstance(exc, AlreadyClaimed):
-        return _error(409, "already_claimed", str(exc), holder=exc.holder)
-    if isinstance(exc, NotClaimed):
-        return _error(409, "not_holder", str(exc), holder=exc.holder)
-    if isinstance(exc, NotHolder):
-        return _error(409, "not_holder", str(exc), holder=exc.holder)
-    if isinstance(exc, VersionConflict):
-        return _error(409, "version_conflict", "the ticket changed since you loaded it; nothing was written",
-                      current_version=exc.current)
-    if isinstance(exc, InvalidTransition):
-        return _error(409, "invalid_transition", str(exc))
-    if isinstance(exc, ExtensionNotAllowed):
-        return _error(409, "extension_not_allowed", str(exc))
-    if isinstance(exc, ReplyNotAllowed):
-        return _error(409, "reply_not_allowed", str(exc))
-    if isinstance(exc, AgentExists):
-        return _error(409, "agent_exists", str(exc))
-    if isinstance(exc, FieldTooLong):
-        return _error(422, "too_long", str(exc), field=exc.field)
-    if isinstance(exc, InvalidField):
-        return _error(422, "invalid_field", str(exc), field=exc.field)
-    if isinstance(exc, InvalidAccountField):
-        return _error(422, "invalid_field", str(exc), field=exc.field)
-    if isinstance(exc, DeliveryFailed):
-        if exc.status == "opted_out":
-            return _error(409, "opted_out", "the requester opted out of SMS; nothing was sent")
-        return _error(502, "delivery_failed", str(exc))
-    if isinstance(exc, NotificationUnavailable):
-        return _error(503, "unavailable", str(exc))
-    if isinstance(exc, DatabaseNotReady):
-        return _error(503, "unavailable", "the ticket database is not ready")
-    raise exc
+    """Map a domain error to its documented status and body (:mod:`bot.webapp.errors`); re-raise others."""
+    problem = describe(exc)
+    if problem is None or not problem.api:
+        raise exc
+    return _error(problem.status, problem.code, problem.message, **problem.extra)
 
 
 Endpoint = Callable[..., Awaitable[Response]]
