@@ -28,9 +28,9 @@ from actions.privacy_requests import messages
 from actions.privacy_requests.common import ticket_channel, wind_up
 from actions.privacy_requests.forms import PrivacyFormValidation
 from actions.privacy_requests.services import blocking, get_services
-from bot.privacy.masking import mask_text
+from bot.privacy.masking import agent_transcript
 from bot.requests import parsing
-from bot.requests.flows import idempotency_key
+from bot.requests.flows import PERSONAL_FIELDS, idempotency_key
 from bot.tickets import Kind, PersonalData
 
 __all__ = [
@@ -47,21 +47,17 @@ TRANSCRIPT_LIMIT = 100_000
 
 
 def masked_transcript(tracker: Tracker) -> str:
-    """The conversation so far, user and assistant turns, with personal data masked."""
-    lines: List[str] = []
-    for event in tracker.events:
-        kind = event.get("event")
-        text = event.get("text")
-        if kind not in ("user", "bot") or not isinstance(text, str) or not text.strip():
-            continue
-        who = "User" if kind == "user" else "Assistant"
-        lines.append(f"{who}: {mask_text(text.strip())}")
-    transcript = "\n".join(lines)
-    return transcript[-TRANSCRIPT_LIMIT:] if transcript else "(no messages)"
+    """The conversation so far for the agent: answers to personal-data questions withheld, a child's words
+    discarded, everything else masked (:func:`bot.privacy.masking.agent_transcript`)."""
+    return agent_transcript(tracker.events, personal_questions=PERSONAL_QUESTIONS,
+                            discard_markers=(messages.CHILD_STOP,), limit=TRANSCRIPT_LIMIT)
 
 
 #: Personal-data slots this module fills; cleared once the ticket holds the value (or the flow ends).
 ESCALATION_PERSONAL_SLOTS = (names.SLOT_ESCALATION_CONTACT,)
+
+#: Questions whose answers are personal data: never copied into a transcript.
+PERSONAL_QUESTIONS = frozenset({*PERSONAL_FIELDS, *ESCALATION_PERSONAL_SLOTS})
 
 #: ``escalation_contact`` when the user said "no thanks": file without a contact.
 DECLINED = "__declined__"

@@ -6,17 +6,29 @@ characters in a log line, a false negative leaks a customer's data.
 from __future__ import annotations
 
 import re
-from typing import Pattern, Sequence, Tuple
+from typing import Any, Collection, Iterable, List, Mapping, Optional, Pattern, Sequence, Tuple
 
-__all__ = ["mask_text", "MASKS"]
+__all__ = ["mask_text", "MASKS", "agent_transcript", "WITHHELD", "DISCARDED"]
 
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_AT = r"(?:[(\[{<]\s*at\s*[)\]}>]|\bat\b)"
+_DOT = r"(?:[(\[{<]\s*dot\s*[)\]}>]|\bdot\b)"
+_STREET = (r"(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|terrace|close|"
+           r"square|sq|parkway|pkwy|highway|hwy|crescent|circle|cir|row|gardens|mews|alley|trail|plaza)")
+_UNIT = r"(?:,?\s*(?:apt|apartment|suite|ste|unit|flat|floor|fl|#)\.?\s*[\w-]+|,?\s*\d+(?:st|nd|rd|th)\s+floor)*"
 
 # Order matters: longer, more specific shapes first.  URL-encoded shapes
 # (form bodies such as Twilio webhooks: ``From=%2B1555...``, ``alice%40example.com``)
 # come before the plain ones.
 MASKS: Sequence[Tuple[str, Pattern[str]]] = (
-    ("[email]", re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+(?:@|%40|\\u0040)[\w-]+(?:\.[\w-]+)+", re.UNICODE | re.IGNORECASE)),
+    # Typos too: "x@@example.net", "x @ example . net".
+    ("[email]", re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+\s*(?:@|%40|\\u0040)+\s*[\w-]+(?:\s*\.\s*[\w-]+)+", re.UNICODE | re.IGNORECASE)),
+    # Spelled out against scrapers: "dmitri at example dot net", "dmitri (at) example [dot] net".
+    ("[email]", re.compile(rf"[\w.+-]+\s*{_AT}\s*[\w-]+(?:\s*{_DOT}\s*[\w-]+)*\s*{_DOT}\s*[a-z]{{2,24}}\b", re.IGNORECASE)),
+    ("[address]", re.compile(rf"\b\d{{1,6}}[a-z]?(?:[-/]\d{{1,4}})?,?\s+(?:[\w'.-]+\s+){{0,4}}{_STREET}\b\.?{_UNIT}", re.IGNORECASE)),
+    ("[address]", re.compile(r"\bP\.?\s*O\.?\s*Box\s+\d+\b", re.IGNORECASE)),
+    # UK-style postcodes (SW1A 1AA, m1 1ae); US ZIP codes are caught as numbers below.
+    ("[postcode]", re.compile(r"\b[a-z]{1,2}\d[a-z\d]?\s*\d[a-z]{2}\b", re.IGNORECASE)),
     ("[phone]", re.compile(r"(?:%2B|\\u002b)[\d%+.-]{7,}\d", re.IGNORECASE)),
     ("[date]", re.compile(r"(?<![\d.])\b\d{1,4}([/-])\d{1,2}\1\d{1,4}\b(?!\.\d)")),
     # Dotted dates need a 4-digit year, so versions (3.10.13) and addresses stay readable.
@@ -44,7 +56,8 @@ _KEPT = re.compile("\x00(\\d+)\x00")
 
 
 def mask_text(text: str) -> str:
-    """Replace e-mail addresses, card-like numbers, phones, dates and codes with placeholders."""
+    """Replace e-mail addresses (typed oddly or spelled out too), street addresses, postcodes, card-like
+    numbers, phones, dates and codes with placeholders."""
     kept = []
 
     def keep(match: "re.Match[str]") -> str:
@@ -55,3 +68,50 @@ def mask_text(text: str) -> str:
     for placeholder, pattern in MASKS:
         text = pattern.sub(placeholder, text)
     return _KEPT.sub(lambda match: kept[int(match.group(1))], text) if kept else text
+
+
+WITHHELD = "[answer withheld: personal details]"
+DISCARDED = "[removed: the user said they are under 13]"
+
+
+def agent_transcript(
+    events: Iterable[Mapping[str, Any]],
+    *,
+    personal_questions: Collection[str],
+    discard_markers: Collection[str] = (),
+    limit: int = 100_000,
+) -> str:
+    """The conversation for an agent to read: user and assistant turns, nothing that identifies anyone.
+
+    * a user turn given while a form asked one of ``personal_questions`` (its
+      ``requested_slot``: name, e-mail, phone, date of birth, postal code, a
+      child's details...) is replaced by :data:`WITHHELD` — the ticket holds
+      those values encrypted, behind the audited reveal;
+    * once the assistant said one of ``discard_markers`` (it removed what an
+      under-13 user said), every user turn before it is :data:`DISCARDED`;
+    * everything else passes :func:`mask_text`.
+
+    ``events`` are Rasa event dicts (``tracker.events``); the last ``limit``
+    characters are kept.
+    """
+    lines: List[Tuple[str, str]] = []
+    asked: Optional[str] = None
+    for event in events:
+        kind = event.get("event")
+        if kind == "slot" and event.get("name") == "requested_slot":
+            asked = event.get("value") if isinstance(event.get("value"), str) else None
+            continue
+        if kind == "active_loop" and not event.get("name"):
+            asked = None
+            continue
+        text = event.get("text")
+        if kind not in ("user", "bot") or not isinstance(text, str) or not text.strip():
+            continue
+        if kind == "bot":
+            if text in discard_markers:
+                lines = [("User", DISCARDED) if who == "User" else (who, said) for who, said in lines]
+            lines.append(("Assistant", mask_text(text.strip())))
+        else:
+            lines.append(("User", WITHHELD if asked in personal_questions else mask_text(text.strip())))
+    transcript = "\n".join(f"{who}: {said}" for who, said in lines)
+    return transcript[-limit:] if transcript else "(no messages)"
