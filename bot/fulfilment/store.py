@@ -11,8 +11,9 @@ from sqlalchemy import or_, select, update
 from bot.fulfilment.connectors.base import Receipt, now_utc
 from bot.fulfilment.errors import FulfilmentError, RunNotFound
 from bot.fulfilment.models import FulfilmentRun, FulfilmentStep
+from bot.storage.reencrypt import reencrypt_columns
 
-__all__ = ["StepView", "RunView", "RunStore", "RunBusy"]
+__all__ = ["StepView", "RunView", "RunStore", "RunBusy", "rotate_run_keys"]
 
 LEASE = timedelta(minutes=5)
 
@@ -130,3 +131,8 @@ class RunStore:
     def step_status(self, run_id: str, system: str) -> Optional[str]:
         with self._db.read() as session:
             return session.scalar(select(FulfilmentStep.status).where(FulfilmentStep.run_id == run_id, FulfilmentStep.system == system))
+
+
+def rotate_run_keys(database: Any, cipher: Any, batch_size: int = 500) -> int:
+    """Re-encrypt the runs' stored identities under the first ``DATA_KEYS`` key (``privacy-desk rotate-keys``)."""
+    return reencrypt_columns(database.write.begin, FulfilmentRun, FulfilmentRun.id, [FulfilmentRun.identities_ct], cipher.rotate, batch_size)

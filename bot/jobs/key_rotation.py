@@ -19,13 +19,17 @@ def _rotate_keys_command(args: argparse.Namespace) -> int:
         report = service.rotate_keys(batch_size=args.batch_size)
         # Verification challenges, demo customers and the outbox share DATA_KEYS.
         others = rotate_verification_keys(service.database, DataCipher(settings.data_keys), batch_size=args.batch_size)
+        # Fulfilment runs keep the requester's resolved identities under DATA_KEYS.
+        from bot.fulfilment.store import rotate_run_keys
+
+        others["fulfilment_runs"] = rotate_run_keys(service.database, DataCipher(settings.data_keys), batch_size=args.batch_size)
     finally:
         service.database.dispose()
     # The conversation table (Rasa's tracker store) shares DATA_KEYS too.
     conversations = rotate_conversation_keys(settings, batch_size=args.batch_size)
     print(
         f"Re-encrypted {report.tickets} ticket(s), {report.notes} note(s), "
-        f"{sum(others.values())} verification/customer/outbox row(s) and "
+        f"{sum(others.values())} verification/customer/outbox/fulfilment row(s) and "
         f"{conversations.rotated + conversations.encrypted_legacy} conversation event(s) under the first key in DATA_KEYS. "
         "Older keys can be removed from DATA_KEYS once every store has been rotated."
     )
