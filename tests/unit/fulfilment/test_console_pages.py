@@ -100,3 +100,11 @@ def test_a_correction_ticket_offers_no_fulfilment(console) -> None:
     page = client.get(f"/console/tickets/{reference}/fulfilment")
     assert page.status_code == 200 and "not fulfilled in the company's systems" in page.text
     assert post(client, reference, "preview").status_code == 409
+
+
+def test_the_ticket_page_links_to_fulfilment_for_verified_requests_it_can_carry_out(console) -> None:
+    client = console.login("alice")
+    deletion = held_ticket(console, Kind.DELETION)
+    correction = held_ticket(console, Kind.CORRECTION)
+    assert f'href="/console/tickets/{deletion}/fulfilment"' in client.get(f"/console/tickets/{deletion}").text
+    assert "/fulfilment" not in client.get(f"/console/tickets/{correction}").text
