@@ -7,8 +7,8 @@ Every figure is one cheap query, so the page stays fast at any number of tickets
 * due within 3 days / overdue: two counts on ``ix_tickets_respond_by_status``.
   "Today" and the 3-day window are the queue's own (:func:`due_state`), so the
   dashboard's counts are exactly the tickets the queue marks "soon" / "overdue";
-* received per week: one pass over ``ix_tickets_received`` for the last
-  :data:`WEEKS` weeks (weeks start on Monday);
+* received per week: a range count on ``ix_tickets_received`` for each of the
+  last :data:`WEEKS` weeks (weeks start on Monday), in one statement;
 * median days to close: a histogram of whole days from receipt to closing for
   tickets closed in the last :data:`CLOSED_WINDOW_DAYS` days, computed by the
   database (a few dozen rows come back, not one per ticket).
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
-from sqlalchemy import Integer, and_, case, cast, func, select
+from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.storage.db import Database
@@ -118,11 +118,13 @@ class DashboardService:
                     Ticket.respond_by >= today, Ticket.respond_by <= today + timedelta(days=SOON_DAYS),
                     Ticket.status.in_(_OPEN))
             ).scalar_one()
+            # One statement, one index range count per week (a CASE per row over the whole
+            # range is ten times slower on SQLite).
             week_counts = session.execute(
                 select(*[
-                    func.coalesce(func.sum(case((and_(Ticket.received_at >= lo, Ticket.received_at < hi), 1), else_=0)), 0)
+                    select(func.count()).where(Ticket.received_at >= lo, Ticket.received_at < hi).scalar_subquery()
                     for lo, hi in zip(bounds, bounds[1:])
-                ]).where(Ticket.received_at >= bounds[0], Ticket.received_at < bounds[-1])
+                ])
             ).one()
             histogram = session.execute(
                 select(_elapsed_days(self._db).label("days"), func.count())
