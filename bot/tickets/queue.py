@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import date
-from typing import Any, Dict, Iterable, List, Optional, Union
+from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
 
 from sqlalchemy import delete, func, insert, select, text, tuple_
 from sqlalchemy.orm import Session
@@ -28,7 +28,7 @@ from bot.tickets.types import (
     QueuePage,
 )
 
-__all__ = ["TicketQueue", "MAX_PAGE_SIZE"]
+__all__ = ["TicketQueue", "MAX_PAGE_SIZE", "QUEUE_ORDER", "page_position", "read_page", "encode_cursor"]
 
 
 MAX_PAGE_SIZE = 200
@@ -52,6 +52,52 @@ def _decode_cursor(token: Any) -> "tuple[int, date, int]":
     except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
         raise InvalidField("cursor", "is not a cursor this queue gave out (use next_cursor as it is)") from exc
 
+
+#: The cursor of the page that follows ``ticket`` (for other readers in queue order, e.g. search).
+encode_cursor = _encode_cursor
+
+
+Position = Tuple[int, date, int]
+#: Queue order: high priority first, then earliest deadline, then oldest.
+QUEUE_ORDER = (Ticket.priority.desc(), Ticket.respond_by.asc(), Ticket.id.asc())
+
+
+def page_position(limit: Any, offset: Any, after: Optional[str]) -> Optional[Position]:
+    """Check a page request (``limit`` 1..200, ``offset`` >= 0, or a cursor but not both); the cursor's position."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_SIZE:
+        raise InvalidField("limit", f"must be between 1 and {MAX_PAGE_SIZE}")
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise InvalidField("offset", "must be zero or more")
+    position = _decode_cursor(after) if after is not None else None
+    if position is not None and offset:
+        raise InvalidField("cursor", "cannot be combined with an offset")
+    return position
+
+
+def read_page(session: Session, filters: List[Any], *, limit: int, offset: int, position: Optional[Position]) -> List[Ticket]:
+    """One page of tickets matching ``filters`` in queue order, by offset or after a cursor position.
+
+    First the ids (an index walk of ``ix_tickets_queue``, cheap even at a deep
+    offset), then only those rows: ``OFFSET`` on full rows would fetch every
+    skipped ticket from the table.  After a cursor: the rest of the cursor's
+    priority group, then the lower priorities, each an index range scan that
+    stops after ``limit``.
+    """
+    if position is None:
+        ids = list(session.scalars(select(Ticket.id).where(*filters).order_by(*QUEUE_ORDER).limit(limit).offset(offset)))
+    else:
+        priority, respond_by, last_id = position
+        ids = list(session.scalars(
+            select(Ticket.id)
+            .where(*filters, Ticket.priority == priority, tuple_(Ticket.respond_by, Ticket.id) > tuple_(respond_by, last_id))
+            .order_by(*QUEUE_ORDER).limit(limit)
+        ))
+        if len(ids) < limit:
+            ids += session.scalars(
+                select(Ticket.id).where(*filters, Ticket.priority < priority).order_by(*QUEUE_ORDER).limit(limit - len(ids))
+            ).all()
+    by_id = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(ids))).all()} if ids else {}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 class TicketQueue(TicketStore):
@@ -99,13 +145,7 @@ class TicketQueue(TicketStore):
         assignee_ = _actor(assignee, "assignee") if assignee is not None else None
         if assignee_ is not None and unassigned:
             raise InvalidField("assignee", "cannot filter by an assignee and for unassigned tickets at once")
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_SIZE:
-            raise InvalidField("limit", f"must be between 1 and {MAX_PAGE_SIZE}")
-        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
-            raise InvalidField("offset", "must be zero or more")
-        position = _decode_cursor(after) if after is not None else None
-        if position is not None and offset:
-            raise InvalidField("cursor", "cannot be combined with an offset")
+        position = page_position(limit, offset, after)
 
         common = []
         if kinds_ is not None:
@@ -121,29 +161,9 @@ class TicketQueue(TicketStore):
         if overdue_on is not None:
             common.append(Ticket.respond_by < overdue_on)
         filters = [*common, Ticket.status.in_(statuses_)]
-        order = (Ticket.priority.desc(), Ticket.respond_by.asc(), Ticket.id.asc())
 
         with self._db.read() as session:
-            # The page: first the ids (an index-only walk of ix_tickets_queue, cheap even
-            # at a deep offset), then only those rows.  ``OFFSET`` on full rows would
-            # fetch every skipped ticket from the table.
-            if position is None:
-                ids = list(session.scalars(select(Ticket.id).where(*filters).order_by(*order).limit(limit).offset(offset)))
-            else:
-                # Keyset: the rest of the cursor's priority group, then the lower priorities;
-                # each an index range scan of ix_tickets_queue that stops after ``limit``.
-                priority, respond_by, last_id = position
-                ids = list(session.scalars(
-                    select(Ticket.id)
-                    .where(*filters, Ticket.priority == priority, tuple_(Ticket.respond_by, Ticket.id) > tuple_(respond_by, last_id))
-                    .order_by(*order).limit(limit)
-                ))
-                if len(ids) < limit:
-                    ids += session.scalars(
-                        select(Ticket.id).where(*filters, Ticket.priority < priority).order_by(*order).limit(limit - len(ids))
-                    ).all()
-            by_id = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(ids))).all()} if ids else {}
-            rows = [by_id[i] for i in ids if i in by_id]
+            rows = read_page(session, filters, limit=limit, offset=offset, position=position)
             counts = self._status_counts(
                 session, kinds_, channels_, jurisdictions_, assignee_, unassigned, overdue_on, common
             )
@@ -155,7 +175,7 @@ class TicketQueue(TicketStore):
             limit=limit,
             offset=offset,
             counts_by_status={s.value: int(counts.get(s.value, 0)) for s in Status},
-            next_cursor=_encode_cursor(rows[-1]) if rows and len(ids) == limit else None,
+            next_cursor=_encode_cursor(rows[-1]) if rows and len(rows) == limit else None,
             by_cursor=position is not None,
         )
 

@@ -29,13 +29,14 @@ from typing import Any, List, Optional, Sequence, Tuple
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from sqlalchemy import func, or_, select, tuple_
+from sqlalchemy import func, or_, select
 
 from bot.privacy.crypto import Indexer, normalise_phone
 from bot.tickets.errors import InvalidField
 from bot.tickets.models import Ticket, TicketCount
 from bot.tickets.references import normalise_reference
-from bot.tickets.service import MAX_PAGE_SIZE, TicketService, _decode_cursor, _encode_cursor
+from bot.tickets.queue import encode_cursor, page_position, read_page
+from bot.tickets.service import TicketService
 from bot.tickets.states import OPEN_STATUSES, Channel, Kind, Status, parse_enum
 from bot.tickets.types import QueuePage
 
@@ -155,13 +156,7 @@ class TicketSearch:
         if query.received_from and query.received_to and query.received_from > query.received_to:
             raise InvalidField("received_to", "must not be before received_from")
         limit, offset = query.limit, query.offset
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_SIZE:
-            raise InvalidField("limit", f"must be between 1 and {MAX_PAGE_SIZE}")
-        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
-            raise InvalidField("offset", "must be zero or more")
-        position = _decode_cursor(query.after) if query.after is not None else None
-        if position is not None and offset:
-            raise InvalidField("cursor", "cannot be combined with an offset")
+        position = page_position(limit, offset, query.after)
 
         common: List[Any] = []
         text = (query.text or "").strip()
@@ -178,24 +173,9 @@ class TicketSearch:
         if end is not None:
             common.append(Ticket.received_at < end)
         filters = [*common, Ticket.status.in_(statuses)] if statuses is not None else list(common)
-        order = (Ticket.priority.desc(), Ticket.respond_by.asc(), Ticket.id.asc())
 
         with self._tickets.database.read() as session:
-            if position is None:
-                ids = list(session.scalars(select(Ticket.id).where(*filters).order_by(*order).limit(limit).offset(offset)))
-            else:
-                priority, respond_by, last_id = position
-                ids = list(session.scalars(
-                    select(Ticket.id)
-                    .where(*filters, Ticket.priority == priority, tuple_(Ticket.respond_by, Ticket.id) > tuple_(respond_by, last_id))
-                    .order_by(*order).limit(limit)
-                ))
-                if len(ids) < limit:
-                    ids += session.scalars(
-                        select(Ticket.id).where(*filters, Ticket.priority < priority).order_by(*order).limit(limit - len(ids))
-                    ).all()
-            by_id = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(ids))).all()} if ids else {}
-            rows = [by_id[i] for i in ids if i in by_id]
+            rows = read_page(session, filters, limit=limit, offset=offset, position=position)
             if text or start is not None or end is not None or query.due:
                 counts = dict(session.execute(select(Ticket.status, func.count()).where(*common).group_by(Ticket.status)).all())
             else:
@@ -216,7 +196,7 @@ class TicketSearch:
             limit=limit,
             offset=offset,
             counts_by_status={s.value: int(counts.get(s.value) or 0) for s in Status},
-            next_cursor=_encode_cursor(rows[-1]) if rows and len(ids) == limit else None,
+            next_cursor=encode_cursor(rows[-1]) if rows and len(rows) == limit else None,
             by_cursor=position is not None,
         )
 

@@ -5,7 +5,7 @@ one table in :mod:`bot.webapp.errors`).
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from functools import wraps
 from typing import Any, Awaitable, Callable, Dict, Optional, Tuple
 from urllib.parse import urlencode
@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from bot.console.accounts import ROLE_ADMIN, SessionView
+from bot.console.dashboard import due_state
 from bot.tickets.service import DatabaseNotReady
 from bot.webapp import csrf
 from bot.webapp.auth import (
@@ -48,13 +49,9 @@ Handler = Callable[..., Awaitable[Response]]
 
 
 def due_class(respond_by: date, today: date, is_open: bool = True) -> str:
-    if not is_open:
-        return ""
-    if respond_by < today:
-        return "due--overdue"
-    if respond_by <= today + timedelta(days=3):
-        return "due--soon"
-    return ""
+    """The queue's marker class; the rule is the dashboard's and search's own (:func:`due_state`)."""
+    state = due_state(respond_by, today, is_open)
+    return f"due--{state}" if state else ""
 
 
 templates.env.globals.update(display_actor=display_actor, due_class=due_class)

@@ -29,7 +29,7 @@ from bot.tickets import Channel, Kind, Status, TicketError
 from bot.webapp import reporting
 from bot.webapp.auth import ConsoleServices
 from bot.webapp.charts import bar_chart
-from bot.webapp.console import PAGE_SIZE, _base, _render, error_for, page
+from bot.webapp.console_pages import PAGE_SIZE, _base, _render, error_for, page
 
 __all__ = ["routes"]
 
