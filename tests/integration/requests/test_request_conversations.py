@@ -96,7 +96,8 @@ def test_deletion_request_from_first_message_to_a_verified_ticket(stack: Stack, 
     # The same requester checks the status: reference, then a code to the contact on the ticket.
     offer = say("check the status of my request")
     assert f"Is it {reference}, the request from this conversation?" in offer  # offered as one tap
-    assert "If that reference is right" in say(reference.lower().replace("-", " "))
+    assert "e-mail address or phone number" in say(reference.lower().replace("-", " "))
+    assert "If that reference and those details match" in say("bruno.demo@example.com")
     status = say(latest_code(stack, "bruno.demo@example.com"))
     assert reference in status and "identity is verified" in status and format_date(ticket.respond_by) in status
 

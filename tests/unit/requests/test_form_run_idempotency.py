@@ -21,7 +21,7 @@ def reject(backend, reference: str) -> None:
 
 
 async def escalate(form_run: Any) -> str:
-    slots = {"email": "ada.demo@example.com", names.SLOT_FORM_RUN: form_run}
+    slots = {"email": "ada.demo@example.com", "form_run": form_run}
     tracker = build_tracker("talk to a person", "talk_to_person", slots=slots, active_loop=None, sender=CALLER)
     events, _ = await run_action(ActionEscalate(), tracker)
     return slotsets(events)[names.SLOT_LAST_REFERENCE]
@@ -31,8 +31,8 @@ async def test_a_form_run_starts_with_a_fresh_nonce_in_its_slot():
     """F2: the first validation of a form run stores a random run nonce; the next run gets another."""
     tracker = build_tracker("talk to a person", "talk_to_person", slots={"email": "ada.demo@example.com"},
                             active_loop="escalation_contact_form")
-    first = slotsets((await run_action(ValidateEscalationContactForm(), tracker))[0]).get(names.SLOT_FORM_RUN)
-    second = slotsets((await run_action(ValidateEscalationContactForm(), tracker))[0]).get(names.SLOT_FORM_RUN)
+    first = slotsets((await run_action(ValidateEscalationContactForm(), tracker))[0]).get("form_run")
+    second = slotsets((await run_action(ValidateEscalationContactForm(), tracker))[0]).get("form_run")
     assert first and second and first != second
 
 
@@ -71,12 +71,12 @@ def test_the_ticket_store_never_returns_a_closed_ticket_for_a_repeated_key(backe
 
 async def file_request(backend, form_run: Any) -> Dict[str, Any]:
     """Confirm the summary (a code goes out), enter the code, submit: the events of the submit."""
-    asked = {**ADA, "requested_slot": "request_confirmed", "request_confirmed": "yes", names.SLOT_FORM_RUN: form_run}
+    asked = {**ADA, "requested_slot": "request_confirmed", "request_confirmed": "yes", "form_run": form_run}
     events, _ = await run_action(ValidateRequestForm(), build_tracker("yes", "affirm", slots=asked, sender=CALLER))
     challenge = slotsets(events)["challenge_id"]
     backend.verification.check_code(challenge, backend.last_code("ada.demo@example.com"))
     done = {**ADA, "request_confirmed": True, "challenge_id": challenge, "verification_code": "confirmed",
-            "verified": True, "requested_slot": None, names.SLOT_FORM_RUN: form_run}
+            "verified": True, "requested_slot": None, "form_run": form_run}
     events, messages = await run_action(ActionSubmitRequest(), build_tracker("123456", slots=done, active_loop=None,
                                                                              sender=CALLER))
     return {"reference": slotsets(events).get(names.SLOT_LAST_REFERENCE), "text": messages[0]["text"]}
