@@ -11,6 +11,12 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, TypeVar
 
+from bot.privacy.crypto import DataCipher
+from bot.services import Services
+from bot.settings import load_settings
+from bot.tickets import TicketService
+from bot.verification import VerificationService
+
 __all__ = ["RequestServices", "get_services", "set_services", "blocking"]
 
 T = TypeVar("T")
@@ -18,12 +24,12 @@ T = TypeVar("T")
 
 @dataclass
 class RequestServices:
-    tickets: Any  # bot.tickets.TicketService
-    verification: Any  # bot.verification.VerificationService
+    tickets: TicketService
+    verification: VerificationService
     #: Business days within which an agent replies to an escalation (``ESCALATION_REPLY_BUSINESS_DAYS``).
     escalation_reply_days: int = 2
     #: ``DATA_KEYS`` cipher, to read a channel-confirmed phone (``bot.channels.contact``).
-    cipher: Any = None
+    cipher: Optional[DataCipher] = None
 
 
 _lock = threading.Lock()
@@ -31,20 +37,13 @@ _services: Optional[RequestServices] = None
 
 
 def _build() -> RequestServices:
-    from bot.settings import load_settings
-    from bot.tickets import TicketService
-    from bot.verification import VerificationService
-
     settings = load_settings()
-    tickets = TicketService.from_settings(settings)
-    verification = VerificationService.from_settings(settings, database=tickets.database)
+    services = Services.from_settings(settings)
     try:
         days = max(1, int((settings.extra or {}).get("ESCALATION_REPLY_BUSINESS_DAYS", "2") or 2))
     except ValueError:
         days = 2
-    from bot.privacy.crypto import DataCipher
-
-    return RequestServices(tickets, verification, days, DataCipher(list(settings.data_keys)))
+    return RequestServices(services.tickets, services.verification, days, services.cipher)
 
 
 def get_services_blocking() -> RequestServices:

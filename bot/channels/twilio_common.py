@@ -17,7 +17,9 @@ from bot.channels.limits import ChannelLimits
 from bot.channels.replay import RedisSeen, ReplayGuard, StoreSeen
 from bot.channels.twilio_signature import SIGNATURE_HEADER, FormParams, MalformedRequest, SignatureChecker, parse_form
 from bot.channels.twilio_store import TwilioChannelStore
+from bot.notify import OptOutRegistry, build_notifier
 from bot.privacy.crypto import DataCipher, Indexer
+from bot.services import Services
 from bot.settings import Settings, load_settings
 
 __all__ = [
@@ -60,6 +62,8 @@ class TwilioServices:
     cipher: DataCipher
     indexer: Indexer
     database: Any
+    #: The process's services when built by :meth:`from_settings` (tests may build the fields themselves).
+    core: Optional[Services] = field(default=None, repr=False)
     _notifier: Any = field(default=None, repr=False)
     _optouts: Any = field(default=None, repr=False)
     _replays: Any = field(default=None, repr=False)
@@ -67,18 +71,16 @@ class TwilioServices:
 
     @classmethod
     def from_settings(cls, settings: Optional[Settings] = None) -> "TwilioServices":
-        from bot.storage.db import init_db
-
-        settings = settings or load_settings()
-        cipher = DataCipher(list(settings.data_keys))
-        database = init_db(settings)
+        """The channels' view of :class:`bot.services.Services` (one database, cipher and notifier)."""
+        core = Services.from_settings(settings or load_settings())
         return cls(
-            settings=settings,
-            checker=SignatureChecker(settings.twilio_auth_token, settings.public_base_url),
-            store=TwilioChannelStore(database, cipher),
-            cipher=cipher,
-            indexer=Indexer(settings.index_key),
-            database=database,
+            settings=core.settings,
+            checker=SignatureChecker(core.settings.twilio_auth_token, core.settings.public_base_url),
+            store=TwilioChannelStore(core.database, core.cipher),
+            cipher=core.cipher,
+            indexer=core.indexer,
+            database=core.database,
+            core=core,
         )
 
     @classmethod
@@ -95,9 +97,7 @@ class TwilioServices:
         """The process's :class:`bot.notify.Notifier` (outbox locally, Twilio in production)."""
         with self._lock:
             if self._notifier is None:
-                from bot.notify import build_notifier
-
-                self._notifier = build_notifier(self.settings, self.database)
+                self._notifier = self.core.notifier if self.core is not None else build_notifier(self.settings, self.database)
             return self._notifier
 
     @property
@@ -113,9 +113,7 @@ class TwilioServices:
     def optouts(self) -> Any:
         with self._lock:
             if self._optouts is None:
-                from bot.notify import OptOutRegistry
-
-                self._optouts = OptOutRegistry(self.database, self.indexer)
+                self._optouts = self.core.optouts if self.core is not None else OptOutRegistry(self.database, self.indexer)
             return self._optouts
 
 

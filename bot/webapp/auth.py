@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Callable, Optional
 
 from starlette.concurrency import run_in_threadpool
@@ -23,7 +23,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bot.console.accounts import AccountService, AgentView, SessionView
+from bot.clock import utcnow
 from bot.console.workflow import CaseWork
+from bot.notify import Outbox
+from bot.services import Services
 from bot.settings import Settings
 from bot.tickets import TicketService
 
@@ -45,43 +48,30 @@ log = logging.getLogger(__name__)
 _BUILD_LOCK = threading.Lock()
 
 
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 @dataclass
 class ConsoleServices:
     settings: Settings
     accounts: AccountService
     tickets: TicketService
     work: CaseWork
-    #: The local outbox reader (``bot.notify.Outbox``) in the local profile, else ``None``.
-    outbox: Any = None
-    clock: Callable[[], datetime] = field(default=_utcnow)
+    #: The local outbox reader in the local profile, else ``None``.
+    outbox: Optional[Outbox] = None
+    clock: Callable[[], datetime] = field(default=utcnow)
 
 
 def build_services(settings: Settings, **account_kwargs: Any) -> ConsoleServices:
-    """Open the store and build every service (blocking; raises ``DatabaseNotReady`` if unmigrated)."""
-    tickets = TicketService.from_settings(settings)
-    database = tickets.database
-    notifier = None
-    outbox = None
-    try:
-        from bot.notify import Outbox, build_notifier
-        from bot.privacy.crypto import DataCipher, Indexer
+    """The console's view of :class:`bot.services.Services` (blocking; raises ``DatabaseNotReady`` if unmigrated).
 
-        notifier = build_notifier(settings, database)
-        if settings.outbox_enabled:
-            outbox = Outbox(database, DataCipher(list(settings.data_keys)), Indexer(settings.index_key))
-    except ImportError:  # pragma: no cover - the notifier package ships with the app
-        log.warning("notifier unavailable: replies to requesters are disabled")
-    clock = account_kwargs.get("clock", _utcnow)
+    ``account_kwargs`` (``clock``, ``hasher``, ``policy``) configure the account service (tests).
+    """
+    clock = account_kwargs.get("clock", utcnow)
+    core = Services.from_settings(settings, clock=clock)
     return ConsoleServices(
         settings=settings,
-        accounts=AccountService(database, **account_kwargs),
-        tickets=tickets,
-        work=CaseWork(tickets, notifier),
-        outbox=outbox,
+        accounts=AccountService(core.database, **account_kwargs) if account_kwargs else core.accounts,
+        tickets=core.tickets,
+        work=core.work,
+        outbox=core.outbox,
         clock=clock,
     )
 
