@@ -53,6 +53,7 @@ def build_access_package(view: Any, datamap: DataMap, records: Mapping[str, Mapp
             "tables": tables,
         })
     document = {"request": view.id, "generated_at": now_utc().isoformat(), "systems": systems}
-    json_bytes = json.dumps(document, indent=2, sort_keys=False, ensure_ascii=False).encode("utf-8")
+    # Compact, so the C encoder is used (indent falls back to pure Python: 6x slower at 10k rows).
+    json_bytes = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     html = _environment().get_template("access_package.html.j2").render(document=document, rows=rows)
     return AccessPackage(json_bytes=json_bytes, html=html, row_count=rows)
