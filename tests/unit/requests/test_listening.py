@@ -258,3 +258,10 @@ async def test_a_reference_typed_outside_a_form_starts_the_status_check():
     events, sent = await run_action(ActionStrayInput(), tracker)
     assert {"event": "followup", "name": "status_form"} in [{k: e.get(k) for k in ("event", "name")} for e in events]
     assert sent == []
+
+
+def test_the_change_of_mind_question_has_its_validator_while_a_switch_is_pending():
+    tracker = build_tracker("yes", "affirm", slots={"request_kind": "access", "pending_switch": "deletion",
+                                                    "requested_slot": "switch_confirmed"})
+    form = ValidateRequestForm()
+    assert form.fields(tracker)[0] == "switch_confirmed" and form.missing_validators(tracker) == []
