@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from bot.jobs.retention import start_daily_purge
 from bot.ops.supervisor import Supervisor, child_environment, stack_specs
 from bot.ops.terminal_chat import chat
 from bot.settings import PROJECT_ROOT, Settings, load_settings
@@ -40,8 +41,6 @@ def run_stack(settings: Settings, log_dir: Optional[Path] = None, banner: bool =
     try:
         supervisor.start_all()
         # The daily retention run (what `privacy-desk purge` does) in a background thread.
-        from bot.privacy.retention import start_daily_purge
-
         stop_retention = start_daily_purge(settings)
         if banner:
             print(

@@ -23,10 +23,17 @@ import logging
 import re
 import threading
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from bot.channels.twilio_store import TwilioChannelStore
+from bot.clock import utcnow
+from bot.logging_setup import configure_logging
 from bot.privacy.conversations import ConversationRecords
+from bot.privacy.crypto import DataCipher, Indexer
+from bot.settings import load_settings
+from bot.tickets.service import TicketService
+from bot.verification.codes import CodeStore
 
 __all__ = ["PurgeReport", "run_purge", "start_daily_purge", "register", "parse_interval"]
 
@@ -62,10 +69,6 @@ class PurgeReport:
         }
 
 
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def run_purge(
     settings: Any,
     *,
@@ -74,7 +77,7 @@ def run_purge(
     ticket_service: Any = None,
 ) -> PurgeReport:
     """One retention run over every store; never raises for a failing step."""
-    now = now or _utcnow()
+    now = now or utcnow()
     report = PurgeReport()
     conversation_cutoff = now - timedelta(days=settings.conversation_retention_days)
 
@@ -95,8 +98,6 @@ def run_purge(
     owned_service = ticket_service is None
     try:
         if ticket_service is None:
-            from bot.tickets.service import TicketService
-
             ticket_service = TicketService.from_settings(settings, verify=False)
     except Exception as exc:  # noqa: BLE001
         _failed(report, "tickets", exc)
@@ -137,28 +138,16 @@ def _failed(report: PurgeReport, step: str, exc: BaseException) -> None:
 
 
 def _channel_purgers(settings: Any, ticket_service: Any) -> List[Tuple[str, Callable[[], int]]]:
-    """Purge hooks of stores that live in the ticket database, where those stores exist."""
-    from bot.privacy.crypto import DataCipher, Indexer
-
-    purgers: List[Tuple[str, Callable[[], int]]] = []
+    """Purge hooks of the short-lived stores that live in the ticket database."""
     keep = timedelta(days=settings.conversation_retention_days)
     database = ticket_service.database
     cipher = DataCipher(list(settings.data_keys))
-    try:
-        from bot.channels.twilio_store import TwilioChannelStore
-    except ImportError:
-        pass
-    else:
-        twilio = TwilioChannelStore(database, cipher)
-        purgers.append(("twilio-state", lambda: twilio.purge(keep)))
-    try:
-        from bot.verification.codes import CodeStore
-    except ImportError:
-        pass
-    else:
+    twilio = TwilioChannelStore(database, cipher)
+    return [
+        ("twilio-state", lambda: twilio.purge(keep)),
         # Challenges expire in minutes: their store's own default keeps them a day at most.
-        purgers.append(("verification-codes", CodeStore(database, Indexer(settings.index_key), cipher).purge))
-    return purgers
+        ("verification-codes", CodeStore(database, Indexer(settings.index_key), cipher).purge),
+    ]
 
 
 def _audit(ticket_service: Any, report: PurgeReport) -> bool:
@@ -222,9 +211,6 @@ def parse_interval(text: str) -> timedelta:
 
 
 def _purge_command(args: argparse.Namespace) -> int:
-    from bot.logging_setup import configure_logging
-    from bot.settings import load_settings
-
     settings = load_settings()
     configure_logging(settings.log_level, process="retention")
     if args.every is None:
