@@ -12,6 +12,7 @@ from sqlalchemy import String, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.fulfilment.connectors.sql import MASK
 from bot.fulfilment.datamap import ConnectorKind, DataMap, EraseMode, FieldAction, System
 from bot.fulfilment.errors import DataMapError
 
@@ -73,6 +74,9 @@ def _check_system(datamap: DataMap, system: System, engine: Engine) -> None:
                 raise datamap.error(f"field '{rule.column}' cannot be empty (NOT NULL): use mask, keep, or erase: delete_row", f"{where}.fields.{rule.column}", rule.line)
             if rule.action is FieldAction.MASK and not isinstance(info.get("type"), String):
                 raise datamap.error(f"field '{rule.column}' is not text, so it cannot be masked: use nullify or keep", f"{where}.fields.{rule.column}", rule.line)
+            length = getattr(info.get("type"), "length", None)
+            if rule.action is FieldAction.MASK and length is not None and length < len(MASK):
+                raise datamap.error(f"field '{rule.column}' holds {length} characters, too few for the mask '{MASK}': use nullify or keep", f"{where}.fields.{rule.column}", rule.line)
         for column, _ in table.stop_using:
             need_column(columns, table.name, column, f"{where}.stop_using.{column}", table.lines.get(f"stop_using.{column}"))
 

@@ -137,17 +137,17 @@ class FulfilmentService:
     def plan(self, purpose: Purpose, given: Mapping[str, Iterable[Any]], *, ticket_reference: Optional[str] = None) -> RunView:
         """Find the person, preview every system, persist the run awaiting approval."""
         known = self.find(given)
+        run_id = uuid.uuid4().hex
         preview: Dict[str, Any] = {"identities_found": {name: len(values) for name, values in known.items()}, "systems": {}}
         for name, connector in self.systems.connectors.items():
             system = self.datamap.systems[name]
             entry: Dict[str, Any] = {"title": system.title, "connector": system.connector.value}
             try:
-                entry["tables"] = _plan_json(connector.preview(known, purpose)) if known else []
+                entry["tables"] = _plan_json(connector.preview(known, purpose, run_id)) if known else []
             except ConnectorError as exc:
                 entry["tables"], entry["error"] = [], exc.code
             preview["systems"][name] = entry
         preview["legal_reasons"] = dict(self.datamap.legal_reasons)
-        run_id = uuid.uuid4().hex
         ids_ct = self.cipher.encrypt_json({name: sorted(values) for name, values in known.items()})
         self.store.create(run_id, purpose=purpose.value, ticket_reference=ticket_reference, identities_ct=ids_ct, digest=self.digest,
                           plan=preview, systems=list(self.systems.connectors))

@@ -100,7 +100,7 @@ class Connector(Protocol):
     def lookup(self, known: Identities) -> Dict[str, frozenset]:
         """Identities this system yields for the known ones (only SQL systems have lookups)."""
 
-    def preview(self, known: Identities, purpose: Purpose) -> List[TablePlan]:
+    def preview(self, known: Identities, purpose: Purpose, request_id: str) -> List[TablePlan]:
         """Read-only: what access would return / erasure would change, per table (counts)."""
 
     def access(self, known: Identities, request_id: str) -> AccessResult:

@@ -30,7 +30,7 @@ class ManualConnector:
     def lookup(self, known: Identities) -> Dict[str, frozenset]:
         return {}
 
-    def preview(self, known: Identities, purpose: Purpose) -> List[TablePlan]:
+    def preview(self, known: Identities, purpose: Purpose, request_id: str) -> List[TablePlan]:
         return [TablePlan("(manual)", 0, "checklist: " + (self.system.instructions or ""))]
 
     def access(self, known: Identities, request_id: str) -> AccessResult:

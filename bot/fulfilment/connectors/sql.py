@@ -96,7 +96,7 @@ class SqlConnector:
                             found.setdefault(identity, set()).add(clean)
         return {name: frozenset(values) for name, values in found.items()}
 
-    def preview(self, known: Identities, purpose: Purpose) -> List[TablePlan]:
+    def preview(self, known: Identities, purpose: Purpose, request_id: str) -> List[TablePlan]:
         plans = []
         with self._read_only() as connection:
             for rule in self.system.tables:

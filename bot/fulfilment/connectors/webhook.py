@@ -129,8 +129,8 @@ class WebhookConnector:
     def lookup(self, known: Identities) -> Dict[str, frozenset]:
         return {}
 
-    def preview(self, known: Identities, purpose: Purpose) -> List[TablePlan]:
-        data = self._call("preview", known, "preview")
+    def preview(self, known: Identities, purpose: Purpose, request_id: str) -> List[TablePlan]:
+        data = self._call("preview", known, request_id)
         return [TablePlan("(remote)", _count(data, "found"), "remote " + purpose.value)]
 
     def access(self, known: Identities, request_id: str) -> AccessResult:

@@ -139,3 +139,9 @@ def test_the_check_command_refuses_a_broken_map_and_accepts_the_demo(world, tmp_
     assert f"line {line_of(broken.read_text(), 'support_call_log:')}" in capsys.readouterr().err
     assert cli.main(["fulfilment", "check"]) == 0
     assert "Data map OK: 4 system(s)" in capsys.readouterr().out
+
+
+def test_masking_a_column_too_short_for_the_mask_is_refused_at_startup(world) -> None:
+    text = DEMO_MAP.replace("          card_last4: nullify", "          card_last4: mask")
+    error = refused_at_startup(world, text)
+    assert error.line == line_of(text, "card_last4: mask") and "4 characters" in error.message

@@ -109,3 +109,14 @@ def test_an_unconfigured_webhook_fails_its_step_without_calling_anyone(sqlite_wo
     finally:
         service.close()
     assert {s.system: s.error_code for s in view.steps}["crm"] == "not_configured"
+
+
+def test_each_run_previews_under_its_own_idempotency_key(sqlite_world, crm) -> None:
+    service = service_for(sqlite_world, crm, [])
+    try:
+        first = service.plan(Purpose.ACCESS, {"email": [ADA]})
+        second = service.plan(Purpose.ACCESS, {"email": [ADA]})
+    finally:
+        service.close()
+    keys = [r["headers"]["Idempotency-Key"] for r in crm.requests]
+    assert keys == [f"{first.id}:crm:preview", f"{second.id}:crm:preview"]
