@@ -234,8 +234,18 @@ class CaseWork:
         return self.tickets.add_note(reference, text or "", author=agent.actor, kind=NoteKind.INTERNAL)
 
     def reveal(self, reference: str, agent: AgentView, reason: Any) -> Dict[str, Any]:
+        return self.reveal_with_receipt(reference, agent, reason)[0]
+
+    def reveal_with_receipt(self, reference: str, agent: AgentView, reason: Any) -> Tuple[Dict[str, Any], int]:
+        """The data (audited reveal) and the audit event's id, which lets a redirected page show it again unaudited."""
         reason_ = parse_enum(RevealReason, reason, "reason")
-        return self.tickets.reveal_personal_data(reference, actor=agent.actor, reason=reason_).to_json()
+        data, receipt = self.tickets.reveal_with_receipt(reference, actor=agent.actor, reason=reason_)
+        return data.to_json(), receipt
+
+    def show_revealed(self, reference: str, agent: AgentView, receipt: int) -> Optional[Dict[str, Any]]:
+        """What ``agent``'s reveal ``receipt`` showed, if it is recent (see ``TicketService.show_revealed``)."""
+        data = self.tickets.show_revealed(reference, actor=agent.actor, receipt=receipt)
+        return data.to_json() if data is not None else None
 
     def export(self, reference: str, agent: AgentView) -> Dict[str, Any]:
         view = self.tickets.get_by_reference(reference)

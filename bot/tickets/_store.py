@@ -212,18 +212,18 @@ class TicketStore:
         to_status: Optional[str],
         reason_code: Optional[str],
         now: datetime,
-    ) -> None:
-        session.add(
-            AuditEvent(
-                ticket_id=ticket_id,
-                at=now,
-                actor=actor,
-                action=action.value,
-                from_status=from_status,
-                to_status=to_status,
-                reason_code=reason_code,
-            )
+    ) -> AuditEvent:
+        event = AuditEvent(
+            ticket_id=ticket_id,
+            at=now,
+            actor=actor,
+            action=action.value,
+            from_status=from_status,
+            to_status=to_status,
+            reason_code=reason_code,
         )
+        session.add(event)
+        return event
 
     def _retire_key(self, digest: str) -> None:
         """Free an idempotency digest held by a closed ticket (it gets a digest no key produces)."""

@@ -2,7 +2,8 @@
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Union
+from datetime import timedelta
+from typing import Any, Dict, Optional, Tuple, Union
 
 from sqlalchemy import select
 
@@ -23,10 +24,12 @@ from bot.tickets.types import (
     PersonalData,
 )
 
-__all__ = ["TicketDisclosure", "EXPORT_FORMAT"]
+__all__ = ["TicketDisclosure", "EXPORT_FORMAT", "REVEAL_DISPLAY_WINDOW"]
 
 
 EXPORT_FORMAT = "privacy-desk.access-export.v1"
+#: How long after an audited reveal the same agent's page may show the data again (reloads).
+REVEAL_DISPLAY_WINDOW = timedelta(minutes=10)
 
 
 
@@ -44,6 +47,14 @@ class TicketDisclosure(TicketStore):
             InvalidField: unknown reason.  TicketNotFound.
             DecryptionError: the ciphertext was tampered with or the key is missing.
         """
+        return self.reveal_with_receipt(reference, actor=actor, reason=reason)[0]
+
+    def reveal_with_receipt(self, reference: str, *, actor: str, reason: Union[RevealReason, str]) -> Tuple[PersonalData, int]:
+        """:meth:`reveal_personal_data`, plus the id of its audit event (the "receipt").
+
+        A page that shows the data after a redirect passes the receipt to
+        :meth:`show_revealed`, so reloading that page records no second reveal.
+        """
         reason_ = parse_enum(RevealReason, reason, "reason")
         actor_ = _actor(actor)
         ref = self._ref(reference)
@@ -51,8 +62,29 @@ class TicketDisclosure(TicketStore):
         with self._db.write.begin() as session:
             ticket = self._load(session, ref)
             data = self._decrypt_personal(ticket.personal_ct)
-            self._audit(session, ticket.id, actor_, AuditAction.PERSONAL_DATA_REVEALED, None, None, reason_.value, now)
-        return data
+            event = self._audit(session, ticket.id, actor_, AuditAction.PERSONAL_DATA_REVEALED, None, None, reason_.value, now)
+            session.flush()
+            receipt = int(event.id)
+        return data, receipt
+
+    def show_revealed(self, reference: str, *, actor: str, receipt: int, within: timedelta = REVEAL_DISPLAY_WINDOW) -> Optional[PersonalData]:
+        """The data of an earlier reveal, shown again without a new audit event; ``None`` if the receipt is not valid.
+
+        Valid: the receipt is a ``personal_data_revealed`` event of this ticket, by
+        this ``actor``, at most ``within`` ago (the audit trail already says who saw
+        it, when and why).  Anything else needs a new, audited reveal.
+        """
+        actor_ = _actor(actor)
+        ref = self._ref(reference)
+        if isinstance(receipt, bool) or not isinstance(receipt, int) or receipt < 1:
+            return None
+        with self._db.read() as session:
+            ticket = self._load(session, ref)
+            event = session.get(AuditEvent, receipt)
+            if (event is None or event.ticket_id != ticket.id or event.actor != actor_
+                    or event.action != AuditAction.PERSONAL_DATA_REVEALED.value or event.at < self._clock() - within):
+                return None
+            return self._decrypt_personal(ticket.personal_ct)
 
     def export_package(self, reference: str, *, actor: str, account_data: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
         """The JSON-ready package an access request is answered with (audited as ``exported``).

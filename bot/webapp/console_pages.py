@@ -54,7 +54,20 @@ def due_class(respond_by: date, today: date, is_open: bool = True) -> str:
     return f"due--{state}" if state else ""
 
 
-templates.env.globals.update(display_actor=display_actor, due_class=due_class)
+#: History wording that would mislead if read literally: the assistant checking the contact a
+#: requester gave on a status request reads the ticket's data, but nobody was shown anything.
+_EVENT_LABELS = {
+    ("bot", "personal_data_revealed", "verify_identity"): "contact checked for a status request",
+}
+
+
+def event_label(event: Any) -> str:
+    """How the console names an audit event (``action`` in words, a few neutral special cases)."""
+    action = event.action.value
+    return _EVENT_LABELS.get((event.actor, action, event.reason_code), action.replace("_", " "))
+
+
+templates.env.globals.update(display_actor=display_actor, due_class=due_class, event_label=event_label)
 
 
 def error_for(exc: Exception) -> Tuple[int, str]:

@@ -127,6 +127,15 @@ def _ticket_context(services: ConsoleServices, reference: str) -> Dict[str, Any]
     }
 
 
+def _extension_left(services: ConsoleServices, view: Any) -> bool:
+    """The jurisdiction allows an extension and this ticket has not used them all."""
+    try:
+        rule = services.tickets.rules.rule_for(view.jurisdiction)
+    except TicketError:
+        return False
+    return rule.extension is not None and view.extension_count < rule.max_extensions
+
+
 async def _ticket_response(
     request: Request, services: ConsoleServices, session: SessionView, reference: str, *,
     status_code: int = 200, error: Optional[str] = None, personal: Optional[Dict[str, Any]] = None,
@@ -148,6 +157,8 @@ async def _ticket_response(
         outcomes=COMPLETION_OUTCOMES,
         rejections=REJECTION_REASONS,
         moves=[(s.value, move_for(view.status, s)[1]) for s in view.allowed_transitions if s in MOVES],
+        can_release=view.is_open and view.assignee == me,
+        can_extend=view.is_open and _extension_left(services, view),
         can_complete=Status.COMPLETED in view.allowed_transitions,
         can_reject=Status.REJECTED in view.allowed_transitions,
         can_request_documents=Status.AWAITING_DOCUMENTS in view.allowed_transitions,
@@ -162,9 +173,23 @@ async def _ticket_response(
     return _render(request, "ticket.html", _base(request, session, error=error, **context), status_code=status_code)
 
 
+REVEAL_EXPIRED = "That reveal is no longer shown (it was over 10 minutes ago). Reveal again if you still need it; it is recorded."
+
+
 @page()
 async def ticket_page(request: Request, services: ConsoleServices, session: SessionView) -> Response:
-    return await _ticket_response(request, services, session, request.path_params["reference"])
+    reference = request.path_params["reference"]
+    raw = request.query_params.get("revealed", "")
+    if raw.isdigit() and len(raw) < 19:
+        try:
+            personal = await run_in_threadpool(services.work.show_revealed, reference, session.agent, int(raw))
+        except TicketError as exc:
+            status, message = error_for(exc)
+            return _plain_error(request, session, status, message)
+        if personal is None:
+            return await _ticket_response(request, services, session, reference, error=REVEAL_EXPIRED)
+        return await _ticket_response(request, services, session, reference, personal=personal)
+    return await _ticket_response(request, services, session, reference)
 
 
 def _redirect_ticket(reference: str, done: str) -> Response:
@@ -237,11 +262,13 @@ reassign = _ticket_route("reassigned", _reassign)
 async def reveal(request: Request, services: ConsoleServices, session: SessionView, form: Dict[str, str]) -> Response:
     reference = request.path_params["reference"]
     try:
-        data = await run_in_threadpool(services.work.reveal, reference, session.agent, form.get("reason"))
+        _data, receipt = await run_in_threadpool(services.work.reveal_with_receipt, reference, session.agent, form.get("reason"))
+        ref = await run_in_threadpool(_ref_of, services, reference)
     except TicketError as exc:
         status, message = error_for(exc)
         return await _ticket_response(request, services, session, reference, status_code=status, error=message)
-    return await _ticket_response(request, services, session, reference, personal=data)
+    # Post/redirect/get: the page shows the data by the reveal's receipt, so a reload records no second reveal.
+    return RedirectResponse(f"/console/tickets/{ref}?revealed={receipt}#pd-title", status_code=303)
 
 
 @action()

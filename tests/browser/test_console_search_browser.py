@@ -93,3 +93,22 @@ def test_dashboard_shows_overdue_and_at_risk_counts_that_match_the_seeded_ticket
         _shot(page, "13-overdue-list")
     finally:
         context.close()
+
+
+def test_complete_and_reject_choices_stay_inside_their_column_on_a_narrow_screen(served, browser, seeded) -> None:  # noqa: F811
+    console, base_url = served
+    ticket = seeded["later"][0]
+    tickets = console.services.tickets
+    tickets.claim(ticket.reference, agent="agent:alice")
+    tickets.transition(ticket.reference, Status.IN_PROGRESS, actor="agent:alice")
+    context, page = _log_in(browser, base_url, "alice")
+    try:
+        page.set_viewport_size({"width": 760, "height": 1000})
+        page.goto(f"{base_url}/console/tickets/{ticket.reference}")
+        for select in ("#outcome", "#reject-reason"):
+            box = page.locator(select).bounding_box()
+            form = page.locator(select).locator("xpath=ancestor::form[1]").bounding_box()
+            assert box and form and box["x"] + box["width"] <= form["x"] + form["width"] + 0.5, select
+        _shot(page, "14-ticket-actions-narrow")
+    finally:
+        context.close()

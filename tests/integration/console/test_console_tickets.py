@@ -79,8 +79,9 @@ def test_personal_data_is_hidden_until_revealed_with_a_reason_and_the_reveal_is_
     assert "ada@example.com" not in page.text and "Ada Lovelace" not in page.text
     missing = _post(client, ticket.reference, "reveal", reason="")
     assert missing.status_code == 422 and "Ada Lovelace" not in missing.text
-    revealed = _post(client, ticket.reference, "reveal", reason="verify_identity")
-    assert revealed.status_code == 200
+    posted = _post(client, ticket.reference, "reveal", reason="verify_identity")
+    assert posted.status_code == 303  # post/redirect/get: a reload re-reads, never re-posts
+    revealed = client.get(posted.headers["location"])
     assert "Ada Lovelace" in revealed.text and "ada@example.com" in revealed.text
     events = [e for e in console.services.tickets.history(ticket.reference) if e.action is AuditAction.PERSONAL_DATA_REVEALED]
     assert [(e.actor, e.reason_code) for e in events] == [("agent:alice", "verify_identity")]
@@ -267,7 +268,7 @@ def test_hostile_ticket_text_renders_inert(console: Console) -> None:
     ticket = console.ticket(personal=PersonalData(requester_name=hostile, email="ada@example.com", details=hostile), transcript=hostile)
     console.services.tickets.add_note(ticket.reference, hostile, author="agent:bob")
     client = console.login("alice")
-    page = _post(client, ticket.reference, "reveal", reason="fulfil_request")
+    page = client.get(_post(client, ticket.reference, "reveal", reason="fulfil_request").headers["location"])
     assert "<script>alert(1)" not in page.text and "<img src=x" not in page.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
     assert "&lt;img src=x onerror=alert(2)&gt;" in page.text
