@@ -1,0 +1,1 @@
+"""Tests of the Rasa NLU components in bot/rasa/."""
