@@ -41,7 +41,7 @@ from typing import Any, Optional, Sequence, Tuple
 
 from bot.privacy.crypto import Indexer
 from bot.settings import Settings, load_settings
-from bot.webapp.ratelimit import Counter, Decision, Limit, MemoryCounter, RedisCounter
+from bot.storage.counters import Counter, Decision, Limit, MemoryCounter, RedisCounter
 
 __all__ = ["ChannelLimits", "Refusal", "client_address", "retry_text"]
 

@@ -24,6 +24,8 @@ import logging
 import threading
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
+from bot.storage.db import create_probe_engine
+
 logger = logging.getLogger(__name__)
 
 __all__ = ["check_database", "check_redis", "RasaReadiness", "CHECK_TIMEOUT_S"]
@@ -39,15 +41,7 @@ def _probe_engine(url: str) -> Any:
     with _engines_lock:
         engine = _engines.get(url)
         if engine is None:
-            import sqlalchemy as sa
-            from sqlalchemy.pool import NullPool
-
-            connect_args: Dict[str, Any] = {}
-            if url.startswith("postgresql"):
-                connect_args["connect_timeout"] = int(CHECK_TIMEOUT_S)
-            elif url.startswith("sqlite"):
-                connect_args["timeout"] = CHECK_TIMEOUT_S
-            engine = sa.create_engine(url, future=True, poolclass=NullPool, connect_args=connect_args)
+            engine = create_probe_engine(url, CHECK_TIMEOUT_S)
             _engines[url] = engine
         return engine
 

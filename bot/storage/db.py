@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Dict, Union
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import NullPool, QueuePool
 
-__all__ = ["Database", "init_db", "create_db_engine", "write_engine", "SQLITE_BUSY_TIMEOUT_S"]
+__all__ = ["Database", "init_db", "create_db_engine", "create_probe_engine", "write_engine", "SQLITE_BUSY_TIMEOUT_S"]
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
 _BEGIN_OPTION = "privacy_desk_sqlite_begin"
@@ -79,6 +79,16 @@ def create_db_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, future=True, **kwargs)
+
+
+def create_probe_engine(url: str, timeout_s: float) -> Engine:
+    """A small engine for health probes: no pool (a probe never holds a connection), short connect timeout."""
+    connect_args: Dict[str, Any] = {}
+    if url.startswith("postgresql"):
+        connect_args["connect_timeout"] = int(timeout_s)
+    elif url.startswith("sqlite"):
+        connect_args["timeout"] = timeout_s
+    return create_engine(url, future=True, poolclass=NullPool, connect_args=connect_args)
 
 
 def write_engine(engine: Engine) -> Engine:

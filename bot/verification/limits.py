@@ -44,7 +44,7 @@ import phonenumbers
 from phonenumbers import PhoneNumberType
 
 from bot.privacy.crypto import Indexer
-from bot.webapp.ratelimit import Counter, Limit, MemoryCounter, RedisCounter
+from bot.storage.counters import Counter, Limit, MemoryCounter, RedisCounter
 
 __all__ = [
     "CLIENT_METADATA_KEY",

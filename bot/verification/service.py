@@ -40,7 +40,7 @@ from bot.verification.codes import (
 from bot.verification.directory import CustomerDirectory, MatchResult, SqlCustomerDirectory, normalise_phone_e164
 from bot.verification.errors import InvalidContact
 from bot.verification.limits import Lockouts, SendLimits, SendRefusal, limits_from_settings
-from bot.webapp.ratelimit import MemoryCounter
+from bot.storage.counters import MemoryCounter
 from bot.verification.levels import (
     DATA_POINTS,
     REQUIRED_LEVEL,
