@@ -11,7 +11,7 @@ from rasa_sdk.forms import REQUESTED_SLOT
 from actions import names
 from actions.basics import MAIN_OPTIONS
 from actions.privacy_requests import messages
-from actions.privacy_requests.common import wind_up
+from actions.privacy_requests.common import say_child_stop, wind_up
 from bot.requests import parsing
 from bot.verification.codes import normalise_code
 
@@ -41,7 +41,7 @@ class ActionStrayInput(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         text = tracker.latest_message.get("text") or ""
         if parsing.claims_under_13(text):
-            dispatcher.utter_message(text=messages.CHILD_STOP)
+            say_child_stop(dispatcher)
             return wind_up()
         if normalise_code(text) is not None:
             dispatcher.utter_message(text=messages.CODE_BEFORE_REQUEST)

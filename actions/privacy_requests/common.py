@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import names
 from actions.privacy_requests import messages
 from actions.privacy_requests.forms import clear_personal_slots
+from bot.privacy.masking import DISCARD_USER_WORDS
 
 _CHANNELS = {"twilio_sms": "sms", "twilio_voice": "voice", "rest": "web", "socketio": "web"}
 
@@ -24,12 +25,18 @@ def wind_up() -> List[EventType]:
     return [*clear_personal_slots(), SlotSet(names.SLOT_REQUEST_OUTCOME, None)]
 
 
+def say_child_stop(dispatcher: CollectingDispatcher) -> None:
+    """Tell an under-13 user we stopped and removed what they said — and make that true: the utterance's
+    metadata has the tracker store and transcripts discard their earlier words (``DISCARD_USER_WORDS``)."""
+    dispatcher.utter_message(text=messages.CHILD_STOP, **{DISCARD_USER_WORDS: True})
+
+
 def explain_outcome(outcome: Optional[str], dispatcher: CollectingDispatcher) -> bool:
     """Say what an early-ended flow means; ``True`` when ``outcome`` was such an ending."""
     if not outcome:
         return False
     if outcome == "child":
-        dispatcher.utter_message(text=messages.CHILD_STOP)
+        say_child_stop(dispatcher)
     elif outcome == "locked":
         dispatcher.utter_message(text=messages.LOCKED, buttons=[messages.PERSON_BUTTON])
     elif outcome == "unavailable":

@@ -26,12 +26,13 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Dict, Iterable, List, Optional, Protocol, runtime_checkable
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Protocol, runtime_checkable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.privacy.crypto import DataCipher, DecryptionError, Indexer
+from bot.privacy.masking import DISCARD_USER_WORDS, discards_user_words
 from bot.storage.db import create_db_engine
 from bot.storage.reencrypt import reencrypt_columns
 
@@ -42,6 +43,11 @@ __all__ = [
     "RotationCounts",
     "UnreadableConversation",
     "EVENTS",
+    "DISCARD_USER_WORDS",
+    "REMOVED_TEXT",
+    "discards_user_words",
+    "discard_user_words",
+    "without_user_words",
     "LINKS",
     "SESSION_STARTED",
 ]
@@ -80,6 +86,32 @@ LINKS = sa.Table(
     sa.Column("created_at", sa.Float, nullable=False),
     sa.UniqueConstraint("ticket_reference", "conversation_key", name="uq_conversation_links"),
 )
+
+
+#: What a discarded user message's text becomes.
+REMOVED_TEXT = "[removed]"
+
+
+def without_user_words(event: Dict[str, Any]) -> Dict[str, Any]:
+    """A user event with its words (text, entities, metadata) removed; the intent name stays for the dialogue."""
+    if event.get("event") != "user":
+        return event
+    parse = event.get("parse_data") if isinstance(event.get("parse_data"), dict) else {}
+    kept_parse = {"intent": parse.get("intent") or {}, "entities": [], "text": REMOVED_TEXT}
+    return {**event, "text": REMOVED_TEXT, "parse_data": kept_parse, "metadata": {}}
+
+
+def discard_user_words(events: List[Dict[str, Any]]) -> bool:
+    """Remove the words of every user event before the last :func:`discards_user_words` notice, in place.
+
+    Returns whether there was such a notice (the caller then forgets the stored ones too).
+    """
+    marks = [i for i, event in enumerate(events) if discards_user_words(event)]
+    if not marks:
+        return False
+    for i in range(marks[-1]):
+        events[i] = without_user_words(events[i])
+    return True
 
 
 class UnreadableConversation(Exception):
@@ -272,6 +304,21 @@ class ConversationRecords:
             connection.execute(sa.delete(LINKS).where(LINKS.c.conversation_key.in_(keys)))
         log.info("erased %d stored conversation event(s) of a completed deletion request", deleted)
         return deleted
+
+    def forget_user_words(self, connection: Any, key: str) -> int:
+        """Rewrite every stored user event of conversation ``key`` without its words (same row, same id).
+
+        Called by the tracker store, in its write transaction, when the assistant says it
+        removed what the user said.  Returns how many events were rewritten.
+        """
+        rows = connection.execute(
+            sa.select(EVENTS.c.id, EVENTS.c.data).where(EVENTS.c.sender_id == key, EVENTS.c.type_name == "user")
+        ).all()
+        for row in rows:
+            event = self.open(row.data)
+            connection.execute(sa.update(EVENTS).where(EVENTS.c.id == row.id)
+                               .values(data=self.seal(without_user_words(event))))
+        return len(rows)
 
     def count_events(self, conversation_id: str) -> int:
         key = self.key(conversation_id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any, Collection, Iterable, List, Mapping, Optional, Pattern, Sequence, Tuple
 
-__all__ = ["mask_text", "MASKS", "agent_transcript", "WITHHELD", "DISCARDED"]
+__all__ = ["mask_text", "MASKS", "agent_transcript", "WITHHELD", "DISCARDED", "DISCARD_USER_WORDS", "discards_user_words"]
 
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _AT = r"(?:[(\[{<]\s*at\s*[)\]}>]|\bat\b)"
@@ -70,6 +70,18 @@ def mask_text(text: str) -> str:
     return _KEPT.sub(lambda match: kept[int(match.group(1))], text) if kept else text
 
 
+#: Metadata key on a bot utterance saying it removed what the user said (an under-13 user): from then
+#: on the user's earlier words exist nowhere — not in transcripts, not in the stored conversation
+#: (:func:`bot.privacy.conversations.discard_user_words`).
+DISCARD_USER_WORDS = "discard_user_words"
+
+
+def discards_user_words(event: Mapping[str, Any]) -> bool:
+    """Is ``event`` (a Rasa event dict) the assistant saying it removed what the user said?"""
+    metadata = event.get("metadata")
+    return event.get("event") == "bot" and isinstance(metadata, Mapping) and bool(metadata.get(DISCARD_USER_WORDS))
+
+
 WITHHELD = "[answer withheld: personal details]"
 DISCARDED = "[removed: the user said they are under 13]"
 
@@ -87,8 +99,9 @@ def agent_transcript(
       ``requested_slot``: name, e-mail, phone, date of birth, postal code, a
       child's details...) is replaced by :data:`WITHHELD` — the ticket holds
       those values encrypted, behind the audited reveal;
-    * once the assistant said one of ``discard_markers`` (it removed what an
-      under-13 user said), every user turn before it is :data:`DISCARDED`;
+    * once the assistant said it removed what an under-13 user said (its utterance
+      carries :data:`DISCARD_USER_WORDS`, or is one of ``discard_markers``), every
+      user turn before it is :data:`DISCARDED`;
     * everything else passes :func:`mask_text`.
 
     ``events`` are Rasa event dicts (``tracker.events``); the last ``limit``
@@ -108,7 +121,7 @@ def agent_transcript(
         if kind not in ("user", "bot") or not isinstance(text, str) or not text.strip():
             continue
         if kind == "bot":
-            if text in discard_markers:
+            if discards_user_words(event) or text in discard_markers:
                 lines = [("User", DISCARDED) if who == "User" else (who, said) for who, said in lines]
             lines.append(("Assistant", mask_text(text.strip())))
         else:

@@ -37,7 +37,13 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.privacy.conversations import EVENTS, ConversationRecords, UnreadableConversation, create_tracker_engine
+from bot.privacy.conversations import (
+    EVENTS,
+    ConversationRecords,
+    UnreadableConversation,
+    create_tracker_engine,
+    discard_user_words,
+)
 
 __all__ = ["EncryptedSQLTrackerStore"]
 
@@ -187,8 +193,11 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
     def _save_sync(self, tracker: DialogueStateTracker) -> None:
         key = self.records.key(tracker.sender_id)
         with self._write_lock, self._write_sessions() as session:
-            for event in self._additional_events(session, tracker):
-                data: Dict[str, Any] = event.as_dict()
+            added = list(self._additional_events(session, tracker))
+            datas: List[Dict[str, Any]] = [event.as_dict() for event in added]
+            if discard_user_words(datas):  # the assistant said it removed what the user said: stored ones too
+                self.records.forget_user_words(session, key)
+            for event, data in zip(added, datas):
                 session.add(
                     self.SQLEvent(
                         sender_id=key,
