@@ -70,6 +70,10 @@ def _choice(value: Optional[str], enum_type: Any) -> Optional[str]:
 @page()
 async def queue_page(request: Request, services: ConsoleServices, session: SessionView) -> Response:
     params = request.query_params
+    if (params.get("q") or "").strip():
+        # The queue's search box: results (closed tickets too) are the search page's, with the same filters.
+        kept = {k: params[k] for k in ("q", "kind", "status", "channel") if params.get(k)}
+        return RedirectResponse("/console/search?" + urlencode(kept), status_code=303)
     kind = _choice(params.get("kind"), Kind)
     status = _choice(params.get("status"), Status)
     channel = _choice(params.get("channel"), Channel)

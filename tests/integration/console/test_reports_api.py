@@ -101,3 +101,14 @@ def test_console_dashboard_and_search_pages_for_agents_and_reports_for_admins(co
     assert report.status_code == 200 and "Requests to delete" in report.text
     download = admin.get(f"/console/reports/ccpa-7101.csv?{PERIOD}")
     assert download.headers["content-type"].startswith("text/csv") and seeded["late"].reference in download.text
+
+
+def test_the_queue_has_a_search_box_and_its_q_finds_the_ticket(console: Console) -> None:
+    seeded = _seed(console)
+    client = console.login("alice")
+    queue = client.get("/console/queue")
+    assert 'role="search"' in queue.text and 'name="q"' in queue.text
+    redirected = client.get("/console/queue", params={"q": seeded["denied"].reference.lower(), "kind": "access"})
+    assert redirected.status_code == 303 and redirected.headers["location"].startswith("/console/search?")
+    found = client.get(redirected.headers["location"])
+    assert seeded["denied"].reference in found.text  # closed tickets are found too
