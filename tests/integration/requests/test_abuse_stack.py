@@ -11,6 +11,7 @@ import re
 import uuid
 from typing import Callable, Iterator, Optional
 
+import httpx
 import pytest
 
 from bot.notify.outbox import Outbox
@@ -127,3 +128,18 @@ def test_f5_a_reference_with_someone_elses_email_sends_the_owner_nothing(stack: 
     right = owner_says(owner)
     assert outbox_latest(stack, owner) is not None
     assert wrong == right and "If that reference and those details match" in right
+
+
+def test_f3_a_childs_words_are_gone_from_the_stored_conversation(stack: Stack, store: TicketService) -> None:
+    """F3: after "I'm 12" the assistant says it removed what they said; the stored conversation agrees."""
+    sender = f"child-{uuid.uuid4().hex[:8]}"
+    name = f"Alyosha Zq{uuid.uuid4().hex[:6]}"
+    stack.texts(sender, "I want to delete my personal data")
+    stack.texts(sender, name)
+    assert "removed what you told me" in stack.texts(sender, "I'm 12")
+    reply = httpx.get(f"{stack.rasa_url}/conversations/{sender}/tracker", params={"token": stack.settings.rasa_api_token},
+                      timeout=30)
+    reply.raise_for_status()
+    users = [e.get("text") for e in reply.json()["events"] if e.get("event") == "user"]
+    assert users and all(text == "[removed]" for text in users), users
+    assert name not in reply.text and "I'm 12" not in reply.text
