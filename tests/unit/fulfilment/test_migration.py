@@ -1,4 +1,4 @@
-"""Revision 0007_fulfilment creates exactly the fulfilment models' tables and downgrades cleanly."""
+"""Revisions 0007_fulfilment and 0008_fulfilment_packages create exactly the fulfilment models' tables and downgrades cleanly."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,12 +7,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from bot.fulfilment.models import FulfilmentRun, FulfilmentStep
+from bot.fulfilment.models import FulfilmentPackage, FulfilmentRun, FulfilmentStep
 from bot.storage.base import metadata
 from bot.storage.db import create_db_engine
 from bot.storage.migrate import downgrade, head_revision, upgrade
 
-OUR_TABLES = {FulfilmentRun.__tablename__, FulfilmentStep.__tablename__}
+OUR_TABLES = {FulfilmentRun.__tablename__, FulfilmentStep.__tablename__, FulfilmentPackage.__tablename__}
 
 
 def _diffs_and_tables(url: str):
@@ -42,5 +42,5 @@ def test_downgrading_below_the_fulfilment_revision_drops_its_tables(tmp_path: Pa
     downgrade(url, "0006_console_search")
     _, tables = _diffs_and_tables(url)
     assert not OUR_TABLES & tables
-    upgrade(url, "0007_fulfilment")
+    upgrade(url, "0008_fulfilment_packages")
     assert OUR_TABLES <= _diffs_and_tables(url)[1]
