@@ -78,6 +78,8 @@ _CATEGORY_OF: Mapping[str, str] = {kind.value: name for name, kinds in CATEGORIE
 #: Completion outcome codes (``bot.console.workflow.COMPLETION_OUTCOMES``) that mean complied in part;
 #: every other completion (``fulfilled``, ``no_data_held``) is complied in whole.
 _PART = frozenset({"partially_fulfilled"})
+_COMPLETED = Status.COMPLETED.value
+_RESPONSE_OF = {Status.REJECTED.value: "denied", Status.WITHDRAWN.value: "withdrawn"}
 #: The nature of the response, as 7101 records it.
 RESPONSES = ("complied_in_whole", "complied_in_part", "denied", "withdrawn", "pending")
 #: 7101 record columns (nothing about the requester beyond the request itself).
@@ -89,7 +91,7 @@ RECORD_COLUMNS = (
 MAX_PERIOD_DAYS = 800
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class RequestRecord:
     """One request as 7101 keeps it: no name, contact or free text."""
 
@@ -334,27 +336,20 @@ class CcpaReports:
 
     @staticmethod
     def _record(row: Any, zone: ZoneInfo) -> RequestRecord:
-        status = row.status
-        closed_on = row.at.astimezone(zone).date() if row.at is not None else None
-        code = row.reason_code
-        if status == Status.COMPLETED.value:
+        _id, reference, kind, channel, status, received_at, extension_count, respond_by, closed_at, code = row
+        if status == _COMPLETED:
             response = "complied_in_part" if code in _PART else "complied_in_whole"
-        elif status == Status.REJECTED.value:
-            response = "denied"
-        elif status == Status.WITHDRAWN.value:
-            response = "withdrawn"
         else:
-            response = "pending"
+            response = _RESPONSE_OF.get(status, "pending")
         return RequestRecord(
-            reference=row.reference,
-            category=_CATEGORY_OF[row.kind],
-            kind=row.kind,
-            received_on=row.received_at.astimezone(zone).date(),
-            manner=row.channel,
-            responded_on=closed_on if response != "pending" else None,
-            response=response,
-            denial_basis=code if response == "denied" else None,
-            extended=row.extension_count > 0,
-            respond_by=row.respond_by,
+            reference,
+            _CATEGORY_OF[kind],
+            kind,
+            received_at.astimezone(zone).date(),
+            channel,
+            closed_at.astimezone(zone).date() if closed_at is not None and response != "pending" else None,
+            response,
+            code if response == "denied" else None,
+            extension_count > 0,
+            respond_by,
         )
-
