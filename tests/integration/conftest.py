@@ -15,7 +15,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if not any((PROJECT_ROOT / "models").glob("*.tar.gz")):
         pytest.fail("no trained model: run 'make test' (it trains first) or 'make train'")
     base = tmp_path_factory.mktemp("stack")
-    running = start_stack(base, make_environ(base / "var"))
+    # Small per-client limits so the limit tests are quick; they apply only to clients named by a
+    # proxy's X-Forwarded-For (loopback callers — every other test — have no per-client limit).
+    limits = {"CHANNEL_RATE_PER_CLIENT": "8/60", "CHANNEL_NEW_CONVERSATIONS_PER_CLIENT": "3/600"}
+    running = start_stack(base, make_environ(base / "var", **limits))
     try:
         yield running
     finally:
