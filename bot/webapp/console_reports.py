@@ -14,7 +14,7 @@ Read-only pages (GET); the same session rules as the rest of the console.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 from urllib.parse import urlencode
 
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
@@ -83,7 +83,7 @@ async def dashboard_page(request: Request, services: ConsoleServices, session: S
                                                     kinds=[k.value for k in Kind]))
 
 
-def _period_or_error(request: Request, services: ConsoleServices, records: bool) -> Any:
+def _period(request: Request, services: ConsoleServices, records: bool) -> Tuple[date, date]:
     today = services.clock().date()
     parse = reporting.records_period if records else reporting.report_period
     start, end = parse(request.query_params, today)
@@ -95,7 +95,7 @@ async def reports_page(request: Request, services: ConsoleServices, session: Ses
     context: Dict[str, Any] = {"report": None, "labels": CATEGORY_LABELS}
     status_code = 200
     try:
-        start, end = _period_or_error(request, services, records=False)
+        start, end = _period(request, services, records=False)
         context["report"] = await run_in_threadpool(reporting.reports(services).metrics, start, end)
         period = urlencode({"start": start.isoformat(), "end": end.isoformat()})
         context.update(start=start, end=end, csv_link=f"/console/reports/ccpa-7102.csv?{period}",
@@ -106,6 +106,12 @@ async def reports_page(request: Request, services: ConsoleServices, session: Ses
     return _render(request, "reports.html", _base(request, session, **context), status_code=status_code)
 
 
+def _text_error(exc: TicketError) -> Response:
+    """A download link with a bad period: the reason as plain text (never the input)."""
+    status, message = error_for(exc)
+    return Response(message, status_code=status, media_type="text/plain; charset=utf-8")
+
+
 def _attachment(name: str, start: date, end: date) -> Dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{name}-{start.isoformat()}-{end.isoformat()}.csv"'}
 
@@ -113,19 +119,19 @@ def _attachment(name: str, start: date, end: date) -> Dict[str, str]:
 @page(admin=True)
 async def metrics_csv(request: Request, services: ConsoleServices, session: SessionView) -> Response:
     try:
-        start, end = _period_or_error(request, services, records=False)
+        start, end = _period(request, services, records=False)
         report = await run_in_threadpool(reporting.reports(services).metrics, start, end)
     except TicketError as exc:
-        return Response(error_for(exc)[1], status_code=error_for(exc)[0], media_type="text/plain")
+        return _text_error(exc)
     return Response(report.to_csv(), media_type="text/csv; charset=utf-8", headers=_attachment("ccpa-7102", start, end))
 
 
 @page(admin=True)
 async def records_csv(request: Request, services: ConsoleServices, session: SessionView) -> Response:
     try:
-        start, end = _period_or_error(request, services, records=True)
+        start, end = _period(request, services, records=True)
     except TicketError as exc:
-        return Response(error_for(exc)[1], status_code=error_for(exc)[0], media_type="text/plain")
+        return _text_error(exc)
     chunks = iterate_in_threadpool(reporting.reports(services).records_csv(start, end))
     return StreamingResponse(chunks, media_type="text/csv; charset=utf-8", headers=_attachment("ccpa-7101", start, end))
 
