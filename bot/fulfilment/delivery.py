@@ -25,7 +25,7 @@ from bot.fulfilment.errors import FulfilmentError
 from bot.fulfilment.models import FulfilmentPackage
 from bot.fulfilment.package import AccessPackage
 
-__all__ = ["PackageDelivery", "PackageGone", "CodeRefused", "DEFAULT_TTL", "DEFAULT_MAX_DOWNLOADS", "LINK_PATH"]
+__all__ = ["PackageDelivery", "PackageGone", "CodeRefused", "purge_expired_packages", "DEFAULT_TTL", "DEFAULT_MAX_DOWNLOADS", "LINK_PATH"]
 
 DEFAULT_TTL = timedelta(days=7)
 DEFAULT_MAX_DOWNLOADS = 3
@@ -171,8 +171,13 @@ class PackageDelivery:
 
     def purge_expired(self) -> int:
         """Delete packages past their expiry or with no download left."""
-        now = self._clock()
-        with self._db.write.begin() as session:
-            return session.execute(
-                delete(FulfilmentPackage).where((FulfilmentPackage.expires_at <= now) | (FulfilmentPackage.downloads_left <= 0))
-            ).rowcount
+        return purge_expired_packages(self._db, self._clock())
+
+
+def purge_expired_packages(database: Any, now: Optional[datetime] = None) -> int:
+    """Delete every package past its expiry or with no download left (the daily retention run)."""
+    now = now or _utcnow()
+    with database.write.begin() as session:
+        return session.execute(
+            delete(FulfilmentPackage).where((FulfilmentPackage.expires_at <= now) | (FulfilmentPackage.downloads_left <= 0))
+        ).rowcount

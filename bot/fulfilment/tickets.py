@@ -101,6 +101,25 @@ class TicketFulfilment:
         self.tickets.add_note(reference, receipts_summary(view), author=agent)
         return view, package
 
+    def send_package(self, reference: str, run_id: str, *, agent: str, delivery: Any) -> str:
+        """Re-read an access run and send its package to the requester's verified contact; the channel used."""
+        view, package = self.resume(reference, run_id, agent=agent)
+        if package is None:
+            raise NotFulfillable("only an access request has a package")
+        data = self.tickets.reveal_personal_data(reference, actor=agent, reason=RevealReason.CONTACT_REQUESTER)
+        channel, contact = ("email", data.email) if data.email else ("sms", data.phone)
+        if not contact:
+            raise NotFulfillable("the ticket has no e-mail or phone to send the link to")
+        delivery.publish(run_id, package, channel=channel, contact=contact, ticket_reference=view.ticket_reference)
+        days = max(1, round(delivery.ttl.total_seconds() / 86400))
+        self.tickets.add_note(
+            reference,
+            f"Access package ({package.row_count} record(s)) sent to the requester by {channel}: a link valid {days} day(s), "
+            f"{delivery.max_downloads} download(s), each after a fresh one-time code.",
+            author=agent,
+        )
+        return channel
+
     def tick(self, reference: str, run_id: str, system: str, *, agent: str) -> RunView:
         self._run_of(reference, run_id)
         view = self.fulfilment.complete_manual(run_id, system, agent)

@@ -33,6 +33,7 @@ from bot.privacy.conversations import ConversationRecords
 from bot.privacy.crypto import DataCipher, Indexer
 from bot.settings import load_settings
 from bot.tickets.service import TicketService
+from bot.fulfilment.delivery import purge_expired_packages
 from bot.verification.codes import CodeStore
 
 __all__ = ["PurgeReport", "run_purge", "start_daily_purge", "register", "parse_interval"]
@@ -147,6 +148,8 @@ def _channel_purgers(settings: Any, ticket_service: Any) -> List[Tuple[str, Call
         ("twilio-state", lambda: twilio.purge(keep)),
         # Challenges expire in minutes: their store's own default keeps them a day at most.
         ("verification-codes", CodeStore(database, Indexer(settings.index_key), cipher).purge),
+        # Access packages behind expiring links: deleted once expired or used up.
+        ("fulfilment-packages", lambda: purge_expired_packages(database)),
     ]
 
 

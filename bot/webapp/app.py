@@ -26,6 +26,7 @@ ROUTE_MODULES: List[str] = [
     # search, dashboard, CCPA reports (before the API: its catch-all answers unknown /api/v1 paths)
     "bot.webapp.console_reports",
     "bot.webapp.console_fulfilment",  # preview, approve, resume, receipts per ticket
+    "bot.webapp.your_data",  # the requester's access package: expiring link + one-time code
     "bot.webapp.api_reports",
     "bot.webapp.api",
 ]

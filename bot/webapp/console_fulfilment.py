@@ -37,6 +37,7 @@ _DONE = {
     "fulfilment_previewed": "Preview ready: check each system below, then approve.",
     "fulfilment_run": "Run finished: each system's receipt is below and on the ticket.",
     "fulfilment_ticked": "Checklist item marked done.",
+    "fulfilment_sent": "The requester was sent a link to their data (a fresh code is needed to download).",
 }
 
 # Fulfilment errors → (status, sentence for the page); messages never hold personal data.
@@ -118,23 +119,28 @@ async def fulfilment_page(request: Request, services: ConsoleServices, session: 
     return await _page(request, services, session)
 
 
+async def _do(request: Request, services: ConsoleServices, session: SessionView, form: Dict[str, str], op: Any, done: str) -> Response:
+    """Run ``op`` for the agent holding the ticket; redirect back on success, the page with the reason on failure."""
+    reference = request.path_params["reference"]
+    try:
+        if not await run_in_threadpool(_holds, services, session, reference):
+            return await _page(request, services, session, status_code=409, error="Claim the ticket before working on its fulfilment.")
+        link = await _link(request, services)
+        result = await run_in_threadpool(op, link, services, session, reference, form)
+    except (FulfilmentError, TicketError, ValueError) as exc:
+        status, message = _problem(exc) if not isinstance(exc, ValueError) else (422, "That checklist item is not waiting.")
+        return await _page(request, services, session, status_code=status, error=message)
+    if isinstance(result, Response):
+        return result
+    return RedirectResponse(f"/console/tickets/{reference}/fulfilment?done={done}", status_code=303)
+
+
 def _run_action(op: Any, done: str) -> Any:
-    """A POST on a ticket's fulfilment: only the agent holding the ticket; redirect back on success."""
+    """A POST form on a ticket's fulfilment (session, CSRF, bounded body: :func:`action`)."""
 
     @action()
     async def endpoint(request: Request, services: ConsoleServices, session: SessionView, form: Dict[str, str]) -> Response:
-        reference = request.path_params["reference"]
-        try:
-            if not await run_in_threadpool(_holds, services, session, reference):
-                return await _page(request, services, session, status_code=409, error="Claim the ticket before working on its fulfilment.")
-            link = await _link(request, services)
-            result = await run_in_threadpool(op, link, services, session, reference, form)
-        except (FulfilmentError, TicketError, ValueError) as exc:
-            status, message = _problem(exc) if not isinstance(exc, ValueError) else (422, "That checklist item is not waiting.")
-            return await _page(request, services, session, status_code=status, error=message)
-        if isinstance(result, Response):
-            return result
-        return RedirectResponse(f"/console/tickets/{reference}/fulfilment?done={done}", status_code=303)
+        return await _do(request, services, session, form, op, done)
 
     return endpoint
 
@@ -170,6 +176,22 @@ def _package(link: TicketFulfilment, services: ConsoleServices, session: Session
                     headers={"Content-Disposition": f'attachment; filename="{reference}-your-data.json"'})
 
 
+def _send(delivery: Any) -> Any:
+    def op(link: TicketFulfilment, services: ConsoleServices, session: SessionView, reference: str, form: Dict[str, str]) -> Any:
+        return link.send_package(reference, form.get("run_id", ""), agent=session.agent.actor, delivery=delivery)
+
+    return op
+
+
+@action()
+async def send_package(request: Request, services: ConsoleServices, session: SessionView, form: Dict[str, str]) -> Response:
+    """Send the access package to the requester (an expiring link; a fresh code at download)."""
+    from bot.webapp.your_data import delivery_for
+
+    delivery = await delivery_for(request)
+    return await _do(request, services, session, form, _send(delivery), "fulfilment_sent")
+
+
 def routes(settings: Settings) -> List[BaseRoute]:
     base = "/console/tickets/{reference}/fulfilment"
     return [
@@ -179,4 +201,5 @@ def routes(settings: Settings) -> List[BaseRoute]:
         Route(base + "/resume", _run_action(_resume, "fulfilment_run"), methods=["POST"]),
         Route(base + "/tick", _run_action(_tick, "fulfilment_ticked"), methods=["POST"]),
         Route(base + "/package", _run_action(_package, "fulfilment_run"), methods=["POST"]),
+        Route(base + "/send", send_package, methods=["POST"]),
     ]

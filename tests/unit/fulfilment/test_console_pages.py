@@ -108,3 +108,28 @@ def test_the_ticket_page_links_to_fulfilment_for_verified_requests_it_can_carry_
     correction = held_ticket(console, Kind.CORRECTION)
     assert f'href="/console/tickets/{deletion}/fulfilment"' in client.get(f"/console/tickets/{deletion}").text
     assert "/fulfilment" not in client.get(f"/console/tickets/{correction}").text
+
+
+def test_the_requester_downloads_the_sent_package_with_a_fresh_code_and_the_link_then_expires(console, sqlite_world) -> None:
+    reference = held_ticket(console, Kind.ACCESS)
+    client = console.login("alice")
+    post(client, reference, "preview")
+    run_id = run_id_of(client.get(f"/console/tickets/{reference}/fulfilment").text)
+    post(client, reference, "approve", run_id=run_id)
+    assert post(client, reference, "send", run_id=run_id).status_code == 303
+    outbox = console.services.outbox
+    link = re.search(r"https?://\S+/your-data/(\S+) ", outbox.latest(to=ADA).body)
+    token = link.group(1)
+    assert any("sent to the requester by email" in n.body for n in console.services.tickets.notes(reference))
+
+    requester = console.client()
+    assert "Send me a code" in requester.get(f"/your-data/{token}").text
+    code_page = requester.post(f"/your-data/{token}/code")
+    challenge = re.search(r'name="challenge" value="([^"]+)"', code_page.text).group(1)
+    code = re.search(r"\b(\d{6})\b", outbox.latest(to=ADA).body).group(1)
+    wrong = requester.post(f"/your-data/{token}/download", data={"challenge": challenge, "code": "12345x", "format": "json"})
+    assert wrong.status_code == 403 and ADA not in wrong.text
+    ok = requester.post(f"/your-data/{token}/download", data={"challenge": challenge, "code": code, "format": "json"})
+    assert ok.status_code == 200 and ok.headers["cache-control"] == "no-store"
+    assert ADA in ok.text
+    assert requester.get("/your-data/not-a-real-token").status_code == 410
