@@ -11,8 +11,8 @@ the Twilio channels (``bot/channels/twilio_common.py``) and the jobs
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cached_property
 from typing import Optional
 

@@ -86,6 +86,9 @@ def check(args: argparse.Namespace) -> int:
     """Every check, in the order that fails fastest; non-zero on any failure."""
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2")
     steps = [
+        ("ruff (lint)", [sys.executable, "-m", "ruff", "check", "bot", "actions", "policy_kb", "tests"]),
+        ("ruff (format)", [sys.executable, "-m", "ruff", "format", "--check", "bot", "actions", "policy_kb", "tests"]),
+        ("mypy", [sys.executable, "-m", "mypy"]),
         ("Rasa data validation", _rasa("data", "validate", "--fail-on-warnings")),
         ("pytest", [sys.executable, "-m", "pytest", *args.pytest_args]),
         (
@@ -121,7 +124,7 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
     run.set_defaults(func=_run_command)
     train = subparsers.add_parser("train", help="train the Rasa model if the training data changed")
     train.set_defaults(func=train_model)
-    checks = subparsers.add_parser("check", help="validate data, run pytest and Rasa test stories")
+    checks = subparsers.add_parser("check", help="lint, type-check, validate data, run pytest and Rasa test stories")
     checks.add_argument("pytest_args", nargs="*", default=[])
     checks.set_defaults(func=check)
     sh = subparsers.add_parser("shell", help="chat with the assistant in the terminal")

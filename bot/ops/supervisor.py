@@ -9,6 +9,7 @@ orphaned.  A port already taken is reported before anything starts.  Used by
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -167,10 +168,8 @@ class Supervisor:
         for name in names:
             child = self.children.get(name)
             if child is not None and child.poll() is None:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(child.pid, signals.get(name, signal.SIGTERM))
-                except ProcessLookupError:
-                    pass
         timeouts = [spec.stop_timeout for spec in self.specs if spec.name in names] or [GRACE_SECONDS]
         deadline = time.monotonic() + max(timeouts)
         for child in children:
@@ -178,14 +177,10 @@ class Supervisor:
             try:
                 child.wait(timeout=remaining)
             except subprocess.TimeoutExpired:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(child.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
                 child.wait()
         # A child may have left grandchildren in its group.
         for child in children:
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(child.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass

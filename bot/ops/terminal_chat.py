@@ -6,8 +6,6 @@ Uses a running stack if there is one; otherwise starts one in the background
 from __future__ import annotations
 
 import secrets
-import threading
-from pathlib import Path
 
 import httpx
 

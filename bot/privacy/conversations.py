@@ -26,7 +26,7 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Protocol, runtime_checkable
+from typing import Any, Dict, Iterable, List, Optional, Protocol, runtime_checkable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -96,8 +96,9 @@ def without_user_words(event: Dict[str, Any]) -> Dict[str, Any]:
     """A user event with its words (text, entities, metadata) removed; the intent name stays for the dialogue."""
     if event.get("event") != "user":
         return event
-    parse = event.get("parse_data") if isinstance(event.get("parse_data"), dict) else {}
-    kept_parse = {"intent": parse.get("intent") or {}, "entities": [], "text": REMOVED_TEXT}
+    raw_parse = event.get("parse_data")
+    parse: Dict[str, Any] = raw_parse if isinstance(raw_parse, dict) else {}
+    kept_parse: Dict[str, Any] = {"intent": parse.get("intent") or {}, "entities": [], "text": REMOVED_TEXT}
     return {**event, "text": REMOVED_TEXT, "parse_data": kept_parse, "metadata": {}}
 
 

@@ -22,8 +22,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot.console.accounts import AccountService, AgentView, SessionView
 from bot.clock import utcnow
+from bot.console.accounts import AccountService, AgentView, SessionView
 from bot.console.workflow import CaseWork
 from bot.notify import Outbox
 from bot.services import Services

@@ -122,7 +122,8 @@ async def admin_audit(request: Request, services: ConsoleServices, session: Sess
 
 @page(admin=True)
 async def admin_outbox(request: Request, services: ConsoleServices, session: SessionView) -> Response:
-    if services.outbox is None:
+    outbox = services.outbox
+    if outbox is None:
         return _plain_error(request, session, 404, "The outbox exists only in the local profile.")
-    messages = await run_in_threadpool(lambda: services.outbox.list(limit=100))
+    messages = await run_in_threadpool(lambda: outbox.list(limit=100))
     return _render(request, "admin_outbox.html", _base(request, session, messages=messages))

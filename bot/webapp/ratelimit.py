@@ -63,7 +63,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TOKEN_LIMIT = "300/60"
+DEFAULT_TOKEN_LIMIT = "300/60"  # noqa: S105 - a rate (COUNT/SECONDS), not a secret
 DEFAULT_FAILURE_LIMIT = "20/300"
 _WARN_EVERY_S = 60.0
 _BUILD_LOCK = threading.Lock()
