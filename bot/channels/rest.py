@@ -97,7 +97,10 @@ class GuardedRestInput(InputChannel):
                     UserMessage(parsed["message"], collector, parsed["sender"], input_channel=self.name())
                 )
             except CancelledError:
-                logger.error("rest turn timed out")
+                # Sanic cancels the handler when the client hangs up (or the response timeout ends):
+                # not an error of ours, and the cancellation must go on.
+                logger.info("rest turn cancelled: the client disconnected or the response timed out")
+                raise
             except Exception as exc:  # noqa: BLE001 - answer the client, log the type only
                 logger.error("rest turn failed: %s", type(exc).__name__)
                 return response.json({"error": "the assistant could not process this message"}, status=503)

@@ -212,6 +212,13 @@ def test_a_client_that_hangs_up_is_not_an_error_in_the_logs(stack: Stack) -> Non
             sock.sendall(f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
                          f"Content-Length: 500\r\n\r\n".encode() + body)
             time.sleep(0.5)
-    time.sleep(2)
+    # A complete message, then the client hangs up while the turn runs.
+    parts = urlsplit(stack.rasa_url)
+    body = b'{"sender": "hangs-up", "message": "what data do you collect"}'
+    with socket.create_connection((parts.hostname, parts.port), timeout=5) as sock:
+        sock.sendall(f"POST /webhooks/rest/webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        time.sleep(0.05)
+    time.sleep(3)
     fresh = "".join(path.read_text(errors="replace")[before.get(path, 0):] for path in stack.log_dir.glob("*.log"))
     assert "Traceback" not in fresh and " ERROR " not in fresh, fresh[-2000:]
