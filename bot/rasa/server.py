@@ -80,7 +80,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     import rasa.core.run
 
-    from bot.rasa.failsafe import fail_turns_when_store_down, tell_user_when_actions_fail  # --- scale-out ---
+    from bot.rasa.failsafe import fail_turns_when_store_down, tell_user_when_actions_fail
 
     tell_user_when_actions_fail()  # action server down: tell the user instead of going silent
     from bot.channels.server_edge import listener as edge_listener
