@@ -92,18 +92,31 @@ LINKS = sa.Table(
 REMOVED_TEXT = "[removed]"
 
 
+#: Event types whose content can hold what the user said (their text, the assistant echoing it, slot values).
+_WORDS_EVENTS = ("user", "bot", "slot")
+
+
 def without_user_words(event: Dict[str, Any]) -> Dict[str, Any]:
-    """A user event with its words (text, entities, metadata) removed; the intent name stays for the dialogue."""
-    if event.get("event") != "user":
-        return event
-    raw_parse = event.get("parse_data")
-    parse: Dict[str, Any] = raw_parse if isinstance(raw_parse, dict) else {}
-    kept_parse: Dict[str, Any] = {"intent": parse.get("intent") or {}, "entities": [], "text": REMOVED_TEXT}
-    return {**event, "text": REMOVED_TEXT, "parse_data": kept_parse, "metadata": {}}
+    """``event`` with whatever the user said taken out; the dialogue's shape (intent, action, slot name) stays.
+
+    A user message loses its text, entities and metadata; an assistant message its
+    text (it may echo the user, as a summary does); a slot its text value (from-text
+    slots hold the message verbatim).  ``requested_slot`` and non-text values stay.
+    """
+    kind = event.get("event")
+    if kind == "user":
+        parse = event.get("parse_data") if isinstance(event.get("parse_data"), dict) else {}
+        kept_parse = {"intent": parse.get("intent") or {}, "entities": [], "text": REMOVED_TEXT}
+        return {**event, "text": REMOVED_TEXT, "parse_data": kept_parse, "metadata": {}}
+    if kind == "bot":
+        return {**event, "text": REMOVED_TEXT, "data": {}}
+    if kind == "slot" and event.get("name") != "requested_slot" and isinstance(event.get("value"), str):
+        return {**event, "value": None}
+    return event
 
 
 def discard_user_words(events: List[Dict[str, Any]]) -> bool:
-    """Remove the words of every user event before the last :func:`discards_user_words` notice, in place.
+    """Take the user's words out of every event before the last :func:`discards_user_words` notice, in place.
 
     Returns whether there was such a notice (the caller then forgets the stored ones too).
     """
@@ -307,19 +320,22 @@ class ConversationRecords:
         return deleted
 
     def forget_user_words(self, connection: Any, key: str) -> int:
-        """Rewrite every stored user event of conversation ``key`` without its words (same row, same id).
+        """Rewrite every stored event of conversation ``key`` without the user's words (same row, same id).
 
         Called by the tracker store, in its write transaction, when the assistant says it
         removed what the user said.  Returns how many events were rewritten.
         """
         rows = connection.execute(
-            sa.select(EVENTS.c.id, EVENTS.c.data).where(EVENTS.c.sender_id == key, EVENTS.c.type_name == "user")
+            sa.select(EVENTS.c.id, EVENTS.c.data).where(EVENTS.c.sender_id == key, EVENTS.c.type_name.in_(_WORDS_EVENTS))
         ).all()
+        changed = 0
         for row in rows:
             event = self.open(row.data)
-            connection.execute(sa.update(EVENTS).where(EVENTS.c.id == row.id)
-                               .values(data=self.seal(without_user_words(event))))
-        return len(rows)
+            kept = without_user_words(event)
+            if kept is not event:
+                connection.execute(sa.update(EVENTS).where(EVENTS.c.id == row.id).values(data=self.seal(kept)))
+                changed += 1
+        return changed
 
     def count_events(self, conversation_id: str) -> int:
         key = self.key(conversation_id)

@@ -100,8 +100,8 @@ def agent_transcript(
       child's details...) is replaced by :data:`WITHHELD` — the ticket holds
       those values encrypted, behind the audited reveal;
     * once the assistant said it removed what an under-13 user said (its utterance
-      carries :data:`DISCARD_USER_WORDS`, or is one of ``discard_markers``), every
-      user turn before it is :data:`DISCARDED`;
+      carries :data:`DISCARD_USER_WORDS`, or is one of ``discard_markers``), everything
+      before it becomes one :data:`DISCARDED` line (the assistant may have echoed them);
     * everything else passes :func:`mask_text`.
 
     ``events`` are Rasa event dicts (``tracker.events``); the last ``limit``
@@ -122,7 +122,7 @@ def agent_transcript(
             continue
         if kind == "bot":
             if discards_user_words(event) or text in discard_markers:
-                lines = [("User", DISCARDED) if who == "User" else (who, said) for who, said in lines]
+                lines = [("User", DISCARDED)]  # the assistant may have echoed them too: nothing before stays
             lines.append(("Assistant", mask_text(text.strip())))
         else:
             lines.append(("User", WITHHELD if asked in personal_questions else mask_text(text.strip())))
