@@ -43,7 +43,7 @@ from bot.privacy.crypto import Indexer
 from bot.settings import Settings, load_settings
 from bot.storage.counters import Counter, Decision, Limit, MemoryCounter, RedisCounter
 
-__all__ = ["ChannelLimits", "Refusal", "client_address", "retry_text"]
+__all__ = ["ChannelLimits", "LimitedChannel", "Refusal", "client_address", "retry_text"]
 
 logger = logging.getLogger(__name__)
 
@@ -196,3 +196,15 @@ class ChannelLimits:
                 self._last_warning = now
                 logger.warning("channel rate limit not applied: counter unavailable (%s)", type(exc).__name__)
             return None
+
+
+class LimitedChannel:
+    """Mixin for an input channel: ``self.limits`` is the injected limiter, else the process's shared one."""
+
+    _limits: Optional[ChannelLimits] = None
+
+    @property
+    def limits(self) -> ChannelLimits:
+        if self._limits is None:
+            self._limits = ChannelLimits.shared()
+        return self._limits

@@ -20,7 +20,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.guard import clean_user_text
-from bot.channels.limits import ChannelLimits, retry_text
+from bot.channels.limits import ChannelLimits, LimitedChannel, retry_text
 from bot.settings import load_settings
 
 logger = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 MAX_SENDER_CHARS = 128
 
 
-class GuardedRestInput(InputChannel):
+class GuardedRestInput(LimitedChannel, InputChannel):
     """``POST /webhooks/rest/webhook`` with ``{"sender": ..., "message": ...}``."""
 
     @classmethod
@@ -38,12 +38,6 @@ class GuardedRestInput(InputChannel):
     def __init__(self, enabled: Optional[bool] = None, limits: Optional[ChannelLimits] = None) -> None:
         self.enabled = enabled
         self._limits = limits
-
-    @property
-    def limits(self) -> ChannelLimits:
-        if self._limits is None:
-            self._limits = ChannelLimits.shared()
-        return self._limits
 
     def _is_enabled(self) -> bool:
         if self.enabled is None:

@@ -26,7 +26,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from bot.channels.guard import clean_user_text
-from bot.channels.limits import ChannelLimits, retry_text
+from bot.channels.limits import ChannelLimits, LimitedChannel, retry_text
 from bot.privacy.crypto import Indexer
 from bot.settings import load_settings
 
@@ -53,7 +53,7 @@ class SessionIds:
         return hmac.compare_digest(self._indexer.digest("webchat-session", token)[:24], tag)
 
 
-class GuardedSocketIOInput(InputChannel):
+class GuardedSocketIOInput(LimitedChannel, InputChannel):
     """Web chat over socket.io (Rasa's protocol: session_request/confirm, user_uttered, bot_uttered)."""
 
     @classmethod
@@ -83,12 +83,6 @@ class GuardedSocketIOInput(InputChannel):
         self.sio: Optional[AsyncServer] = None
         self._session_ids = session_ids
         self._limits = limits
-
-    @property
-    def limits(self) -> ChannelLimits:
-        if self._limits is None:
-            self._limits = ChannelLimits.shared()
-        return self._limits
 
     @property
     def session_ids(self) -> SessionIds:

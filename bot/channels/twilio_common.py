@@ -13,7 +13,8 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.limits import ChannelLimits
+from bot.channels.limits import ChannelLimits, LimitedChannel
+from bot.channels.names import TWILIO_SMS, TWILIO_VOICE
 from bot.channels.replay import RedisSeen, ReplayGuard, StoreSeen
 from bot.channels.twilio_signature import SIGNATURE_HEADER, FormParams, MalformedRequest, SignatureChecker, parse_form
 from bot.channels.twilio_store import TwilioChannelStore
@@ -105,7 +106,7 @@ class TwilioServices:
         """Signed requests already taken on (Redis when configured, else the channel store)."""
         with self._lock:
             if self._replays is None:
-                seen = RedisSeen.from_url(self.settings.redis_url) if self.settings.redis_url else StoreSeen(self.store, "twilio_voice")
+                seen = RedisSeen.from_url(self.settings.redis_url) if self.settings.redis_url else StoreSeen(self.store, TWILIO_VOICE)
                 self._replays = ReplayGuard(seen)
             return self._replays
 
@@ -178,13 +179,13 @@ class TurnCollector(CollectingOutputChannel):
 class SmsTurnCollector(TurnCollector):
     @classmethod
     def name(cls) -> Text:
-        return "twilio_sms"
+        return TWILIO_SMS
 
 
 class VoiceTurnCollector(TurnCollector):
     @classmethod
     def name(cls) -> Text:
-        return "twilio_voice"
+        return TWILIO_VOICE
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
         kept = {k: v for k, v in message.items() if k in _KEPT_KEYS and v is not None}
@@ -195,7 +196,7 @@ class VoiceTurnCollector(TurnCollector):
 _KEPT_KEYS = ("text", "buttons", "image", "custom", "utter_action")
 
 
-class TwilioInputBase(InputChannel):
+class TwilioInputBase(LimitedChannel, InputChannel):
     """What both Twilio channels share: lazily built services and background turns.
 
     Services are built at server start-up (``blueprint``), never at import, and
@@ -207,13 +208,6 @@ class TwilioInputBase(InputChannel):
         self._services = services
         self._limits = limits
         self._tasks: Set["asyncio.Task[Any]"] = set()
-
-    @property
-    def limits(self) -> ChannelLimits:
-        """The process's channel rate limits (:mod:`bot.channels.limits`), shared with web chat and REST."""
-        if self._limits is None:
-            self._limits = ChannelLimits.shared()
-        return self._limits
 
     @property
     def services(self) -> TwilioServices:
