@@ -119,12 +119,19 @@ async def console_root(request: Request) -> Response:
 @page()
 async def account_page(request: Request, services: ConsoleServices, session: SessionView,
                        *, new_token: Optional[str] = None, error: Optional[str] = None, status_code: int = 200) -> Response:
+    # A token just issued arrives once, in a short-lived cookie the redirect set (post/redirect/get):
+    # shown on this page, then deleted, so a reload neither shows it again nor issues another.
+    handed = request.cookies.get(NEW_TOKEN_COOKIE) if request.method == "GET" else None
     tokens = await run_in_threadpool(services.accounts.list_tokens, session.agent.username)
-    return _render(
+    response = _render(
         request, "account.html",
-        _base(request, session, tokens=tokens, new_token=new_token, error=error, password_min=PASSWORD_MIN),
+        _base(request, session, tokens=tokens, new_token=new_token or handed, error=error, password_min=PASSWORD_MIN),
         status_code=status_code,
     )
+    if handed is not None:
+        response.delete_cookie(NEW_TOKEN_COOKIE, path="/console/account", httponly=True, samesite="strict",
+                               secure=is_secure(request, services.settings))
+    return response
 
 
 async def _account(request: Request, services: ConsoleServices, session: SessionView, **kwargs: Any) -> Response:
@@ -149,6 +156,10 @@ async def account_password(request: Request, services: ConsoleServices, session:
     return response
 
 
+#: Carries a newly issued API token from the POST to the page that shows it once.
+NEW_TOKEN_COOKIE = "pd_new_token"
+
+
 @action()
 async def account_token(request: Request, services: ConsoleServices, session: SessionView, form: Dict[str, str]) -> Response:
     try:
@@ -157,7 +168,10 @@ async def account_token(request: Request, services: ConsoleServices, session: Se
         )
     except ConsoleError as exc:
         return await _account(request, services, session, error=error_for(exc)[1], status_code=422)
-    return await _account(request, services, session, new_token=raw)
+    response = RedirectResponse("/console/account#new-token", status_code=303)
+    response.set_cookie(NEW_TOKEN_COOKIE, raw, max_age=120, path="/console/account", httponly=True, samesite="strict",
+                        secure=is_secure(request, services.settings))
+    return response
 
 
 @action()

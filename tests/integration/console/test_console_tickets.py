@@ -314,10 +314,13 @@ def test_admin_manages_agents_and_reads_audit_log_and_outbox(console: Console) -
 def test_agent_issues_an_api_token_shown_once(console: Console) -> None:
     client = console.login("alice")
     token = csrf_of(client.get("/console/account").text)
-    page = client.post("/console/account/tokens", data={"csrf_token": token, "label": "laptop"})
+    posted = client.post("/console/account/tokens", data={"csrf_token": token, "label": "laptop"})
+    assert posted.status_code == 303  # post/redirect/get: a reload issues no second token
+    page = client.get(posted.headers["location"])
     raw = re.search(r'<pre class="token" id="new-token">([^<]+)</pre>', page.text).group(1)
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {raw}"}).json()["username"] == "alice"
     assert raw not in client.get("/console/account").text
+    assert len(console.services.accounts.list_tokens("alice")) == 1
 
 
 def test_admin_reassigns_a_held_ticket_and_agents_cannot(console: Console) -> None:
