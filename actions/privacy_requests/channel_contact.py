@@ -38,6 +38,7 @@ from actions import names
 from actions.privacy_requests import messages
 from actions.privacy_requests.services import get_services
 from bot.channels.contact import ChannelContact, confirmed_contact
+from bot.channels.names import TWILIO_CHANNELS, TWILIO_VOICE
 
 __all__ = [
     "USE_CHANNEL_NUMBER",
@@ -56,7 +57,6 @@ logger = logging.getLogger(__name__)
 
 #: The button's payload: plain text (public channels strip a leading "/"); the NLU knows the phrase.
 USE_CHANNEL_NUMBER = "use this number"
-TWILIO_CHANNELS = frozenset({"twilio_sms", "twilio_voice"})
 
 _LEAD = r"(?:(?:yes|yeah|yep|ok|okay|sure)\s+)?(?:please\s+)?"
 _FROM = r"(?:i'?m|i am|you'?re|you are)\s+(?:texting|calling|messaging|using|writing)(?:\s+(?:from|on|with|now))?"
@@ -111,7 +111,7 @@ def channel_number_button(contact: ChannelContact) -> Dict[str, str]:
 
 def from_where(contact: ChannelContact) -> str:
     """"calling" on the phone line, "texting" on SMS."""
-    return "calling" if contact.channel == "twilio_voice" else "texting"
+    return "calling" if contact.channel == TWILIO_VOICE else "texting"
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import names
 from actions.privacy_requests import messages
 from actions.privacy_requests.forms import clear_personal_slots
+from bot.channels.names import TWILIO_SMS, TWILIO_VOICE
 from bot.privacy.masking import DISCARD_USER_WORDS
 
-_CHANNELS = {"twilio_sms": "sms", "twilio_voice": "voice", "rest": "web", "socketio": "web"}
+_CHANNELS = {TWILIO_SMS: "sms", TWILIO_VOICE: "voice", "rest": "web", "socketio": "web"}
 
 
 def ticket_channel(tracker: Tracker) -> str:

@@ -28,6 +28,7 @@ from actions.privacy_requests import messages
 from actions.privacy_requests.common import ticket_channel, wind_up
 from actions.privacy_requests.forms import PrivacyFormValidation
 from actions.privacy_requests.services import blocking, get_services
+from bot.channels.names import TWILIO_CHANNELS
 from bot.privacy.masking import agent_transcript
 from bot.requests import parsing
 from bot.requests.flows import PERSONAL_FIELDS, idempotency_key
@@ -116,7 +117,7 @@ async def known_contact(tracker: Tracker) -> Tuple[Optional[str], Optional[str]]
     email, phone = _contact(tracker, None)
     if email or phone:
         return email, phone
-    if tracker.get_latest_input_channel() not in ("twilio_sms", "twilio_voice"):
+    if tracker.get_latest_input_channel() not in TWILIO_CHANNELS:
         return None, None
     try:
         services = await get_services()

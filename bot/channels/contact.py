@@ -26,13 +26,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Optional
 
+from bot.channels.names import TWILIO_CHANNELS
 from bot.privacy.crypto import DataCipher, DecryptionError
 
 __all__ = ["METADATA_KEY", "ChannelContact", "seal_contact", "confirmed_contact"]
 
 METADATA_KEY = "channel_contact"
 _VERSION = 1
-_CHANNELS = frozenset({"twilio_sms", "twilio_voice"})
+_CHANNELS = TWILIO_CHANNELS
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ class ChannelContact:
     """A phone number the channel saw on a signed Twilio request."""
 
     phone: str
-    channel: str  # "twilio_sms" or "twilio_voice"
+    channel: str  # TWILIO_SMS or TWILIO_VOICE
 
     @property
     def kind(self) -> str:

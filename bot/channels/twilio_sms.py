@@ -31,6 +31,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from bot.channels.contact import seal_contact
 from bot.channels.guard import clean_user_text
 from bot.channels.limits import retry_text
+from bot.channels.names import TWILIO_SMS
 from bot.channels.sms_format import MORE_KEYWORD, choice_for_reply, compose_reply
 from bot.channels.twilio_common import (
     AGENT_UTTERANCE,
@@ -67,7 +68,7 @@ class TwilioSmsInput(TwilioInputBase):
 
     @classmethod
     def name(cls) -> Text:
-        return "twilio_sms"
+        return TWILIO_SMS
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:

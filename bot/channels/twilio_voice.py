@@ -55,6 +55,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from bot.channels.contact import seal_contact
 from bot.channels.guard import clean_user_text
 from bot.channels.limits import ChannelLimits, retry_text
+from bot.channels.names import TWILIO_VOICE
 from bot.channels.sms_format import choice_for_reply
 from bot.channels.speech_format import compose_speech, normalise_spoken_email, speech_hints
 from bot.channels.twilio_common import (
@@ -133,7 +134,7 @@ class TwilioVoiceInput(TwilioInputBase):
 
     @classmethod
     def name(cls) -> Text:
-        return "twilio_voice"
+        return TWILIO_VOICE
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
@@ -233,7 +234,7 @@ class _Call:
         return self.listen([GENERIC_PROMPT], [], silence=0)
 
     async def start(self) -> VoiceResponse:
-        refusal = await self.channel.limits.admit_conversation("twilio_voice", self.caller)
+        refusal = await self.channel.limits.admit_conversation(TWILIO_VOICE, self.caller)
         if refusal is not None:
             return self.hang_up([RECORDING_NOTICE, retry_text(refusal)])
         await self._new_session()
@@ -278,14 +279,14 @@ class _Call:
 
     async def turn(self, text: str, escalation: bool = False, preface: Sequence[str] = ()) -> VoiceResponse:
         """Run one Rasa turn; answer within :attr:`turn_seconds` or redirect to ``step=pending``."""
-        refusal = await self.channel.limits.admit_message("twilio_voice", self.conversation_id, self.caller)
+        refusal = await self.channel.limits.admit_message(TWILIO_VOICE, self.conversation_id, self.caller)
         if refusal is not None:
             state = await asyncio.to_thread(self.services.store.load, self.state_key)
             return self.listen(state.get("prompt") or [GENERIC_PROMPT], state.get("options") or [], silence=0,
                                preface=list(preface) + [retry_text(refusal)], keypad=keypad_settings(state.get("keypad")))
         collector = VoiceTurnCollector()
-        metadata = seal_contact(self.services.cipher, "twilio_voice", self.conversation_id, self.caller) if self.caller else None
-        message = UserMessage(text, collector, self.conversation_id, input_channel="twilio_voice", metadata=metadata)
+        metadata = seal_contact(self.services.cipher, TWILIO_VOICE, self.conversation_id, self.caller) if self.caller else None
+        message = UserMessage(text, collector, self.conversation_id, input_channel=TWILIO_VOICE, metadata=metadata)
         task = asyncio.create_task(self.on_new_message(message))
         done, _ = await asyncio.wait({task}, timeout=self.channel.turn_seconds)
         if task in done:

@@ -27,8 +27,9 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Optional, Sequence, Tuple, Union
 
 from bot.notify.factory import build_notifier
-from bot.notify.types import Delivery, DeliveryStatus, InvalidMessage, Notifier, check_email
+from bot.notify.types import Delivery, DeliveryStatus, InvalidMessage, MessageChannel, Notifier, check_email
 from bot.privacy.crypto import DataCipher, Indexer
+from bot.storage.counters import MemoryCounter
 from bot.storage.db import Database, init_db
 from bot.verification.codes import (
     ChallengeInfo,
@@ -39,8 +40,6 @@ from bot.verification.codes import (
 )
 from bot.verification.directory import CustomerDirectory, MatchResult, SqlCustomerDirectory, normalise_phone_e164
 from bot.verification.errors import InvalidContact
-from bot.verification.limits import Lockouts, SendLimits, SendRefusal, limits_from_settings
-from bot.storage.counters import MemoryCounter
 from bot.verification.levels import (
     DATA_POINTS,
     REQUIRED_LEVEL,
@@ -49,6 +48,7 @@ from bot.verification.levels import (
     VerificationLevel,
     parse_kind,
 )
+from bot.verification.limits import Lockouts, SendLimits, SendRefusal, limits_from_settings
 
 __all__ = [
     "ContactChannel",
@@ -64,9 +64,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-class ContactChannel(str, enum.Enum):
-    SMS = "sms"
-    EMAIL = "email"
+#: How a code reaches a person: the notifier's channel (one enum for both).
+ContactChannel = MessageChannel
 
 
 class StartStatus(str, enum.Enum):
