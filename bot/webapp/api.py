@@ -29,6 +29,7 @@ from bot.tickets import (
     InvalidField,
     Kind,
     NoteView,
+    QueuePage,
     Status,
     TicketError,
     TicketView,
@@ -40,7 +41,7 @@ from bot.webapp.errors import describe
 from bot.webapp.openapi import openapi_document
 from bot.webapp.ratelimit import ApiRateLimits, limits_for
 
-__all__ = ["routes", "ticket_json", "error_response"]
+__all__ = ["routes", "ticket_json", "queue_page_json", "error_response"]
 
 PREFIX = "/api/v1"
 
@@ -267,17 +268,20 @@ async def list_tickets(request: Request, services: ConsoleServices, agent: Agent
     elif assigned == "unassigned":
         query["unassigned"] = True
     page = await _call(services.tickets.list_queue, **query)
-    return JSONResponse(
-        {
-            "items": [ticket_json(t) for t in page.items],
-            "total": page.total,
-            "limit": page.limit,
-            "offset": page.offset,
-            "next_offset": page.next_offset,
-            "next_cursor": page.next_cursor,
-            "counts_by_status": dict(page.counts_by_status),
-        }
-    )
+    return JSONResponse(queue_page_json(page))
+
+
+def queue_page_json(page: QueuePage) -> Dict[str, Any]:
+    """A page of tickets as the OpenAPI ``QueuePage`` (the queue's and the search's)."""
+    return {
+        "items": [ticket_json(t) for t in page.items],
+        "total": page.total,
+        "limit": page.limit,
+        "offset": page.offset,
+        "next_offset": page.next_offset,
+        "next_cursor": page.next_cursor,
+        "counts_by_status": dict(page.counts_by_status),
+    }
 
 
 def _detail(services: ConsoleServices, reference: str) -> Dict[str, Any]:

@@ -26,7 +26,7 @@ from bot.settings import Settings
 from bot.tickets import InvalidField
 from bot.tickets.service import MAX_PAGE_SIZE
 from bot.webapp import reporting
-from bot.webapp.api import PREFIX, _query_int, operation, ticket_json
+from bot.webapp.api import PREFIX, _query_int, operation, queue_page_json
 from bot.webapp.auth import ConsoleServices
 
 __all__ = ["routes", "REPORT_FORMATS"]
@@ -54,15 +54,7 @@ async def search(request: Request, services: ConsoleServices, agent: AgentView) 
     if query.is_empty:
         raise InvalidField("q", "give a search text or at least one filter")
     page = await run_in_threadpool(reporting.searcher(services).search, query)
-    return JSONResponse({
-        "items": [ticket_json(t) for t in page.items],
-        "total": page.total,
-        "limit": page.limit,
-        "offset": page.offset,
-        "next_offset": page.next_offset,
-        "next_cursor": page.next_cursor,
-        "counts_by_status": dict(page.counts_by_status),
-    })
+    return JSONResponse(queue_page_json(page))
 
 
 @operation()
