@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Callable, Iterator, Optional
+from typing import Callable, Optional
 
 import httpx
 import pytest
@@ -17,27 +17,14 @@ import pytest
 from bot.notify.outbox import Outbox
 from bot.privacy.crypto import DataCipher, Indexer
 from bot.storage.db import init_db
-from bot.storage.migrate import upgrade
 from bot.tickets import Channel, Kind, PersonalData, Status, TicketService
-from bot.verification.directory import SqlCustomerDirectory
+from tests.integration.requests.test_request_conversations import store  # noqa: F401 - the stack's ticket store
 from tests.integration.stack import Stack
 
 pytestmark = pytest.mark.stack
 
 _CODE = re.compile(r"\b(\d{6})\b")
 _REFERENCE = re.compile(r"\bPD-[0-9A-Z]{4}-[0-9A-Z]{4}\b")
-
-
-@pytest.fixture(scope="module")
-def store(stack: Stack) -> Iterator[TicketService]:
-    upgrade(stack.settings.database_url)
-    database = init_db(stack.settings)
-    cipher, indexer = DataCipher(list(stack.settings.data_keys)), Indexer(stack.settings.index_key)
-    SqlCustomerDirectory(database, cipher, indexer).seed()
-    try:
-        yield TicketService(database, cipher, indexer)
-    finally:
-        database.dispose()
 
 
 def outbox_latest(stack: Stack, to: str) -> Optional[str]:

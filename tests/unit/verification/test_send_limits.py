@@ -89,3 +89,19 @@ def test_send_limits_are_shared_through_redis(database, indexer, cipher, clock, 
     statuses = [(first if i % 2 else second).start_contact_check("sms", n, conversation="shared").status
                 for i, n in enumerate(numbers(4))]
     assert statuses == [StartStatus.SENT] * 3 + [StartStatus.RATE_LIMITED]
+
+
+class _Unreachable:
+    """A counter whose store is down (Redis unreachable)."""
+
+    def hit(self, key, limit):
+        raise ConnectionError("redis down")
+
+    peek = hit
+
+
+def test_without_the_shared_counter_no_sms_goes_out_but_email_does(database, indexer, cipher, clock):
+    """F4: limits unavailable → texts (which cost money) are refused; e-mail codes still go."""
+    service = build(database, indexer, cipher, clock, counter=_Unreachable())
+    assert service.start_contact_check("sms", "+12025550100", conversation="c").status is StartStatus.RATE_LIMITED
+    assert service.start_contact_check("email", "ada.demo@example.com", conversation="c").sent
