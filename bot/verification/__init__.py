@@ -1,11 +1,12 @@
-"""Verification: one-time codes, the customer directory and CCPA verification levels.
+"""Verification: one-time codes, who may be sent one (:mod:`~bot.verification.limits`), the customer
+directory and CCPA verification levels.
 
 Use it through :class:`VerificationService`::
 
     from bot.verification import VerificationService, CheckResult, StartStatus
 
     verification = VerificationService.from_settings(settings, database=db)   # at startup
-    started = verification.start_contact_check("sms", "+12025550100")
+    started = verification.start_contact_check("sms", "+12025550100", conversation=sender_id, client=client_key)
     result = verification.check_code(started.challenge_id, "123 456")         # CheckResult
     verdict = verification.assess("deletion", verification.match(email=..., full_name=...),
                                   contact_confirmed=result is CheckResult.OK, confirmed_via="sms")
