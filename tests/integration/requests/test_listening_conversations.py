@@ -55,3 +55,48 @@ def test_a_reference_in_a_sentence_at_the_status_prompt_is_read_not_taken_for_ne
     assert "Nothing was filed" not in reply and "stopped" not in reply
     assert "doesn't look like one of our references" not in reply
     assert "e-mail address or phone number" in reply  # the next question: the contact on the request
+
+
+def _conversation(stack: Stack):
+    sender = f"e2e-{uuid.uuid4().hex[:8]}"
+    return lambda text: stack.texts(sender, text)
+
+
+def test_a_change_of_mind_mid_form_switches_the_request_after_one_confirmation(stack: Stack) -> None:
+    say = _conversation(stack)
+    say("can I get a copy of everything you know about me")
+    say("a copy of specific pieces")
+    check = say("actually I changed my mind, I'd rather just delete my data instead")
+    assert "Just to check" in check and "@ sign" not in check
+    switched = say("yes")
+    assert "changed this to a request to delete" in switched and "full name" in switched
+
+
+def test_x_is_wrong_its_y_corrects_the_earlier_answer_and_goes_on(stack: Stack) -> None:
+    say = _conversation(stack)
+    say("I want to delete my personal data")
+    say("Bruno Démo")
+    assert "phone number" in say("bruno.demo@exmaple.com")
+    corrected = say("oops my email is wrong, it's bruno.demo@example.com")
+    assert "changed" in corrected and "phone number" in corrected and "e-mail address?" not in corrected
+
+
+def test_a_question_right_after_a_form_opened_is_answered_and_the_request_offered(stack: Stack) -> None:
+    say = _conversation(stack)
+    say("can I get a copy of everything you know about me")
+    answer = say("does the app have access to my camera?")
+    assert "back to your request" not in answer and "just say so" in answer
+    assert "back to your request" not in say("who do you share my data with?")
+
+
+def test_a_free_text_answer_is_taken_not_answered_with_a_policy_quote_and_the_same_question(stack: Stack) -> None:
+    say = _conversation(stack)
+    say("I want a copy of my data")
+    asked = say("a copy of specific pieces")
+    reply = say("my order history and whatever you got from phone calls")
+    assert "full name" in reply and reply != asked
+
+
+def test_a_reference_in_the_first_message_starts_the_status_check_with_it(stack: Stack) -> None:
+    reply = _conversation(stack)("any news on PD-YM24-HRXT")
+    assert "e-mail address or phone number" in reply and "reference of your request" not in reply
