@@ -93,3 +93,57 @@ def test_deletion_filed_in_chat_is_erased_from_the_shop_after_the_agent_approves
     notes = [n.body for n in store.notes(reference)]
     assert any("Fulfilment run" in n and "shop: done" in n for n in notes)
     assert not any(BRUNO in n or "Bruno" in n for n in notes)
+
+
+ADA = "ada.demo@example.com"
+# What Ada answers to each question of the access form (matched on the question's words).
+ANSWERS = (
+    ("categories of personal information", "a copy of specific pieces"),
+    ("Which pieces", "my order history and my contact details"),
+    ("full name", "Ada Demo"),
+    ("e-mail address", ADA),
+    ("phone number", "skip"),
+    ("date of birth", "10 December 1985"),
+    ("postal code", "10022"),
+    ("declar", "I declare this is true"),
+)
+
+
+def _file_access_request(stack: Stack) -> str:
+    sender = f"e2e-ful-{uuid.uuid4().hex[:8]}"
+    reply = stack.texts(sender, "I want a copy of my data")
+    for _ in range(16):
+        found = _REFERENCE.search(reply)
+        if found:
+            return found.group(0)
+        if "6-digit code" in reply:
+            answer = latest_code(stack, ADA)
+        else:
+            answer = next((a for cue, a in ANSWERS if cue in reply), "yes")  # a summary to confirm
+        reply = stack.texts(sender, answer)
+    raise AssertionError(f"no reference after the access form; last reply: {reply[:300]}")
+
+
+def test_access_filed_in_chat_yields_a_package_with_exactly_that_customers_rows(stack: Stack, store: TicketService, shop) -> None:  # noqa: F811
+    account = _rows(shop, "SELECT id FROM accounts WHERE email = :e", e=ADA)[0]["id"]
+    orders = {o["order_number"] for o in _rows(shop, "SELECT order_number FROM orders WHERE account_id = :a", a=account)}
+    reference = _file_access_request(stack)
+    ticket = store.get_by_reference(reference)
+    assert ticket.kind is Kind.ACCESS and ticket.verified_at is not None
+
+    agent = _agent(stack)
+    ticket_page = f"/console/tickets/{reference}"
+    assert _post(agent, ticket_page, f"{ticket_page}/claim", expected_version=ticket.version).status_code == 303
+    page = f"{ticket_page}/fulfilment"
+    _post(agent, page, f"{page}/preview")
+    run_id = re.search(r'name="run_id" value="([0-9a-f]{32})"', agent.get(page).text).group(1)
+    assert _post(agent, page, f"{page}/approve", run_id=run_id).status_code == 303
+    download = _post(agent, page, f"{page}/package", run_id=run_id, format="json")
+    assert download.status_code == 200
+    systems = {s["system"]: s["tables"] for s in download.json()["systems"]["systems"]}
+    assert [a["id"] for a in systems["shop"]["accounts"]] == [account]
+    assert {o["order_number"] for o in systems["shop"]["orders"]} == orders
+    assert all(o["account_id"] == account for o in systems["shop"]["orders"])
+    assert [n["email"] for n in systems["marketing"]["newsletter_subscribers"]] == [ADA]
+    calls = systems["support"]["support_calls"]
+    assert calls and all(c["account_id"] == account or c["caller_phone"] == "+12025550100" for c in calls)
