@@ -150,6 +150,9 @@ _CHILD_AGE_IN_TEXT = (
                r"(?:only\s+|just\s+)?" + _AGE_NUMBER + r"\b(?!\s*(?:%|percent|minutes|hours|dollars|\$|times|th\b))",
                re.IGNORECASE),
     re.compile(r"\b(?:my|our)\s+" + _AGE_NUMBER + r"\s*(?:-\s*)?(?:year\s*-?\s*old|yr\s*-?\s*old|yo)\b", re.IGNORECASE),
+    # "my son (10)", "my son who is 11", "my daughter, 12, made an account"
+    re.compile(r"\b(?:son|daughter|child|kid|boy|girl)\s*(?:\(\s*|,\s*|\s+who\s+is\s+|\s+who'?s\s+)" + _AGE_NUMBER
+               + r"\s*(?:\)|,|\b)(?!\s*(?:%|percent|minutes|hours|dollars|\$|times|accounts?|orders?))", re.IGNORECASE),
 )
 
 
@@ -171,7 +174,8 @@ _PARENT = re.compile(
     r"(?:son|daughter|child|children|kid|kids|boy|girl|teen|teenager|toddler|baby|little\s+one|stepson|stepdaughter)\b"
     r"|\b(?:my|our)\s+\d{1,2}\s*(?:-\s*)?(?:year\s*-?\s*old|yr\s*-?\s*old|yo)\b"
     r"|\bi'?\s*a?m\s+(?:his|her|their|the)\s+(?:mother|father|mom|mum|dad|parent)\b"
-    r"|\b(?:as\s+a|i'?\s*a?m\s+a|i\s+am\s+a)\s+(?:parent|mother|father|mom|mum|dad)\b",
+    r"|\b(?:as\s+a|i'?\s*a?m\s+a|i\s+am\s+a)\s+(?:parent|mother|father|mom|mum|dad)\b"
+    r"|\bas\s+(?:his|her|their|the)\s+(?:mother|father|mom|mum|dad|parent)\b",
     re.IGNORECASE,
 )
 

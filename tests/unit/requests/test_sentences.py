@@ -76,13 +76,18 @@ def test_a_date_of_birth_inside_a_sentence_is_read():
     ("I'm her legal guardian, she's ten", 10, "legal guardian"),
     ("my daughter (aged 7) has an account", 7, "parent"),
     ("delete my kid's data", None, "parent"),
+    ("my son (10) registered without permission, delete his data", 10, "parent"),
+    ("my son who is 11 made an account", 11, "parent"),
+    ("my daughter, 12, signed up. as her mother I want it gone", 12, "parent"),
+    ("as his dad i want his account deleted, he's twelve", 12, "parent"),
 ])
 def test_a_parent_first_message_gives_the_child_age_and_the_relationship(text, age, relationship):
     assert parsing.find_child_age(text) == age
     assert parsing.find_relationship(text) == relationship
 
 
-@pytest.mark.parametrize("text", ["he is 5 minutes late", "delete my data", "I have 3 accounts", "she is 25 years old"])
+@pytest.mark.parametrize("text", ["he is 5 minutes late", "delete my data", "I have 3 accounts", "she is 25 years old",
+                                  "my son, 2 accounts were made"])
 def test_other_numbers_are_not_a_child_age(text):
     assert parsing.find_child_age(text) is None
 
