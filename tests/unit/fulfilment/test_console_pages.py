@@ -133,3 +133,14 @@ def test_the_requester_downloads_the_sent_package_with_a_fresh_code_and_the_link
     assert ok.status_code == 200 and ok.headers["cache-control"] == "no-store"
     assert ADA in ok.text
     assert requester.get("/your-data/not-a-real-token").status_code == 410
+
+
+def test_a_finished_erasure_tells_the_agent_to_complete_the_ticket(console) -> None:
+    reference = held_ticket(console, Kind.DELETION)
+    client = console.login("alice")
+    post(client, reference, "preview")
+    run_id = run_id_of(client.get(f"/console/tickets/{reference}/fulfilment").text)
+    post(client, reference, "approve", run_id=run_id)
+    post(client, reference, "tick", run_id=run_id, system="returns_binder")
+    page = client.get(f"/console/tickets/{reference}/fulfilment").text
+    assert "Every system is done" in page and "erases their conversations with the assistant" in page
