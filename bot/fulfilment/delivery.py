@@ -21,6 +21,7 @@ from typing import Any, Callable, Optional, Tuple
 
 from sqlalchemy import delete, select, update
 
+from bot.fulfilment.connectors.base import now_utc
 from bot.fulfilment.errors import FulfilmentError
 from bot.fulfilment.models import FulfilmentPackage
 from bot.fulfilment.package import AccessPackage
@@ -45,10 +46,6 @@ class CodeRefused(FulfilmentError):
         super().__init__(f"code {result}")
 
 
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 @dataclass(frozen=True)
 class _Found:
     id: str
@@ -66,7 +63,7 @@ class PackageDelivery:
         notifier: Any,
         *,
         public_url: str,
-        clock: Callable[[], datetime] = _utcnow,
+        clock: Callable[[], datetime] = now_utc,
         ttl: timedelta = DEFAULT_TTL,
         max_downloads: int = DEFAULT_MAX_DOWNLOADS,
     ) -> None:
@@ -176,7 +173,7 @@ class PackageDelivery:
 
 def purge_expired_packages(database: Any, now: Optional[datetime] = None) -> int:
     """Delete every package past its expiry or with no download left (the daily retention run)."""
-    now = now or _utcnow()
+    now = now or now_utc()
     with database.write.begin() as session:
         return session.execute(
             delete(FulfilmentPackage).where((FulfilmentPackage.expires_at <= now) | (FulfilmentPackage.downloads_left <= 0))

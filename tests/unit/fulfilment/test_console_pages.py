@@ -53,6 +53,14 @@ def run_id_of(html: str) -> str:
     return re.search(r'name="run_id" value="([0-9a-f]{32})"', html).group(1)
 
 
+def approved_run(client, reference: str) -> str:
+    """Preview and approve through the page; the run's id."""
+    post(client, reference, "preview")
+    run_id = run_id_of(client.get(f"/console/tickets/{reference}/fulfilment").text)
+    post(client, reference, "approve", run_id=run_id)
+    return run_id
+
+
 def test_the_holder_previews_approves_and_sees_each_systems_receipt(console, sqlite_world) -> None:
     who = person(sqlite_world, ADA)
     reference = held_ticket(console, Kind.DELETION)
@@ -81,9 +89,7 @@ def test_an_agent_not_holding_the_ticket_cannot_preview_or_approve(console) -> N
 def test_an_access_package_downloads_as_json_and_html_and_is_audited(console, sqlite_world) -> None:
     reference = held_ticket(console, Kind.ACCESS)
     client = console.login("alice")
-    post(client, reference, "preview")
-    run_id = run_id_of(client.get(f"/console/tickets/{reference}/fulfilment").text)
-    post(client, reference, "approve", run_id=run_id)
+    run_id = approved_run(client, reference)
     response = post(client, reference, "package", run_id=run_id, format="json")
     assert response.status_code == 200 and "attachment" in response.headers["content-disposition"]
     systems = json.loads(response.text)["systems"]["systems"]
@@ -113,9 +119,7 @@ def test_the_ticket_page_links_to_fulfilment_for_verified_requests_it_can_carry_
 def test_the_requester_downloads_the_sent_package_with_a_fresh_code_and_the_link_then_expires(console, sqlite_world) -> None:
     reference = held_ticket(console, Kind.ACCESS)
     client = console.login("alice")
-    post(client, reference, "preview")
-    run_id = run_id_of(client.get(f"/console/tickets/{reference}/fulfilment").text)
-    post(client, reference, "approve", run_id=run_id)
+    run_id = approved_run(client, reference)
     assert post(client, reference, "send", run_id=run_id).status_code == 303
     outbox = console.services.outbox
     link = re.search(r"https?://\S+/your-data/(\S+) ", outbox.latest(to=ADA).body)
@@ -138,9 +142,7 @@ def test_the_requester_downloads_the_sent_package_with_a_fresh_code_and_the_link
 def test_a_finished_erasure_tells_the_agent_to_complete_the_ticket(console) -> None:
     reference = held_ticket(console, Kind.DELETION)
     client = console.login("alice")
-    post(client, reference, "preview")
-    run_id = run_id_of(client.get(f"/console/tickets/{reference}/fulfilment").text)
-    post(client, reference, "approve", run_id=run_id)
+    run_id = approved_run(client, reference)
     post(client, reference, "tick", run_id=run_id, system="returns_binder")
     page = client.get(f"/console/tickets/{reference}/fulfilment").text
     assert "Every system is done" in page and "erases their conversations with the assistant" in page
