@@ -74,6 +74,13 @@ FINDERS: Mapping[str, Callable[[str], Optional[Any]]] = {
     names.SLOT_STATUS_CONTACT: _contact,
 }
 
+#: Choices read from the user's words even when the NLU took the answer for a policy question
+#: ("what kinds of data you have" at "the categories or a copy?").
+CHOICE_READERS: Mapping[str, Callable[[str], Optional[Any]]] = {
+    names.SLOT_ACCESS_SCOPE: parsing.read_access_scope,
+    names.SLOT_STOP_SCOPE: parsing.read_stop_scope,
+}
+
 #: Slots filled from the message that opens a form.  Not the parent's contact (an
 #: address there may be the child's account) nor a date (it may be an order date).
 OPENING_FIELDS = frozenset({names.SLOT_EMAIL, names.SLOT_PHONE, names.SLOT_STATUS_REFERENCE, names.SLOT_STATUS_CONTACT,
@@ -118,6 +125,8 @@ def value_for_requested(text: str, requested: Optional[str], intent: Optional[st
     finder = FINDERS.get(requested)
     if finder is not None:
         return finder(text)
+    if requested in CHOICE_READERS and intent == names.INTENT_ASK_POLICY:
+        return CHOICE_READERS[requested](text)
     if requested in FREE_TEXT_FIELDS and intent == names.INTENT_ASK_POLICY and not parsing.looks_like_question(text):
         return text
     return None

@@ -34,6 +34,8 @@ from bot.requests.sentences import (
     find_relationship,
     looks_like_question,
     new_value_after_cue,
+    read_access_scope,
+    read_stop_scope,
     says_instead,
 )
 
@@ -68,6 +70,8 @@ __all__ = [
     "looks_like_question",
     "says_instead",
     "new_value_after_cue",
+    "read_access_scope",
+    "read_stop_scope",
 ]
 
 T = TypeVar("T")

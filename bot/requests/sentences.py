@@ -29,6 +29,8 @@ __all__ = [
     "looks_like_question",
     "says_instead",
     "new_value_after_cue",
+    "read_access_scope",
+    "read_stop_scope",
 ]
 
 def clean_text(text: object) -> str:
@@ -230,3 +232,31 @@ def new_value_after_cue(text: object) -> Optional[str]:
         return None
     rest = cleaned[matches[-1].end():].strip(" .!\"'")
     return rest or None
+
+
+# --------------------------------------------------------------------------- choices in the user's words
+
+_SPECIFIC = re.compile(r"specific|copy|pieces|actual|all (?:of )?(?:my|the) data|everything|full", re.IGNORECASE)
+_CATEGORIES = re.compile(r"categor|kinds?|types?|what (?:data|information)|overview|summary|list", re.IGNORECASE)
+_MARKETING = re.compile(r"market|newsletter|promo|advert|e-?mails? only|offers", re.IGNORECASE)
+_ALL_USE = re.compile(r"\ball\b|everything|\bany|completely|entirely|altogether", re.IGNORECASE)
+
+
+def read_access_scope(text: object) -> Optional[str]:
+    """``"specific"`` (a copy of the pieces) or ``"categories"`` (what kinds we hold), from the user's words."""
+    cleaned = clean_text(text)[:500]
+    if cleaned in ("categories", "specific"):
+        return cleaned
+    if _SPECIFIC.search(cleaned):
+        return "specific"
+    return "categories" if _CATEGORIES.search(cleaned) else None
+
+
+def read_stop_scope(text: object) -> Optional[str]:
+    """``"marketing"`` or ``"all"`` (stop every use), from the user's words."""
+    cleaned = clean_text(text)[:500]
+    if cleaned in ("marketing", "all"):
+        return cleaned
+    if _MARKETING.search(cleaned):
+        return "marketing"
+    return "all" if _ALL_USE.search(cleaned) else None

@@ -265,3 +265,10 @@ def test_the_change_of_mind_question_has_its_validator_while_a_switch_is_pending
                                                     "requested_slot": "switch_confirmed"})
     form = ValidateRequestForm()
     assert form.fields(tracker)[0] == "switch_confirmed" and form.missing_validators(tracker) == []
+
+
+async def test_a_choice_the_nlu_took_for_a_policy_question_is_still_the_choice():
+    slots = {"request_kind": "access", "requested_slot": "access_scope"}
+    values = slotsets((await run_action(ValidateRequestForm(), build_tracker(
+        "what kinds of information you have on me", "ask_policy", slots=slots)))[0])
+    assert values["access_scope"] == "categories" and values["requested_slot"] == "full_name"
