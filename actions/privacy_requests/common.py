@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import names
@@ -44,11 +44,24 @@ def explain_outcome(outcome: Optional[str], dispatcher: CollectingDispatcher) ->
         dispatcher.utter_message(text=messages.NOT_FILED_UNAVAILABLE)
     elif outcome == "not_sent":
         dispatcher.utter_message(text="Nothing was filed, and I've removed the details from this conversation.")
-    elif outcome in ("switch_parental", "offered"):
+    elif outcome in ("switch_parental", "switch_request", "offered"):
         return True  # the parental form follows / the offer was already made (listening.ActionBackToRequest)
     else:
         dispatcher.utter_message(text="Sorry, something was missing, so nothing was filed. Please start again. " + messages.OTHER_WAYS)
     return True
+
+
+#: Early endings that hand over to another form (a change of mind in the status check).
+SWITCH_FORMS = {"switch_request": names.FORM_REQUEST, "switch_parental": names.FORM_PARENTAL}
+
+
+def switch_events(outcome: Optional[str], dispatcher: CollectingDispatcher) -> Optional[List[EventType]]:
+    """After a form ended on a change of mind: drop its data and start the form the user asked for."""
+    form = SWITCH_FORMS.get(outcome or "")
+    if form is None:
+        return None
+    dispatcher.utter_message(text="OK, I've left the status check.")
+    return [*wind_up(), FollowupAction(form)]
 
 
 def slot_values(tracker: Tracker, fields: List[Text]) -> Dict[Text, Any]:

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import names
 from actions.privacy_requests import messages
-from actions.privacy_requests.common import explain_outcome, wind_up
+from actions.privacy_requests.common import explain_outcome, switch_events, wind_up
 from actions.privacy_requests.services import blocking, get_services
 from bot.requests.status import describe_status
 
@@ -22,6 +22,9 @@ class ActionReportStatus(Action):
         return names.ACTION_REPORT_STATUS
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        switched = switch_events(tracker.get_slot(names.SLOT_REQUEST_OUTCOME), dispatcher)
+        if switched is not None:
+            return switched
         if explain_outcome(tracker.get_slot(names.SLOT_REQUEST_OUTCOME), dispatcher):
             return wind_up()
         reference = tracker.get_slot(names.SLOT_STATUS_REFERENCE)

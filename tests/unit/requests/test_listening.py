@@ -272,3 +272,26 @@ async def test_a_choice_the_nlu_took_for_a_policy_question_is_still_the_choice()
     values = slotsets((await run_action(ValidateRequestForm(), build_tracker(
         "what kinds of information you have on me", "ask_policy", slots=slots)))[0])
     assert values["access_scope"] == "categories" and values["requested_slot"] == "full_name"
+
+
+async def test_a_change_of_mind_during_a_status_check_starts_the_request_asked_for():
+    from actions.privacy_requests.status import ActionReportStatus
+
+    text = "actually I'd rather just delete my data instead"
+    tracker = build_tracker(text, "request_deletion", active_loop="status_form",
+                            slots={"requested_slot": "status_reference", "status_reference": text})
+    values = slotsets((await run_action(ValidateStatusForm(), tracker))[0])
+    assert values["request_outcome"] == "switch_request" and values["requested_slot"] is None
+
+    after = build_tracker(text, "request_deletion", active_loop=None, slots={"request_outcome": "switch_request"})
+    events, sent = await run_action(ActionReportStatus(), after)
+    assert any(e.get("event") == "followup" and e.get("name") == "request_form" for e in events)
+    assert "Nothing was filed" not in texts(sent)
+
+
+async def test_a_reference_during_a_status_check_is_no_change_of_mind():
+    text = "I want to know about my deletion request PD-YM24-HRXT"
+    tracker = build_tracker(text, "request_deletion", active_loop="status_form",
+                            slots={"requested_slot": "status_reference", "status_reference": text})
+    values = slotsets((await run_action(ValidateStatusForm(), tracker))[0])
+    assert values["status_reference"] == "PD-YM24-HRXT" and values.get("request_outcome") is None
