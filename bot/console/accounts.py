@@ -283,14 +283,6 @@ class AccountService:
         with self._db.read() as session:
             return [_agent_view(a) for a in session.scalars(select(Agent).order_by(Agent.username)).all()]
 
-    def count_admins(self) -> int:
-        with self._db.read() as session:
-            return int(
-                session.execute(
-                    select(func.count(Agent.id)).where(Agent.role == ROLE_ADMIN, Agent.disabled_at.is_(None))
-                ).scalar_one()
-            )
-
     def set_disabled(self, username: str, disabled: bool, *, actor: str) -> AgentView:
         """Disable (ends every session; tokens stop working) or re-enable an agent."""
         name = normalise_username(username)

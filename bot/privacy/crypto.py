@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
@@ -132,7 +132,3 @@ class Indexer:
 
     def verify(self, purpose: str, value: str, expected: str) -> bool:
         return hmac.compare_digest(self.digest(purpose, value), expected)
-
-
-def cipher_from_keys(keys: Iterable[str]) -> DataCipher:
-    return DataCipher(list(keys))
