@@ -17,7 +17,7 @@ from bot.settings import load_settings
 from bot.tickets import TicketService
 from bot.verification import VerificationService
 
-__all__ = ["RequestServices", "get_services", "set_services", "blocking"]
+__all__ = ["RequestServices", "get_services", "built_services", "set_services", "blocking"]
 
 T = TypeVar("T")
 
@@ -59,6 +59,11 @@ async def get_services() -> RequestServices:
     if _services is not None:
         return _services
     return await asyncio.to_thread(get_services_blocking)
+
+
+def built_services() -> Optional[RequestServices]:
+    """The process's services if already built, else ``None`` (never builds: safe on the event loop)."""
+    return _services
 
 
 def set_services(services: Optional[RequestServices]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Optional
 
 from actions.privacy_requests.validation import ValidateParentalForm
+from bot.channels.contact import seal_contact
 
 from tests.unit.requests.support import build_tracker, run_action, slotsets
 
@@ -11,11 +12,11 @@ PARENT = {"parent_name": "Pat Demo", "relationship": "parent", "child_name": "Fi
           "child_age": 11.0}
 
 
-async def confirm(number: str, sender: str, client: Optional[str] = None):
+async def confirm(number: str, sender: str, client: Optional[str] = None, metadata=None, channel: str = "rest"):
     slots = {**PARENT, "parent_contact": number, "requested_slot": "parental_confirmed", "parental_confirmed": "yes"}
-    metadata = {"client_key": client} if client else None
+    metadata = metadata or ({"client_key": client} if client else None)
     events, messages = await run_action(ValidateParentalForm(), build_tracker(
-        "yes", "affirm", slots=slots, active_loop="parental_form", sender=sender, metadata=metadata))
+        "yes", "affirm", slots=slots, active_loop="parental_form", sender=sender, metadata=metadata, channel=channel))
     return slotsets(events), " ".join(m.get("text") or "" for m in messages)
 
 
@@ -33,3 +34,13 @@ async def test_one_client_cannot_text_codes_from_conversation_after_conversation
     results = [await confirm(f"+1202555{300 + i:04d}", sender=f"web-{i}", client="client-digest-1") for i in range(11)]
     assert sum(1 for sets, _ in results if sets.get("challenge_id")) == 10
     assert (await confirm("+12025550399", sender="web-other", client="client-digest-2"))[0].get("challenge_id")
+
+
+async def test_one_caller_cannot_text_codes_call_after_call(backend, cipher):
+    """F4: on the phone each call is its own conversation; the caller's number is the client across calls."""
+    def call(i: int):
+        sender = f"call-{i}"
+        return confirm(f"+1202555{400 + i:04d}", sender=sender, channel="twilio_voice",
+                       metadata=seal_contact(cipher, "twilio_voice", sender, "+12025550177"))
+    results = [await call(i) for i in range(11)]
+    assert sum(1 for sets, _ in results if sets.get("challenge_id")) == 10
