@@ -100,3 +100,10 @@ def test_a_free_text_answer_is_taken_not_answered_with_a_policy_quote_and_the_sa
 def test_a_reference_in_the_first_message_starts_the_status_check_with_it(stack: Stack) -> None:
     reply = _conversation(stack)("any news on PD-YM24-HRXT")
     assert "e-mail address or phone number" in reply and "reference of your request" not in reply
+
+
+def test_a_change_of_mind_during_a_status_check_starts_the_request(stack: Stack) -> None:
+    say = _conversation(stack)
+    say("check the status of my request")
+    reply = say("actually I'd rather just delete my data instead")
+    assert "left the status check" in reply and "full name" in reply
