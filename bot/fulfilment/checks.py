@@ -14,7 +14,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.fulfilment.connectors.sql import MASK
 from bot.fulfilment.datamap import ConnectorKind, DataMap, EraseMode, FieldAction, System
-from bot.fulfilment.errors import DataMapError
 
 __all__ = ["check_against_systems"]
 
