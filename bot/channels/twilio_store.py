@@ -17,16 +17,17 @@ revision ``0003_twilio_channels``).  Blocking: call from async code via
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Callable, Dict, Mapping, Optional
 
 from sqlalchemy import Column, Index, LargeBinary, String, delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped
 
+from bot.clock import utcnow
 from bot.privacy.crypto import DataCipher, DecryptionError
-from bot.storage.db import Database
 from bot.storage.base import Base
+from bot.storage.db import Database
 from bot.storage.types import UTCDateTime
 
 __all__ = ["TwilioChannelStore", "TwilioInbound", "TwilioState", "MAX_SID_CHARS", "STATE_TTL"]
@@ -53,14 +54,11 @@ class TwilioState(Base):
     updated_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
 
 
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
 
 class TwilioChannelStore:
     """Blocking repository for the two tables above; each method is one transaction."""
 
-    def __init__(self, database: Database, cipher: DataCipher, clock: Callable[[], datetime] = _utcnow) -> None:
+    def __init__(self, database: Database, cipher: DataCipher, clock: Callable[[], datetime] = utcnow) -> None:
         self._db = database
         self._cipher = cipher
         self._clock = clock

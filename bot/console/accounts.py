@@ -27,14 +27,15 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from datetime import datetime, timedelta
+from typing import Any, List, Optional, Sequence, Tuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from bot.clock import Clock, utcnow
 from bot.console.errors import (
     AccountLocked,
     AgentExists,
@@ -70,11 +71,7 @@ PASSWORD_MAX = 1024
 _USERNAME = re.compile(r"^[a-z][a-z0-9_.\-]{1,31}$")
 _TOKEN_PREFIX = "pdt_"
 
-Clock = Callable[[], datetime]
 
-
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def hash_secret(value: str) -> str:
@@ -232,7 +229,7 @@ class AccountService:
         self,
         database: Database,
         *,
-        clock: Clock = _utcnow,
+        clock: Clock = utcnow,
         hasher: Optional[PasswordHasher] = None,
         policy: Optional[AccountPolicy] = None,
     ) -> None:

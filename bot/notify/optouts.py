@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import enum
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Callable, Optional
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.privacy.crypto import Indexer
+from bot.clock import utcnow
 from bot.notify.models import SmsOptOut
+from bot.privacy.crypto import Indexer
 from bot.storage.db import Database
 
 __all__ = ["SmsKeyword", "classify_keyword", "OptOutRegistry", "OPT_OUT_WORDS", "OPT_IN_WORDS", "HELP_WORDS"]
@@ -52,7 +53,7 @@ def classify_keyword(body: object) -> Optional[SmsKeyword]:
 class OptOutRegistry:
     """Persisted opt-outs (same database as the ticket store).  Blocking calls."""
 
-    def __init__(self, database: Database, indexer: Indexer, clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+    def __init__(self, database: Database, indexer: Indexer, clock: Callable[[], datetime] = utcnow) -> None:
         self._db = database
         self._indexer = indexer
         self._clock = clock

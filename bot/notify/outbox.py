@@ -15,6 +15,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 from sqlalchemy import delete, select
 
+from bot.clock import utcnow
 from bot.notify.models import OutboxMessageRow
 from bot.notify.optouts import OptOutRegistry
 from bot.notify.types import Delivery, DeliveryStatus, MessageChannel, check_email, check_sms
@@ -56,7 +57,7 @@ class Outbox:
         database: Database,
         cipher: DataCipher,
         indexer: Indexer,
-        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._db = database
         self._cipher = cipher

@@ -9,13 +9,14 @@ the audit event inside it.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, List, Optional, Type, TypeVar
+from datetime import datetime, timedelta
+from typing import Any, List, Optional, Type, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
+from bot.clock import Clock, utcnow
 from bot.privacy.conversations import ConversationRecords
 from bot.privacy.crypto import DataCipher, DecryptionError, Indexer
 from bot.storage.db import Database, init_db
@@ -51,16 +52,12 @@ __all__ = ["TicketStore", "DatabaseNotReady", "Clock"]
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 _S = TypeVar("_S", bound="TicketStore")
 
 
 class DatabaseNotReady(TicketError):
     """The ticket tables do not exist (run ``privacy-desk migrate``)."""
 
-
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class TicketStore:
@@ -86,7 +83,7 @@ class TicketStore:
         cipher: DataCipher,
         indexer: Indexer,
         rules: Optional[dl.DeadlineRules] = None,
-        clock: Clock = _utcnow,
+        clock: Clock = utcnow,
         retention: timedelta = timedelta(days=730),
         conversation_eraser: Any = None,
     ) -> None:

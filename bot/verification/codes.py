@@ -30,11 +30,12 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Optional, Union, cast
+from typing import Optional, Union, cast
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from bot.clock import Clock, utcnow
 from bot.privacy.crypto import DataCipher, Indexer
 from bot.storage.db import Database
 from bot.verification.errors import InvalidContact, VerificationStoreNotReady
@@ -66,11 +67,7 @@ DAILY_WINDOW = timedelta(days=1)
 _CHALLENGE_ID_MAX = 40
 _SEPARATORS = re.compile(r"[\s\-‐-―−.·_/]+")
 
-Clock = Callable[[], datetime]
 
-
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class CheckResult(str, enum.Enum):
@@ -159,7 +156,7 @@ class CodeStore:
         indexer: Indexer,
         cipher: DataCipher,
         *,
-        clock: Clock = _utcnow,
+        clock: Clock = utcnow,
         ttl: timedelta = CODE_TTL,
         max_attempts: int = MAX_ATTEMPTS,
         max_sends: int = MAX_SENDS_PER_WINDOW,

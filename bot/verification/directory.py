@@ -20,13 +20,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Callable, Dict, Iterable, List, Optional, Protocol, Sequence, Tuple, Union
 
 import phonenumbers
 from sqlalchemy import or_, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from bot.clock import utcnow
 from bot.privacy.crypto import DataCipher, Indexer
 from bot.storage.db import Database
 from bot.verification.codes import is_missing_table
@@ -161,7 +162,7 @@ class SqlCustomerDirectory:
         database: Database,
         cipher: DataCipher,
         indexer: Indexer,
-        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self._db = database
         self._cipher = cipher
