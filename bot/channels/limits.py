@@ -172,6 +172,23 @@ class ChannelLimits:
         checks.append(("global", "global:messages", self.global_limit))
         return await asyncio.to_thread(self._check, checks)
 
+    async def conversations_refused(self, channel: str, client: Optional[str]) -> bool:
+        """``client`` was already refused a new conversation in this window (checked, not counted).
+
+        Used at socket.io connect: a client that was told it has opened too many
+        sessions may not hold further connections until the window ends.
+        """
+        if not client:
+            return False
+
+        def peek() -> bool:
+            try:
+                return not self.counter.peek(f"new:{channel}:" + self._digest(client), self.new_per_client).allowed
+            except Exception:  # noqa: BLE001 - fails open like every check here
+                return False
+
+        return await asyncio.to_thread(peek)
+
     # ------------------------------------------------------------------ internals
 
     def _digest(self, value: str) -> str:

@@ -111,7 +111,10 @@ class GuardedSocketIOInput(LimitedChannel, InputChannel):
             request = environ.get("sanic.request")
             peer = getattr(request, "ip", None)
             forwarded = request.headers.get("x-forwarded-for") if request is not None else None
-            clients[sid] = self.limits.client_of(peer, forwarded)
+            client = self.limits.client_of(peer, forwarded)
+            if await self.limits.conversations_refused(self.name(), client):
+                return False  # this client was already told (session_request) and may not hold more connections
+            clients[sid] = client
             return True
 
         @sio.on("disconnect")

@@ -156,6 +156,14 @@ def test_web_chat_sessions_per_client_are_limited(stack: Stack) -> None:
     assert all(session for session, _ in results[:3])
     assert results[3][0] == "" and "Too many new conversations" in results[3][1]
 
+    async def connect_again() -> None:
+        client = socketio.AsyncClient(reconnection=False)
+        await client.connect(stack.rasa_url, headers={"X-Forwarded-For": "203.0.113.63"}, transports=["polling"],
+                             socketio_path="/socket.io", wait_timeout=30)
+
+    with pytest.raises(socketio.exceptions.ConnectionError):  # nor may it hold more connections
+        asyncio.run(connect_again())
+
 
 def test_a_huge_rest_message_is_refused_before_it_is_read(stack: Stack) -> None:
     """F8: a 20 MB REST body is a 413 at once (the server never buffers or normalises it)."""

@@ -56,6 +56,18 @@ def test_new_conversations_per_client_are_limited() -> None:
     assert asyncio.run(limits.admit_conversation("socketio", "198.51.100.20")) is None
 
 
+def test_a_client_refused_a_new_conversation_is_seen_as_such_without_counting() -> None:
+    """F6: once told it opened too many sessions, a client may not hold further socket.io connections."""
+    limits = limiter()
+    for _ in range(4):  # three admitted, the fourth refused (and told so)
+        assert not asyncio.run(limits.conversations_refused("socketio", "203.0.113.7"))
+        asyncio.run(limits.admit_conversation("socketio", "203.0.113.7"))
+    assert asyncio.run(limits.conversations_refused("socketio", "203.0.113.7"))
+    assert asyncio.run(limits.conversations_refused("socketio", "203.0.113.7")), "checking does not count"
+    assert not asyncio.run(limits.conversations_refused("socketio", "198.51.100.20"))
+    assert not asyncio.run(limits.conversations_refused("socketio", None))
+
+
 def test_the_global_limit_caps_all_clients_together() -> None:
     """F6: a ceiling over every client, conversation and channel."""
     limits = limiter(global_=(10, 60))
