@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
@@ -34,7 +35,7 @@ from bot.fulfilment.errors import ConnectorError, DataMapError, PlanChanged
 from bot.fulfilment.package import AccessPackage, build_access_package
 from bot.fulfilment.resolve import resolve_person
 from bot.fulfilment.sql import create_system_engine
-from bot.fulfilment.store import RunStore, RunView
+from bot.fulfilment.store import ACCESS_RUN_KEEP, RunStore, RunView, forget_old_access_runs
 
 __all__ = ["FulfilmentService", "Systems", "open_systems", "load_checked_datamap", "datamap_path"]
 
@@ -190,6 +191,7 @@ class FulfilmentService:
             receipt = self._run_step(run_id, step.system, purpose, known, records)
             receipts.append(receipt)
         status = self.store.finish_run(run_id)
+        self._forget_if_done(run_id, purpose, status)
         log.info("fulfilment run: run=%s purpose=%s status=%s", run_id, purpose.value, status)
         view = self.store.view(run_id)
         package = build_access_package(view, self.datamap, records) if purpose is Purpose.ACCESS else None
@@ -222,8 +224,20 @@ class FulfilmentService:
         purpose = self.store.view(run_id).purpose
         receipt = Receipt(system, purpose, "done", f"{getattr(connector, 'rule', system)}; ticked by {agent}", now_utc().isoformat())
         self.store.finish_step(run_id, system, receipt)
-        self.store.finish_run(run_id)
+        self._forget_if_done(run_id, Purpose(purpose), self.store.finish_run(run_id))
         return self.store.view(run_id)
+
+    def _forget_if_done(self, run_id: str, purpose: Purpose, status: str) -> None:
+        """A finished erasure or stop-using run no longer needs the person's identities: drop them.
+
+        Access runs keep them while the package may be re-read; :meth:`forget_old_access_runs` drops those.
+        """
+        if status == "done" and purpose is not Purpose.ACCESS:
+            self.store.forget_identities(run_id, self.cipher.encrypt_json({}))
+
+    def forget_old_access_runs(self, older_than: timedelta = ACCESS_RUN_KEEP) -> int:
+        """Drop the identities of access runs older than ``older_than`` (the daily retention run does the same)."""
+        return forget_old_access_runs(self.database, self.cipher, older_than)
 
     def close(self) -> None:
         self.systems.close()

@@ -13,9 +13,11 @@ from bot.fulfilment.errors import FulfilmentError, RunNotFound
 from bot.fulfilment.models import FulfilmentRun, FulfilmentStep
 from bot.storage.reencrypt import reencrypt_columns
 
-__all__ = ["StepView", "RunView", "RunStore", "RunBusy", "rotate_run_keys"]
+__all__ = ["StepView", "RunView", "RunStore", "RunBusy", "rotate_run_keys", "forget_old_access_runs", "ACCESS_RUN_KEEP"]
 
 LEASE = timedelta(minutes=5)
+#: How long a finished access run keeps the requester's identities (to re-read the package).
+ACCESS_RUN_KEEP = timedelta(days=30)
 
 
 class RunBusy(FulfilmentError):
@@ -128,6 +130,17 @@ class RunStore:
             run.finished_at = now_utc() if run.status == "done" else None
             return run.status
 
+    def forget_identities(self, run_id: str, empty_ct: bytes) -> None:
+        """Replace the run's stored identities (``empty_ct``: an encrypted empty mapping) once they are no longer needed."""
+        with self._db.write() as session, session.begin():
+            session.execute(update(FulfilmentRun).where(FulfilmentRun.id == run_id).values(identities_ct=empty_ct))
+
+    def finished_access_runs(self, before: Any) -> List[str]:
+        with self._db.read() as session:
+            return list(session.scalars(select(FulfilmentRun.id).where(
+                FulfilmentRun.purpose == "access", FulfilmentRun.created_at < before, FulfilmentRun.status.in_(("done", "partial"))
+            )).all())
+
     def step_status(self, run_id: str, system: str) -> Optional[str]:
         with self._db.read() as session:
             return session.scalar(select(FulfilmentStep.status).where(FulfilmentStep.run_id == run_id, FulfilmentStep.system == system))
@@ -136,3 +149,12 @@ class RunStore:
 def rotate_run_keys(database: Any, cipher: Any, batch_size: int = 500) -> int:
     """Re-encrypt the runs' stored identities under the first ``DATA_KEYS`` key (``privacy-desk rotate-keys``)."""
     return reencrypt_columns(database.write.begin, FulfilmentRun, FulfilmentRun.id, [FulfilmentRun.identities_ct], cipher.rotate, batch_size)
+
+
+def forget_old_access_runs(database: Any, cipher: Any, older_than: timedelta = ACCESS_RUN_KEEP) -> int:
+    """Replace the stored identities of finished access runs older than ``older_than`` (the daily retention run)."""
+    store = RunStore(database)
+    runs = store.finished_access_runs(now_utc() - older_than)
+    for run_id in runs:
+        store.forget_identities(run_id, cipher.encrypt_json({}))
+    return len(runs)

@@ -34,6 +34,7 @@ from bot.privacy.crypto import DataCipher, Indexer
 from bot.settings import load_settings
 from bot.tickets.service import TicketService
 from bot.fulfilment.delivery import purge_expired_packages
+from bot.fulfilment.store import forget_old_access_runs
 from bot.verification.codes import CodeStore
 
 __all__ = ["PurgeReport", "run_purge", "start_daily_purge", "register", "parse_interval"]
@@ -150,6 +151,7 @@ def _channel_purgers(settings: Any, ticket_service: Any) -> List[Tuple[str, Call
         ("verification-codes", CodeStore(database, Indexer(settings.index_key), cipher).purge),
         # Access packages behind expiring links: deleted once expired or used up.
         ("fulfilment-packages", lambda: purge_expired_packages(database)),
+        ("fulfilment-access-runs", lambda: forget_old_access_runs(database, cipher)),
     ]
 
 
