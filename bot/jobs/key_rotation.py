@@ -3,30 +3,27 @@ from __future__ import annotations
 
 import argparse
 
-from bot.privacy.conversations import rotate_conversation_keys
-from bot.privacy.crypto import DataCipher
+from bot.fulfilment.store import rotate_run_keys
+from bot.services import Services
 from bot.settings import load_settings
-from bot.tickets.service import TicketService
 from bot.verification.maintenance import rotate_keys as rotate_verification_keys
 
 __all__ = ["register"]
 
 
 def _rotate_keys_command(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    service = TicketService.from_settings(settings, verify=False)
+    services = Services.from_settings(load_settings(), verify_keys=False)
     try:
-        report = service.rotate_keys(batch_size=args.batch_size)
+        report = services.tickets.rotate_keys(batch_size=args.batch_size)
         # Verification challenges, demo customers and the outbox share DATA_KEYS.
-        others = rotate_verification_keys(service.database, DataCipher(settings.data_keys), batch_size=args.batch_size)
+        others = rotate_verification_keys(services.database, services.cipher, batch_size=args.batch_size)
         # Fulfilment runs keep the requester's resolved identities under DATA_KEYS.
-        from bot.fulfilment.store import rotate_run_keys
-
-        others["fulfilment_runs"] = rotate_run_keys(service.database, DataCipher(settings.data_keys), batch_size=args.batch_size)
+        others["fulfilment_runs"] = rotate_run_keys(services.database, services.cipher, batch_size=args.batch_size)
+        # The conversation table (Rasa's tracker store) shares DATA_KEYS too.
+        services.conversations.create_schema()
+        conversations = services.conversations.rotate_keys(batch_size=args.batch_size)
     finally:
-        service.database.dispose()
-    # The conversation table (Rasa's tracker store) shares DATA_KEYS too.
-    conversations = rotate_conversation_keys(settings, batch_size=args.batch_size)
+        services.close()
     print(
         f"Re-encrypted {report.tickets} ticket(s), {report.notes} note(s), "
         f"{sum(others.values())} verification/customer/outbox/fulfilment row(s) and "

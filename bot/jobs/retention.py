@@ -28,13 +28,13 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from bot.channels.twilio_store import TwilioChannelStore
 from bot.clock import utcnow
+from bot.fulfilment.delivery import purge_expired_packages
+from bot.fulfilment.store import forget_old_access_runs
 from bot.logging_setup import configure_logging
 from bot.privacy.conversations import ConversationRecords
 from bot.privacy.crypto import DataCipher, Indexer
+from bot.services import Services
 from bot.settings import load_settings
-from bot.tickets.service import TicketService
-from bot.fulfilment.delivery import purge_expired_packages
-from bot.fulfilment.store import forget_old_access_runs
 from bot.verification.codes import CodeStore
 
 __all__ = ["PurgeReport", "run_purge", "start_daily_purge", "register", "parse_interval"]
@@ -83,28 +83,29 @@ def run_purge(
     report = PurgeReport()
     conversation_cutoff = now - timedelta(days=settings.conversation_retention_days)
 
-    owned_records = records is None
+    # The stores not handed in come from one Services (one database, one cipher), closed at the end.
+    services: Optional[Services] = None
+    if records is None or ticket_service is None:
+        services = Services.from_settings(settings, verify_keys=False)
     try:
-        if records is None:
-            records = ConversationRecords.from_settings(settings)
-        records.create_schema()
-        counts = records.purge(conversation_cutoff)
-        report.conversations_deleted = counts.conversations
-        report.conversation_events_deleted = counts.events
-    except Exception as exc:  # noqa: BLE001 - report and continue with the other stores
-        _failed(report, "conversations", exc)
-    finally:
-        if owned_records and records is not None:
-            records.dispose()
+        try:
+            if records is None and services is not None:
+                records = services.conversations
+            if records is None:
+                raise RuntimeError("no conversation records")
+            records.create_schema()
+            counts = records.purge(conversation_cutoff)
+            report.conversations_deleted = counts.conversations
+            report.conversation_events_deleted = counts.events
+        except Exception as exc:  # noqa: BLE001 - report and continue with the other stores
+            _failed(report, "conversations", exc)
 
-    owned_service = ticket_service is None
-    try:
-        if ticket_service is None:
-            ticket_service = TicketService.from_settings(settings, verify=False)
-    except Exception as exc:  # noqa: BLE001
-        _failed(report, "tickets", exc)
-        ticket_service = None
-    try:
+        try:
+            if ticket_service is None and services is not None:
+                ticket_service = services.tickets
+        except Exception as exc:  # noqa: BLE001
+            _failed(report, "tickets", exc)
+            ticket_service = None
         if ticket_service is not None:
             try:
                 report.tickets_anonymised = ticket_service.anonymise_closed(
@@ -119,8 +120,8 @@ def run_purge(
                     _failed(report, name, exc)
             report.audited = _audit(ticket_service, report)
     finally:
-        if owned_service and ticket_service is not None:
-            ticket_service.database.dispose()
+        if services is not None:
+            services.close()
 
     log.info(
         "retention run: %d conversation(s) / %d event(s) deleted, %d ticket(s) anonymised, "

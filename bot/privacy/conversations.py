@@ -443,13 +443,3 @@ def _legacy_event(data: Optional[str]) -> Optional[Dict[str, Any]]:
 def create_tracker_engine(url: str) -> Engine:
     """An engine for the tracker database (SQLite: WAL + busy timeout, like the ticket store)."""
     return create_db_engine(url)
-
-
-def rotate_conversation_keys(settings: Any, batch_size: int = _BATCH) -> RotationCounts:
-    """Hook for ``privacy-desk rotate-keys``: re-encrypt the conversation table under the first key."""
-    records = ConversationRecords.from_settings(settings)
-    try:
-        records.create_schema()
-        return records.rotate_keys(batch_size=batch_size)
-    finally:
-        records.dispose()
