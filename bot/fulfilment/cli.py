@@ -34,6 +34,13 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
     check = f_actions.add_parser("check", help="validate the data map and check every table/field it names exists")
     check.add_argument("--map", dest="map_path", help="data map file (default: DATAMAP_FILE, else datamap.yml)")
     check.set_defaults(func=_check)
+    status = f_actions.add_parser("status", help="a run's systems: status, attempts, counts (no personal data)")
+    status.add_argument("run_id")
+    status.set_defaults(func=_status)
+    resume = f_actions.add_parser("resume", help="retry the systems of a run that are not done (after a failure or a crash)")
+    resume.add_argument("run_id")
+    resume.add_argument("--break-lease", action="store_true", help="the previous executor is known to be dead")
+    resume.set_defaults(func=_resume)
     fulfilment.set_defaults(func=lambda args: (fulfilment.print_help(), 2)[1])
 
 
@@ -79,3 +86,50 @@ def _check(args: argparse.Namespace) -> int:
         return 1
     print(f"Data map OK: {len(datamap.systems)} system(s), {sum(len(s.tables) for s in datamap.systems.values())} table(s).")
     return 0
+
+
+def _service(settings: object) -> object:
+    from bot.fulfilment.service import FulfilmentService, datamap_path, open_systems
+    from bot.fulfilment.datamap import load_datamap
+    from bot.privacy.crypto import DataCipher
+    from bot.storage.db import init_db
+
+    systems = open_systems(load_datamap(datamap_path(settings)), settings)
+    return FulfilmentService(init_db(settings), DataCipher(list(getattr(settings, "data_keys"))), systems)
+
+
+def _print_run(view: object) -> None:
+    print(f"Run {view.id} ({view.purpose}): {view.status}")  # type: ignore[attr-defined]
+    for step in view.steps:  # type: ignore[attr-defined]
+        receipt = step.receipt
+        counts = "" if receipt is None or receipt.found is None else f"  found {receipt.found}, changed {receipt.changed}"
+        error = f" ({step.error_code})" if step.error_code else ""
+        print(f"  {step.system:<20} {step.status}{error}  attempts {step.attempts}{counts}")
+
+
+def _with_service(args: argparse.Namespace, work: object) -> int:
+    from bot.fulfilment.errors import FulfilmentError
+    from bot.settings import load_settings
+
+    try:
+        service = _service(load_settings())
+    except FulfilmentError as exc:
+        print(f"Data map refused: {exc}", file=sys.stderr)
+        return 1
+    try:
+        _print_run(work(service))  # type: ignore[operator]
+    except FulfilmentError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    finally:
+        service.close()  # type: ignore[attr-defined]
+        service.database.dispose()  # type: ignore[attr-defined]
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    return _with_service(args, lambda service: service.view(args.run_id))
+
+
+def _resume(args: argparse.Namespace) -> int:
+    return _with_service(args, lambda service: service.execute(args.run_id, break_lease=args.break_lease)[0])

@@ -35,11 +35,12 @@ class World:
     def settings(self, **extra: str) -> Any:
         return settings_from_environ({**self.environ, **extra})
 
-    def service(self, map_text: str = DEMO_MAP, path: str = "datamap.yml", **kwargs: Any) -> FulfilmentService:
+    def service(self, map_text: str = DEMO_MAP, path: str = "datamap.yml", digest: Optional[str] = "test", **kwargs: Any) -> FulfilmentService:
+        """A service over this world; ``digest=None`` fingerprints the map file as production does."""
         settings = self.settings()
-        datamap = parse_datamap(map_text, path)
+        datamap = parse_datamap(map_text, str(PROJECT_ROOT / path) if digest is None else path)
         systems = open_systems(datamap, settings, **kwargs)
-        return FulfilmentService(init_db(self.database_url), DataCipher(list(settings.data_keys)), systems, digest="test")
+        return FulfilmentService(init_db(self.database_url), DataCipher(list(settings.data_keys)), systems, digest=digest)
 
     def rows(self, table: str) -> List[Dict[str, Any]]:
         with self.shop.connect() as connection:

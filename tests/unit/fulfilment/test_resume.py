@@ -41,8 +41,8 @@ KILLER = textwrap.dedent(
 )
 
 
-def planned(world):
-    service = world.service()
+def planned(world, **kwargs):
+    service = world.service(**kwargs)
     view = service.plan(Purpose.ERASURE, {"email": [ADA]})
     service.approve(view.id, "agent-1")
     return service, view.id
@@ -95,3 +95,18 @@ def test_an_interrupted_step_is_retried_and_completed_steps_are_never_run_again(
         service.close()
     assert calls == ["shop", "marketing", "support", "support"]
     assert [s.status for s in view.steps] == ["done", "done", "done", "waiting"]
+
+
+def test_an_operator_sees_and_resumes_a_run_from_the_shell(sqlite_world, monkeypatch, capsys) -> None:
+    from bot import cli
+
+    for key, value in sqlite_world.environ.items():
+        monkeypatch.setenv(key, value)
+    service, run_id = planned(sqlite_world, digest=None)
+    service.close()
+    assert cli.main(["fulfilment", "status", run_id]) == 0
+    assert "approved" in capsys.readouterr().out
+    assert cli.main(["fulfilment", "resume", run_id]) == 0
+    out = capsys.readouterr().out
+    assert "shop                 done" in out and "returns_binder       waiting" in out and ADA not in out
+    assert cli.main(["fulfilment", "status", "0" * 32]) == 1
