@@ -8,4 +8,7 @@ third-party ``requests`` library's modules as if they were ours.)
 - ``asks.py``: summaries before submission.
 - ``submit.py``: filing the request and telling the user what the ticket store answered.
 - ``status.py``, ``escalation.py``, ``cancel.py``: status checks, a person, leaving a form.
+- ``listening.py``: forms that listen — values from anywhere in a message, corrections
+  ("my email is wrong, it's ..."), a question mid-form (back to the form only if the user was filing).
+- ``switching.py``: a change of mind in the rights-request form, confirmed once.
 """
