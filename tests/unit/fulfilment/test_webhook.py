@@ -120,3 +120,23 @@ def test_each_run_previews_under_its_own_idempotency_key(sqlite_world, crm) -> N
         service.close()
     keys = [r["headers"]["Idempotency-Key"] for r in crm.requests]
     assert keys == [f"{first.id}:crm:preview", f"{second.id}:crm:preview"]
+
+
+def test_a_system_that_is_down_is_retried_then_failed_as_unreachable(sqlite_world, crm) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}/privacy"
+    sleeps: List[float] = []
+    sqlite_world.environ.update(CRM_URL=closed, CRM_SECRET=SECRET)
+    service = sqlite_world.service(MAP, sleep=sleeps.append)
+    try:
+        run_id = approved(service)
+        assert service.view(run_id).plan["systems"]["crm"]["error"] == "unreachable"  # the preview said so first
+        view, _ = service.execute(run_id)
+    finally:
+        service.close()
+    steps = {s.system: s for s in view.steps}
+    assert steps["crm"].status == "failed" and steps["crm"].error_code == "unreachable"
+    assert sleeps == [0.5, 1.0] * 2 and steps["shop"].status == "done"  # preview, then erasure: 3 tries each
