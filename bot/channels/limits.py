@@ -10,8 +10,7 @@ client does not use up the others' budget:
 * **per conversation** (``CHANNEL_RATE_PER_CONVERSATION``, 30/60): messages in
   one web chat session, REST sender, SMS number or phone call;
 * **per client** (``CHANNEL_RATE_PER_CLIENT``, 60/60): messages from one client
-  address (web chat, REST) or caller id (voice), whatever conversation ids it
-  makes up;
+  address (web chat, REST), whatever conversation ids it makes up;
 * **new conversations per client** (``CHANNEL_NEW_CONVERSATIONS_PER_CLIENT``,
   20/600): web chat sessions handed out to one address, calls from one caller id;
 * **global** (``CHANNEL_RATE_GLOBAL``, 6000/60): every message and new

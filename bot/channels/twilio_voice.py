@@ -279,7 +279,8 @@ class _Call:
 
     async def turn(self, text: str, escalation: bool = False, preface: Sequence[str] = ()) -> VoiceResponse:
         """Run one Rasa turn; answer within :attr:`turn_seconds` or redirect to ``step=pending``."""
-        refusal = await self.channel.limits.admit_message(TWILIO_VOICE, self.conversation_id, self.caller)
+        # Per call, and globally; the caller id (spoofable, and not a network client) limits calls, not turns.
+        refusal = await self.channel.limits.admit_message(TWILIO_VOICE, self.conversation_id, None)
         if refusal is not None:
             state = await asyncio.to_thread(self.services.store.load, self.state_key)
             return self.listen(state.get("prompt") or [GENERIC_PROMPT], state.get("options") or [], silence=0,

@@ -17,7 +17,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     base = tmp_path_factory.mktemp("stack")
     # Small per-client limits so the limit tests are quick; they apply only to clients named by a
     # proxy's X-Forwarded-For (loopback callers — every other test — have no per-client limit).
-    limits = {"CHANNEL_RATE_PER_CLIENT": "8/60", "CHANNEL_NEW_CONVERSATIONS_PER_CLIENT": "3/600"}
+    limits = {"CHANNEL_RATE_PER_CLIENT": "8/60"}
     running = start_stack(base, make_environ(base / "var", **limits))
     try:
         yield running
