@@ -39,11 +39,7 @@ _services: Optional[RequestServices] = None
 def _build() -> RequestServices:
     settings = load_settings()
     services = Services.from_settings(settings)
-    try:
-        days = max(1, int((settings.extra or {}).get("ESCALATION_REPLY_BUSINESS_DAYS", "2") or 2))
-    except ValueError:
-        days = 2
-    return RequestServices(services.tickets, services.verification, days, services.cipher)
+    return RequestServices(services.tickets, services.verification, settings.escalation_reply_business_days, services.cipher)
 
 
 def get_services_blocking() -> RequestServices:

@@ -33,7 +33,7 @@ def build_endpoints(settings: Settings, endpoints_file: Path):  # -> AvailableEn
     export_endpoint_variables(settings)
     endpoints = AvailableEndpoints.read_endpoints(str(endpoints_file))
     if settings.profile is Profile.PRODUCTION and settings.redis_url:
-        redis_kwargs = _redis_kwargs(settings.redis_url)
+        redis_kwargs = _redis_kwargs(settings.redis_url, settings.redis_key_prefix)
         # Rasa's RedisLockStore, with atomic ticket operations (bot/rasa/lock_store.py: 3.6's own races across replicas).
         endpoints.lock_store = EndpointConfig(
             url=redis_kwargs.pop("host"), type="bot.rasa.lock_store.AtomicRedisLockStore", **redis_kwargs
@@ -41,12 +41,12 @@ def build_endpoints(settings: Settings, endpoints_file: Path):  # -> AvailableEn
     return endpoints
 
 
-def _redis_kwargs(url: str) -> dict:
+def _redis_kwargs(url: str, key_prefix: str) -> dict:
     from urllib.parse import urlparse
 
     parsed = urlparse(url)
     db = (parsed.path or "/0").lstrip("/") or "0"
-    kwargs = {"host": parsed.hostname or "127.0.0.1", "port": parsed.port or 6379, "db": int(db), "key_prefix": os.environ.get("REDIS_KEY_PREFIX", "privacydesk")}  # Rasa: alphanumeric only
+    kwargs = {"host": parsed.hostname or "127.0.0.1", "port": parsed.port or 6379, "db": int(db), "key_prefix": key_prefix}  # Rasa: alphanumeric only
     if parsed.password:
         kwargs["password"] = parsed.password
     return kwargs
@@ -55,7 +55,7 @@ def _redis_kwargs(url: str) -> dict:
 def web_origins(settings: Settings) -> List[str]:
     """Browsers may call Rasa only from the web app's own pages."""
     origins = [f"http://localhost:{settings.web_port}", f"http://127.0.0.1:{settings.web_port}"]
-    extra = settings.extra.get("PUBLIC_WEB_ORIGIN", "").strip()
+    extra = settings.public_web_origin
     return origins + ([extra] if extra else [])
 
 
@@ -66,7 +66,7 @@ def latest_model(models_dir: Path) -> Optional[Path]:
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description="Run the Privacy Desk Rasa server.")
-    parser.add_argument("--interface", default=os.environ.get("RASA_INTERFACE", "127.0.0.1"))
+    parser.add_argument("--interface", default=None, help="address to bind (default: RASA_INTERFACE)")
     parser.add_argument("--port", type=int, default=None)
     parser.add_argument("--models", default=str(PROJECT_ROOT / "models"))
     args = parser.parse_args(argv)
@@ -93,7 +93,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     rasa.core.run.serve_application(
         model_path=str(model),
-        interface=args.interface,
+        interface=args.interface or settings.rasa_interface,
         port=args.port or settings.rasa_port,
         credentials=str(PROJECT_ROOT / "credentials.yml"),
         cors=web_origins(settings),

@@ -1,7 +1,6 @@
 """``python -m bot.webapp``: serve the web app with uvicorn (masked logging, no access log)."""
 from __future__ import annotations
 
-import os
 
 import uvicorn
 
@@ -13,7 +12,7 @@ from bot.webapp.app import create_app
 def main() -> int:
     settings = load_settings()
     configure_logging(settings.log_level, process="web")
-    host = os.environ.get("WEB_INTERFACE", "127.0.0.1")
+    host = settings.web_interface
     uvicorn.run(
         create_app(settings),
         host=host,

@@ -94,7 +94,7 @@ async def get_services(request: Request) -> ConsoleServices:
 
 
 def is_secure(request: Request, settings: Settings) -> bool:
-    public = settings.extra.get("PUBLIC_CONSOLE_URL", "").strip().lower()
+    public = settings.public_console_url.lower()
     return request.url.scheme == "https" or public.startswith("https://")
 
 

@@ -13,7 +13,7 @@ from bot.webapp.templating import templates
 
 def socket_url(request: Request, settings: Settings) -> str:
     """Where the browser reaches Rasa's socket.io: configured, or Rasa's port on the page's own host."""
-    configured = settings.extra.get("PUBLIC_CHAT_SOCKET_URL", "").strip()
+    configured = settings.public_chat_socket_url
     if configured:
         return configured
     return f"{request.url.scheme}://{request.url.hostname or 'localhost'}:{settings.rasa_port}"

@@ -30,7 +30,7 @@ Send = Callable[[Message], Awaitable[None]]
 
 def serves_https(settings: Settings) -> bool:
     """The deployment's public URLs are https."""
-    origins = (settings.extra.get("PUBLIC_WEB_ORIGIN", ""), settings.public_base_url)
+    origins = (settings.public_web_origin, settings.public_base_url)
     return any(origin.strip().lower().startswith("https://") for origin in origins)
 
 
@@ -43,7 +43,7 @@ class SecurityHeadersMiddleware:
     def _headers(self, scope: Scope) -> List[Tuple[str, str]]:
         host = _hostname(scope)
         rasa = f"http://{host}:{self.settings.rasa_port} ws://{host}:{self.settings.rasa_port}"
-        extra = self.settings.extra.get("PUBLIC_CHAT_SOCKET_URL", "").strip()
+        extra = self.settings.public_chat_socket_url
         headers = [
             (
                 "Content-Security-Policy",
