@@ -22,6 +22,8 @@ from __future__ import annotations
 import enum
 import logging
 import secrets
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable, Optional, Sequence, Tuple, Union
@@ -171,6 +173,19 @@ def code_email_text(code: str, minutes: int) -> Tuple[str, str]:
     return subject, body
 
 
+_DELIVERY_POOL: Optional[ThreadPoolExecutor] = None
+_DELIVERY_POOL_LOCK = threading.Lock()
+
+
+def _deliveries() -> ThreadPoolExecutor:
+    """The process's pool for detached code deliveries (built on first use)."""
+    global _DELIVERY_POOL
+    with _DELIVERY_POOL_LOCK:
+        if _DELIVERY_POOL is None:
+            _DELIVERY_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="code-delivery")
+        return _DELIVERY_POOL
+
+
 class VerificationService:
     """One-time codes, the customer directory and the verification-level rules.
 
@@ -232,12 +247,16 @@ class VerificationService:
         *,
         conversation: Optional[str] = None,
         client: Optional[str] = None,
+        detached: bool = False,
     ) -> StartResult:
         """Send a new code to ``contact`` by SMS (E.164 or a US-style number) or e-mail.
 
         Args:
             conversation: the conversation asking (counted by the per-conversation limit).
             client: a keyed digest of the client address, when the channel gave one.
+            detached: deliver in the background and answer ``SENT`` at once (a failed
+                delivery locks the challenge).  For callers whose reply must not depend on
+                whether a code really went out, in content or in time (status checks).
 
         A number outside the destination policy is ``INVALID_CONTACT``; any send
         limit is ``RATE_LIMITED``.  A number that opted out of our texts answers
@@ -262,6 +281,9 @@ class VerificationService:
         issued = self.codes.issue(channel_.value, target)
         if isinstance(issued, SendLimitReached):
             return StartResult(StartStatus.RATE_LIMITED, retry_after=issued.retry_after)
+        if detached:
+            _deliveries().submit(self._deliver_or_lock, channel_, target, issued)
+            return StartResult(StartStatus.SENT, challenge_id=issued.challenge_id, expires_at=issued.expires_at)
         delivery = self._deliver(channel_, target, issued)
         if delivery.status is DeliveryStatus.OPTED_OUT:
             self.codes.invalidate(issued.challenge_id)
@@ -391,6 +413,17 @@ class VerificationService:
         except InvalidMessage:
             raise InvalidContact("email", "is not an e-mail address") from None
         return address
+
+    def _deliver_or_lock(self, channel: ContactChannel, target: str, issued: IssuedCode) -> None:
+        """Background delivery: a code that did not go out can never be passed."""
+        try:
+            delivery = self._deliver(channel, target, issued)
+            ok = delivery.ok
+        except Exception as exc:  # noqa: BLE001 - a worker thread: log the kind, lock the challenge
+            log.warning("verification code not delivered (%s, %s)", channel.value, type(exc).__name__)
+            ok = False
+        if not ok:
+            self.codes.invalidate(issued.challenge_id)
 
     def _deliver(self, channel: ContactChannel, target: str, issued: IssuedCode) -> Delivery:
         minutes = max(1, int(self.codes.ttl.total_seconds() // 60))

@@ -8,6 +8,7 @@ F5: a reference plus someone else's e-mail sends the owner no code, with the sam
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from typing import Callable, Optional
 
@@ -27,11 +28,16 @@ _CODE = re.compile(r"\b(\d{6})\b")
 _REFERENCE = re.compile(r"\bPD-[0-9A-Z]{4}-[0-9A-Z]{4}\b")
 
 
-def outbox_latest(stack: Stack, to: str) -> Optional[str]:
+def outbox_latest(stack: Stack, to: str, wait_s: float = 0.0) -> Optional[str]:
+    """The newest message to ``to``; ``wait_s`` for one delivered in the background (status checks)."""
     database = init_db(stack.settings)
     try:
-        message = Outbox(database, DataCipher(list(stack.settings.data_keys)),
-                         Indexer(stack.settings.index_key)).latest(to=to)
+        outbox = Outbox(database, DataCipher(list(stack.settings.data_keys)), Indexer(stack.settings.index_key))
+        deadline = time.monotonic() + wait_s
+        message = outbox.latest(to=to)
+        while message is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+            message = outbox.latest(to=to)
     finally:
         database.dispose()
     return message.body if message else None
@@ -113,7 +119,7 @@ def test_f5_a_reference_with_someone_elses_email_sends_the_owner_nothing(stack: 
     owner_says("check the status of my request")
     owner_says(reference)
     right = owner_says(owner)
-    assert outbox_latest(stack, owner) is not None
+    assert outbox_latest(stack, owner, wait_s=5) is not None
     assert wrong == right and "If that reference and those details match" in right
 
 

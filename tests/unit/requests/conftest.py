@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,8 +28,13 @@ class Backend:
     verification: VerificationService
     outbox: Outbox
 
-    def last_code(self, to: str) -> str:
+    def last_code(self, to: str, wait_s: float = 2.0) -> str:
+        """The code in the newest message to ``to`` (status checks deliver in the background: wait a little)."""
+        deadline = time.monotonic() + wait_s
         message = self.outbox.latest(to=to)
+        while message is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+            message = self.outbox.latest(to=to)
         assert message is not None, "no message was sent"
         return re.search(r"\b(\d{6})\b", message.body).group(1)
 

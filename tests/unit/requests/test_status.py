@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from datetime import timedelta
 
 from bot.requests.status import describe_status, finish_status_check, start_status_check
@@ -52,7 +53,35 @@ def test_a_reference_alone_or_with_the_wrong_contact_sends_the_owner_nothing(bac
     assert backend.outbox.latest(to="ada.demo@example.com") is None
     assert start_status_check(ticket.reference, "ada.demo@example.com", tickets=backend.tickets,
                               verification=backend.verification).challenge_id
-    assert backend.outbox.latest(to="ada.demo@example.com") is not None
+    assert backend.last_code("ada.demo@example.com")
+
+
+class SlowNotifier:
+    """A provider that takes its time (SMTP / Twilio round trips)."""
+
+    def __init__(self, inner, delay_s: float) -> None:
+        self.inner, self.delay_s = inner, delay_s
+
+    def send_email(self, *args):
+        time.sleep(self.delay_s)
+        return self.inner.send_email(*args)
+
+    def send_sms(self, *args):
+        time.sleep(self.delay_s)
+        return self.inner.send_sms(*args)
+
+
+def test_a_matching_status_check_answers_as_fast_as_one_that_sends_nothing(backend):
+    """F5: the answer's timing does not tell whether the details matched (the code goes out in the background)."""
+    ticket = make_ticket(backend)
+    backend.verification.notifier = SlowNotifier(backend.verification.notifier, 0.6)
+    took = {}
+    for given in ("someone.else@example.com", "ada.demo@example.com"):
+        started = time.monotonic()
+        start_status_check(ticket.reference, given, tickets=backend.tickets, verification=backend.verification)
+        took[given] = time.monotonic() - started
+    assert max(took.values()) < 0.5, took
+    assert backend.last_code("ada.demo@example.com", wait_s=5)
 
 
 def lock_once(backend, reference: str) -> None:
