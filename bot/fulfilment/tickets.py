@@ -15,7 +15,7 @@ from bot.fulfilment.errors import FulfilmentError
 from bot.fulfilment.package import AccessPackage
 from bot.fulfilment.service import FulfilmentService
 from bot.fulfilment.store import RunView
-from bot.tickets import RevealReason
+from bot.tickets import RevealReason, Status
 
 __all__ = ["TicketFulfilment", "NotFulfillable", "PURPOSE_BY_KIND", "plan_summary", "receipts_summary"]
 
@@ -87,9 +87,12 @@ class TicketFulfilment:
         return view
 
     def approve_and_run(self, reference: str, run_id: str, *, agent: str) -> Tuple[RunView, Optional[AccessPackage]]:
-        self._check_ticket(reference)
+        """Approve and run; a ticket still ``verified`` moves to ``in_progress`` (the work has started)."""
+        ticket, _ = self._check_ticket(reference)
         self._run_of(reference, run_id)
         self.fulfilment.approve(run_id, agent)
+        if ticket.status is Status.VERIFIED:
+            self.tickets.transition(ticket.reference, Status.IN_PROGRESS, actor=agent, reason_code="fulfilment_approved")
         return self._execute(reference, run_id, agent)
 
     def resume(self, reference: str, run_id: str, *, agent: str, break_lease: bool = False) -> Tuple[RunView, Optional[AccessPackage]]:
@@ -119,6 +122,28 @@ class TicketFulfilment:
             author=agent,
         )
         return channel
+
+    def completion_notice(self, reference: str, run_id: str) -> Tuple[str, str]:
+        """The message telling the requester a finished erasure / stop-using run is done, and the outcome code.
+
+        Names the systems and, when fields were kept, the legal reasons from the map
+        (``partially_fulfilled``); never a value.  Short enough for one SMS.
+        """
+        view = self._run_of(reference, run_id)
+        if view.purpose == Purpose.ACCESS.value or view.status != "done":
+            raise NotFulfillable("only a finished erasure or stop-using run has a completion notice")
+        systems = view.plan.get("systems", {})
+        titles = [s["title"] for s in systems.values() if any(t["rows"] for t in s.get("tables", []))]
+        reasons = sorted({r for s in systems.values() for t in s.get("tables", []) if t["rows"] for _, r in t["kept_fields"]})
+        where = f" ({'; '.join(titles)})" if titles else ""
+        if view.purpose == Purpose.ERASURE.value:
+            text = f"Your request {reference} is complete: we deleted your personal information from our systems{where}."
+        else:
+            text = f"Your request {reference} is complete: we stopped using your personal information as you asked{where}."
+        if reasons:
+            legal = self.fulfilment.datamap.legal_reasons
+            text += " Some records are kept because the law requires it: " + " ".join(legal.get(r, r) for r in reasons)
+        return text[:1600], ("partially_fulfilled" if reasons else "fulfilled")
 
     def tick(self, reference: str, run_id: str, system: str, *, agent: str) -> RunView:
         self._run_of(reference, run_id)

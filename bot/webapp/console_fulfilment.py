@@ -22,6 +22,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.console.accounts import SessionView
+from bot.console.errors import ConsoleError
 from bot.fulfilment import DataMapError, FulfilmentError, RunBusy
 from bot.fulfilment.errors import AmbiguousPerson, ConnectorError, RunNotFound
 from bot.fulfilment.tickets import PURPOSE_BY_KIND, NotFulfillable, TicketFulfilment
@@ -37,6 +38,7 @@ _DONE = {
     "fulfilment_previewed": "Preview ready: check each system below, then approve.",
     "fulfilment_run": "Run finished: each system's receipt is below and on the ticket.",
     "fulfilment_ticked": "Checklist item marked done.",
+    "fulfilment_completed": "Ticket completed; the requester was told what was done and what is kept.",
     "fulfilment_sent": "The requester was sent a link to their data (a fresh code is needed to download).",
 }
 
@@ -53,7 +55,7 @@ _ERRORS: Dict[type, Tuple[int, str]] = {
 
 
 def _problem(exc: Exception) -> Tuple[int, str]:
-    if isinstance(exc, TicketError):
+    if not isinstance(exc, FulfilmentError):
         return error_for(exc)
     for kind in type(exc).__mro__:
         if kind in _ERRORS:
@@ -127,7 +129,7 @@ async def _do(request: Request, services: ConsoleServices, session: SessionView,
             return await _page(request, services, session, status_code=409, error="Claim the ticket before working on its fulfilment.")
         link = await _link(request, services)
         result = await run_in_threadpool(op, link, services, session, reference, form)
-    except (FulfilmentError, TicketError, ValueError) as exc:
+    except (FulfilmentError, TicketError, ConsoleError, ValueError) as exc:
         status, message = _problem(exc) if not isinstance(exc, ValueError) else (422, "That checklist item is not waiting.")
         return await _page(request, services, session, status_code=status, error=message)
     if isinstance(result, Response):
@@ -159,6 +161,13 @@ def _resume(link: TicketFulfilment, services: ConsoleServices, session: SessionV
 
 def _tick(link: TicketFulfilment, services: ConsoleServices, session: SessionView, reference: str, form: Dict[str, str]) -> Any:
     return link.tick(reference, form.get("run_id", ""), form.get("system", ""), agent=session.agent.actor)
+
+
+def _complete(link: TicketFulfilment, services: ConsoleServices, session: SessionView, reference: str, form: Dict[str, str]) -> Any:
+    """Tell the requester (a reply on the ticket's verified contact), then complete the ticket."""
+    text, outcome = link.completion_notice(reference, form.get("run_id", ""))
+    services.work.reply(reference, session.agent, text, services.tickets.get_by_reference(reference).version)
+    return services.work.complete(reference, session.agent, outcome, services.tickets.get_by_reference(reference).version)
 
 
 def _package(link: TicketFulfilment, services: ConsoleServices, session: SessionView, reference: str, form: Dict[str, str]) -> Response:
@@ -202,4 +211,5 @@ def routes(settings: Settings) -> List[BaseRoute]:
         Route(base + "/tick", _run_action(_tick, "fulfilment_ticked"), methods=["POST"]),
         Route(base + "/package", _run_action(_package, "fulfilment_run"), methods=["POST"]),
         Route(base + "/send", send_package, methods=["POST"]),
+        Route(base + "/complete", _run_action(_complete, "fulfilment_completed"), methods=["POST"]),
     ]

@@ -146,3 +146,18 @@ def test_a_finished_erasure_tells_the_agent_to_complete_the_ticket(console) -> N
     post(client, reference, "tick", run_id=run_id, system="returns_binder")
     page = client.get(f"/console/tickets/{reference}/fulfilment").text
     assert "Every system is done" in page and "erases their conversations with the assistant" in page
+
+
+def test_completing_tells_the_requester_what_was_deleted_and_what_the_law_keeps(console, sqlite_world) -> None:
+    who = person(sqlite_world, ADA)
+    reference = held_ticket(console, Kind.DELETION)
+    client = console.login("alice")
+    run_id = approved_run(client, reference)
+    post(client, reference, "tick", run_id=run_id, system="returns_binder")
+    assert post(client, reference, "complete", run_id=run_id).status_code == 303
+    assert console.services.tickets.get_by_reference(reference).status.value == "completed"
+    notice = console.services.outbox.latest(to="+12025550100").body  # the ticket was verified by SMS
+    assert f"Your request {reference} is complete" in notice and "7 years for tax audits" in notice
+    assert not [v for v in who.personal_values() if v in notice]
+    history = console.services.tickets.history(reference)
+    assert [e.reason_code for e in history if e.action.value == "transitioned"][-1] == "partially_fulfilled"
