@@ -110,3 +110,39 @@ def test_an_operator_sees_and_resumes_a_run_from_the_shell(sqlite_world, monkeyp
     out = capsys.readouterr().out
     assert "shop                 done" in out and "returns_binder       waiting" in out and ADA not in out
     assert cli.main(["fulfilment", "status", "0" * 32]) == 1
+
+
+def test_two_executors_racing_on_one_run_erase_each_system_once(world, monkeypatch) -> None:
+    import threading
+    import time
+
+    calls = []
+    real_erase = SqlConnector.erase
+
+    def slow_erase(self, known, purpose, request_id):
+        calls.append(self.system.name)
+        time.sleep(0.2)
+        return real_erase(self, known, purpose, request_id)
+
+    monkeypatch.setattr(SqlConnector, "erase", slow_erase)
+    service, run_id = planned(world)
+    outcomes = []
+
+    def run() -> None:
+        try:
+            service.execute(run_id)
+            outcomes.append("ran")
+        except RunBusy:
+            outcomes.append("busy")
+
+    try:
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert sorted(outcomes) == ["busy", "ran"]
+        assert sorted(calls) == ["marketing", "shop", "support"]
+        assert [s.attempts for s in service.view(run_id).steps] == [1, 1, 1, 1]
+    finally:
+        service.close()
