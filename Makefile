@@ -14,7 +14,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup run shell test test-fast lock train kb migrate env run-replicas bench bench-load clean
+.PHONY: help setup run shell test test-fast lock train kb kb-ranker migrate env run-replicas bench bench-load clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -47,6 +47,9 @@ lock: ## regenerate requirements.lock from requirements.in (exact versions)
 
 kb: $(STAMP) ## build the knowledge base when the policy changed
 	@$(PY) -m policy_kb build --source $(KB_SOURCE) --out var/kb
+
+kb-ranker: $(STAMP) ## retrain the KB's sentence ranker (policy_kb/ranker.json) from corpora/ tune policies (~3 min)
+	@$(PY) -m policy_kb.train_ranker
 
 migrate: $(STAMP) .env ## apply database migrations, seed the demo customers and the demo shop (local profile)
 	@$(PD) migrate

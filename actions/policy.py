@@ -62,6 +62,12 @@ async def get_knowledge_base() -> Optional[KnowledgeBase]:
         return None
 
 
+#: the reply to a question that is not about personal data at all (products, stores, deliveries)
+OUT_OF_SCOPE_TEXT = ("I can only help with privacy: what the privacy policy says about your personal information "
+                     "(what is collected, who it is shared with, your rights) and requests to access, correct or "
+                     "delete your data. For anything else I can put you in touch with a person.")
+
+
 def format_answer(answer: Answer) -> str:
     """'From the policy, section "X": …' plus any other section the answer must quote."""
     lines = [f'From the policy, section "{answer.section_title}": {answer.text}']
@@ -99,6 +105,8 @@ class ActionAnswerPolicyQuestion(Action):
             dispatcher.utter_message(response=names.UTTER_POLICY_ASK_QUESTION)
         elif answer.reason is AnswerReason.NOT_UNDERSTOOD:
             dispatcher.utter_message(response=names.UTTER_POLICY_NOT_UNDERSTOOD)
+        elif answer.reason is AnswerReason.OUT_OF_SCOPE:
+            dispatcher.utter_message(text=OUT_OF_SCOPE_TEXT, buttons=[PERSON_BUTTON])
         else:
             email = answer.contact_email or ""
             response = names.UTTER_POLICY_NOT_COVERED if email else names.UTTER_POLICY_NOT_COVERED_NO_EMAIL

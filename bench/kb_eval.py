@@ -171,6 +171,8 @@ def main(argv=None) -> int:
     parser.add_argument("--verbose", "-v", action="store_true", help="list the failures")
     parser.add_argument("--sets", nargs="+", choices=[name for name, *_ in SETS],
                         help="only these sets (e.g. --sets cartier-dev while tuning, so held-out sets stay unseen)")
+    parser.add_argument("--policyqa-only", action="store_true",
+                        help="only the measure-only PolicyQA policies and the Cartier held-out set")
     args = parser.parse_args(argv)
     report = {}
     load1, load5, _ = os.getloadavg()
@@ -178,7 +180,7 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         built = {}
         for name, source, qset, note in SETS:
-            if args.sets and name not in args.sets:
+            if args.policyqa_only or args.sets and name not in args.sets:
                 continue
             if not source.is_file() or not qset.is_file():
                 print(f"skip {name}: missing {source if not source.is_file() else qset}")
@@ -220,6 +222,12 @@ def main(argv=None) -> int:
             if args.verbose and res["misses"]:
                 print("misses:")
                 print("\n".join(res["misses"]))
+    if not args.sets:
+        from kb_policyqa import cartier_heldout, policyqa_measure, print_report
+
+        report["policyqa_measure"] = policyqa_measure()
+        report["cartier_heldout"] = cartier_heldout()
+        print_report(report["policyqa_measure"], report["cartier_heldout"], args.verbose)
     if args.json:
         args.json.write_text(json.dumps(report, indent=1))
     return 0

@@ -26,7 +26,7 @@ __all__ = ["BUILDER_VERSION", "BuildResult", "BuildError", "build", "slugify", "
 
 logger = logging.getLogger(__name__)
 
-BUILDER_VERSION = "3"  # 3: section-title vectors, security-measure facts
+BUILDER_VERSION = "4"  # 3: section-title vectors, security-measure facts; 4: telephones, organisations
 LONG_SENTENCE = 200  # sentences longer than this also get one vector per clause
 KB_FILE = "kb.json"
 VECTORS_FILE = "vectors.npy"

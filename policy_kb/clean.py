@@ -162,6 +162,8 @@ def parse_blocks(source: str, report: Optional[CleanReport] = None) -> List[Bloc
     """Split a document into cleaned heading / paragraph / list-item blocks."""
     report = report or CleanReport()
     source = source.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    # a Markdown heading directly followed by its text (no blank line) is still a heading of its own
+    source = re.sub(r"^(#{1,6}[ \t][^\n]*)\n(?=[ \t]*\S)", "\\1\n\n", source, flags=re.M)
     raw_blocks = re.split(r"\n[ \t\u00a0]*\n", source)
     blocks: List[Block] = []
     seen_heading = False

@@ -52,6 +52,10 @@ _RIGHTS = {
 }
 _REQUEST_RE = re.compile(r"\b(request|right to|you (?:may|can) (?:ask|request|exercise))\b", re.I)
 
+#: A telephone number: "+1 (800) 555-0100", "1-800-555-0100", "(212) 555 0100", "+44 20 7946 0958".
+_PHONE_RE = re.compile(r"(?<![\w/.-])(?:\+\d{1,3}[\s.-]?)?(?:1[\s.-])?(?:\(\d{2,4}\)|\d{2,4})[\s.-]\d{3,4}[\s.-]\d{3,4}(?![\w/-])")
+_PHONE_CUE_RE = re.compile(r"\b(?:call|phone|telephone|tel\.?|toll[- ]free|fax|dial|number)\b", re.I)
+
 _SECURITY_TITLE_RE = re.compile(r"\b(secur\w*|safeguard\w*|protecting|protection of)\b", re.I)
 _SECURE_RE = re.compile(r"\b(secur(?:e|ely|ity)|encrypt\w*|safeguard\w*|protect(?:s|ed|ing|ion)?)\b", re.I)
 _MEASURE_RE = re.compile(r"\b(measures?|safeguards?|encrypt\w*|firewalls?|committed|access controls?|test\w*|audit\w*|"
@@ -73,19 +77,30 @@ def extract_facts(sections: Sequence[dict]) -> Dict[str, object]:
 
     emails: Counter = Counter()
     email_where: Dict[str, List[str]] = {}
+    email_sentence: Dict[str, str] = {}
     for sid, sentence in pairs:
         for email in _EMAIL_RE.findall(sentence):
             email = email.rstrip(".").lower()
             emails[email] += 1
+            email_sentence.setdefault(email, sentence)
             email_where.setdefault(email, [])
             if sid not in email_where[email]:
                 email_where[email].append(sid)
-    facts["emails"] = [{"email": e, "sections": email_where[e]} for e, _ in emails.most_common()]
+    facts["emails"] = [{"email": e, "sections": email_where[e], "sentence": email_sentence[e]}
+                       for e, _ in emails.most_common()]
     facts["contact_email"] = emails.most_common(1)[0][0] if emails else None
 
     addresses = []
     for sid, sentence in pairs:
-        found = [m.group("addr").strip() for m in _WRITE_TO_RE.finditer(sentence)]
+        found = []
+        for m in _WRITE_TO_RE.finditer(sentence):
+            addr = m.group("addr").strip()
+            if not any(ch.isdigit() for ch in addr):
+                # "write to: Example Inc. C/O Privacy, 12 Main Street, ...": the "." of "Inc." is not the end
+                street = _ADDRESS_US_RE.search(sentence, m.start("addr"))
+                if street and street.start() - m.start("addr") < 160:
+                    addr = sentence[m.start("addr"):street.end()].strip()
+            found.append(addr)
         if not found:
             found = [m.group(0).strip() for m in _ADDRESS_US_RE.finditer(sentence)]
         for addr in found:
@@ -169,6 +184,24 @@ def extract_facts(sections: Sequence[dict]) -> Dict[str, object]:
             if titled or (_SECURE_RE.search(sentence) and _MEASURE_RE.search(sentence)):
                 security.append({"section": section["id"], "sentence": sentence})
     facts["security"] = security
+
+    phones = []
+    for sid, sentence in pairs:
+        if not _PHONE_CUE_RE.search(sentence):
+            continue  # a bare digit group (a street number, a date) is not a telephone number
+        for m in _PHONE_RE.finditer(sentence):
+            number = m.group(0).strip()
+            if sum(ch.isdigit() for ch in number) >= 10 and not any(p["number"] == number for p in phones):
+                phones.append({"number": number, "section": sid, "sentence": sentence})
+    facts["telephones"] = phones
+
+    organisations = []
+    for sid, sentence in pairs:
+        for m in _ORG_RE.finditer(sentence):
+            name = m.group(0).strip().strip(",")
+            if not any(o["name"] == name for o in organisations):
+                organisations.append({"name": name, "section": sid, "sentence": sentence})
+    facts["organisations"] = organisations
 
     revised = None
     for sid, sentence in pairs:

@@ -20,7 +20,10 @@ import numpy as np
 from .answer_types import CLAUSE_TYPE, LENIENT, PREFERRED, expected_answer_type, has_answer_type
 from .builder import KB_FILE, MANIFEST_FILE, VECTORS_FILE
 from .clean import split_sentences
+from .compose import compose
 from .facts import COUNTRIES
+from .policy_facts import PolicyFacts
+from .ranker import RankerWeights, load_weights, sentence_features
 from .retriever import BM25Retriever, Hit, HybridRetriever
 from .text import STOPWORDS, content_tokens, expand, known_vocabulary, stem, tokens
 
@@ -94,6 +97,7 @@ class AnswerReason(str, enum.Enum):
     NOT_UNDERSTOOD = "not_understood"  # e.g. another language, code fragments
     OTHER_COMPANY = "other_company"  # names an organisation the policy never mentions
     NOT_COVERED = "not_covered"      # below the confidence threshold
+    OUT_OF_SCOPE = "out_of_scope"    # declined, and no word of the question is a topic of the policy at all
 
 
 @dataclass(frozen=True)
@@ -208,7 +212,16 @@ class KnowledgeBase:
             t for s in self.sections for t in tokens(s["title"])}
         self._vocab_stems = {stem(t) for t in self._vocab} | known_vocabulary()
         self._typed: Dict[str, frozenset] = {}
+        # per-sentence arrays for the learned ranker (policy_kb/ranker.py)
+        self._sentence_passage = np.array([s["_pi"] for s in self.sentences], dtype=np.int64)
+        self._first_in_passage = np.array([i == 0 or self.sentences[i - 1]["_pi"] != s["_pi"]
+                                           for i, s in enumerate(self.sentences)], dtype=float)
+        self._log_len = np.log(np.array([max(20, len(s["text"])) for s in self.sentences], dtype=float) / 100.0)
         self.load_seconds = 0.0
+        # "learned": the sentence ranker trained on PolicyQA (ranker.json); "rules": the earlier
+        # hand-tuned scorer, kept selectable so that benchmarks print both in one run
+        self.ranker_weights: Optional[RankerWeights] = load_weights()
+        self.scorer = "learned" if self.ranker_weights is not None and self.encoder is not None else "rules"
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -237,6 +250,11 @@ class KnowledgeBase:
         return kb
 
     @property
+    def policy_facts(self) -> PolicyFacts:
+        """The company's facts as the policy states them (typed; see ``policy_facts.py``)."""
+        return PolicyFacts.from_facts(self.facts)
+
+    @property
     def contact_email(self) -> Optional[str]:
         return self.facts.get("contact_email")
 
@@ -252,7 +270,14 @@ class KnowledgeBase:
         return retriever.search(question, top)
 
     # ------------------------------------------------------------------ answers
-    def answer(self, question: str, max_chars: int = 320) -> Answer:
+    def ranker_features(self, question: str, expected: Optional[str] = None) -> np.ndarray:
+        """The learned ranker's features of every sentence for ``question`` (see ``ranker.py``)."""
+        q = _normalise_question(question)
+        qvec = self.hybrid.query_vector(q)
+        _, fact_sentences = self._fact_boost(q.lower(), set(expand(content_tokens(q))))
+        return sentence_features(self, q, qvec, expected, sorted(fact_sentences))
+
+    def answer(self, question: str, max_chars: int = 320, weights: Optional[RankerWeights] = None) -> Answer:
         """Answer ``question`` from the policy, or say it is not covered."""
         raw = question if isinstance(question, str) else ""
         q = _normalise_question(raw)
@@ -270,6 +295,9 @@ class KnowledgeBase:
             return Answer(covered=False, reason=AnswerReason.OTHER_COMPANY, **base)
         if self._asks_about_another_document(q):
             return Answer(covered=False, reason=AnswerReason.NOT_COVERED, **base)
+        weights = weights or (self.ranker_weights if self.scorer == "learned" else None)
+        if weights is not None:
+            return self._answer_learned(q, words, base, weights, max_chars)
         qvec = self.hybrid.query_vector(q)
         scores = self.hybrid.score_all(q, qvec)
         qstems = set(content_tokens(q))
@@ -324,6 +352,46 @@ class KnowledgeBase:
         return Answer(covered=True, reason=AnswerReason.ANSWERED, text=text, section_id=section_id,
                       section_title=self._titles[section_id], more=more, score=score,
                       follow_up=self._follow_up(qstems, set(words)), also=tuple(also), shown=shown, **base)
+
+    def _answer_learned(self, q: str, words: List[str], base: dict, weights: RankerWeights, max_chars: int) -> Answer:
+        """The learned ranker's answer: the answering sentence first, then at most one more (``compose.py``)."""
+        expected = expected_answer_type(q)
+        base["expected_type"] = expected
+        qstems = set(content_tokens(q))
+        qexp = set(expand(qstems))
+        confidence, ids = compose(self, q, weights, expected, max_chars, len(self.unsupported_terms(q)))
+        if not ids:
+            topical = set(qexp) & self._kb_stems - _CHAT_STEMS - _META_STEMS
+            reason = AnswerReason.NOT_COVERED if topical else AnswerReason.OUT_OF_SCOPE
+            return Answer(covered=False, reason=reason, score=confidence, **base)
+        lead = ids[0]
+        section_id = self.sentences[lead]["section"]
+        lead_text = self.sentences[lead]["text"]
+        if len(lead_text) > max_chars:
+            lead_text = _clauses_within(lead_text, max_chars, qexp, expected)
+        text, prev = lead_text, lead
+        also: List[Citation] = []
+        for i in ids[1:]:
+            sentence = self.sentences[i]["text"]
+            if self.sentences[i]["section"] != section_id:
+                also.append(Citation(self.sentences[i]["section"], self._titles[self.sentences[i]["section"]], sentence))
+                continue
+            joined = i == prev + 1 and self.sentences[i]["_pi"] == self.sentences[prev]["_pi"]
+            room = max_chars - len(text) - len(" " if joined else ELLIPSIS)
+            if len(sentence) > room:  # the supporting sentence cut to its most relevant clauses
+                sentence = _clauses_within(sentence, room, qexp, expected)
+                if len(sentence) > room:
+                    continue
+            text += (" " if joined else ELLIPSIS) + sentence
+            prev = i
+        shown = tuple(sorted(i for i in ids if self.sentences[i]["section"] == section_id))
+        for sid, sentence in self._age_sentences(qstems, section_id, self._section_sentences(section_id)):
+            if sentence not in text and all(sentence != c.text for c in also):
+                also.append(Citation(sid, self._titles[sid], sentence))
+        return Answer(covered=True, reason=AnswerReason.ANSWERED, text=text, section_id=section_id,
+                      section_title=self._titles[section_id], more=self._rest_of_section(section_id, shown),
+                      score=confidence, follow_up=self._follow_up(qstems, set(words)), also=tuple(also),
+                      shown=shown, **base)
 
     def _render(self, chosen: Sequence[Tuple[int, str]]) -> str:
         """Chosen sentences in policy order; a gap between them (or a paragraph break) is marked with …"""

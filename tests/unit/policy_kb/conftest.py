@@ -29,3 +29,21 @@ def second_kb(tmp_path_factory) -> KnowledgeBase:
     out = tmp_path_factory.mktemp("kb_second")
     build(SECOND_SOURCE, out)
     return KnowledgeBase.load(out)
+
+
+@pytest.fixture(scope="session")
+def cartier_rules_kb(cartier_kb_dir) -> KnowledgeBase:
+    """The same KB answering with the earlier hand-tuned scorer (kept selectable: ``kb.scorer = "rules"``)."""
+    kb = KnowledgeBase.load(cartier_kb_dir)
+    kb.scorer = "rules"
+    return kb
+
+
+
+@pytest.fixture(scope="session")
+def second_rules_kb(tmp_path_factory) -> KnowledgeBase:
+    out = tmp_path_factory.mktemp("kb_second_rules")
+    build(SECOND_SOURCE, out)
+    kb = KnowledgeBase.load(out)
+    kb.scorer = "rules"
+    return kb

@@ -97,8 +97,8 @@ def test_a_how_long_question_is_never_answered_with_a_sentence_that_has_no_durat
             _assert_extractive(kb, answer.text)
 
 
-def test_a_policy_without_a_general_retention_period_does_not_answer_with_where_data_is_stored(cartier_kb):
-    answer = cartier_kb.answer("how long do you keep my information")
+def test_a_policy_without_a_general_retention_period_does_not_answer_with_where_data_is_stored(cartier_rules_kb):
+    answer = cartier_rules_kb.answer("how long do you keep my information")
     assert "United States" not in answer.text
     assert not answer.covered and answer.reason is AnswerReason.NOT_COVERED
     assert answer.contact_email  # the usual offer can name the policy's contact
@@ -175,8 +175,8 @@ def test_the_type_check_works_without_the_embedding_model(cartier_kb_dir):
 
 @pytest.mark.parametrize("question", ["what is cartier's return policy", "what's your shipping policy",
                                       "can you explain your refund policies", "what are your warranty terms"])
-def test_a_question_about_another_policy_document_is_declined(cartier_kb, question):
-    answer = cartier_kb.answer(question)
+def test_a_question_about_another_policy_document_is_declined(cartier_rules_kb, question):
+    answer = cartier_rules_kb.answer(question)
     assert not answer.covered
 
 

@@ -55,8 +55,8 @@ def test_children_answer_says_what_each_section_says(cartier_kb):
     assert "under age 18" in cited["note-to-parents"]
 
 
-def test_a_deletion_question_offers_a_deletion_request(cartier_kb):
-    answer = cartier_kb.answer("can I delete my data?")
+def test_a_deletion_question_offers_a_deletion_request(cartier_rules_kb):
+    answer = cartier_rules_kb.answer("can I delete my data?")
     assert answer.section_id == "your-rights" and answer.follow_up == "deletion"
     assert "cancellation of your registration" in answer.text
 

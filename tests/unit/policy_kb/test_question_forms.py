@@ -38,10 +38,10 @@ def test_a_who_question_is_answered_with_the_sentence_naming_the_organisations(c
     _assert_extractive(cartier_kb, a.text)
 
 
-def test_a_what_do_you_collect_question_is_answered_with_the_list_of_data_items(cartier_kb):
-    a = cartier_kb.answer("what personal information do you collect?")
+def test_a_what_do_you_collect_question_is_answered_with_the_list_of_data_items(cartier_rules_kb):
+    a = cartier_rules_kb.answer("what personal information do you collect?")
     assert a.covered and "real name" in a.text and "date of birth" in a.text
-    _assert_extractive(cartier_kb, a.text)
+    _assert_extractive(cartier_rules_kb, a.text)
 
 
 @pytest.mark.parametrize("question, fact", [

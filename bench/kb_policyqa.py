@@ -1,0 +1,181 @@
+"""KB benchmarks on data nobody tuned on, each beside its baselines in one run.
+
+* PolicyQA **measure-only** policies (``corpora/splits.json``): the answer holds a gold span, answerable
+  questions declined, retrieval hit@3 (a top-3 passage holds a gold span) — naive baseline (BM25's top
+  paragraph from its sentence sharing most words with the question, cut to 320 characters), the
+  previous scorer ("rules") and the learned ranker, plus answer latency and KB build time.
+* The Cartier held-out set (``bench/kb_cartier_heldout.jsonl``, committed before any tuning): all key
+  facts, uncovered / out-of-scope declined, invented text (an answer fragment that is not policy text).
+
+Run through ``bench/kb_eval.py`` (``make bench``); ``--policyqa-only`` there runs just this part.
+"""
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+import time
+from pathlib import Path
+from typing import Dict, List
+
+import numpy as np
+
+from policy_kb import KnowledgeBase, build
+from policy_kb.answer_types import expected_answer_type
+from policy_kb.clean import split_sentences
+from policy_kb.corpora import holds_span, norm, policyqa
+from policy_kb.text import content_tokens
+
+ROOT = Path(__file__).resolve().parent.parent
+HELDOUT = ROOT / "bench/kb_cartier_heldout.jsonl"
+CARTIER = ROOT / "policy_kb/source/cartier-us-privacy-policy-2010.md"
+SCORERS = ("rules", "learned")
+
+
+def pct(values: List[float], q: float) -> float:
+    if not values:
+        return 0.0
+    values = sorted(values)
+    return values[min(len(values) - 1, max(0, int(round(q * (len(values) - 1)))))]
+
+
+def answer_text(answer) -> str:
+    return " ".join([answer.text] + [c.text for c in answer.also]) if answer.covered else ""
+
+
+def naive_baseline(kb: KnowledgeBase, question: str, max_chars: int = 320) -> str:
+    """BM25's top paragraph, from its sentence sharing most words with the question, cut to 320 chars."""
+    hits = kb.search(question, top=1, method="bm25")
+    if not hits:
+        return ""
+    sentences = split_sentences(hits[0].text)
+    q = set(content_tokens(question))
+    best = max(range(len(sentences)), key=lambda i: (len(q & set(content_tokens(sentences[i]))), -i))
+    return " ".join(sentences[best:])[:max_chars]
+
+
+def learned_top_passages(kb: KnowledgeBase, question: str, top: int = 3) -> List[int]:
+    """Passages ranked by their best sentence's learned score."""
+    scores = kb.ranker_weights.scores(kb.ranker_features(question, expected_answer_type(question)))
+    best: Dict[int, float] = {}
+    for i, s in enumerate(scores):
+        p = int(kb._sentence_passage[i])
+        best[p] = max(best.get(p, -np.inf), float(s))
+    return sorted(best, key=lambda p: -best[p])[:top]
+
+
+def policyqa_measure() -> dict:
+    """Numbers on the measure-only PolicyQA policies (never trained or tuned on)."""
+    keys = ("baseline", "bm25") + SCORERS
+    held = {k: 0 for k in keys}
+    hit3 = {k: 0 for k in ("bm25", "rules", "learned")}
+    declined = {k: 0 for k in SCORERS}
+    latency: Dict[str, List[float]] = {k: [] for k in SCORERS}
+    builds = []
+    n = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for policy in policyqa("measure"):
+            src = Path(tmp) / f"{policy.name}.md"
+            src.write_text(policy.markdown(), encoding="utf-8")
+            t = time.perf_counter()
+            build(src, Path(tmp) / policy.name, force=True)
+            builds.append((policy.name, len(policy.paragraphs), time.perf_counter() - t))
+            kb = KnowledgeBase.load(Path(tmp) / policy.name)
+            kb.answer("warm up")
+            for q in policy.questions:
+                n += 1
+                held["baseline"] += holds_span(naive_baseline(kb, q.question), q.answers)
+                bm = kb.search(q.question, top=3, method="bm25")
+                held["bm25"] += bool(bm) and holds_span(bm[0].text[:320], q.answers)
+                hit3["bm25"] += any(holds_span(h.text, q.answers) for h in bm)
+                hit3["rules"] += any(holds_span(h.text, q.answers) for h in kb.search(q.question, top=3))
+                hit3["learned"] += any(holds_span(kb.passages[p]["text"], q.answers)
+                                       for p in learned_top_passages(kb, q.question))
+                for scorer in SCORERS:
+                    kb.scorer = scorer
+                    kb.hybrid.clear_query_cache()
+                    t = time.perf_counter()
+                    a = kb.answer(q.question)
+                    latency[scorer].append((time.perf_counter() - t) * 1000)
+                    held[scorer] += holds_span(answer_text(a), q.answers)
+                    declined[scorer] += not a.covered
+    return {"n": n, "policies": len(builds),
+            "holds_gold_span": {k: v / n for k, v in held.items()},
+            "answerable_declined": {k: v / n for k, v in declined.items()},
+            "hit_at_3": {k: v / n for k, v in hit3.items()},
+            "answer_ms_p50": {k: pct(v, 0.5) for k, v in latency.items()},
+            "answer_ms_p95": {k: pct(v, 0.95) for k, v in latency.items()},
+            "build_s": builds}
+
+
+def policy_fragments(text: str) -> List[str]:
+    """The pieces of an answer that must each be verbatim policy text (cuts are marked with …)."""
+    return [f.strip(" …") for f in re.split(r"…", text) if f.strip(" …")]
+
+
+def cartier_heldout() -> dict:
+    rows = [json.loads(line) for line in HELDOUT.read_text(encoding="utf-8").splitlines() if line.strip()]
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        build(CARTIER, Path(tmp) / "kb", force=True)
+        build_s = time.perf_counter() - t
+        kb = KnowledgeBase.load(Path(tmp) / "kb")
+    policy_text = norm(" ".join(s["text"] for s in kb.sentences))
+    out = {"build_s": build_s, "n": {k: sum(r["kind"] == k for r in rows)
+                                     for k in ("answerable", "uncovered", "out_of_scope")}}
+    for scorer in SCORERS:
+        kb.scorer = scorer
+        full = invented = 0
+        declined = {"answerable": 0, "uncovered": 0, "out_of_scope": 0}
+        misses, lat = [], []
+        for r in rows:
+            kb.hybrid.clear_query_cache()
+            t = time.perf_counter()
+            a = kb.answer(r["question"])
+            lat.append((time.perf_counter() - t) * 1000)
+            text = answer_text(a)
+            declined[r["kind"]] += not a.covered
+            parts = [a.text] + [c.text for c in a.also] if a.covered else []
+            invented += any(norm(f) not in policy_text for part in parts for f in policy_fragments(part))
+            if r["kind"] == "answerable":
+                ok = a.covered and all(f.lower() in text.lower() for f in r["facts"])
+                full += ok
+                if not ok:
+                    misses.append(f"[{r['id']}] {r['question']!r} -> {text[:160]!r}")
+            elif a.covered:
+                misses.append(f"[{r['id']}] {r['kind']} answered: {r['question']!r} -> {text[:100]!r}")
+        out[scorer] = {"all_key_facts": full / out["n"]["answerable"],
+                       "uncovered_declined": declined["uncovered"] / out["n"]["uncovered"],
+                       "out_of_scope_declined": declined["out_of_scope"] / out["n"]["out_of_scope"],
+                       "answerable_declined": declined["answerable"] / out["n"]["answerable"],
+                       "invented_answers": invented, "answer_ms_p50": pct(lat, 0.5), "answer_ms_p95": pct(lat, 0.95),
+                       "misses": misses}
+    return out
+
+
+def print_report(pqa: dict, held: dict, verbose: bool = False) -> None:
+    print(f"\n== PolicyQA measure-only policies ({pqa['policies']} policies, {pqa['n']} questions; never tuned on)")
+    print(f"{'metric':<24}{'naive':>9}{'bm25':>9}{'rules':>9}{'learned':>9}")
+    h = pqa["holds_gold_span"]
+    print(f"{'answer holds gold span':<24}{h['baseline']*100:>8.1f}%{h['bm25']*100:>8.1f}%{h['rules']*100:>8.1f}%{h['learned']*100:>8.1f}%")
+    d = pqa["answerable_declined"]
+    print(f"{'answerable declined':<24}{'':>9}{'':>9}{d['rules']*100:>8.1f}%{d['learned']*100:>8.1f}%")
+    k = pqa["hit_at_3"]
+    print(f"{'hit@3 (passage)':<24}{'':>9}{k['bm25']:>9.3f}{k['rules']:>9.3f}{k['learned']:>9.3f}")
+    print(f"{'answer ms p50 / p95':<24}{'':>18}{pqa['answer_ms_p50']['rules']:>5.1f}/{pqa['answer_ms_p95']['rules']:<4.1f}"
+          f"{pqa['answer_ms_p50']['learned']:>5.1f}/{pqa['answer_ms_p95']['learned']:.1f}")
+    big = max(pqa["build_s"], key=lambda b: b[1])
+    print(f"KB build: {', '.join(f'{n} ({p} paragraphs) {s:.1f} s' for n, p, s in pqa['build_s'])}; largest {big[0]} {big[2]:.1f} s")
+    n = held["n"]
+    print(f"\n== Cartier held-out ({n['answerable']} answerable + {n['uncovered']} uncovered + {n['out_of_scope']} out of scope;"
+          f" committed before tuning, never tuned on); KB build {held['build_s']:.1f} s")
+    print(f"{'metric':<24}{'rules':>9}{'learned':>9}")
+    for key in ("all_key_facts", "uncovered_declined", "out_of_scope_declined", "answerable_declined"):
+        print(f"{key:<24}{held['rules'][key]*100:>8.1f}%{held['learned'][key]*100:>8.1f}%")
+    print(f"{'invented answers':<24}{held['rules']['invented_answers']:>9}{held['learned']['invented_answers']:>9}")
+    print(f"{'answer ms p50 / p95':<24}{held['rules']['answer_ms_p50']:>5.1f}/{held['rules']['answer_ms_p95']:<4.1f}"
+          f"{held['learned']['answer_ms_p50']:>5.1f}/{held['learned']['answer_ms_p95']:.1f}")
+    if verbose:
+        for scorer in SCORERS:
+            print(f"misses ({scorer}):")
+            print("\n".join("  " + m for m in held[scorer]["misses"]))
