@@ -1,16 +1,10 @@
-"""The agent console at ``/console``: server-rendered pages (Jinja2, autoescaped, no script).
+"""The agent console's routes at ``/console`` (server-rendered pages, no script).
 
-Every page needs a signed-in session (else: redirect to the login page); every
-state-changing form is a POST carrying the session's CSRF token (else: 403).
-Ticket actions redirect back to the ticket page on success (post/redirect/get);
-on failure the page is shown again with the reason and a 4xx status:
-
-* 404 unknown ticket, 409 claimed by someone else (who), not holding the
-  ticket, not allowed in this status, ticket changed since the page loaded
-  (stale form: nothing is written), 422 invalid or oversize input (notes: 10,000
-  characters; replies: 1,600), 413 body over 256 KiB.
-
-Personal data is only shown in the response to "Reveal" (audited, with a reason).
+The pages: sign-in and own account (:mod:`~bot.webapp.console_auth`), queue and
+ticket (:mod:`~bot.webapp.console_tickets`, which documents the status codes),
+admin (:mod:`~bot.webapp.console_admin`), search and reports
+(:mod:`~bot.webapp.console_reports`); what they share is
+:mod:`~bot.webapp.console_pages`.
 """
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import wraps
-from typing import Any, Awaitable, Callable, Dict, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, Optional, Tuple, Union
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -17,10 +17,7 @@ from bot.console.accounts import ROLE_ADMIN, SessionView
 from bot.console.dashboard import due_state
 from bot.tickets.service import DatabaseNotReady
 from bot.webapp import csrf
-from bot.webapp.auth import (
-    current_session,
-    get_services,
-)
+from bot.webapp.auth import ConsoleServices, current_session, get_services
 from bot.webapp.bodies import BadBody, BodyTooLarge, read_form
 from bot.webapp.errors import STALE_MESSAGE, describe, display_actor
 from bot.webapp.templating import templates
@@ -111,20 +108,29 @@ def _plain_error(request: Request, session: Optional[SessionView], status: int, 
     return _render(request, "error.html", _base(request, session, error=message, status=status), status_code=status)
 
 
+async def _signed_in(request: Request) -> Union[Response, Tuple[ConsoleServices, SessionView]]:
+    """The services and the signed-in session, or the answer instead: the error page, or the login redirect."""
+    try:
+        services = await get_services(request)
+        session = await current_session(request, services)
+    except DatabaseNotReady as exc:
+        status, message = error_for(exc)
+        return _plain_error(request, None, status, message)
+    if session is None:
+        return _login_redirect(request)
+    return services, session
+
+
 def page(*, admin: bool = False) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
     """A GET page: needs a session (else redirect to login); ``admin`` pages → 403 for agents."""
 
     def decorate(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         @wraps(handler)
         async def endpoint(request: Request) -> Response:
-            try:
-                services = await get_services(request)
-                session = await current_session(request, services)
-            except DatabaseNotReady as exc:
-                status, message = error_for(exc)
-                return _plain_error(request, None, status, message)
-            if session is None:
-                return _login_redirect(request)
+            signed_in = await _signed_in(request)
+            if isinstance(signed_in, Response):
+                return signed_in
+            services, session = signed_in
             if admin and session.agent.role != ROLE_ADMIN:
                 return _plain_error(request, session, 403, "Only admins can open this page.")
             return await handler(request, services, session)
@@ -140,14 +146,10 @@ def action(*, admin: bool = False) -> Callable[[Handler], Callable[[Request], Aw
     def decorate(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         @wraps(handler)
         async def endpoint(request: Request) -> Response:
-            try:
-                services = await get_services(request)
-                session = await current_session(request, services)
-            except DatabaseNotReady as exc:
-                status, message = error_for(exc)
-                return _plain_error(request, None, status, message)
-            if session is None:
-                return _login_redirect(request)
+            signed_in = await _signed_in(request)
+            if isinstance(signed_in, Response):
+                return signed_in
+            services, session = signed_in
             try:
                 form = await read_form(request)
             except BodyTooLarge:
