@@ -8,7 +8,8 @@ Request (``POST`` to the system's URL, JSON)::
 Headers: ``Idempotency-Key`` (run id, system, operation: a retried or resumed
 call carries the same key, so the system can answer it once),
 ``X-PrivacyDesk-Timestamp`` (Unix seconds) and ``X-PrivacyDesk-Signature:
-v1=<hex HMAC-SHA256 of "<timestamp>.<body>" under the system's secret>``.
+v1=<hex HMAC-SHA256 of "<timestamp>.<body>" under the system's secret>``
+(a receiver checks it, and that the timestamp is within 5 minutes, with :func:`verify`).
 
 Answer (2xx, JSON): ``{"found": int, "changed": int, "records": {"<table>": [{...}]}}``
 (``records`` only for access).  Timeouts, connection errors and 5xx answers are
@@ -32,7 +33,7 @@ from bot.fulfilment.datamap import DataMap, System
 from bot.fulfilment.errors import ConnectorError
 from bot.fulfilment.identities import Identities
 
-__all__ = ["WebhookConnector", "sign", "SIGNATURE_HEADER", "TIMESTAMP_HEADER"]
+__all__ = ["WebhookConnector", "sign", "verify", "SIGNATURE_HEADER", "TIMESTAMP_HEADER"]
 
 SIGNATURE_HEADER = "X-PrivacyDesk-Signature"
 TIMESTAMP_HEADER = "X-PrivacyDesk-Timestamp"
@@ -43,6 +44,17 @@ log = logging.getLogger(__name__)
 def sign(secret: str, timestamp: str, body: bytes) -> str:
     digest = hmac.new(secret.encode("utf-8"), timestamp.encode("ascii") + b"." + body, hashlib.sha256).hexdigest()
     return f"v1={digest}"
+
+
+def verify(secret: str, timestamp: str, body: bytes, signature: str, *, now: Optional[float] = None, tolerance_s: float = 300.0) -> bool:
+    """For the receiving system: is ``signature`` ours over ``timestamp`` and ``body``, and fresh (replays refused)?"""
+    try:
+        sent = float(timestamp)
+    except (TypeError, ValueError):
+        return False
+    if abs((time.time() if now is None else now) - sent) > tolerance_s:
+        return False
+    return hmac.compare_digest(sign(secret, timestamp, body), signature or "")
 
 
 def _count(data: Mapping[str, Any], key: str) -> int:

@@ -8,7 +8,7 @@ from typing import List
 import pytest
 
 from bot.fulfilment import Purpose
-from bot.fulfilment.connectors.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
+from bot.fulfilment.connectors.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign, verify
 from tests.unit.fulfilment.fake_webhook import fake_system
 from tests.unit.fulfilment.support import DEMO_MAP
 
@@ -68,8 +68,12 @@ def test_requests_are_signed_over_timestamp_and_body_and_carry_only_the_mapped_i
     finally:
         service.close()
     request = crm.requests[-1]
-    expected = sign(SECRET, request["headers"][TIMESTAMP_HEADER], request["body"])
-    assert hmac.compare_digest(request["headers"][SIGNATURE_HEADER], expected)
+    timestamp, signature = request["headers"][TIMESTAMP_HEADER], request["headers"][SIGNATURE_HEADER]
+    assert hmac.compare_digest(signature, sign(SECRET, timestamp, request["body"]))
+    assert verify(SECRET, timestamp, request["body"], signature)
+    assert not verify(SECRET, timestamp, request["body"] + b" ", signature)  # body changed
+    assert not verify("another-secret", timestamp, request["body"], signature)
+    assert not verify(SECRET, timestamp, request["body"], signature, now=float(timestamp) + 301)  # a replay
     body = json.loads(request["body"])
     assert body["operation"] == "erasure" and body["request_id"] == run_id
     assert body["identities"] == {"email": [ADA], "account_id": ["acct-demo-ada"]}
