@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.fulfilment.checks import check_against_systems
 from bot.fulfilment.connectors import Connector, ManualConnector, Purpose, Receipt, SqlConnector, TablePlan, WebhookConnector
@@ -37,7 +38,7 @@ from bot.fulfilment.resolve import resolve_person
 from bot.fulfilment.sql import create_system_engine
 from bot.fulfilment.store import ACCESS_RUN_KEEP, RunStore, RunView, forget_old_access_runs
 
-__all__ = ["FulfilmentService", "Systems", "open_systems", "load_checked_datamap", "datamap_path"]
+__all__ = ["FulfilmentService", "Systems", "open_systems", "load_checked_datamap", "datamap_path", "startup_check"]
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,21 @@ def load_checked_datamap(settings: Any, override: Optional[str] = None) -> DataM
     datamap = load_datamap(datamap_path(settings, override))
     open_systems(datamap, settings).close()
     return datamap
+
+
+def startup_check(settings: Any) -> Optional[str]:
+    """``None`` when the data map fits the live systems, else the sentence to print at start-up (file, line, field).
+
+    ``privacy-desk run`` prints it and starts the rest of the desk: only fulfilment is refused
+    (the console shows the same error) until the map is fixed.
+    """
+    try:
+        load_checked_datamap(settings)
+    except DataMapError as exc:
+        return f"Fulfilment is off until the data map is fixed: {exc}"
+    except SQLAlchemyError as exc:  # a URL SQLAlchemy cannot use (no driver, malformed)
+        return f"Fulfilment is off: a system's database URL cannot be used ({type(exc).__name__})"
+    return None
 
 
 def _digest(datamap: DataMap) -> str:

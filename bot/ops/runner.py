@@ -35,6 +35,11 @@ def run_stack(settings: Settings, log_dir: Optional[Path] = None, banner: bool =
     if problem:
         print(problem, file=sys.stderr)
         return 1
+    from bot.fulfilment.service import startup_check
+
+    refused = startup_check(settings)  # a data map naming a missing table/field: its line, at start-up
+    if refused:
+        print(refused, file=sys.stderr)
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     started = time.monotonic()
     stop_retention = None

@@ -16,6 +16,7 @@ import json
 import threading
 from typing import Any, Dict, List, Tuple
 
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -106,7 +107,7 @@ async def _page(request: Request, services: ConsoleServices, session: SessionVie
     try:
         link = await _link(request, services)
         runs = await run_in_threadpool(link.runs, ticket.reference)
-    except (FulfilmentError, TicketError) as exc:
+    except (FulfilmentError, TicketError, SQLAlchemyError) as exc:
         status_code, error = _problem(exc)
     context = dict(
         ticket=ticket, runs=list(reversed(runs)), holds=ticket.assignee == session.agent.actor,

@@ -145,3 +145,21 @@ def test_masking_a_column_too_short_for_the_mask_is_refused_at_startup(world) ->
     text = DEMO_MAP.replace("          card_last4: nullify", "          card_last4: mask")
     error = refused_at_startup(world, text)
     assert error.line == line_of(text, "card_last4: mask") and "4 characters" in error.message
+
+
+def test_the_startup_check_names_the_line_of_a_missing_table(world, tmp_path) -> None:
+    from bot.fulfilment.service import startup_check
+
+    assert startup_check(world.settings()) is None
+    broken = tmp_path / "map.yml"
+    broken.write_text(DEMO_MAP.replace("      support_calls:\n", "      support_call_log:\n"), encoding="utf-8")
+    message = startup_check(world.settings(DATAMAP_FILE=str(broken)))
+    assert message.startswith("Fulfilment is off until the data map is fixed:")
+    assert f"line {line_of(broken.read_text(), 'support_call_log:')}" in message
+
+
+def test_the_startup_check_reports_an_unusable_database_url_without_crashing(world) -> None:
+    from bot.fulfilment.service import startup_check
+
+    message = startup_check(world.settings(SHOP_DATABASE_URL="nosuchdb://somewhere/shop"))
+    assert message.startswith("Fulfilment is off") and "somewhere" not in message
