@@ -19,6 +19,7 @@ from typing import Optional
 from bot.clock import Clock, utcnow
 from bot.console.accounts import AccountService
 from bot.console.workflow import CaseWork
+from bot.notices import NoticeSender, NoticeService
 from bot.notify import Notifier, OptOutRegistry, Outbox, build_notifier
 from bot.privacy.conversations import ConversationRecords
 from bot.privacy.crypto import DataCipher, Indexer
@@ -99,7 +100,19 @@ class Services:
     @cached_property
     def work(self) -> CaseWork:
         with self._lock:
-            return CaseWork(self.tickets, self.notifier)
+            return CaseWork(self.tickets, self.notifier, self.notices)
+
+    @cached_property
+    def notices(self) -> NoticeService:
+        """Queues the requester's notices (filed, documents, extended, closed) and reads their state."""
+        with self._lock:
+            return NoticeService(self.database, self.cipher, self.tickets, clock=self.clock)
+
+    @cached_property
+    def notice_sender(self) -> NoticeSender:
+        """Delivers queued notices exactly once (``privacy-desk notices send``)."""
+        with self._lock:
+            return NoticeSender(self.database, self.cipher, self.notifier, clock=self.clock)
 
     @cached_property
     def outbox(self) -> Optional[Outbox]:

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Dict, List, Optional
 
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from bot.clock import utcnow
 from bot.notify.models import OutboxMessageRow
@@ -69,19 +70,23 @@ class Outbox:
 
     def add(self, channel: MessageChannel, to: str, subject: Optional[str], body: str) -> str:
         """Store one message; returns its id (``ob_...``)."""
-        message_id = "ob_" + secrets.token_hex(12)
         with self._db.write.begin() as session:
-            session.add(
-                OutboxMessageRow(
-                    message_id=message_id,
-                    created_at=self._clock(),
-                    channel=channel.value,
-                    recipient_index=self._recipient_index(channel, to),
-                    recipient_ct=self._cipher.encrypt(to),
-                    subject_ct=self._cipher.encrypt_optional(subject),
-                    body_ct=self._cipher.encrypt(body),
-                )
+            return self.add_in(session, channel, to, subject, body)
+
+    def add_in(self, session: Session, channel: MessageChannel, to: str, subject: Optional[str], body: str) -> str:
+        """Store one message in the caller's transaction (the notice sender marks it sent in the same one)."""
+        message_id = "ob_" + secrets.token_hex(12)
+        session.add(
+            OutboxMessageRow(
+                message_id=message_id,
+                created_at=self._clock(),
+                channel=channel.value,
+                recipient_index=self._recipient_index(channel, to),
+                recipient_ct=self._cipher.encrypt(to),
+                subject_ct=self._cipher.encrypt_optional(subject),
+                body_ct=self._cipher.encrypt(body),
             )
+        )
         return message_id
 
     def list(

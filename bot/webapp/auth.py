@@ -57,6 +57,8 @@ class ConsoleServices:
     #: The local outbox reader in the local profile, else ``None``.
     outbox: Optional[Outbox] = None
     clock: Callable[[], datetime] = field(default=utcnow)
+    #: The requesters' notices and their delivery state (:class:`bot.notices.NoticeService`).
+    notices: Any = None
 
 
 def build_services(settings: Settings, **account_kwargs: Any) -> ConsoleServices:
@@ -73,6 +75,7 @@ def build_services(settings: Settings, **account_kwargs: Any) -> ConsoleServices
         work=core.work,
         outbox=core.outbox,
         clock=clock,
+        notices=core.notices,
     )
 
 

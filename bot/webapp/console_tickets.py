@@ -94,6 +94,8 @@ async def queue_page(request: Request, services: ConsoleServices, session: Sessi
     elif assigned == "unassigned":
         query["unassigned"] = True
     result = await run_in_threadpool(lambda: services.tickets.list_queue(**query))
+    failed_notices = await run_in_threadpool(
+        lambda: services.notices.failed(limit=20) if services.notices is not None else [])
     filters = {"kind": kind or "", "status": status or "", "channel": channel or "", "assigned": assigned}
 
     def link(**changes: Any) -> str:
@@ -112,7 +114,7 @@ async def queue_page(request: Request, services: ConsoleServices, session: Sessi
             status_links={s.value: link(status=s.value, page=None) for s in Status},
             all_link=link(status=None, page=None),
             kinds=[k.value for k in Kind], statuses=[s.value for s in Status], channels=[c.value for c in Channel],
-            assigned_choices=ASSIGNED_CHOICES,
+            assigned_choices=ASSIGNED_CHOICES, failed_notices=failed_notices,
         ),
     )
 
@@ -128,6 +130,7 @@ def _ticket_context(services: ConsoleServices, reference: str) -> Dict[str, Any]
         "transcript": mask_text(transcript) if transcript else None,
         "extension_reason": tickets.extension_reason(view.reference) if view.extension_count else None,
         "reply_channel": services.work.reply_channel_hint(view),
+        "notices": services.notices.for_ticket(view.reference) if services.notices is not None else [],
     }
 
 

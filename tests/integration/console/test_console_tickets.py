@@ -113,7 +113,11 @@ def test_full_case_claim_note_reply_complete(console: Console) -> None:
         (NoteKind.INTERNAL, "Sent the data."),
     ]
     history = console.services.tickets.history(ref)
-    assert history[-2].to_status is Status.COMPLETED and history[-2].reason_code == "fulfilled"
+    [closing] = [e for e in history if e.to_status is Status.COMPLETED]
+    assert closing.reason_code == "fulfilled"
+    # The completion notice read the verified contact through an audited reveal, after the change.
+    assert history[-1].actor == "system:notices" and history[-1].reason_code == "contact_requester"
+    assert [n.kind.value for n in console.services.notices.for_ticket(ref)] == ["completed"]
     page = client.get(f"/console/tickets/{ref}")
     assert "Reply to requester" in page.text and "completed" in page.text
 
@@ -132,14 +136,35 @@ def test_extend_shows_the_new_due_date_and_a_second_extension_is_refused(console
     assert again.status_code == 409 and "No extension possible" in again.text
 
 
-def test_request_documents_moves_the_case_and_sends_the_fixed_request(console: Console) -> None:
+def test_request_documents_queues_the_documents_notice_to_the_number_the_code_confirmed(console: Console) -> None:
+    import uuid
+
+    ticket = console.services.tickets.create(
+        kind=Kind.PARENTAL_DELETION, channel=Channel.SMS, status=Status.AWAITING_VERIFICATION,
+        idempotency_key=uuid.uuid4().hex, personal=PersonalData(requester_name="Ada Lovelace", phone="+12025550143"),
+        verification=Verification(VerificationMethod.SMS_CODE, VerificationLevel.NONE, ("phone",)),
+    ).ticket
+    client = console.login("alice")
+    _post(client, ticket.reference, "claim", expected_version=ticket.version)
+    view = console.services.tickets.get_by_reference(ticket.reference)
+    assert _post(client, ticket.reference, "request-documents", expected_version=view.version).status_code == 303
+    assert console.services.tickets.get_by_reference(ticket.reference).status is Status.AWAITING_DOCUMENTS
+    [notice] = console.services.notices.for_ticket(ticket.reference)
+    assert (notice.kind.value, notice.channel, notice.recipient) == ("documents", "sms", "the number ending 0143")
+    page = client.get(f"/console/tickets/{ticket.reference}").text
+    assert 'id="notices"' in page and "the number ending 0143" in page and "+12025550143" not in page
+
+
+def test_request_documents_sends_nothing_to_an_unconfirmed_contact(console: Console) -> None:
     ticket = console.ticket(kind=Kind.PARENTAL_DELETION, status=Status.AWAITING_VERIFICATION)
     client = console.login("alice")
     _post(client, ticket.reference, "claim", expected_version=ticket.version)
     view = console.services.tickets.get_by_reference(ticket.reference)
     assert _post(client, ticket.reference, "request-documents", expected_version=view.version).status_code == 303
     assert console.services.tickets.get_by_reference(ticket.reference).status is Status.AWAITING_DOCUMENTS
-    assert "parental or guardian status" in console.services.outbox.latest().body
+    assert console.services.notices.for_ticket(ticket.reference) == []
+    assert console.services.outbox.latest() is None
+    assert "no verified contact" in console.services.tickets.notes(ticket.reference)[-1].body
 
 
 def test_reply_to_an_unverified_requester_is_refused(console: Console) -> None:

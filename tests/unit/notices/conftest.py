@@ -46,6 +46,8 @@ class Desk:
     outbox: Outbox
     notices: NoticeService
     clock: FakeClock
+    data_key: str = ""
+    index_key: str = ""
 
     def sender(self, notifier: object = None, **kwargs: object) -> NoticeSender:
         return NoticeSender(self.database, self.cipher, notifier or OutboxNotifier(self.outbox), clock=self.clock,
@@ -84,12 +86,14 @@ def sqlite_url(tmp_path: Path) -> str:
 
 def make_desk(url: str) -> Desk:
     database = init_db(url)
-    cipher = DataCipher([generate_key()])
-    indexer = Indexer(secrets.token_urlsafe(32))
+    data_key, index_key = generate_key(), secrets.token_urlsafe(32)
+    cipher = DataCipher([data_key])
+    indexer = Indexer(index_key)
     clock = FakeClock()
     tickets = TicketService(database, cipher, indexer, clock=clock)
     outbox = Outbox(database, cipher, indexer, clock=clock)
-    return Desk(database, cipher, tickets, outbox, NoticeService(database, cipher, tickets, clock=clock), clock)
+    notices = NoticeService(database, cipher, tickets, clock=clock)
+    return Desk(database, cipher, tickets, outbox, notices, clock, data_key, index_key)
 
 
 @pytest.fixture

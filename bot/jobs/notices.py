@@ -1,0 +1,70 @@
+"""``privacy-desk notices send|failed``: run the notice sender, list undelivered notices.
+
+``send`` delivers what is due once and exits (cron, tests); ``send --loop`` keeps
+sending every ``--interval`` seconds until SIGTERM/SIGINT (the supervisor runs
+it next to the other processes).  Any number of senders may run at once: each
+notice is claimed by one (see :mod:`bot.notices.sender`).  Output: counts only.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import threading
+from typing import Any, Optional
+
+__all__ = ["register", "run_sender"]
+
+
+def run_sender(services: Any, *, loop: bool = False, interval: float = 5.0, limit: int = 50,
+               stop: Optional[threading.Event] = None) -> dict:
+    """Send due notices (once, or until ``stop`` is set); returns the totals."""
+    stop = stop or threading.Event()
+    totals = {"sent": 0, "retried": 0, "failed": 0, "interrupted": 0}
+    while True:
+        report = services.notice_sender.run_once(limit=limit)
+        for name in totals:
+            totals[name] += getattr(report, name)
+        if not loop:
+            return totals
+        if report.handled < limit and stop.wait(interval):
+            return totals
+
+
+def _send(args: argparse.Namespace) -> int:
+    from bot.services import Services
+
+    services = Services.from_settings()
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        totals = run_sender(services, loop=args.loop, interval=args.interval, limit=args.limit, stop=stop)
+    finally:
+        services.close()
+    print(json.dumps(totals))
+    return 0
+
+
+def _failed(args: argparse.Namespace) -> int:
+    from bot.services import Services
+
+    services = Services.from_settings()
+    try:
+        print(json.dumps([notice.to_json() for notice in services.notices.failed(args.limit)], indent=2))
+    finally:
+        services.close()
+    return 0
+
+
+def register(subparsers: "argparse._SubParsersAction") -> None:
+    parser = subparsers.add_parser("notices", help="send the requesters' notices; list undelivered ones")
+    commands = parser.add_subparsers(dest="notices_command", metavar="ACTION", required=True)
+    send = commands.add_parser("send", help="deliver due notices (exactly once, safe to run on several replicas)")
+    send.add_argument("--loop", action="store_true", help="keep sending until stopped")
+    send.add_argument("--interval", type=float, default=5.0, help="seconds between passes with --loop")
+    send.add_argument("--limit", type=int, default=50, help="notices per pass")
+    send.set_defaults(func=_send)
+    failed = commands.add_parser("failed", help="notices that did not reach the requester (masked, JSON)")
+    failed.add_argument("--limit", type=int, default=50)
+    failed.set_defaults(func=_failed)
