@@ -9,7 +9,13 @@ PY        := $(VENV)/bin/python
 PD        := $(VENV)/bin/privacy-desk
 RASA      := $(VENV)/bin/rasa
 STAMP     := $(VENV)/.installed
-KB_SOURCE ?= policy_kb/source/cartier-us-privacy-policy-2010.md
+# The company the assistant speaks for: its privacy policy and its operator file (README: "Use it for
+# your company").  `make run POLICY=path/to/policy.md COMPANY=path/to/company.yml` switches both.
+POLICY    ?= policy_kb/source/cartier-us-privacy-policy-2010.md
+KB_SOURCE ?= $(POLICY)
+ifdef COMPANY
+export COMPANY_FILE := $(abspath $(COMPANY))
+endif
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONDONTWRITEBYTECODE := 1
@@ -47,6 +53,7 @@ lock: ## regenerate requirements.lock from requirements.in (exact versions)
 
 kb: $(STAMP) ## build the knowledge base when the policy changed
 	@$(PY) -m policy_kb build --source $(KB_SOURCE) --out var/kb
+	@$(PD) company check
 
 kb-ranker: $(STAMP) ## retrain the KB's sentence ranker (policy_kb/ranker.json) from corpora/ tune policies (~3 min)
 	@$(PY) -m policy_kb.train_ranker

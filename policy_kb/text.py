@@ -20,7 +20,7 @@ ours ourselves out over own same shan't she should shouldn't so some such than t
 themselves then there there's these they this those through to too under until up very was wasn't we were weren't
 what what's when where which while who whom why with won't would wouldn't you your yours yourself yourselves
 will shall may might must also us hi hello hey please thanks thank ok okay tell know want like get got
-cartier im u ur pls plz really actually just anything something thing things
+im u ur pls plz really actually just anything something thing things
 """.split())
 
 # what customers say → words policies use (all generic privacy vocabulary)

@@ -29,6 +29,7 @@ from actions.privacy_requests.common import ticket_channel, wind_up
 from actions.privacy_requests.forms import PrivacyFormValidation
 from actions.privacy_requests.services import blocking, get_services
 from bot.channels.names import TWILIO_CHANNELS
+from bot.company import texts as company_texts
 from bot.privacy.masking import agent_transcript
 from bot.requests import parsing
 from bot.requests.flows import PERSONAL_FIELDS, idempotency_key
@@ -204,7 +205,7 @@ class ActionEscalate(Action):
             how = f"They'll reply by text or phone to {messages.mask_phone(phone)}"
         else:
             how = (f"I don't have a way for them to reach you once you leave this chat, so please e-mail "
-                   f"eboutique.us@cartier.com quoting {reference}, and they'll answer there")
+                   f"{company_texts.escalation_email_instructions(reference)}, and they'll answer there")
         dispatcher.utter_message(text=(
             f"I've passed this conversation to our privacy team (reference {reference}). They're people, and they work "
             f"on business days, so it isn't instant. {how}, normally within {days} business days. "

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import names
 from actions.privacy_requests import messages
 from actions.privacy_requests.common import explain_outcome, slot_values, ticket_channel, wind_up
+from actions.privacy_requests.notices import notice_line, queue_notice
 from actions.privacy_requests.services import blocking, get_services
 from bot.requests import flows
 from bot.requests.flows import Failure, SubmitOutcome
@@ -19,9 +20,9 @@ logger = logging.getLogger(__name__)
 
 _NEXT_STEP = {
     "access": "Our privacy team will prepare your information and send it to the e-mail address you verified.",
-    "correction": "Our privacy team will check and make the correction, and confirm by e-mail.",
-    "deletion": "Our privacy team will delete your personal information, cancel your registration, and confirm by e-mail.",
-    "stop_using": "Our privacy team will stop the use you asked about and confirm by e-mail.",
+    "correction": "Our privacy team will check and make the correction.",
+    "deletion": "Our privacy team will delete your personal information and cancel your registration.",
+    "stop_using": "Our privacy team will stop the use you asked about.",
 }
 
 
@@ -32,7 +33,14 @@ def _next_step(outcome: SubmitOutcome) -> str:
     return _NEXT_STEP.get(outcome.kind, "Our privacy team will be in touch.")
 
 
-def confirmation(outcome: SubmitOutcome) -> str:
+def confirmation(outcome: SubmitOutcome, queued: Any = None) -> str:
+    """What the user is told; a confirmation is mentioned only when one was queued (``queued``)."""
+    text = _confirmation(outcome)
+    sent = notice_line(queued)
+    return f"{text}\n{sent}" if sent else text
+
+
+def _confirmation(outcome: SubmitOutcome) -> str:
     if outcome.status == "awaiting_verification":
         how = ("by text or phone at the number" if outcome.confirmed_via == "sms"
                else "by e-mail at the address")
@@ -90,7 +98,8 @@ class ActionSubmitRequest(Action):
             logger.error("request submission failed: %s", type(exc).__name__)
             outcome = SubmitOutcome(ok=False, kind=str(kind or ""), failure=Failure.UNAVAILABLE)
         if outcome.ok:
-            dispatcher.utter_message(text=confirmation(outcome))
+            queued = await queue_notice(services, outcome.reference, "filed")
+            dispatcher.utter_message(text=confirmation(outcome, queued))
             return [*wind_up(), SlotSet(names.SLOT_LAST_REFERENCE, outcome.reference)]
         buttons = [messages.PERSON_BUTTON] if outcome.failure is not Failure.UNAVAILABLE else []
         dispatcher.utter_message(text=failure_text(outcome), buttons=buttons)
@@ -118,10 +127,12 @@ class ActionSubmitParentalRequest(Action):
             logger.error("parental submission failed: %s", type(exc).__name__)
             outcome = SubmitOutcome(ok=False, kind="parental_deletion", failure=Failure.UNAVAILABLE)
         if outcome.ok:
+            queued = await queue_notice(services, outcome.reference, "documents")
+            sent = notice_line(queued, "the list of documents to send, with your reference,")
             dispatcher.utter_message(text=(
                 f"Thank you. Your request is filed. Your reference is {outcome.reference} — please keep it.\n"
-                + messages.PARENTAL_PROOF.format(reference=outcome.reference)
-                + f"\nWe'll respond by {outcome.due_text} at the latest."))
+                + messages.parental_proof(outcome.reference)
+                + f"\nWe'll respond by {outcome.due_text} at the latest." + (f"\n{sent}" if sent else "")))
             return [*wind_up(), SlotSet(names.SLOT_LAST_REFERENCE, outcome.reference)]
         if outcome.failure is Failure.NOT_VERIFIED:
             dispatcher.utter_message(text="I couldn't confirm your contact details with a code, so the request was NOT filed. "

@@ -2,7 +2,7 @@
 
 - no Markdown, HTML, URLs or emoji (a voice reads them as noise);
 - e-mail addresses and ticket references are spelled out so a caller can write
-  them down ("e boutique dot u s at cartier dot com", "P D, 7 K 3 D, 9 Q X M");
+  them down ("P R I V A C Y dot U S at example dot com", "P D, 7 K 3 D, 9 Q X M");
 - long digit runs (codes, numbers) are read digit by digit, and so are the
   last digits of a masked number ("the number ending 4 5 6 7");
 - bullet lists become sentences;
@@ -55,7 +55,7 @@ def _spoken_domain(domain: str) -> str:
 
 
 def spell_email(address: str) -> str:
-    """``eboutique.us@cartier.com`` → ``E B O U T I Q U E dot U S at cartier dot com``.
+    """``privacy.us@example.com`` → ``P R I V A C Y dot U S at example dot com``.
 
     The local part is spelled letter by letter; domain labels that read as a
     word (four or more letters) are said as words, short ones are spelled.

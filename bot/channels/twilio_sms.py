@@ -45,22 +45,22 @@ from bot.channels.twilio_common import (
     verified_params,
 )
 from bot.channels.twilio_signature import MAX_BODY_BYTES
+from bot.company import texts as company_texts
 
-__all__ = ["TwilioSmsInput", "HELP_TEXT", "MEDIA_ONLY_TEXT", "FAILURE_TEXT"]
+__all__ = ["TwilioSmsInput", "MEDIA_ONLY_TEXT"]
 
 logger = logging.getLogger(__name__)
 
 SMS_BODY_MAX = 1600
-HELP_TEXT = (
-    "Cartier privacy assistant: ask about our privacy policy, or make or check a request about your personal data. "
-    "To reach a person, reply AGENT, e-mail eboutique.us@cartier.com or write to 645 Fifth Avenue, 5th Floor, "
-    "New York, NY 10022 (C/O Data Protection). Reply STOP to opt out. Msg&data rates may apply."
-)
 MEDIA_ONLY_TEXT = "Sorry, I can only read text messages. Please type your question or request."
-FAILURE_TEXT = (
-    "Sorry, something went wrong on our side and your message was not processed. "
-    "Please try again in a few minutes, or e-mail eboutique.us@cartier.com."
-)
+#: HELP_TEXT and FAILURE_TEXT name the company: read from its profile on each use (bot.company.texts).
+_COMPANY_TEXTS = {"HELP_TEXT": company_texts.sms_help, "FAILURE_TEXT": company_texts.sms_failure}
+
+
+def __getattr__(name: str) -> str:
+    if name in _COMPANY_TEXTS:
+        return _COMPANY_TEXTS[name]()
+    raise AttributeError(name)
 
 
 class TwilioSmsInput(TwilioInputBase):
@@ -136,7 +136,7 @@ class TwilioSmsInput(TwilioInputBase):
             await self._turn(phone, body, opt_out_type, on_new_message)
         except Exception as exc:  # noqa: BLE001 - a background task: log the type, tell the user
             logger.error("SMS turn failed: %s", type(exc).__name__)
-            await self._send(phone, [FAILURE_TEXT])
+            await self._send(phone, [company_texts.sms_failure()])
 
     async def _turn(
         self, phone: str, body: str, opt_out_type: str, on_new_message: Callable[[UserMessage], Awaitable[Any]]
@@ -164,7 +164,7 @@ class TwilioSmsInput(TwilioInputBase):
                 logger.info("SMS from an opted-out number ignored (reply START to opt back in)")
             return  # Twilio sends its own confirmation of START.
         if keyword is SmsKeyword.HELP:
-            await self._send(phone, [HELP_TEXT])
+            await self._send(phone, [company_texts.sms_help()])
             return
 
         text = clean_user_text(body, limit=SMS_BODY_MAX)

@@ -57,7 +57,7 @@ from bot.channels.guard import clean_user_text
 from bot.channels.limits import ChannelLimits, retry_text
 from bot.channels.names import TWILIO_VOICE
 from bot.channels.sms_format import choice_for_reply
-from bot.channels.speech_format import compose_speech, normalise_spoken_email, speech_hints
+from bot.channels.speech_format import compose_speech, normalise_spoken_email, speech_hints, to_speech
 from bot.channels.twilio_common import (
     AGENT_UTTERANCE,
     TurnCollector,
@@ -71,8 +71,9 @@ from bot.channels.twilio_common import (
     verified_params,
 )
 from bot.channels.twilio_signature import MAX_BODY_BYTES
+from bot.company import texts as company_texts
 
-__all__ = ["TwilioVoiceInput", "RECORDING_NOTICE", "INTRO", "TURN_SECONDS", "call_conversation_id"]
+__all__ = ["TwilioVoiceInput", "INTRO", "TURN_SECONDS", "call_conversation_id"]
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +92,6 @@ KEYPAD_TIMEOUT = 12
 KEYPAD_FINISH_KEY = "#"
 KEYPAD_HINTS = ("new code", "send a new code", "I didn't get the code")
 
-RECORDING_NOTICE = "Thank you for calling the Cartier privacy line. Calls may be recorded for security reasons."
 INTRO = (
     "I'm an automated assistant. I can answer questions about our privacy policy, take a request to see, "
     "correct or delete your personal information, help a parent or guardian delete a child's registration, "
@@ -99,10 +99,17 @@ INTRO = (
 )
 GENERIC_PROMPT = "How can I help? You can ask about our privacy policy or make a request. To speak with a person, say agent, or press 0."
 NO_INPUT = "Sorry, I didn't hear anything."
-GOODBYE_SILENT = (
-    "I still can't hear you, so I'll end the call now. Please call again any time, or write to us at "
-    "eboutique dot U S at cartier dot com. Goodbye."
-)
+
+
+def __getattr__(name: str) -> str:
+    """RECORDING_NOTICE and GOODBYE_SILENT name the company: read from its profile on each use."""
+    if name == "RECORDING_NOTICE":
+        return company_texts.voice_recording_notice()
+    if name == "GOODBYE_SILENT":
+        return to_speech(company_texts.voice_goodbye_silent())
+    raise AttributeError(name)
+
+
 GOODBYE = "Thank you for calling. Goodbye."
 ONE_MOMENT = "One moment, please."
 TOO_SLOW = "Sorry, that is taking longer than it should. Please say that again, or say agent to speak with a person."
@@ -236,10 +243,10 @@ class _Call:
     async def start(self) -> VoiceResponse:
         refusal = await self.channel.limits.admit_conversation(TWILIO_VOICE, self.caller)
         if refusal is not None:
-            return self.hang_up([RECORDING_NOTICE, retry_text(refusal)])
+            return self.hang_up([company_texts.voice_recording_notice(), retry_text(refusal)])
         await self._new_session()
         await asyncio.to_thread(self.services.store.save, self.state_key, {"prompt": [INTRO], "options": []})
-        return self.listen([INTRO], [], silence=0, preface=[RECORDING_NOTICE])
+        return self.listen([INTRO], [], silence=0, preface=[company_texts.voice_recording_notice()])
 
     async def gathered(self, speech: Optional[str], digits: Optional[str]) -> VoiceResponse:
         state = await asyncio.to_thread(self.services.store.load, self.state_key)
@@ -252,7 +259,7 @@ class _Call:
         if not text and not keyed:
             silence = self._int("silence") + 1
             if silence > MAX_SILENCES:
-                return self.hang_up([GOODBYE_SILENT])
+                return self.hang_up([to_speech(company_texts.voice_goodbye_silent())])
             return self.listen(state.get("prompt") or [GENERIC_PROMPT], options, silence=silence, preface=[NO_INPUT],
                                keypad=keypad)
         if keyed == "0" or (text and is_agent_request(text)):

@@ -7,6 +7,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from bot.company import current_profile
+from bot.company import texts as company_texts
 from bot.settings import Settings
 from bot.webapp.templating import templates
 
@@ -21,12 +23,16 @@ def socket_url(request: Request, settings: Settings) -> str:
 
 def routes(settings: Settings) -> List[BaseRoute]:
     async def chat_page(request: Request) -> Response:
+        profile = current_profile()  # read per page: a reloaded policy or company file shows at once
         return templates.TemplateResponse(
             request,
             "chat.html",
             {
                 "socket_url": socket_url(request, settings),
                 "retention_days": settings.conversation_retention_days,
+                "chat_title": company_texts.chat_title(profile),
+                "company_name": profile.display_name,
+                "company_notice": company_texts.chat_notice(profile),
             },
         )
 

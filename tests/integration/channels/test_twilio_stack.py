@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from bot.company import current_profile
 from bot.notify import MessageChannel, Outbox
 from bot.privacy.crypto import DataCipher, Indexer
 from bot.storage.db import init_db
@@ -150,7 +151,7 @@ def test_a_policy_question_by_sms_is_answered_in_plain_text(twilio: Twilio) -> N
 def test_help_and_stop_by_sms(twilio: Twilio) -> None:
     phone = "+12025550173"
     [help_text] = twilio.text(phone, "HELP")
-    assert "Cartier" in help_text and "AGENT" in help_text
+    assert current_profile().display_name in help_text and "AGENT" in help_text
     twilio.post(SMS_PATH, {"MessageSid": message_sid(), "From": phone, "Body": "STOP"})
     time.sleep(2)
     twilio.post(SMS_PATH, {"MessageSid": message_sid(), "From": phone, "Body": "what do you know about me?"})

@@ -14,10 +14,11 @@ from typing import Iterator
 import httpx
 import pytest
 
+from bot.company import current_profile
 from bot.privacy.crypto import DataCipher, Indexer
-from bot.tickets import Kind, RevealReason, TicketService
 from bot.storage.db import init_db
 from bot.storage.migrate import upgrade
+from bot.tickets import Kind, RevealReason, TicketService
 from tests.integration.stack import Stack
 
 pytestmark = pytest.mark.stack
@@ -73,6 +74,6 @@ def test_no_thanks_files_the_escalation_without_a_contact_and_says_how_to_follow
     confirmation = stack.texts(sender, "no thanks")
     found = _REFERENCE.search(confirmation)
     assert found, confirmation
-    assert f"eboutique.us@cartier.com quoting {found.group(0)}" in confirmation
+    assert f"{current_profile().privacy_email} quoting {found.group(0)}" in confirmation
     ticket = store.get_by_reference(found.group(0))
     assert ticket.kind is Kind.ESCALATION and not ticket.has_personal_data

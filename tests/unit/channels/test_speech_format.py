@@ -5,7 +5,7 @@ from bot.channels.speech_format import compose_speech, normalise_spoken_email, s
 
 
 def test_email_addresses_are_spelled_out() -> None:
-    assert spell_email("eboutique.us@cartier.com") == "E B O U T I Q U E dot U S at cartier dot com"
+    assert spell_email("privacy.us@example.com") == "P R I V A C Y dot U S at example dot com"
     assert spell_email("j_doe-1@ex.co.uk") == "J underscore D O E dash 1 at E X dot C O dot U K"
 
 
@@ -15,7 +15,7 @@ def test_references_are_read_in_groups() -> None:
 
 
 def test_urls_emoji_and_markup_are_not_read_aloud() -> None:
-    spoken = to_speech("**See** [our policy](https://www.cartier.com/en-us/privacy) 😀 or https://x.example/a?b=c <b>now</b>")
+    spoken = to_speech("**See** [our policy](https://www.example.com/en-us/privacy) 😀 or https://x.example/a?b=c <b>now</b>")
     assert "http" not in spoken and "www" not in spoken and "😀" not in spoken and "*" not in spoken and "<" not in spoken
     assert spoken.startswith("See our policy")
 

@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 
 from bot.channels.contact import confirmed_contact
 from bot.channels.twilio_sms import HELP_TEXT
+from bot.company import current_profile
 from tests.unit.channels.harness import SMS_PATH, ChannelServer, StubBot, message_sid
 
 PHONE = "+12025550143"
@@ -92,7 +93,8 @@ def test_help_says_who_we_are_and_how_to_reach_a_person_never_cancel(server: Cha
     server.drain()
     sent = server.outbox(PHONE)
     assert sent == [HELP_TEXT] and bot.received == []
-    assert "Cartier" in sent[0] and "AGENT" in sent[0] and "eboutique.us@cartier.com" in sent[0]
+    profile = current_profile()
+    assert profile.display_name in sent[0] and "AGENT" in sent[0] and profile.privacy_email in sent[0]
     assert "cancel" not in sent[0].lower()
 
 

@@ -168,10 +168,10 @@ def test_goodbye_from_the_bot_ends_the_call(call: Call, bot: StubBot) -> None:
 
 
 def test_speech_has_no_urls_or_emoji_and_spells_out_email_addresses(call: Call, bot: StubBot) -> None:
-    bot.replies = lambda text: [{"text": "Write to **eboutique.us@cartier.com** 😀 or see https://www.cartier.com/privacy."}]
+    bot.replies = lambda text: [{"text": "Write to **privacy.us@example.com** 😀 or see https://www.example.com/privacy."}]
     speech = twiml.all_speech(call.answer(call.start(), SpeechResult="how do I write to you"))
     assert "http" not in speech and "😀" not in speech and "**" not in speech
-    assert "E B O U T I Q U E dot U S at cartier dot com" in speech
+    assert "P R I V A C Y dot U S at example dot com" in speech
 
 
 def test_a_finished_call_status_callback_gets_an_empty_answer(call: Call) -> None:

@@ -23,6 +23,7 @@ from actions.privacy_requests.escalation import (
 )
 from actions.privacy_requests.services import RequestServices, set_services
 from bot.channels.contact import seal_contact
+from bot.company import current_profile
 from bot.tickets import Kind, RevealReason
 from tests.unit.requests.support import DOMAIN, build_tracker, run_action, slotsets  # noqa: F401
 
@@ -167,7 +168,7 @@ async def test_the_ticket_carries_the_given_phone(backend):
 async def test_no_thanks_files_without_a_contact_and_says_how_to_follow_up(backend):
     events, said, ticket, personal = await _escalate(backend, {names.SLOT_ESCALATION_CONTACT: DECLINED})
     assert not ticket.has_personal_data and personal.email is None and personal.phone is None
-    assert "eboutique.us@cartier.com quoting " + ticket.reference in said
+    assert current_profile().privacy_email + " quoting " + ticket.reference in said
     assert slotsets(events)[names.SLOT_ESCALATION_CONTACT] is None
 
 
