@@ -18,6 +18,12 @@ INTENT_DENY = "deny"
 INTENT_NLU_FALLBACK = "nlu_fallback"
 
 SLOT_PRIVACY_NOTICE_SHOWN = "privacy_notice_shown"
+# --- the company (set from its profile when a session starts; responses interpolate them) ---
+ACTION_SESSION_START = "action_session_start"
+ACTION_LISTEN = "action_listen"
+SLOT_COMPANY_NAME = "company_name"
+SLOT_COMPANY_EMAIL = "company_email"
+SLOT_ASSISTANT_NAME = "assistant_name"
 
 ACTION_DEFAULT_FALLBACK_OPTIONS = "action_default_fallback_options"
 
@@ -41,6 +47,11 @@ UTTER_POLICY_ASK_QUESTION = "utter_policy_ask_question"
 UTTER_POLICY_UNAVAILABLE = "utter_policy_unavailable"
 UTTER_POLICY_MORE_WHICH = "utter_policy_more_which"
 UTTER_POLICY_NOTHING_MORE = "utter_policy_nothing_more"
+# --- routing: torn between a policy question and a request (actions/routing.py) ---
+INTENT_QUESTION_OR_REQUEST = "question_or_request"
+ACTION_ROUTE_QUESTION_OR_REQUEST = "action_route_question_or_request"
+UTTER_ROUTE_OFFER_REQUEST = "utter_route_offer_request"
+UTTER_ROUTE_NOT_IN_POLICY = "utter_route_not_in_policy"
 
 # --- requests ---
 INTENT_REQUEST_ACCESS = "request_access"
@@ -82,6 +93,8 @@ SLOT_CHILD_ACCOUNT = "child_account"
 SLOT_CHILD_AGE = "child_age"
 SLOT_PARENTAL_CONFIRMED = "parental_confirmed"
 SLOT_STATUS_REFERENCE = "status_reference"
+SLOT_STATUS_CONTACT = "status_contact"
+UTTER_ASK_STATUS_CONTACT = "utter_ask_status_contact"
 SLOT_STATUS_CODE = "status_code"
 # State only actions set (custom mappings).
 SLOT_VERIFIED = "verified"
@@ -108,6 +121,11 @@ ACTION_CANCEL_REQUEST = "action_cancel_request"
 ACTION_STRAY_INPUT = "action_stray_input"
 
 UTTER_BACK_TO_REQUEST = "utter_back_to_request"
+# --- forms that listen: a change of mind is confirmed once; a question right after opening ends in an offer ---
+SLOT_PENDING_SWITCH = "pending_switch"
+SLOT_SWITCH_CONFIRMED = "switch_confirmed"
+ACTION_ASK_SWITCH_CONFIRMED = "action_ask_switch_confirmed"
+ACTION_BACK_TO_REQUEST = "action_back_to_request"
 
 # --- channel contact (SMS / phone: the number the user texts or calls from) ---
 SLOT_PHONE_FROM_CHANNEL = "phone_from_channel"

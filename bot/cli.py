@@ -17,11 +17,14 @@ COMMAND_MODULES: List[str] = [
     "bot.ops.setup_env",
     "bot.ops.runner",
     "bot.ops.replicas",  # run-replicas
-    "bot.tickets.migrate",
+    "bot.storage.migrate",
+    "bot.jobs.key_rotation",
     "bot.console.cli",  # agents: console accounts
     "bot.notify.cli",  # outbox
     "bot.verification.cli",  # customers seed
-    "bot.privacy.retention",  # purge
+    "bot.jobs.retention",  # purge
+    "bot.fulfilment.cli",  # shop seed, fulfilment check
+    "bot.company.cli",  # company check
 ]
 
 

@@ -67,6 +67,14 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _rate(raw: str) -> Tuple[int, int]:
+    """``COUNT/SECONDS`` (``30/60``: 30 per minute)."""
+    count, sep, window = raw.partition("/")
+    if not sep or not 1 <= int(count) <= 1_000_000 or not 1 <= int(window) <= 86_400:
+        raise ValueError("not COUNT/SECONDS")
+    return int(count), int(window)
+
+
 def _bool(raw: str) -> bool:
     lowered = raw.lower()
     if lowered in {"1", "true", "yes", "on"}:
@@ -113,7 +121,43 @@ class Settings:
     log_level: str
     var_dir: Path
     kb_dir: Path
+    #: The operator's company profile file (``COMPANY_FILE``): completes what the policy states.
+    company_file: Path = Path("company.yml")
+    #: Where the Rasa server and the web app bind (``RASA_INTERFACE`` / ``WEB_INTERFACE``).
+    rasa_interface: str = "127.0.0.1"
+    web_interface: str = "127.0.0.1"
+    #: The URL agents open the console at (``PUBLIC_CONSOLE_URL``); https makes its cookie Secure.
+    public_console_url: str = ""
+    #: The socket.io URL the chat page connects to (``PUBLIC_CHAT_SOCKET_URL``; empty: Rasa on RASA_PORT).
+    public_chat_socket_url: str = ""
+    #: An extra origin allowed to open the chat (``PUBLIC_WEB_ORIGIN``: Rasa's CORS, the page's CSP).
+    public_web_origin: str = ""
+    #: ``run-replicas``: replica i listens on this + i (``REPLICA_BASE_PORT``).
+    replica_base_port: int = 5100
+    #: Prefix of Rasa's lock keys in Redis (``REDIS_KEY_PREFIX``).
+    redis_key_prefix: str = "privacydesk"
+    #: Business days within which an agent replies to an escalation (``ESCALATION_REPLY_BUSINESS_DAYS``).
+    escalation_reply_business_days: int = 2
     extra: Mapping[str, str] = field(default_factory=dict, repr=False)
+    # Abuse limits at the public edge (README "Security"): (count, window seconds).
+    channel_rate_per_conversation: Tuple[int, int] = (30, 60)
+    channel_rate_per_client: Tuple[int, int] = (60, 60)
+    channel_new_conversations_per_client: Tuple[int, int] = (20, 600)
+    channel_rate_global: Tuple[int, int] = (6000, 60)
+    request_max_bytes: int = 1024 * 1024
+    request_body_timeout_s: int = 10
+    keep_alive_timeout_s: int = 5
+    #: Countries whose phone numbers may be texted a one-time code (ISO 3166 alpha-2; ``SMS_CODE_COUNTRIES``).
+    sms_code_countries: Tuple[str, ...] = ("US",)
+    #: One-time code sends: per conversation, per client address, globally (per channel), per destination a day.
+    code_send_limit_conversation: Tuple[int, int] = (5, 3600)
+    code_send_limit_client: Tuple[int, int] = (10, 3600)
+    code_send_limit_global: Tuple[int, int] = (300, 3600)
+    code_send_limit_destination_daily: Tuple[int, int] = (10, 86400)
+    #: Status checks: the first lockout of a reference lasts this long, each next one 4x longer ...
+    status_lockout_base_s: int = 900
+    #: ... and after this many lockouts in a day, none until the day's window ends.
+    status_lockouts_per_day: int = 3
 
     @property
     def is_local(self) -> bool:
@@ -131,6 +175,15 @@ class Settings:
         return self.is_local if not raw else _bool(raw)
 
     @property
+    def rest_channel_public(self) -> bool:
+        """The load balancer (``deploy/nginx``) exposes ``/webhooks/rest/`` only with ``REST_CHANNEL_PUBLIC=true``.
+
+        Enabling REST on the replicas (``REST_CHANNEL_ENABLED``) is not exposing it: load
+        tests and probes reach a replica's own port on the private network.
+        """
+        return self.rest_channel_enabled and _bool(self.extra.get("REST_CHANNEL_PUBLIC", "").strip() or "false")
+
+    @property
     def trusted_proxies(self) -> Tuple[str, ...]:
         """Reverse proxies (``TRUSTED_PROXIES``) whose ``X-Forwarded-For`` names the real client.
 
@@ -144,6 +197,14 @@ class Settings:
     def outbox_enabled(self) -> bool:
         """The local profile keeps every outgoing SMS and e-mail in an outbox instead of sending it."""
         return self.is_local and not _bool(self.extra.get("OUTBOX_DISABLED", "false") or "false")
+
+
+def _countries(raw: str) -> Tuple[str, ...]:
+    """``US,CA``: ISO 3166 alpha-2 codes, upper-cased; at least one."""
+    codes = tuple(part.strip().upper() for part in raw.split(",") if part.strip())
+    if not codes or not all(len(code) == 2 and code.isalpha() for code in codes):
+        raise ValueError("not country codes")
+    return codes
 
 
 def _profile(raw: str) -> Profile:
@@ -193,9 +254,35 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         log_level=log_level,
         var_dir=var_dir,
         kb_dir=Path(_optional(environ, "KB_DIR") or str(var_dir / "kb")),
+        company_file=PROJECT_ROOT / (_optional(environ, "COMPANY_FILE") or "company.yml"),  # absolute stays absolute
+        rasa_interface=_optional(environ, "RASA_INTERFACE") or "127.0.0.1",
+        web_interface=_optional(environ, "WEB_INTERFACE") or "127.0.0.1",
+        public_console_url=_optional(environ, "PUBLIC_CONSOLE_URL"),
+        public_chat_socket_url=_optional(environ, "PUBLIC_CHAT_SOCKET_URL"),
+        public_web_origin=_optional(environ, "PUBLIC_WEB_ORIGIN"),
+        replica_base_port=_parse(environ, "REPLICA_BASE_PORT", "5100", _port, "a TCP port number"),
+        redis_key_prefix=_optional(environ, "REDIS_KEY_PREFIX") or "privacydesk",
+        escalation_reply_business_days=_parse(
+            environ, "ESCALATION_REPLY_BUSINESS_DAYS", "2", _positive_int, "a positive whole number of business days"
+        ),
         extra=dict(environ),
+        channel_rate_per_conversation=_parse(environ, "CHANNEL_RATE_PER_CONVERSATION", "30/60", _rate, "COUNT/SECONDS (e.g. 30/60)"),
+        channel_rate_per_client=_parse(environ, "CHANNEL_RATE_PER_CLIENT", "60/60", _rate, "COUNT/SECONDS (e.g. 60/60)"),
+        channel_new_conversations_per_client=_parse(environ, "CHANNEL_NEW_CONVERSATIONS_PER_CLIENT", "20/600", _rate, "COUNT/SECONDS (e.g. 20/600)"),
+        channel_rate_global=_parse(environ, "CHANNEL_RATE_GLOBAL", "6000/60", _rate, "COUNT/SECONDS (e.g. 6000/60)"),
+        request_max_bytes=_parse(environ, "REQUEST_MAX_BYTES", "1048576", _positive_int, "a positive number of bytes"),
+        request_body_timeout_s=_parse(environ, "REQUEST_BODY_TIMEOUT", "10", _positive_int, "a positive whole number of seconds"),
+        keep_alive_timeout_s=_parse(environ, "KEEP_ALIVE_TIMEOUT", "5", _positive_int, "a positive whole number of seconds"),
+        sms_code_countries=_parse(environ, "SMS_CODE_COUNTRIES", "US", _countries, "comma-separated ISO country codes (US,CA)"),
+        code_send_limit_conversation=_parse(environ, "CODE_SEND_LIMIT_CONVERSATION", "5/3600", _rate, "COUNT/SECONDS (e.g. 5/3600)"),
+        code_send_limit_client=_parse(environ, "CODE_SEND_LIMIT_CLIENT", "10/3600", _rate, "COUNT/SECONDS (e.g. 10/3600)"),
+        code_send_limit_global=_parse(environ, "CODE_SEND_LIMIT_GLOBAL", "300/3600", _rate, "COUNT/SECONDS (e.g. 300/3600)"),
+        code_send_limit_destination_daily=_parse(environ, "CODE_SEND_LIMIT_DESTINATION_DAILY", "10/86400", _rate, "COUNT/SECONDS (e.g. 10/86400)"),
+        status_lockout_base_s=_parse(environ, "STATUS_LOCKOUT_BASE", "900", _positive_int, "a positive whole number of seconds"),
+        status_lockouts_per_day=_parse(environ, "STATUS_LOCKOUTS_PER_DAY", "3", _positive_int, "a positive whole number"),
     )
     _parse(environ, "REST_CHANNEL_ENABLED", "false", _bool, "true or false")
+    _parse(environ, "REST_CHANNEL_PUBLIC", "false", _bool, "true or false")
     _parse(environ, "TRUSTED_PROXIES", "", _networks, "comma-separated IP addresses or networks (10.0.0.5, 10.1.0.0/16)")
     if settings.profile is Profile.PRODUCTION:
         for name, value in (("DATABASE_URL", _optional(environ, "DATABASE_URL")), ("REDIS_URL", settings.redis_url)):

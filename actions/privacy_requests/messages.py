@@ -7,7 +7,27 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional
 
-from bot.requests.flows import POLICY_EMAIL, POLICY_POSTAL_ADDRESS
+from bot.company import texts as company_texts
+
+#: Texts that name the company or say how to reach it: read from the company profile on every use, so a
+#: reloaded policy or company file reaches the next reply (``bot.company.texts``).
+_COMPANY_TEXTS = {
+    "CHILD_STOP": company_texts.child_stop,
+    "NOT_FILED_UNAVAILABLE": company_texts.not_filed_unavailable,
+    "OTHER_WAYS": company_texts.contact_ways_sentence,
+}
+
+
+def __getattr__(name: str) -> str:
+    if name in _COMPANY_TEXTS:
+        return _COMPANY_TEXTS[name]()
+    raise AttributeError(name)
+
+
+def parental_proof(reference: str) -> str:
+    """What a parent sends next, and where (the company's e-mail and address)."""
+    return company_texts.parental_proof(reference)
+
 
 LEAVE_HINT = "(Say \"never mind\" at any time to leave.)"
 
@@ -20,35 +40,16 @@ CONFIRM_BUTTONS: List[Dict[str, str]] = [
 
 OFFER_PERSON = "If you'd rather, I can put you in touch with a person: just say \"talk to a person\"."
 
-CHILD_STOP = (
-    "Thank you for telling me. We don't collect information from children under 13, so I've stopped and "
-    "removed what you told me in this conversation. A parent or guardian can ask us to delete a child's "
-    "registration and details: they can start here by saying \"delete my child's data\", or e-mail "
-    f"{POLICY_EMAIL}. Please ask a parent or guardian to help you with this."
-)
-
 CANCELLED = "OK, I've stopped. Nothing was filed, and I've removed the details you gave me from this conversation."
 NOTHING_TO_CANCEL = "OK. Is there anything else I can help with?"
+STATUS_CHECK_STOPPED = ("OK, I've stopped the status check. Your request itself is not affected. "
+                        "Is there anything else I can help with?")
 
 WHAT_TO_CHANGE = "What would you like to change? For example \"change my email\" or \"change my date of birth\". " + LEAVE_HINT
 
 CANCELS_REGISTRATION = (
     "Please note: as our privacy policy says, deleting your personal information or asking us to stop using it "
     "cancels your registration with us."
-)
-
-NOT_FILED_UNAVAILABLE = (
-    "I'm sorry — something went wrong on our side and your request was NOT filed. Nothing has been sent for it. "
-    f"Please try again in a few minutes, or e-mail {POLICY_EMAIL}, or write to {POLICY_POSTAL_ADDRESS}."
-)
-
-OTHER_WAYS = f"You can also e-mail {POLICY_EMAIL} or write to {POLICY_POSTAL_ADDRESS}."
-
-PARENTAL_PROOF = (
-    "What happens next: our policy asks for official documents establishing parental or guardian status "
-    "(for example a birth certificate or a court order naming you as guardian). Please e-mail them to "
-    f"{POLICY_EMAIL} quoting your reference {{reference}}, or post copies to {POLICY_POSTAL_ADDRESS}. "
-    "Once we have them, we'll cancel the child's registration and delete their details; this case is handled with priority."
 )
 
 LOCKED = (
@@ -92,7 +93,10 @@ def code_sent(contact: str) -> str:
     """What the user is told when a code went out: an e-mail masked, a phone by its last four digits."""
     if "@" in contact:
         return f"I've sent a 6-digit code to {mask_email(contact)}. It's valid for 10 minutes."
-    return f"I've texted a 6-digit code to {number_ending(contact)}. It's valid for 10 minutes."
+    # Said for every number alike: whether a number opted out of our texts is never revealed.
+    return (f"I've texted a 6-digit code to {number_ending(contact)}. It's valid for 10 minutes. If no text arrives "
+            "(for example because that number once replied STOP to us; texting START opts back in), say \"send a new "
+            "code\" or use an e-mail address instead.")
 
 
 def enter_code(input_channel: Optional[str]) -> str:

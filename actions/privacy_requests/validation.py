@@ -17,7 +17,7 @@ from rasa_sdk.forms import REQUESTED_SLOT
 from rasa_sdk.types import DomainDict
 
 from actions import names
-from actions.privacy_requests import messages
+from actions.privacy_requests import listening, messages, requester
 from actions.privacy_requests.channel_contact import (
     accepts_channel_number,
     channel_contact,
@@ -25,30 +25,22 @@ from actions.privacy_requests.channel_contact import (
     rights_code_route,
 )
 from actions.privacy_requests.forms import PrivacyFormValidation, clear_personal_slots
+from actions.privacy_requests.listening import INTENT_KINDS
+from actions.privacy_requests.switching import SwitchMixin
 from actions.privacy_requests.services import blocking, get_services
 from bot.requests import flows, parsing
 from bot.requests.status import start_status_check, finish_status_check
-from bot.tickets import normalise_reference
 from bot.verification.codes import CheckResult, normalise_code
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["ValidateRequestForm", "ValidateParentalForm", "ValidateStatusForm", "INTENT_KINDS"]
 
-#: The request intents and the kind each names.
-INTENT_KINDS = {
-    names.INTENT_REQUEST_ACCESS: "access",
-    names.INTENT_REQUEST_CORRECTION: "correction",
-    names.INTENT_REQUEST_DELETION: "deletion",
-    names.INTENT_REQUEST_STOP_USING: "stop_using",
-}
-
 _YES = {"yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "correct", "confirm", "i confirm", "right", "that's right",
         "thats right", "yes please", "yes, that's correct", "yes that's correct", "yes that is correct", "all good",
         "looks good", "that's correct", "go ahead", "submit", "send it", "absolutely", "of course", "i agree",
         "i declare this is true", "i declare", "agreed"}
 _NO = {"no", "n", "nope", "nah", "not really", "no thanks", "i don't", "i do not", "i disagree", "don't", "no way"}
-_REFERENCE = re.compile(r"\bPD[\s\-]?[0-9A-Za-z]{4}[\s\-]?[0-9A-Za-z]{4}\b", re.I)
 _RESEND = re.compile(r"\b(new code|another code|send (it )?again|resend|re-send|didn'?t (get|receive|arrive)|never (got|came|arrived)|no code|not received|hasn'?t (come|arrived))\b", re.I)
 
 
@@ -86,7 +78,7 @@ class _CodeMixin:
         """Send a code; returns slot values (``challenge_id``) or stop values when it cannot be sent."""
         try:
             services = await get_services()
-            started = await blocking(services.verification.start_contact_check, channel, contact)
+            started = await blocking(services.verification.start_contact_check, channel, contact, **requester.current())
         except Exception as exc:  # noqa: BLE001 - a backend failure must end the flow honestly
             logger.error("could not send a verification code: %s", type(exc).__name__)
             return _stop_values("unavailable")
@@ -96,18 +88,14 @@ class _CodeMixin:
             return {names.SLOT_CHALLENGE_ID: started.challenge_id}
         if status == "rate_limited":
             minutes = max(1, int((started.retry_after.total_seconds() + 59) // 60)) if started.retry_after else 60
-            where = "that address" if channel == "email" else "that number"
             dispatcher.utter_message(
-                text=f"We've already sent several codes to {where} in the last hour, so I can't send another yet. "
+                text="We've sent as many codes as we can for now, so I can't send another yet. "
                 f"Please try again in about {minutes} minutes. {messages.OTHER_WAYS}"
             )
             return _stop_values("not_sent")
-        if status == "opted_out":
-            dispatcher.utter_message(
-                text="That number has opted out of our text messages (by replying STOP), so I can't text it a code. "
-                "Text START to that number's thread with us to opt back in, or give an e-mail address instead. "
-                + messages.OTHER_WAYS
-            )
+        if status == "invalid_contact" and channel == "sms":
+            dispatcher.utter_message(text="I can't text a code to that number (we text only ordinary numbers in the "
+                                     "countries we serve). Please use an e-mail address instead. " + messages.OTHER_WAYS)
             return _stop_values("not_sent")
         dispatcher.utter_message(text="I couldn't send a code to that contact. " + messages.OTHER_WAYS)
         return _stop_values("not_sent")
@@ -154,8 +142,12 @@ class _CodeMixin:
                            dispatcher, tracker)
 
 
-class ValidateRequestForm(_CodeMixin, PrivacyFormValidation):
+class ValidateRequestForm(_CodeMixin, SwitchMixin, PrivacyFormValidation):
     """Access, correction, deletion and stop-using requests."""
+
+    is_yes = staticmethod(_is_yes)
+    is_no = staticmethod(_is_no)
+    stop_values = staticmethod(_stop_values)
 
     def name(self) -> Text:
         return names.ACTION_VALIDATE_REQUEST_FORM
@@ -163,7 +155,15 @@ class ValidateRequestForm(_CodeMixin, PrivacyFormValidation):
     def fields(self, tracker: Tracker) -> List[Text]:
         kind = tracker.get_slot(names.SLOT_REQUEST_KIND)
         kind = kind if kind in flows.REQUEST_KINDS else None
-        return flows.required_fields(kind, tracker.get_slot(names.SLOT_ACCESS_SCOPE))
+        return self.switch_fields(tracker, flows.required_fields(kind, tracker.get_slot(names.SLOT_ACCESS_SCOPE)))
+
+    async def listen(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Any:
+        """A change of mind first ("I'd rather delete my data instead"), then what every form hears."""
+        if self.answered_now(tracker):
+            switch = self.hear_switch(dispatcher, tracker)
+            if switch is not None:
+                return switch
+        return await super().listen(dispatcher, tracker, domain)
 
     async def before_validation(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Optional[List[EventType]]:
         if parsing.claims_under_13(tracker.latest_message.get("text")):
@@ -194,13 +194,9 @@ class ValidateRequestForm(_CodeMixin, PrivacyFormValidation):
                            "delete it, or stop us using it.", dispatcher, tracker)
 
     async def validate_access_scope(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        text = _text(value).lower()
-        if value in ("categories", "specific"):
-            return self.accept(names.SLOT_ACCESS_SCOPE, value, tracker)
-        if re.search(r"specific|copy|pieces|actual|all (of )?(my|the) data|everything|full", text):
-            return self.accept(names.SLOT_ACCESS_SCOPE, "specific", tracker)
-        if re.search(r"categor|kinds?|types?|what (data|information)|overview|summary|list", text):
-            return self.accept(names.SLOT_ACCESS_SCOPE, "categories", tracker)
+        scope = parsing.read_access_scope(value)
+        if scope:
+            return self.accept(names.SLOT_ACCESS_SCOPE, scope, tracker)
         return self.reject(names.SLOT_ACCESS_SCOPE,
                            "Please choose: \"the categories\" (what kinds of information we hold and how we use it) or "
                            "\"a copy of specific pieces\" of your information.", dispatcher, tracker)
@@ -221,13 +217,9 @@ class ValidateRequestForm(_CodeMixin, PrivacyFormValidation):
         return result
 
     async def validate_stop_scope(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        text = _text(value).lower()
-        if value in ("marketing", "all"):
-            return self.accept(names.SLOT_STOP_SCOPE, value, tracker)
-        if re.search(r"market|newsletter|promo|advert|e-?mails? only|offers", text):
-            return self.accept(names.SLOT_STOP_SCOPE, "marketing", tracker)
-        if re.search(r"\ball\b|everything|any|completely|entirely|altogether", text):
-            return self.accept(names.SLOT_STOP_SCOPE, "all", tracker)
+        scope = parsing.read_stop_scope(value)
+        if scope:
+            return self.accept(names.SLOT_STOP_SCOPE, scope, tracker)
         return self.reject(names.SLOT_STOP_SCOPE,
                            "Please choose: \"marketing only\" or \"all use\" of your personal information.", dispatcher, tracker)
 
@@ -423,7 +415,7 @@ class ValidateParentalForm(_CodeMixin, PrivacyFormValidation):
 
 
 class ValidateStatusForm(PrivacyFormValidation):
-    """Reference, then a code to the contact on the ticket.  Unknown reference = wrong code, always."""
+    """Reference, the e-mail/phone on it, then a code to that contact.  Unknown reference or details = wrong code, always."""
 
     def name(self) -> Text:
         return names.ACTION_VALIDATE_STATUS_FORM
@@ -431,44 +423,65 @@ class ValidateStatusForm(PrivacyFormValidation):
     def fields(self, tracker: Tracker) -> List[Text]:
         return list(flows.STATUS_FIELDS)
 
-    async def _start(self, reference: str, dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
+    async def listen(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Any:
+        """"actually I'd rather delete my data" during a status check: leave it for that request (nothing is lost)."""
+        text = listening.latest_text(tracker)
+        if self.answered_now(tracker) and not parsing.find_reference(text):
+            target = listening.switch_target(text, listening.latest_intent(tracker), "status",
+                                             tracker.get_slot(REQUESTED_SLOT))
+            if target is not None:
+                return self.stop("switch_parental" if target == listening.PARENTAL else "switch_request")
+        return await super().listen(dispatcher, tracker, domain)
+
+    async def _start(self, reference: str, contact: Any, dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
+        """Start the check: a code only if ``contact`` is the one on the request; the same words either way."""
         try:
             services = await get_services()
-            started = await blocking(start_status_check, reference, tickets=services.tickets,
-                                     verification=services.verification)
+            started = await blocking(start_status_check, reference, _text(contact)[:254], tickets=services.tickets,
+                                     verification=services.verification, **requester.current())
         except Exception as exc:  # noqa: BLE001
             logger.error("status check could not start: %s", type(exc).__name__)
             return _stop_values("unavailable")
+        if started.retry_after is not None:
+            minutes = max(1, int((started.retry_after.total_seconds() + 59) // 60))
+            dispatcher.utter_message(text=(
+                "There have been too many wrong codes for that reference recently, so I can't start a new check for "
+                f"it yet. Please try again in about {minutes} minutes. {messages.OTHER_WAYS}"))
+            return _stop_values("not_sent")
         dispatcher.utter_message(
-            text="If that reference is right, I've sent a 6-digit code to the e-mail address or phone number on the "
-            "request. It's valid for 10 minutes."
+            text="If that reference and those details match a request, I've sent a 6-digit code to the e-mail address "
+            "or phone number on it. It's valid for 10 minutes."
         )
         return {names.SLOT_STATUS_REFERENCE: started.reference, names.SLOT_CHALLENGE_ID: started.challenge_id}
 
-    async def extract_status_reference(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        """On activation, a reference in the opening message ("status of PD-7K3D-9QXM?") is used at once."""
-        if tracker.get_slot(names.SLOT_STATUS_REFERENCE) is not None or tracker.get_slot(REQUESTED_SLOT) is not None:
-            return {}
-        found = _REFERENCE.search(_text(tracker.latest_message.get("text"))[:300])
-        return {names.SLOT_STATUS_REFERENCE: found.group(0)} if found else {}
-
     async def validate_status_reference(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        reference = normalise_reference(_text(value)[:40])
+        reference = parsing.find_reference(value)
         if reference is None:
             return self.reject(names.SLOT_STATUS_REFERENCE,
                                "That doesn't look like one of our references. They look like PD-7K3D-9QXM and are in the "
                                "confirmation we sent you.", dispatcher, tracker)
-        started = await self._start(reference, dispatcher)
+        return self.accept(names.SLOT_STATUS_REFERENCE, reference, tracker)
+
+    async def validate_status_contact(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """The second data point: an e-mail or phone; a code goes out only if it is the one on the request."""
+        text = _text(value).strip()[:254]
+        parsed = parsing.parse_email(text) if "@" in text else parsing.parse_phone(text)
+        if not parsed.ok:
+            return self.reject(names.SLOT_STATUS_CONTACT, "Please give the e-mail address or phone number you gave "
+                               "with the request (like name@example.com, or a number with its area code).",
+                               dispatcher, tracker)
+        started = await self._start(tracker.get_slot(names.SLOT_STATUS_REFERENCE), parsed.value, dispatcher)
         if names.SLOT_REQUEST_OUTCOME in started:
             return started
-        return self.accept(names.SLOT_STATUS_REFERENCE, started[names.SLOT_STATUS_REFERENCE], tracker,
+        return self.accept(names.SLOT_STATUS_CONTACT, parsed.value, tracker,
                            **{names.SLOT_CHALLENGE_ID: started[names.SLOT_CHALLENGE_ID]})
 
     async def validate_status_code(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         text = _text(value)
         reference = tracker.get_slot(names.SLOT_STATUS_REFERENCE)
+        contact = tracker.get_slot(names.SLOT_STATUS_CONTACT)
         if _RESEND.search(text):
-            return {names.SLOT_STATUS_CODE: None, **(await self._start(reference, dispatcher))}
+            return {names.SLOT_STATUS_CODE: None, **(await self._start(reference, contact, dispatcher))}
         on_phone = tracker.get_latest_input_channel() == "twilio_voice"
         if normalise_code(text) is None:
             how = "enter the 6-digit code on your keypad" if on_phone else "type the 6-digit code — just the numbers, like 123456"
@@ -486,7 +499,7 @@ class ValidateStatusForm(PrivacyFormValidation):
             return _stop_values("locked")
         if lookup.check in (CheckResult.EXPIRED, CheckResult.NO_CHALLENGE):
             dispatcher.utter_message(text="That code has expired or was already used.")
-            return {names.SLOT_STATUS_CODE: None, **(await self._start(reference, dispatcher))}
+            return {names.SLOT_STATUS_CODE: None, **(await self._start(reference, contact, dispatcher))}
         return self.reject(names.SLOT_STATUS_CODE,
                            "That code didn't match. Please check the reference and the code, and "
                            + ("enter the code on your keypad again." if on_phone else "type the code again."),

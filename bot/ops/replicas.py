@@ -80,13 +80,13 @@ def default_layout(settings: Settings, replicas: int) -> ReplicaLayout:
     """Load balancer on ``RASA_PORT``; replica ports from ``REPLICA_BASE_PORT`` (default 5100)."""
     if replicas < 1:
         raise ValueError("at least one replica")
-    base = int(settings.extra.get("REPLICA_BASE_PORT", "") or 5100)
+    base = settings.replica_base_port
     return ReplicaLayout(
         lb_port=settings.rasa_port,
         rasa_ports=[base + 1 + i for i in range(replicas)],
         action_ports=[base + 51 + i for i in range(replicas)],
         web_port=settings.web_port,
-        lb_interface=settings.extra.get("RASA_INTERFACE", "") or "127.0.0.1",
+        lb_interface=settings.rasa_interface,
     )
 
 
@@ -241,7 +241,7 @@ class ClusterSupervisor(Supervisor):
 
 
 def _migrate(settings: Settings) -> None:
-    from bot.tickets.migrate import upgrade
+    from bot.storage.migrate import upgrade
 
     upgrade(settings.database_url)
 
@@ -265,7 +265,7 @@ def run_replicas(settings: Settings, replicas: int, log_dir: Optional[Path] = No
     layout = default_layout(settings, replicas)
     run_dir = settings.var_dir / "replicas"
     try:
-        specs = cluster_specs(settings, layout, run_dir, rest_public=settings.rest_channel_enabled)
+        specs = cluster_specs(settings, layout, run_dir, rest_public=settings.rest_channel_public)
     except RuntimeError as exc:
         print(exc, file=sys.stderr)
         return 2

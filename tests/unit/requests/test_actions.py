@@ -21,9 +21,9 @@ from actions.privacy_requests.services import RequestServices, set_services
 from actions.privacy_requests.status import ActionReportStatus
 from actions.privacy_requests.submit import ActionSubmitParentalRequest, ActionSubmitRequest
 from actions.privacy_requests.validation import ValidateParentalForm, ValidateRequestForm, ValidateStatusForm
+from bot.company import current_profile
 from bot.requests import flows
 from bot.tickets import Channel, Kind, PersonalData, Priority, Status
-
 from tests.unit.requests.support import DOMAIN, build_tracker, run_action, slotsets  # noqa: F401
 
 
@@ -53,6 +53,7 @@ SAMPLES = {
     "identifier": "10022", "declaration": "I declare this is true", "parent_name": "Pat Demo",
     "parent_contact": "pat.demo@example.com", "relationship": "parent", "child_name": "Finn Demo",
     "child_account": "finn.demo@example.com", "child_age": "11", "status_reference": "PD-7K3D-9QXM",
+    "status_contact": "ada.demo@example.com",
 }
 SKIP_RUN = {"request_confirmed", "parental_confirmed", "verification_code", "status_code"}  # exercised below with codes
 
@@ -260,7 +261,9 @@ async def test_parental_request_is_filed_awaiting_documents_with_high_priority_a
     ticket = backend.tickets.list_queue().items[0]
     assert ticket.kind is Kind.PARENTAL_DELETION and ticket.status is Status.AWAITING_DOCUMENTS and ticket.priority is Priority.HIGH
     text = texts(msgs)
-    assert ticket.reference in text and "645 Fifth Avenue, 5th Floor, New York, NY 10022" in text and "eboutique.us@cartier.com" in text
+    profile = current_profile()
+    assert profile.postal_address is not None
+    assert ticket.reference in text and profile.postal_address.street in text and profile.privacy_email in text
     assert slotsets(events)["child_name"] is None
 
 
@@ -272,11 +275,15 @@ async def test_only_parents_and_guardians(value, ok):
 
 # --------------------------------------------------------------------------- status
 
-async def status_answers(backend, reference: str, code: str) -> List[str]:
+async def status_answers(backend, reference: str, code: str, contact: str = "ada.demo@example.com") -> List[str]:
     form = ValidateStatusForm()
-    events, first = await run(form, tracker(reference, slots={"requested_slot": "status_reference", "status_reference": reference}, active_loop="status_form"))
+    events, _ = await run(form, tracker(reference, slots={"requested_slot": "status_reference", "status_reference": reference}, active_loop="status_form"))
+    reference = slotsets(events)["status_reference"]
+    asked = {"status_reference": reference, "requested_slot": "status_contact", "status_contact": contact}
+    events, first = await run(form, tracker(contact, slots=asked, active_loop="status_form"))
     sets = slotsets(events)
-    slots = {"status_reference": sets["status_reference"], "challenge_id": sets["challenge_id"], "requested_slot": "status_code", "status_code": code}
+    slots = {"status_reference": reference, "status_contact": sets["status_contact"], "challenge_id": sets["challenge_id"],
+             "requested_slot": "status_code", "status_code": code}
     _, second = await run(form, tracker(code, slots=slots, active_loop="status_form"))
     return [texts(first), texts(second)]
 
@@ -287,17 +294,30 @@ async def test_status_check_unknown_reference_and_wrong_code_answer_identically(
     real = await status_answers(backend, ticket.reference, "000000")
     unknown = await status_answers(backend, "PD-0000-0000", "000000")
     assert real == unknown
-    assert "If that reference is right" in real[0] and "didn't match" in real[1]
+    assert "If that reference and those details match" in real[0] and "didn't match" in real[1]
+
+
+async def test_status_check_with_someone_elses_contact_answers_identically_and_sends_nothing(backend):
+    """F5: the owner gets no code unless the requester also knows the contact on the request; same words either way."""
+    ticket = backend.tickets.create(kind=Kind.DELETION, channel=Channel.WEB, idempotency_key="s1",
+                                    personal=PersonalData(email="ada.demo@example.com")).ticket
+    guessed = await status_answers(backend, ticket.reference, "000000", contact="mallory@example.net")
+    assert backend.outbox.latest(to="ada.demo@example.com") is None
+    known = await status_answers(backend, ticket.reference, "000000")
+    assert backend.last_code("ada.demo@example.com")
+    assert guessed == known
 
 
 async def test_status_check_with_the_right_code_reports_status_next_step_and_due_date(backend):
     ticket = backend.tickets.create(kind=Kind.DELETION, channel=Channel.WEB, idempotency_key="s2", status=Status.VERIFIED,
                                     personal=PersonalData(email="ada.demo@example.com")).ticket
     form = ValidateStatusForm()
-    events, _ = await run(form, tracker(ticket.reference, slots={"requested_slot": "status_reference", "status_reference": ticket.reference}, active_loop="status_form"))
+    asked = {"requested_slot": "status_contact", "status_reference": ticket.reference, "status_contact": "ada.demo@example.com"}
+    events, _ = await run(form, tracker("ada.demo@example.com", slots=asked, active_loop="status_form"))
     challenge = slotsets(events)["challenge_id"]
     code = backend.last_code("ada.demo@example.com")
     events, _ = await run(form, tracker(code, slots={"status_reference": ticket.reference, "challenge_id": challenge,
+                                                     "status_contact": "ada.demo@example.com",
                                                      "requested_slot": "status_code", "status_code": code}, active_loop="status_form"))
     assert slotsets(events)["status_code"] == "confirmed"
     _, msgs = await run(ActionReportStatus(), tracker("x", slots={"status_reference": ticket.reference, "status_code": "confirmed"}, active_loop=None))
@@ -347,20 +367,24 @@ async def test_a_reference_in_the_opening_message_is_used_at_once(backend):
     t = tracker(f"what's the status of {ticket.reference.lower()}?", "check_status", slots={"requested_slot": None}, active_loop="status_form")
     events, msgs = await run(ValidateStatusForm(), t)
     sets = slotsets(events)
-    assert sets["status_reference"] == ticket.reference and sets["challenge_id"]
-    assert "If that reference is right" in texts(msgs)
+    assert sets["status_reference"] == ticket.reference and "challenge_id" not in sets
+    assert backend.outbox.latest(to="ada.demo@example.com") is None  # no code until the contact is given
 
 
-@pytest.mark.parametrize("text, expected", [("pd 7k3d 9qxm", "looks like a request reference"), ("asdfghjk", "didn't quite understand")])
-async def test_a_reference_outside_a_form_points_to_the_status_check(text, expected):
-    _, msgs = await run(ActionStrayInput(), tracker(text, active_loop=None))
-    if msgs[0].get("response"):
-        assert msgs[0]["response"] == names.UTTER_DEFAULT and "didn't quite" in expected
-    else:
-        assert expected in texts(msgs)
+@pytest.mark.parametrize("text", ["pd 7k3d 9qxm", "my reference is 7K3D9QXM"])
+async def test_a_reference_outside_a_form_starts_the_status_check(text):
+    events, msgs = await run(ActionStrayInput(), tracker(text, active_loop=None))
+    assert msgs == [] and any(e.get("event") == "followup" and e.get("name") == names.FORM_STATUS for e in events)
 
 
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st  # noqa: E402
+async def test_eight_letters_out_of_the_blue_are_not_taken_for_a_reference():
+    _, msgs = await run(ActionStrayInput(), tracker("asdfghjk", active_loop=None))
+    assert msgs[0]["response"] == names.UTTER_DEFAULT
+
+
+from hypothesis import HealthCheck, given  # noqa: E402
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 PURE_VALIDATORS = [(ValidateRequestForm(), s) for s in ("request_kind", "access_scope", "access_details", "correction_what",
                                                         "correction_value", "stop_scope", "full_name", "email", "phone",
