@@ -17,6 +17,7 @@ from functools import cached_property
 from typing import Optional
 
 from bot.clock import Clock, utcnow
+from bot.company import policy_in_force
 from bot.console.accounts import AccountService
 from bot.console.workflow import CaseWork
 from bot.notices import NoticeSender, NoticeService
@@ -76,6 +77,7 @@ class Services:
                 clock=self.clock,
                 retention=timedelta(days=self.settings.ticket_retention_days),
                 conversation_eraser=self.conversations,
+                policy_version=policy_in_force,
             )
             if self.verify_keys:
                 service.verify_keys()

@@ -19,7 +19,15 @@ from bot.company.operator_file import CompanyFileError, read_company_file
 from bot.company.profile import FIELDS, REQUIRED_FIELDS, CompanyProfile, PostalAddress, Provenance, Source
 from policy_kb.policy_facts import PolicyFacts
 
-__all__ = ["ProfileBuild", "build_profile", "load_profile", "current_profile", "configure", "CompanyFileError"]
+__all__ = [
+    "ProfileBuild",
+    "build_profile",
+    "load_profile",
+    "current_profile",
+    "policy_in_force",
+    "configure",
+    "CompanyFileError",
+]
 
 #: Presentation defaults (``assistant_name`` defaults to "<display name> privacy assistant" below).
 _DEFAULTS: Dict[str, Any] = {}
@@ -168,3 +176,17 @@ def configure(kb_dir: Optional[Path] = None, company_file: Optional[Path] = None
 def current_profile() -> CompanyProfile:
     """The company the assistant speaks for now: the one function every text asks."""
     return _CURRENT.get().profile
+
+
+def policy_in_force() -> Optional[str]:
+    """``"March 2010 @ 0b422c45e4f1"``: the policy's revision and source sha, for a ticket being filed.
+
+    ``None`` when no profile can be built: filing a request never fails for want of a label.
+    """
+    try:
+        profile = current_profile()
+    except (CompanyFileError, OSError, ValueError):
+        return None
+    if profile.policy_version is None:
+        return None
+    return f"{profile.policy_revision or 'undated'} @ {profile.policy_version}"

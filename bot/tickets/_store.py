@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any, List, Optional, Type, TypeVar
+from typing import Any, Callable, List, Optional, Type, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -86,8 +86,11 @@ class TicketStore:
         clock: Clock = utcnow,
         retention: timedelta = timedelta(days=730),
         conversation_eraser: Any = None,
+        policy_version: Callable[[], Optional[str]] = lambda: None,
     ) -> None:
         self._db = database
+        #: Asked when a ticket is filed: which policy version is in force (``bot.company.policy_in_force``).
+        self._policy_version = policy_version
         self._conversation_eraser = conversation_eraser
         self._cipher = cipher
         self._indexer = indexer
@@ -302,4 +305,5 @@ class TicketStore:
             has_personal_data=ticket.personal_ct is not None,
             has_transcript=ticket.transcript_ct is not None,
             version=ticket.version,
+            policy_version=ticket.policy_version,
         )

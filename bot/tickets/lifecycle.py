@@ -155,6 +155,7 @@ class TicketLifecycle(TicketStore):
                 created_at=now,
                 updated_at=now,
                 version=1,
+                policy_version=self._policy_version(),
             )
             try:
                 with self._db.write.begin() as session:

@@ -63,6 +63,8 @@ class Ticket(Base):
     created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
     updated_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
     version: Mapped[int] = Column(Integer, nullable=False, default=1)
+    #: The privacy policy in force when the ticket was filed ("March 2010 @ 0b422c45e4f1": revision @ source sha).
+    policy_version: Mapped[Optional[str]] = Column(String(80), nullable=True)
 
     __table_args__ = (
         CheckConstraint(_in("kind", Kind), name="kind"),

@@ -151,6 +151,8 @@ class TicketView:
     has_transcript: bool
     #: Optimistic-concurrency token: pass it back as ``expected_version``.
     version: int
+    #: The privacy policy in force when the ticket was filed (revision @ source sha), if known.
+    policy_version: Optional[str] = None
 
     @property
     def is_open(self) -> bool:

@@ -86,6 +86,7 @@ SCHEMAS: Dict[str, Any] = {
             "is_open": BOOL,
             "allowed_transitions": {"type": "array", "items": _enum(Status)},
             "version": {"type": "integer", "minimum": 1},
+            "policy_version": {**_nullable(STR), "description": "The privacy policy in force when filed: revision @ source sha."},
         }
     ),
     "Note": _object({"id": INT, "kind": _enum(NoteKind), "author": STR, "created_at": DATETIME, "body": _nullable(STR)}),
