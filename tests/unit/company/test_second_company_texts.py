@@ -127,21 +127,15 @@ def test_request_escalation_parental_and_console_texts_give_the_second_company_c
     assert current_profile().policy_revision is None  # the second policy states no revision date: nothing invented
 
 
-def test_no_code_data_or_stopword_list_names_the_repository_company() -> None:
-    name = (
-        load_profile(ROOT / "var" / "kb", CARTIER_FILE).profile.display_name
-        if (ROOT / "var" / "kb").is_dir()
-        else "Cartier"
-    )
-    pattern = re.compile(re.escape(name), re.I)
-    found = []
+def test_no_code_nlu_data_or_stopword_list_holds_the_repository_company_name_email_or_address(cartier_kb: Path) -> None:
+    first = load_profile(cartier_kb, CARTIER_FILE).profile
+    assert first.postal_address is not None
+    street = first.postal_address.street.split(",")[0]  # "645 Fifth Avenue"
+    pattern = re.compile("|".join(re.escape(m) for m in (first.display_name, first.privacy_email, street)), re.I)
+    paths = [ROOT / "domain.yml", *sorted((ROOT / "policy_kb").glob("*.py"))]
     for folder in ("bot", "actions", "data"):
-        for path in (ROOT / folder).rglob("*"):
-            if path.suffix in {".py", ".yml", ".yaml", ".html", ".txt", ".md"} and pattern.search(
-                path.read_text(encoding="utf-8", errors="ignore")
-            ):
-                found.append(str(path.relative_to(ROOT)))
-    for path in [ROOT / "domain.yml", *sorted((ROOT / "policy_kb").glob("*.py"))]:
-        if pattern.search(path.read_text(encoding="utf-8")):
-            found.append(str(path.relative_to(ROOT)))
+        paths += [
+            p for p in sorted((ROOT / folder).rglob("*")) if p.suffix in {".py", ".yml", ".yaml", ".html", ".txt"}
+        ]
+    found = [str(p.relative_to(ROOT)) for p in paths if pattern.search(p.read_text(encoding="utf-8", errors="ignore"))]
     assert found == []
