@@ -20,6 +20,7 @@ import numpy as np
 from .answer_types import CLAUSE_TYPE, LENIENT, PREFERRED, expected_answer_type, has_answer_type
 from .builder import KB_FILE, MANIFEST_FILE, VECTORS_FILE
 from .clean import split_sentences
+from .category import load_categories
 from .compose import compose
 from .facts import COUNTRIES
 from .policy_facts import PolicyFacts
@@ -221,6 +222,8 @@ class KnowledgeBase:
         # "learned": the sentence ranker trained on PolicyQA (ranker.json); "rules": the earlier
         # hand-tuned scorer, kept selectable so that benchmarks print both in one run
         self.ranker_weights: Optional[RankerWeights] = load_weights()
+        self.category_model = load_categories()
+        self._passage_categories: Optional[np.ndarray] = None
         self.scorer = "learned" if self.ranker_weights is not None and self.encoder is not None else "rules"
 
     # ------------------------------------------------------------------ loading
@@ -270,6 +273,12 @@ class KnowledgeBase:
         return retriever.search(question, top)
 
     # ------------------------------------------------------------------ answers
+    def passage_categories(self) -> Optional[np.ndarray]:
+        """OPP-115 category distribution of each passage (``category.py``), computed once; ``None`` without vectors."""
+        if self._passage_categories is None and self.category_model is not None and self._pvec is not None:
+            self._passage_categories = self.category_model.probs(self._pvec)
+        return self._passage_categories
+
     def ranker_features(self, question: str, expected: Optional[str] = None) -> np.ndarray:
         """The learned ranker's features of every sentence for ``question`` (see ``ranker.py``)."""
         q = _normalise_question(question)

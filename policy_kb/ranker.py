@@ -42,6 +42,7 @@ FEATURES = (
     "log_len",         # log(characters / 100)
     "hybrid",          # the hybrid retriever's passage score (cosines + saturated BM25)
     "hybrid_rel",      # hybrid - best hybrid in the policy
+    "category",        # agreement of the question's and the passage's OPP-115 category (category.py)
 )
 
 
@@ -155,4 +156,7 @@ def sentence_features(kb, question: str, qvec: Optional[np.ndarray], expected: O
     hybrid = kb.hybrid.score_all(question, qvec)
     X[:, 13] = hybrid[pi]
     X[:, 14] = hybrid[pi] - hybrid.max()
+    passage_categories = kb.passage_categories()
+    if qvec is not None and passage_categories is not None:
+        X[:, 15] = (passage_categories @ kb.category_model.probs(qvec))[pi]
     return X

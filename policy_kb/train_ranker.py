@@ -5,10 +5,10 @@
 Only the tune part of ``corpora/splits.json`` is read.  For each question the sentence holding the
 start of a gold answer span is the positive, every other sentence of that policy a negative (a listwise
 softmax model).  Abstention is a second, question-level logistic model (``ranker.ABSTAIN_FEATURES``):
-answerable = the tune questions and the Cartier dev set's answerable ones; not answerable = PrivacyQA
+answerable = the tune questions and the repository policy's dev set answerable ones; not answerable = PrivacyQA
 tune questions annotators gave no OPP-115 category, and the dev set's uncovered ones.  Its threshold
 declines at most ``DECLINE_TARGET`` of the answerable tune questions.  The support gap is the one that
-makes answers hold the gold span most often on tune.  The Cartier held-out set and the measure-only
+makes answers hold the gold span most often on tune.  The repository policy's held-out set and the measure-only
 policies are never read here.
 """
 from __future__ import annotations
@@ -24,12 +24,14 @@ import numpy as np
 
 from . import build
 from .answer_types import expected_answer_type
+from .category import CATEGORIES_FILE, CategoryModel
 from .corpora import ROOT, Policy, holds_span, norm, policyqa, privacyqa
 from .kb import KnowledgeBase
 from .ranker import ABSTAIN_FEATURES, FEATURES, WEIGHTS_FILE, Abstainer, RankerWeights, abstain_features
 
 DECLINE_TARGET = 0.04
-DEV_POLICY = ROOT / "policy_kb/source/cartier-us-privacy-policy-2010.md"
+#: The repository's own policy (the one policy in policy_kb/source/): the dev set's questions are about it.
+DEV_POLICY = next(p for p in sorted((ROOT / "policy_kb/source").glob("*.md")) if p.name != "README.md")
 DEV_SET = ROOT / "bench/kb_dev_set.jsonl"
 L2 = 0.01
 
@@ -67,6 +69,22 @@ def policy_examples(kb: KnowledgeBase, policy: Policy) -> List[Tuple[np.ndarray,
             continue
         out.append((kb.ranker_features(q.question, expected_answer_type(q.question)), gold, q.answers, q.question))
     return out
+
+
+def fit_categories(out: Path) -> None:
+    """The question-category model (``category.py``) from PrivacyQA tune questions with one category."""
+    from sklearn.linear_model import LogisticRegression  # build-time only
+
+    from .embed import MiniLMEncoder
+
+    rows = [r for r in privacyqa("tune") if len(r["categories"]) == 1]
+    names = sorted({r["categories"][0] for r in rows})
+    X = MiniLMEncoder().encode([r["question"] for r in rows])
+    y = [names.index(r["categories"][0]) for r in rows]
+    model = LogisticRegression(C=2.0, max_iter=3000).fit(X, y)
+    cat = CategoryModel(tuple(names), model.coef_.astype(np.float32), model.intercept_.astype(np.float32))
+    out.write_text(json.dumps(cat.to_json()) + "\n", encoding="utf-8")
+    print(f"categories: {len(rows)} PrivacyQA tune questions, {names}, train accuracy {model.score(X, y):.2f}")
 
 
 def build_policy_kbs(part: str, root: Path) -> List[Tuple[Policy, KnowledgeBase]]:
@@ -151,6 +169,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=WEIGHTS_FILE)
     parser.add_argument("--cache", type=Path, help="keep the built tune KBs here (default: a temp dir)")
     args = parser.parse_args(argv)
+    fit_categories(CATEGORIES_FILE)
     with tempfile.TemporaryDirectory() as tmp:
         kbs = build_policy_kbs("tune", args.cache or Path(tmp))
         examples = []
