@@ -30,6 +30,8 @@ class RequestServices:
     escalation_reply_days: int = 2
     #: ``DATA_KEYS`` cipher, to read a channel-confirmed phone (``bot.channels.contact``).
     cipher: Optional[DataCipher] = None
+    #: Queues the requester's notices (:class:`bot.notices.NoticeService`); None: no notices.
+    notices: Any = None
 
 
 _lock = threading.Lock()
@@ -39,7 +41,8 @@ _services: Optional[RequestServices] = None
 def _build() -> RequestServices:
     settings = load_settings()
     services = Services.from_settings(settings)
-    return RequestServices(services.tickets, services.verification, settings.escalation_reply_business_days, services.cipher)
+    return RequestServices(services.tickets, services.verification, settings.escalation_reply_business_days, services.cipher,
+                           services.notices)
 
 
 def get_services_blocking() -> RequestServices:

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import signal
+import sys
 import threading
 from typing import Any, Optional
 
-__all__ = ["register", "run_sender"]
+__all__ = ["register", "run_sender", "main"]
+
+log = logging.getLogger(__name__)
 
 
 def run_sender(services: Any, *, loop: bool = False, interval: float = 5.0, limit: int = 50,
@@ -22,7 +26,15 @@ def run_sender(services: Any, *, loop: bool = False, interval: float = 5.0, limi
     stop = stop or threading.Event()
     totals = {"sent": 0, "retried": 0, "failed": 0, "interrupted": 0}
     while True:
-        report = services.notice_sender.run_once(limit=limit)
+        try:
+            report = services.notice_sender.run_once(limit=limit)
+        except Exception as exc:  # noqa: BLE001 - a looping sender outlives a database that is not ready yet
+            if not loop:
+                raise
+            log.warning("notice pass failed (%s); retrying in %.0fs", type(exc).__name__, interval)
+            if stop.wait(interval):
+                return totals
+            continue
         for name in totals:
             totals[name] += getattr(report, name)
         if not loop:
@@ -68,3 +80,18 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
     failed = commands.add_parser("failed", help="notices that did not reach the requester (masked, JSON)")
     failed.add_argument("--limit", type=int, default=50)
     failed.set_defaults(func=_failed)
+
+
+def main() -> int:
+    """``python -m bot.jobs.notices send --loop``: the supervisor's notice sender process."""
+    from bot.logging_setup import configure_logging
+
+    configure_logging(process="notice-sender")
+    parser = argparse.ArgumentParser(prog="privacy-desk")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["notices", *sys.argv[1:]])
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

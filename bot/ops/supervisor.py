@@ -27,11 +27,16 @@ from bot.settings import PROJECT_ROOT, Settings
 __all__ = ["ProcessSpec", "Supervisor", "child_environment", "healthy", "port_in_use", "stack_specs", "GRACE_SECONDS"]
 
 GRACE_SECONDS = 10.0
+WORKER_SETTLE_SECONDS = 1.0
 
 
 @dataclass
 class ProcessSpec:
-    """One child process and how to tell it is ready."""
+    """One child process and how to tell it is ready.
+
+    A worker without a port (``port=0``, ``health_url=""``) is ready when it is still
+    running after ``WORKER_SETTLE_SECONDS`` (it has opened its database and not exited).
+    """
 
     name: str
     command: List[str]
@@ -95,6 +100,12 @@ def stack_specs(settings: Settings, python: str = sys.executable) -> List[Proces
             port=settings.web_port,
             health_url=f"http://127.0.0.1:{settings.web_port}/healthz",
         ),
+        ProcessSpec(
+            name="notice sender",
+            command=[python, "-m", "bot.jobs.notices", "send", "--loop", "--interval", "2"],
+            port=0,
+            health_url="",
+        ),
     ]
 
 
@@ -109,7 +120,7 @@ class Supervisor:
 
     def check_ports(self) -> Optional[str]:
         for spec in self.specs:
-            if port_in_use(spec.port):
+            if spec.port and port_in_use(spec.port):
                 return (
                     f"Port {spec.port} ({spec.name}) is already in use — Privacy Desk is probably already running "
                     f"on port {spec.port}. Stop it first, or choose another port in .env."
@@ -138,9 +149,16 @@ class Supervisor:
         )
 
     def _wait_ready(self, spec: ProcessSpec) -> None:
+        child = self.children[spec.name]
+        if not spec.health_url:
+            print(f"  starting {spec.name} ...", flush=True)
+            time.sleep(WORKER_SETTLE_SECONDS)
+            if child.poll() is not None:
+                raise RuntimeError(f"{spec.name} exited during startup (exit code {child.returncode}); see its log above")
+            print(f"  {spec.name} is up", flush=True)
+            return
         print(f"  starting {spec.name} on port {spec.port} ...", flush=True)
         deadline = time.monotonic() + spec.startup_timeout
-        child = self.children[spec.name]
         while time.monotonic() < deadline:
             if child.poll() is not None:
                 raise RuntimeError(f"{spec.name} exited during startup (exit code {child.returncode}); see its log above")
