@@ -81,7 +81,17 @@ class SmtpEmailSender:
 
     def send_email(self, to: str, subject: str, body: str) -> Delivery:
         check_email(to, subject, body)
+        return self._send(self.build_message(to, subject, body))
+
+    def send_email_with_html(self, to: str, subject: str, body: str, html: str) -> Delivery:
+        """A ``multipart/alternative`` message: the plain text first, the HTML part second."""
+        check_email(to, subject, body)
+        check_email(to, subject, html)
         message = self.build_message(to, subject, body)
+        message.add_alternative(html, subtype="html")
+        return self._send(message)
+
+    def _send(self, message: EmailMessage) -> Delivery:
         message_id = str(message["Message-ID"])
         error = "network"
         for attempt in range(1, self.max_attempts + 1):
