@@ -1,20 +1,21 @@
 """Policy questions: answer from the knowledge base, cite the section, offer a next step.
 
 Thin adapters: read the latest user text / slots → ``policy_kb`` → messages and
-slot events.  The KB (``Settings.kb_dir``) is loaded lazily, once per process.
+slot events.  The KB (``Settings.kb_dir``) is loaded lazily, and swapped whole after a reload.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-import threading
-from typing import Any, Dict, List, Optional, Text
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Set, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import names
+from actions.kb_holder import KnowledgeBaseHolder
 from policy_kb import Answer, AnswerReason, KBNotFound, KnowledgeBase
 
 logger = logging.getLogger(__name__)
@@ -30,31 +31,38 @@ FOLLOW_UP_BUTTONS: Dict[str, Dict[str, str]] = {
 TELL_MORE_BUTTON = {"title": "Tell me more", "payload": "tell me more"}
 PERSON_BUTTON = {"title": "Talk to a person", "payload": "talk to a person"}
 
-_kb_lock = threading.Lock()
-_kb: Optional[KnowledgeBase] = None
+def _settings_kb_dir() -> Path:
+    from bot.settings import load_settings
+
+    return load_settings().kb_dir
+
+
+_holder = KnowledgeBaseHolder(_settings_kb_dir, KnowledgeBase.load)
+_reloads: Set["asyncio.Task[bool]"] = set()
 
 
 def _load_kb() -> KnowledgeBase:
-    global _kb
-    with _kb_lock:
-        if _kb is None:
-            from bot.settings import load_settings
-
-            _kb = KnowledgeBase.load(load_settings().kb_dir)
-        return _kb
+    return _holder.load_now()
 
 
 def set_knowledge_base(kb: Optional[KnowledgeBase]) -> None:
     """Use ``kb`` in this process (tests; ``None`` forgets it so the next call loads again)."""
-    global _kb
-    with _kb_lock:
-        _kb = kb
+    _holder.set(kb)
 
 
 async def get_knowledge_base() -> Optional[KnowledgeBase]:
-    """The process-wide KB, loaded off the event loop on first use; ``None`` if it is not built."""
-    if _kb is not None:
-        return _kb
+    """The process-wide KB, loaded off the event loop on first use; ``None`` if it is not built.
+
+    A turn uses the KB this returns for all its work.  When ``privacy-desk kb reload`` installed a
+    new one, it is loaded in the background and later turns get it (see ``actions/kb_holder.py``).
+    """
+    kb = _holder.current
+    if kb is not None:
+        if _holder.due_for_check():
+            task = asyncio.get_running_loop().create_task(asyncio.to_thread(_holder.reload_if_changed))
+            _reloads.add(task)
+            task.add_done_callback(_reloads.discard)
+        return kb
     try:
         return await asyncio.to_thread(_load_kb)
     except KBNotFound:
