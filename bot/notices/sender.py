@@ -37,15 +37,12 @@ from bot.notify.types import Delivery, DeliveryStatus, InvalidMessage, MessageCh
 from bot.privacy.crypto import DataCipher
 from bot.storage.db import Database
 
-__all__ = ["NoticeSender", "SendReport", "TWILIO_FINAL_STATES"]
+__all__ = ["NoticeSender", "SendReport"]
 
 log = logging.getLogger(__name__)
 
 #: Error codes worth another attempt later (network, timeouts, SMTP 4xx, Twilio 5xx / 429).
 _PERMANENT_PREFIXES = ("smtp_5", "not_configured", "invalid", "21")
-#: Twilio status-callback ``MessageStatus`` → our state.
-TWILIO_FINAL_STATES = {"delivered": NoticeState.DELIVERED, "undelivered": NoticeState.FAILED,
-                       "failed": NoticeState.FAILED}
 
 
 @dataclass
@@ -219,24 +216,3 @@ class NoticeSender:
                 .execution_options(synchronize_session=False)
             )
             return int(result.rowcount or 0)
-
-    # ------------------------------------------------------------------ provider status callbacks
-
-    def record_provider_status(self, provider_id: str, status: str, error_code: Optional[str] = None) -> bool:
-        """Apply a provider's final status (Twilio ``delivered`` / ``undelivered`` / ``failed``); True if a notice changed."""
-        state = TWILIO_FINAL_STATES.get((status or "").strip().lower())
-        if state is None or not provider_id:
-            return False
-        now = self._clock()
-        values: dict = {"state": state.value, "updated_at": now}
-        if state is NoticeState.DELIVERED:
-            values["delivered_at"] = now
-        else:
-            values["error"] = (f"twilio_{error_code}" if error_code else "undelivered")[:32]
-        with self._db.write.begin() as session:
-            result = session.execute(
-                update(NoticeRow)
-                .where(NoticeRow.provider_id == provider_id[:128], NoticeRow.state == NoticeState.SENT.value)
-                .values(**values).execution_options(synchronize_session=False)
-            )
-            return bool(result.rowcount)

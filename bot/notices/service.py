@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import Clock, utcnow
@@ -160,11 +160,37 @@ class NoticeService:
         with self._db.read() as session:
             return [_view(row) for row in session.scalars(query)]
 
+    # ------------------------------------------------------------------ provider status callbacks
+
+    def record_provider_status(self, provider_id: str, status: str, error_code: Optional[str] = None) -> bool:
+        """Apply a provider's final status (Twilio ``delivered`` / ``undelivered`` / ``failed``); True if a notice changed."""
+        state = TWILIO_FINAL_STATES.get((status or "").strip().lower())
+        if state is None or not provider_id:
+            return False
+        now = self._clock()
+        values: dict = {"state": state.value, "updated_at": now}
+        if state is NoticeState.DELIVERED:
+            values["delivered_at"] = now
+        else:
+            values["error"] = (f"twilio_{error_code}" if error_code else "undelivered")[:32]
+        with self._db.write.begin() as session:
+            result = session.execute(
+                update(NoticeRow)
+                .where(NoticeRow.provider_id == provider_id[:128], NoticeRow.state == NoticeState.SENT.value)
+                .values(**values).execution_options(synchronize_session=False)
+            )
+            return bool(result.rowcount)
+
     def counts(self) -> Dict[str, int]:
         """How many notices are in each state."""
         with self._db.read() as session:
             rows = session.execute(select(NoticeRow.state, func.count()).group_by(NoticeRow.state)).all()
         return {state: int(count) for state, count in rows}
+
+
+#: Twilio status-callback ``MessageStatus`` → our state (the others are on the way: no change).
+TWILIO_FINAL_STATES = {"delivered": NoticeState.DELIVERED, "undelivered": NoticeState.FAILED,
+                       "failed": NoticeState.FAILED}
 
 
 def _view(row: NoticeRow) -> NoticeView:

@@ -30,7 +30,7 @@ from bot.notify._config import positive_float, text
 from bot.notify.optouts import OptOutRegistry
 from bot.notify.types import Delivery, DeliveryStatus, MessageChannel, NotifyError, check_sms
 
-__all__ = ["TwilioSmsSender", "ERROR_UNSUBSCRIBED", "twilio_client"]
+__all__ = ["TwilioSmsSender", "ERROR_UNSUBSCRIBED", "twilio_client", "STATUS_CALLBACK_PATH", "status_callback_url"]
 
 log = logging.getLogger(__name__)
 # twilio's client logs every request at INFO (URL, parameters); keep it quiet.
@@ -39,6 +39,14 @@ _http_log.setLevel(logging.WARNING)
 
 #: "Attempt to send to unsubscribed recipient".
 ERROR_UNSUBSCRIBED = 21610
+#: Where Twilio reports each message's delivery (the web app; signed like the other webhooks).
+STATUS_CALLBACK_PATH = "/webhooks/twilio_status/notices"
+
+
+def status_callback_url(settings: Any) -> Optional[str]:
+    """``PUBLIC_CONSOLE_URL`` + :data:`STATUS_CALLBACK_PATH`, or None when the web app has no public URL."""
+    base = (getattr(settings, "public_console_url", "") or "").rstrip("/")
+    return f"{base}{STATUS_CALLBACK_PATH}" if base else None
 
 
 def twilio_client(account_sid: str, auth_token: str, *, api_base: Optional[str] = None, timeout: float = 10.0) -> Client:
@@ -70,6 +78,7 @@ class TwilioSmsSender:
         optouts: Optional[OptOutRegistry] = None,
         sleep: Callable[[float], None] = time.sleep,
         client: Optional[Client] = None,
+        status_callback: Optional[str] = None,
     ) -> None:
         if not account_sid or not auth_token:
             raise NotifyError("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are required to send SMS")
@@ -79,6 +88,7 @@ class TwilioSmsSender:
         self.messaging_service_sid = messaging_service_sid or None
         self.max_attempts = max(1, max_attempts)
         self.backoff = backoff
+        self.status_callback = status_callback or None
         self._optouts = optouts
         self._sleep = sleep
         self.client = client or twilio_client(account_sid, auth_token, api_base=api_base, timeout=timeout)
@@ -93,6 +103,7 @@ class TwilioSmsSender:
             api_base=settings.twilio_api_base or None,
             timeout=positive_float(settings, "TWILIO_TIMEOUT", 10.0),
             optouts=optouts,
+            status_callback=status_callback_url(settings),
         )
 
     def send_sms(self, to_e164: str, body: str) -> Delivery:
@@ -100,6 +111,8 @@ class TwilioSmsSender:
         if self._optouts is not None and self._optouts.is_opted_out(to_e164):
             return Delivery(MessageChannel.SMS, DeliveryStatus.OPTED_OUT, error="opted_out", attempts=0)
         params = {"to": to_e164, "body": body}
+        if self.status_callback:
+            params["status_callback"] = self.status_callback
         if self.messaging_service_sid:
             params["messaging_service_sid"] = self.messaging_service_sid
         else:

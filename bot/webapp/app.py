@@ -27,6 +27,7 @@ ROUTE_MODULES: List[str] = [
     "bot.webapp.console_reports",
     "bot.webapp.console_fulfilment",  # preview, approve, resume, receipts per ticket
     "bot.webapp.your_data",  # the requester's access package: expiring link + one-time code
+    "bot.webapp.notice_status",  # Twilio delivery reports for the requesters' notices (signed)
     "bot.webapp.api_reports",
     "bot.webapp.api",
 ]

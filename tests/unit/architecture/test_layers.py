@@ -20,6 +20,7 @@ DOMAIN_PACKAGES = (
     "bot/requests",
     "bot/verification",
     "bot/notify",
+    "bot/notices",
     "bot/privacy",
     "bot/console",
     "bot/fulfilment",

@@ -156,9 +156,9 @@ def test_twilio_status_callbacks_move_a_sent_sms_to_delivered_or_failed(desk: De
         desk.notices.queue(ticket.reference, NoticeKind.FILED)
     sender = desk.sender(RecordingNotifier())
     sender.run_once()
-    assert sender.record_provider_status("SM" + "1".zfill(32), "delivered")
-    assert sender.record_provider_status("SM" + "2".zfill(32), "undelivered", "30003")
-    assert not sender.record_provider_status("SM" + "2".zfill(32), "delivered")  # final states stay
+    assert desk.notices.record_provider_status("SM" + "1".zfill(32), "delivered")
+    assert desk.notices.record_provider_status("SM" + "2".zfill(32), "undelivered", "30003")
+    assert not desk.notices.record_provider_status("SM" + "2".zfill(32), "delivered")  # final states stay
     states = {t.reference: desk.notices.for_ticket(t.reference)[0] for t in (first, second)}
     assert states[first.reference].state is NoticeState.DELIVERED
     assert states[second.reference].state is NoticeState.FAILED and states[second.reference].error == "twilio_30003"
