@@ -144,17 +144,20 @@ def test_web_chat_sessions_per_client_are_limited(stack: Stack) -> None:
         await client.connect(stack.rasa_url, headers={"X-Forwarded-For": "203.0.113.63"}, transports=["polling"],
                              socketio_path="/socket.io", wait_timeout=30)
         await client.emit("session_request", {})
-        done, _ = await asyncio.wait({asyncio.create_task(confirmed.wait()), asyncio.create_task(uttered.wait())}, timeout=20)
+        done, _ = await asyncio.wait({asyncio.create_task(confirmed.wait()), asyncio.create_task(uttered.wait())}, timeout=60)
         if client.connected:
             await client.disconnect()
         return got.get("session", ""), got.get("text", "")
 
     async def run() -> List[Tuple[str, str]]:
-        return [await one_session() for _ in range(stack.settings.channel_new_conversations_per_client[0] + 1)]
+        # All at once: the window (10 minutes) must not end while they are opened.
+        return await asyncio.gather(*(one_session() for _ in range(stack.settings.channel_new_conversations_per_client[0] + 1)))
 
     results = asyncio.run(run())
-    assert all(session for session, _ in results[:-1])
-    assert results[-1][0] == "" and "Too many new conversations" in results[-1][1]
+    sessions = [session for session, _ in results if session]
+    refused = [text for session, text in results if not session]
+    assert len(sessions) == stack.settings.channel_new_conversations_per_client[0]
+    assert len(refused) == 1 and "Too many new conversations" in refused[0]
 
     async def connect_again() -> None:
         client = socketio.AsyncClient(reconnection=False)
