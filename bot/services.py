@@ -73,7 +73,8 @@ class Services:
                 self.database,
                 self.cipher,
                 self.indexer,
-                DeadlineRules.from_environ(self.settings.extra or {}),
+                DeadlineRules.from_environ({**(self.settings.extra or {}), "ESCALATION_REPLY_BUSINESS_DAYS":
+                                            str(self.settings.escalation_reply_business_days)}),
                 clock=self.clock,
                 retention=timedelta(days=self.settings.ticket_retention_days),
                 conversation_eraser=self.conversations,

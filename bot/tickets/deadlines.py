@@ -41,6 +41,7 @@ __all__ = [
     "next_business_day",
     "received_date",
     "compute_deadlines",
+    "escalation_deadlines",
     "extended_due",
     "us_federal_holidays",
 ]
@@ -163,6 +164,13 @@ def compute_deadlines(received_at: datetime, rule: JurisdictionRule) -> Deadline
     return Deadlines(received_on, acknowledge_by, _respond_by(received_on, rule, 0), latest)
 
 
+def escalation_deadlines(received_at: datetime, rule: JurisdictionRule, business_days: int) -> Deadlines:
+    """An escalation is due when the bot promised a reply: ``business_days`` business days after receipt
+    (the jurisdiction's calendar and holidays), not a rights request's legal deadline."""
+    received_on = received_date(received_at, rule)
+    return Deadlines(received_on, None, add_business_days(received_on, business_days, rule.holidays), None)
+
+
 def extended_due(received_at: datetime, rule: JurisdictionRule, extensions_used: int) -> date:
     """The due date after one more extension; :class:`ExtensionNotAllowed` past the limit."""
     if rule.extension is None or rule.max_extensions <= 0:
@@ -236,11 +244,16 @@ GDPR_UK = replace(GDPR_EU, code="UK", regime="UK GDPR", timezone="Europe/London"
 class DeadlineRules:
     """The configured jurisdictions and the default for requests that name none."""
 
-    def __init__(self, rules: Iterable[JurisdictionRule] = (CCPA, GDPR_EU, GDPR_UK), default: str = "US-CA") -> None:
+    def __init__(self, rules: Iterable[JurisdictionRule] = (CCPA, GDPR_EU, GDPR_UK), default: str = "US-CA",
+                 escalation_reply_business_days: int = 2) -> None:
         self._rules: Dict[str, JurisdictionRule] = {rule.code: rule for rule in rules}
         if default not in self._rules:
             raise ValueError(f"default jurisdiction {default!r} has no rule")
+        if escalation_reply_business_days < 1:
+            raise ValueError("escalation_reply_business_days must be at least 1")
         self.default = default
+        #: The reply the bot promises an escalation (``ESCALATION_REPLY_BUSINESS_DAYS``): its due date.
+        self.escalation_reply_business_days = escalation_reply_business_days
 
     @property
     def codes(self) -> FrozenSet[str]:
@@ -273,7 +286,10 @@ class DeadlineRules:
                     raise ValueError(f"{name} must be comma-separated YYYY-MM-DD dates, got {part!r}") from exc
             rules.append(rule.with_holidays(extra))
         default = (environ.get("TICKET_DEFAULT_JURISDICTION") or "US-CA").strip().upper()
+        reply_days = (environ.get("ESCALATION_REPLY_BUSINESS_DAYS") or "2").strip()
+        if not reply_days.isdigit() or int(reply_days) < 1:
+            raise ValueError(f"ESCALATION_REPLY_BUSINESS_DAYS must be a positive whole number, got {reply_days!r}")
         try:
-            return cls(rules, default)
+            return cls(rules, default, int(reply_days))
         except ValueError as exc:
             raise ValueError(f"TICKET_DEFAULT_JURISDICTION: {exc}") from exc

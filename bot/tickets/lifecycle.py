@@ -129,7 +129,10 @@ class TicketLifecycle(TicketStore):
                 return CreateResult(existing, False)
             self._retire_key(digest)  # a closed ticket never answers for a new request: file anew
 
-        deadlines = dl.compute_deadlines(received_at, rule)
+        if kind_ is Kind.ESCALATION:
+            deadlines = dl.escalation_deadlines(received_at, rule, self.rules.escalation_reply_business_days)
+        else:
+            deadlines = dl.compute_deadlines(received_at, rule)
         for _attempt in range(_CREATE_ATTEMPTS):
             ticket = Ticket(
                 reference=new_reference(),
