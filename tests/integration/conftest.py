@@ -17,7 +17,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     base = tmp_path_factory.mktemp("stack")
     # Small per-client limits so the limit tests are quick; they apply only to clients named by a
     # proxy's X-Forwarded-For (loopback callers — every other test — have no per-client limit).
-    limits = {"CHANNEL_RATE_PER_CLIENT": "8/60"}
+    # The per-conversation limit is proven by the channel unit tests; here it is raised so that
+    # long conversations (200 garbage messages in one) measure answers, not the limiter.
+    limits = {"CHANNEL_RATE_PER_CLIENT": "8/60", "CHANNEL_RATE_PER_CONVERSATION": "1000/60"}
     running = start_stack(base, make_environ(base / "var", **limits))
     try:
         yield running

@@ -21,7 +21,10 @@ def cluster(tmp_path_factory: pytest.TempPathFactory, postgres_url: str, redis_u
         pytest.fail("no trained model: run 'make test' (it trains first) or 'make train'")
     base = tmp_path_factory.mktemp("cluster")
     redis_base, _, _ = redis_url.rpartition("/")
-    environ = make_environ(base / "var", DATABASE_URL=postgres_url, REDIS_URL=f"{redis_base}/13")
+    # Load through one conversation and the concurrency proofs measure the cluster, not the
+    # channel limiter (its limits are proven by tests/unit/channels and the edge stack tests).
+    environ = make_environ(base / "var", DATABASE_URL=postgres_url, REDIS_URL=f"{redis_base}/13",
+                           CHANNEL_RATE_PER_CONVERSATION="100000/60", CHANNEL_RATE_GLOBAL="1000000/60")
     running = start_cluster(base, environ, replicas=2)
     try:
         yield running
