@@ -1,4 +1,4 @@
-"""``privacy-desk notices send|failed``: run the notice sender, list undelivered notices.
+"""``privacy-desk notices send|remind|failed``: run the notice sender, list undelivered notices.
 
 ``send`` delivers what is due once and exits (cron, tests); ``send --loop`` keeps
 sending every ``--interval`` seconds until SIGTERM/SIGINT (the supervisor runs
@@ -13,6 +13,7 @@ import logging
 import signal
 import sys
 import threading
+import time
 from typing import Any, Optional
 
 __all__ = ["register", "run_sender", "main"]
@@ -20,13 +21,30 @@ __all__ = ["register", "run_sender", "main"]
 log = logging.getLogger(__name__)
 
 
+#: How often a looping sender sweeps for at-risk tickets (reminders are once per ticket and due date).
+REMIND_EVERY_SECONDS = 600.0
+
+
+def remind(services: Any) -> int:
+    """Queue the agents' at-risk reminders (see :mod:`bot.notices.reminders`); returns how many are new."""
+    from bot.notices.reminders import ReminderPolicy, queue_at_risk
+
+    policy = ReminderPolicy.from_settings(services.settings)
+    return queue_at_risk(services.notices, services.tickets, policy, services.clock().date())
+
+
 def run_sender(services: Any, *, loop: bool = False, interval: float = 5.0, limit: int = 50,
                stop: Optional[threading.Event] = None) -> dict:
-    """Send due notices (once, or until ``stop`` is set); returns the totals."""
+    """Send due notices (once, or until ``stop`` is set); returns the totals.  A looping sender
+    also queues the at-risk reminders every :data:`REMIND_EVERY_SECONDS`."""
     stop = stop or threading.Event()
     totals = {"sent": 0, "retried": 0, "failed": 0, "interrupted": 0}
+    next_reminders = 0.0
     while True:
         try:
+            if loop and time.monotonic() >= next_reminders:
+                remind(services)
+                next_reminders = time.monotonic() + REMIND_EVERY_SECONDS
             report = services.notice_sender.run_once(limit=limit)
         except Exception as exc:  # noqa: BLE001 - a looping sender outlives a database that is not ready yet
             if not loop:
@@ -58,6 +76,17 @@ def _send(args: argparse.Namespace) -> int:
     return 0
 
 
+def _remind(args: argparse.Namespace) -> int:
+    from bot.services import Services
+
+    services = Services.from_settings()
+    try:
+        print(json.dumps({"reminders_queued": remind(services)}))
+    finally:
+        services.close()
+    return 0
+
+
 def _failed(args: argparse.Namespace) -> int:
     from bot.services import Services
 
@@ -77,6 +106,8 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
     send.add_argument("--interval", type=float, default=5.0, help="seconds between passes with --loop")
     send.add_argument("--limit", type=int, default=50, help="notices per pass")
     send.set_defaults(func=_send)
+    commands.add_parser("remind", help="queue at-risk reminders to the desk (NOTICE_AT_RISK_DAYS)").set_defaults(
+        func=_remind)
     failed = commands.add_parser("failed", help="notices that did not reach the requester (masked, JSON)")
     failed.add_argument("--limit", type=int, default=50)
     failed.set_defaults(func=_failed)

@@ -24,6 +24,7 @@ from bot.notices.kinds import NoticeKind, NoticeState
 from bot.notices.models import NoticeRow
 from bot.notices.recipients import Recipient, choose_recipient
 from bot.notices.render import render_notice
+from bot.notify.types import MessageChannel
 from bot.privacy.crypto import DataCipher
 from bot.storage.db import Database
 from bot.tickets import RevealReason, TicketService, TicketView
@@ -68,6 +69,8 @@ class QueuedNotice:
     notice_id: str
     channel: str
     recipient: str
+    #: False when this step's notice was already queued (nothing new was queued).
+    created: bool = True
 
 
 class NoticeService:
@@ -113,6 +116,14 @@ class NoticeService:
         dedupe = f"{ticket.reference}:{kind.value}:{step}:{recipient.channel.value}"
         return self._store(ticket, kind, recipient, dedupe, details)
 
+    def queue_agent_reminder(self, ticket: TicketView, desk_email: str, *, days_left: int, console_url: str) -> QueuedNotice:
+        """Queue the at-risk reminder of ``ticket`` to the agents' ``desk_email``: once per due date
+        (an extension moves the date, so the new date is reminded again)."""
+        recipient = Recipient(MessageChannel.EMAIL, desk_email)
+        dedupe = f"{ticket.reference}:{NoticeKind.AT_RISK.value}:{ticket.respond_by.isoformat()}:email"
+        return self._store(ticket, NoticeKind.AT_RISK, recipient, dedupe,
+                           {"days_left": days_left, "console_url": console_url})
+
     def _store(self, ticket: TicketView, kind: NoticeKind, recipient: Recipient, dedupe: str,
                details: Optional[Mapping[str, Any]]) -> QueuedNotice:
         existing = self._by_dedupe(dedupe)
@@ -143,7 +154,7 @@ class NoticeService:
     def _by_dedupe(self, dedupe: str) -> Optional[QueuedNotice]:
         with self._db.read() as session:
             row = session.scalars(select(NoticeRow).where(NoticeRow.dedupe_key == dedupe)).first()
-            return QueuedNotice(row.notice_id, row.channel, row.recipient_mask) if row is not None else None
+            return QueuedNotice(row.notice_id, row.channel, row.recipient_mask, created=False) if row is not None else None
 
     # ------------------------------------------------------------------ reading
 

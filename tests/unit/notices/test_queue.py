@@ -37,7 +37,8 @@ def test_queueing_one_step_twice_sends_one_notice(desk: Desk) -> None:
     ticket = desk.file()
     first = desk.notices.queue(ticket.reference, NoticeKind.FILED)
     again = desk.notices.queue(ticket.reference, NoticeKind.FILED)
-    assert first == again
+    assert first is not None and again is not None
+    assert again.notice_id == first.notice_id and first.created and not again.created
     assert desk.sender().run_once().sent == 1 and len(desk.outbox.list()) == 1
 
 
@@ -93,3 +94,25 @@ def test_canary_no_notice_carries_personal_data_beyond_reference_and_masked_cont
     for secret in (CANARY.requester_name, CANARY.email, CANARY.phone, CANARY.details, "Zebulon", "zebulon.canary",
                    "5550123"):
         assert secret not in text
+
+
+def test_agents_are_reminded_once_of_a_ticket_close_to_its_due_date(desk: Desk) -> None:
+    from datetime import timedelta
+
+    from bot.notices.reminders import ReminderPolicy, queue_at_risk
+
+    soon = desk.file()
+    policy = ReminderPolicy(days_before=3, desk_email="privacy-team@example.com", console_base="https://desk.example")
+    # ``soon``'s due date is 2 days away; ``later`` was filed 10 days after it.
+    desk.clock.advance(days=10)
+    later = desk.file()
+    today = soon.respond_by - timedelta(days=2)
+    assert queue_at_risk(desk.notices, desk.tickets, policy, today) == 1
+    assert queue_at_risk(desk.notices, desk.tickets, policy, today) == 0  # once per due date
+    [reminder] = desk.notices.for_ticket(soon.reference)
+    assert reminder.kind is NoticeKind.AT_RISK and reminder.recipient == "p***@example.com"
+    assert desk.notices.for_ticket(later.reference) == []
+    desk.sender().run_once()
+    message = desk.outbox.latest(to="privacy-team@example.com")
+    assert message is not None and f"https://desk.example/console/tickets/{soon.reference}" in message.body
+    assert "2 day(s) left" in message.body and CANARY.email not in message.body
