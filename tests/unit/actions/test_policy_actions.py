@@ -62,10 +62,17 @@ async def test_children_answer_quotes_both_sections():
     assert '"Note to minors and children"' in text and '"Note to parents"' in text
 
 
-async def test_an_uncovered_question_says_so_and_offers_a_person_and_the_policy_email():
+async def test_an_uncovered_question_says_so_and_offers_a_person_and_the_policy_email(kb):
     messages, events = await _run(policy.ActionAnswerPolicyQuestion(), _tracker("what is your return policy?"))
     assert messages[0]["response"] == names.UTTER_POLICY_NOT_COVERED
-    assert messages[0]["email"] == "eboutique.us@cartier.com"
+    assert kb.policy_facts.contact_email and messages[0]["email"] == kb.policy_facts.contact_email
+    assert policy.PERSON_BUTTON in messages[0]["buttons"]
+    assert SlotSet(names.SLOT_POLICY_SECTION, None) in events
+
+
+async def test_a_question_about_nothing_the_policy_covers_says_what_the_assistant_helps_with():
+    messages, events = await _run(policy.ActionAnswerPolicyQuestion(), _tracker("tell me a joke"))
+    assert messages[0]["text"] == policy.OUT_OF_SCOPE_TEXT
     assert policy.PERSON_BUTTON in messages[0]["buttons"]
     assert SlotSet(names.SLOT_POLICY_SECTION, None) in events
 
