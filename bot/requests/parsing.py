@@ -46,6 +46,7 @@ __all__ = [
     "NAME_LIMIT",
     "MAX_AGE",
     "CHILD_AGE",
+    "child_age",
     "parse_name",
     "parse_email",
     "parse_phone",
@@ -79,7 +80,18 @@ T = TypeVar("T")
 FREE_TEXT_LIMIT = 1000
 NAME_LIMIT = 100
 MAX_AGE = 120
+#: The children's age when the policy and company.yml state none (COPPA's).
 CHILD_AGE = 13
+
+
+def child_age() -> int:
+    """The age under which the policy treats a user as a child (the company profile's, else 13)."""
+    from bot.company import CompanyFileError, current_profile
+
+    try:
+        return current_profile().children_age or CHILD_AGE
+    except (CompanyFileError, OSError, ValueError):
+        return CHILD_AGE
 
 
 class Outcome(str, enum.Enum):
@@ -380,7 +392,8 @@ def age_on(born: date, today: Optional[date] = None) -> int:
 
 
 def is_under_13(born: date, today: Optional[date] = None) -> bool:
-    return age_on(born, today) < CHILD_AGE
+    """Born less than the policy's children's age ago (the name keeps the usual US age)."""
+    return age_on(born, today) < child_age()
 
 
 # --------------------------------------------------------------------------- identifiers
@@ -478,24 +491,34 @@ def parse_child_age(text: object) -> Parsed[int]:
 _UNDER_13 = (
     re.compile(r"\b(?:i\s*'?\s*a?m|i\s+am|im)\s+(?:only\s+|just\s+)?(\d{1,2}|" + "|".join(_WORD_NUMBERS) + r")\b(?!\s*(?:%|percent|minutes|min|hours|dollars|\$|kg|lbs|cm|ft|th|st|nd|rd|/|-|\.\d))", re.IGNORECASE),
     re.compile(r"\b(?:i\s*'?\s*a?m|i\s+am|im)\s+(?:a\s+)?(?:kid|child|minor|little\s+kid)\b", re.IGNORECASE),
-    re.compile(r"\b(?:i\s*'?\s*a?m|i\s+am|im)\s+(?:under|below|younger\s+than)\s+(?:13|thirteen)\b", re.IGNORECASE),
     re.compile(r"\bmy\s+age\s+is\s+(\d{1,2}|" + "|".join(_WORD_NUMBERS) + r")\b", re.IGNORECASE),
     re.compile(r"\bi\s+(?:just\s+)?turned\s+(\d{1,2}|" + "|".join(_WORD_NUMBERS) + r")\b", re.IGNORECASE),
 )
 
 
+_UNDER_N = re.compile(
+    r"\b(?:i\s*'?\s*a?m|i\s+am|im)\s+(?:under|below|younger\s+than)\s+(\d{1,2}|" + "|".join(_WORD_NUMBERS) + r")\b",
+    re.IGNORECASE,
+)
+
+
 def claims_under_13(text: object) -> bool:
-    """Does the user say they themselves are under 13 ("I'm 12", "im a kid", "I am under 13")?"""
+    """Does the user say they are under the policy's children's age ("I'm 12", "im a kid", "I am under 13")?"""
     cleaned = _clean(text)
     if not cleaned or len(cleaned) > 2000:
         return False
+    limit = child_age()
+    for match in _UNDER_N.finditer(cleaned):
+        token = match.group(1).lower()
+        if (int(token) if token.isdigit() else _WORD_NUMBERS.get(token, 99)) <= limit:
+            return True  # "I'm under 13" with a limit of 13 or more
     for pattern in _UNDER_13:
         for match in pattern.finditer(cleaned):
             if not match.groups() or match.group(1) is None:
                 return True
             token = match.group(1).lower()
             age = int(token) if token.isdigit() else _WORD_NUMBERS.get(token, 99)
-            if 3 <= age < CHILD_AGE:
+            if 3 <= age < limit:
                 # "I'm 12 years old" yes; "I'm 5 minutes late" excluded above.
                 return True
     return False
