@@ -162,18 +162,19 @@ class Routed:
                     self.offered = frozenset({_FLOW_OF_FOLLOW_UP[answer.follow_up]})
 
 
-async def parse_all(model: Path, texts: Sequence[str]) -> Tuple[List[dict], List[float]]:
-    """Parse every text with the model; also the per-message latency in ms (after one warm-up)."""
+async def parse_all(model: Path, texts: Sequence[str]) -> Tuple[List[dict], List[float], List[float]]:
+    """Parse every text with the model; also per-message wall and CPU ms (after one warm-up)."""
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(model))
     await agent.parse_message("hello")
-    parses, latencies = [], []
+    parses, latencies, cpu = [], [], []
     for text in texts:
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         parses.append(await agent.parse_message(text))
         latencies.append((time.perf_counter() - start) * 1000)
-    return parses, latencies
+        cpu.append((time.process_time() - start_cpu) * 1000)
+    return parses, latencies, cpu
 
 
 def heldout_scores(parses: Iterable[dict], expected: Sequence[str], kb) -> dict:
@@ -258,11 +259,11 @@ def main() -> None:
         given = dict(m.split("=", 1) for m in args.model)
         for label, config, nlu in runs:
             if label in given:
-                model, seconds = Path(given[label]), float("nan")
+                model, seconds = Path(given[label]), None
             else:
                 model, seconds = train(config, nlu, args.keep or tmp_path / "models", re.sub(r"\W+", "_", label))
-            parses, ms = asyncio.run(parse_all(model, texts))
-            results[label] = {"train_nlu_seconds": round(seconds, 1), "heldout": {}}
+            parses, ms, cpu_ms = asyncio.run(parse_all(model, texts))
+            results[label] = {"train_nlu_seconds": None if seconds is None else round(seconds, 1), "heldout": {}}
             start = 0
             for name, pairs in sets.items():
                 chunk = parses[start:start + len(pairs)]
@@ -270,6 +271,7 @@ def main() -> None:
                 start += len(pairs)
             results[label]["privacyqa_measure"] = privacyqa_scores(parses[start:])
             results[label]["latency"] = latency_summary(ms)
+            results[label]["cpu"] = latency_summary(cpu_ms)
     RESULTS_JSON.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print_table(results)
     if args.cv:
@@ -295,6 +297,8 @@ def print_table(results: Dict[str, dict]) -> None:
         row(f"PrivacyQA measure apps: {key}", [pct(x.get(key, 0), x["n"]) for x in q])
     row("parse latency mean / p95 (ms)",
         [f"{results[k]['latency']['mean_ms']} / {results[k]['latency']['p95_ms']}" for k in labels])
+    row("parse CPU time mean / p95 (ms)",
+        [f"{results[k]['cpu']['mean_ms']} / {results[k]['cpu']['p95_ms']}" for k in labels])
     row("NLU training time (s)", [str(results[k]["train_nlu_seconds"]) for k in labels])
     for label in labels:
         for name in HELDOUT_SETS:
