@@ -97,10 +97,8 @@ class NoticeSender:
         report = SendReport()
         report.interrupted = self._expire_interrupted()
         for _ in range(max(1, limit)):
-            if isinstance(self._notifier, OutboxNotifier):
-                outcome = self._send_to_outbox()
-            else:
-                outcome = self._send_to_provider()
+            local = isinstance(self._notifier, OutboxNotifier)
+            outcome = self._send_to_outbox() if local else self._send_to_provider()
             if outcome is None:
                 break
             setattr(report, outcome, getattr(report, outcome) + 1)

@@ -28,7 +28,7 @@ def test_an_email_notice_arrives_as_plain_text_with_an_html_alternative(desk: De
     assert message.get_content_type() == "multipart/alternative"
     plain = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
-    assert ticket.reference in plain and f"<p>We received your deletion request" in html
+    assert ticket.reference in plain and "<p>We received your deletion request" in html
     assert desk.notices.for_ticket(ticket.reference)[0].state is NoticeState.SENT
 
 
