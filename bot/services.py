@@ -14,10 +14,10 @@ import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
-from typing import Optional
+from typing import Mapping, Optional
 
 from bot.clock import Clock, utcnow
-from bot.company import policy_in_force
+from bot.company import default_jurisdiction, policy_in_force
 from bot.console.accounts import AccountService
 from bot.console.workflow import CaseWork
 from bot.notices import NoticeSender, NoticeService
@@ -30,6 +30,14 @@ from bot.tickets import DeadlineRules, TicketService
 from bot.verification import VerificationService
 
 __all__ = ["Services"]
+
+
+def _with_company_default(environ: Mapping[str, str]) -> Mapping[str, str]:
+    """The deadline settings, with the company's first jurisdiction as the default unless one is set."""
+    company_default = default_jurisdiction()
+    if environ.get("TICKET_DEFAULT_JURISDICTION") or company_default is None:
+        return environ
+    return {**environ, "TICKET_DEFAULT_JURISDICTION": company_default}
 
 
 @dataclass
@@ -73,8 +81,10 @@ class Services:
                 self.database,
                 self.cipher,
                 self.indexer,
-                DeadlineRules.from_environ({**(self.settings.extra or {}), "ESCALATION_REPLY_BUSINESS_DAYS":
-                                            str(self.settings.escalation_reply_business_days)}),
+                DeadlineRules.from_environ(_with_company_default({
+                    **(self.settings.extra or {}),
+                    "ESCALATION_REPLY_BUSINESS_DAYS": str(self.settings.escalation_reply_business_days),
+                })),
                 clock=self.clock,
                 retention=timedelta(days=self.settings.ticket_retention_days),
                 conversation_eraser=self.conversations,

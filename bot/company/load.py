@@ -25,6 +25,7 @@ __all__ = [
     "load_profile",
     "current_profile",
     "policy_in_force",
+    "default_jurisdiction",
     "configure",
     "CompanyFileError",
 ]
@@ -190,3 +191,12 @@ def policy_in_force() -> Optional[str]:
     if profile.policy_version is None:
         return None
     return f"{profile.policy_revision or 'undated'} @ {profile.policy_version}"
+
+
+def default_jurisdiction() -> Optional[str]:
+    """The deadline rule for requests that name none: the first jurisdiction the company serves, if given."""
+    try:
+        jurisdictions = current_profile().jurisdictions
+    except (CompanyFileError, OSError, ValueError):
+        return None
+    return jurisdictions[0] if jurisdictions else None

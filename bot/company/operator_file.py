@@ -15,6 +15,8 @@ from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 import yaml
 
+from bot.tickets.deadlines import CCPA, GDPR_EU, GDPR_UK
+
 __all__ = ["CompanyFileError", "SCHEMA", "read_company_file", "parse_company_values"]
 
 MAX_FILE_BYTES = 64 * 1024
@@ -27,7 +29,8 @@ class CompanyFileError(ValueError):
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 _PHONE = re.compile(r"^\+?[0-9 ().-]{7,25}$")
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
-_JURISDICTION = re.compile(r"^[A-Z]{2}(?:-[A-Z0-9]{1,3})?$|^EU$|^EEA$")
+#: The jurisdictions whose deadline rules the ticket store knows (``bot/tickets/deadlines.py``).
+JURISDICTIONS = tuple(rule.code for rule in (CCPA, GDPR_EU, GDPR_UK))
 
 
 def _text(max_len: int) -> Callable[[Any], Any]:
@@ -58,11 +61,11 @@ def _age(value: Any) -> int:
 
 def _jurisdictions(value: Any) -> Tuple[str, ...]:
     if not isinstance(value, list) or not value:
-        raise ValueError('must be a non-empty list of codes, e.g. ["US", "US-CA", "EU"]')
+        raise ValueError(f"must be a non-empty list of codes from {', '.join(JURISDICTIONS)}")
     codes = []
     for code in value:
-        if not isinstance(code, str) or not _JURISDICTION.match(code):
-            raise ValueError(f"has {code!r}: use ISO codes such as US, US-CA, GB, EU")
+        if not isinstance(code, str) or code not in JURISDICTIONS:
+            raise ValueError(f"has {code!r}: the deadline rules known are {', '.join(JURISDICTIONS)}")
         codes.append(code)
     return tuple(codes)
 
@@ -97,7 +100,7 @@ SCHEMA: Mapping[str, Tuple[Callable[[Any], Any], str]] = {
     "postal_address": (_address, "addressee, C/O line and street lines for privacy letters"),
     "phone": (_pattern(_PHONE, "a telephone number such as +1 212 555 0100"), "the privacy telephone line"),
     "website": (_pattern(_URL, "an http(s) URL"), "the company's web site"),
-    "jurisdictions": (_jurisdictions, "where the company serves users (which deadline rules apply)"),
+    "jurisdictions": (_jurisdictions, "deadline rules that apply, the first being the default for requests"),
     "children_age": (_age, "no data is knowingly collected from children under this age"),
     "parental_deletion_age": (_age, "a parent may have a child's data deleted while the child is under it"),
     "parental_proof": (_text(300), "what a parent must send to prove parental or guardian status"),
