@@ -125,7 +125,13 @@ class Services:
     def notice_sender(self) -> NoticeSender:
         """Delivers queued notices exactly once (``privacy-desk notices send``)."""
         with self._lock:
-            return NoticeSender(self.database, self.cipher, self.notifier, clock=self.clock)
+            return NoticeSender(self.database, self.cipher, self.notifier, clock=self.clock,
+                                on_sent=self._acknowledge_receipt)
+
+    def _acknowledge_receipt(self, reference: str, kind: str) -> None:
+        """The filed (or, for a parental request, documents) notice left: receipt is acknowledged (CCPA 7021(a))."""
+        if kind in ("filed", "documents"):
+            self.tickets.acknowledge(reference, actor="system:notices")
 
     @cached_property
     def outbox(self) -> Optional[Outbox]:

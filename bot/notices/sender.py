@@ -24,7 +24,7 @@ import secrets
 import socket
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -80,6 +80,7 @@ class NoticeSender:
         lease: timedelta = timedelta(minutes=5),
         backoff: timedelta = timedelta(seconds=30),
         max_attempts: int = 5,
+        on_sent: Optional[Callable[[str, str], None]] = None,
     ) -> None:
         self._db = database
         self._cipher = cipher
@@ -89,6 +90,8 @@ class NoticeSender:
         self._lease = lease
         self._backoff = backoff
         self._max_attempts = max(1, max_attempts)
+        #: Called with (reference, kind) once a notice left (e.g. record the CCPA acknowledgement).
+        self._on_sent = on_sent
 
     # ------------------------------------------------------------------ one pass
 
@@ -143,7 +146,17 @@ class NoticeSender:
             if not self._claim(session, row, NoticeState.SENT, provider_id=message_id, sent_at=now, error=None):
                 session.rollback()
                 return "retried"
+            reference, kind = row.ticket_reference, row.kind
+        self._after_sent(reference, kind)
         return "sent"
+
+    def _after_sent(self, reference: Optional[str], kind: str) -> None:
+        if self._on_sent is None or not reference:
+            return
+        try:
+            self._on_sent(reference, kind)
+        except Exception as exc:  # noqa: BLE001 - the notice left; only the follow-up record is missing
+            log.error("after-send step failed for a %s notice: %s", kind, type(exc).__name__)
 
     # ------------------------------------------------------------------ providers: claim, send, record
 
@@ -157,13 +170,17 @@ class NoticeSender:
                                lease_until=now + self._lease):
                 return "retried"
             notice_pk, attempts = row.id, row.attempts + 1
+            reference, kind = row.ticket_reference, row.kind
             channel = MessageChannel(row.channel)
             to = self._cipher.decrypt(row.recipient_ct)
             body = self._cipher.decrypt(row.body_ct)
             subject = self._cipher.decrypt_optional(row.subject_ct)
             html = self._cipher.decrypt_optional(row.html_ct)
         delivery = self._deliver(channel, to, subject, body, html)
-        return self._record(notice_pk, attempts, delivery)
+        outcome = self._record(notice_pk, attempts, delivery)
+        if outcome == "sent":
+            self._after_sent(reference, kind)
+        return outcome
 
     def _deliver(self, channel: MessageChannel, to: str, subject: Optional[str], body: str,
                  html: Optional[str]) -> Delivery:

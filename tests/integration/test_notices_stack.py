@@ -80,6 +80,10 @@ def test_a_web_chat_deletion_is_confirmed_then_extended_then_completed_by_email(
     assert filed.subject == f"We received your deletion request ({reference})"
     assert company.email in filed.body and company.postal_address in filed.body
     assert desk.notices.for_ticket(reference)[0].state is NoticeState.SENT
+    deadline = time.monotonic() + 10
+    while desk.tickets.get_by_reference(reference).acknowledged_at is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert desk.tickets.get_by_reference(reference).acknowledged_at is not None  # receipt acknowledged (CCPA 7021(a))
 
     work = desk.work
     view = work.claim(reference, ALICE)

@@ -116,3 +116,12 @@ def test_agents_are_reminded_once_of_a_ticket_close_to_its_due_date(desk: Desk) 
     message = desk.outbox.latest(to="privacy-team@example.com")
     assert message is not None and f"https://desk.example/console/tickets/{soon.reference}" in message.body
     assert "2 day(s) left" in message.body and CANARY.email not in message.body
+
+
+def test_sending_the_filed_notice_records_the_acknowledgement_of_receipt(desk: Desk) -> None:
+    ticket = desk.file()
+    desk.notices.queue(ticket.reference, NoticeKind.FILED)
+    sender = desk.sender(on_sent=lambda reference, kind: desk.tickets.acknowledge(reference, actor="system:notices"))
+    assert desk.tickets.get_by_reference(ticket.reference).acknowledged_at is None
+    sender.run_once()
+    assert desk.tickets.get_by_reference(ticket.reference).acknowledged_at == desk.clock()
