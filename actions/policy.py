@@ -76,15 +76,24 @@ OUT_OF_SCOPE_TEXT = ("I can only help with privacy: what the privacy policy says
                      "delete your data. For anything else I can put you in touch with a person.")
 
 
-def format_answer(answer: Answer) -> str:
-    """'From the policy, section "X": …' plus any other section the answer must quote."""
+def format_answer(answer: Answer, revised: Optional[str] = None) -> str:
+    """'From the policy, section "X": …' plus any other section the answer must quote, and the
+    policy's revision date when it states one (so the user knows which version was quoted)."""
     lines = [f'From the policy, section "{answer.section_title}": {answer.text}']
     for citation in answer.also:
         if citation.section_id == answer.section_id:
             lines.append(f"The same section also says: {citation.text}")
         else:
             lines.append(f'Section "{citation.section_title}" says: {citation.text}')
+    if revised:
+        lines.append(f"(Privacy policy last revised {revised}.)")
     return "\n".join(lines)
+
+
+def policy_revision(kb: KnowledgeBase) -> Optional[str]:
+    """The revision date the policy states ("March 2010"), read from the KB the turn uses."""
+    revised = kb.policy_facts.last_revised
+    return revised.value if revised is not None else None
 
 
 class ActionAnswerPolicyQuestion(Action):
@@ -106,7 +115,7 @@ class ActionAnswerPolicyQuestion(Action):
                 buttons.append(FOLLOW_UP_BUTTONS[answer.follow_up])
             if answer.more:
                 buttons.append(TELL_MORE_BUTTON)
-            dispatcher.utter_message(text=format_answer(answer), buttons=buttons or None)
+            dispatcher.utter_message(text=format_answer(answer, policy_revision(kb)), buttons=buttons or None)
             return [SlotSet(names.SLOT_POLICY_SECTION, answer.section_id),
                     SlotSet(names.SLOT_POLICY_SHOWN, [str(i) for i in answer.shown])]
         if answer.reason is AnswerReason.EMPTY:

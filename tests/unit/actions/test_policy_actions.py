@@ -120,3 +120,9 @@ async def test_a_missing_knowledge_base_gives_a_calm_reply(tmp_path, monkeypatch
     monkeypatch.setattr(policy, "_load_kb", not_built)
     messages, events = await _run(policy.ActionAnswerPolicyQuestion(), _tracker("do you record calls?"))
     assert messages[0]["response"] == names.UTTER_POLICY_UNAVAILABLE and events == []
+
+
+async def test_an_answer_cites_the_revision_date_the_policy_states(kb):
+    messages, _ = await _run(policy.ActionAnswerPolicyQuestion(), _tracker("Do you record my phone calls?"))
+    revised = kb.policy_facts.last_revised
+    assert revised is not None and messages[0]["text"].endswith(f"(Privacy policy last revised {revised.value}.)")
