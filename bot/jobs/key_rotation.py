@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 
 from bot.fulfilment.store import rotate_run_keys
+from bot.notices.service import rotate_notice_keys
 from bot.services import Services
 from bot.settings import load_settings
 from bot.verification.maintenance import rotate_keys as rotate_verification_keys
@@ -19,6 +20,8 @@ def _rotate_keys_command(args: argparse.Namespace) -> int:
         others = rotate_verification_keys(services.database, services.cipher, batch_size=args.batch_size)
         # Fulfilment runs keep the requester's resolved identities under DATA_KEYS.
         others["fulfilment_runs"] = rotate_run_keys(services.database, services.cipher, batch_size=args.batch_size)
+        # Notices keep the recipient and the rendered texts under DATA_KEYS.
+        others["notices"] = rotate_notice_keys(services.database, services.cipher, batch_size=args.batch_size)
         # The conversation table (Rasa's tracker store) shares DATA_KEYS too.
         services.conversations.create_schema()
         conversations = services.conversations.rotate_keys(batch_size=args.batch_size)
@@ -26,7 +29,7 @@ def _rotate_keys_command(args: argparse.Namespace) -> int:
         services.close()
     print(
         f"Re-encrypted {report.tickets} ticket(s), {report.notes} note(s), "
-        f"{sum(others.values())} verification/customer/outbox/fulfilment row(s) and "
+        f"{sum(others.values())} verification/customer/outbox/fulfilment/notice row(s) and "
         f"{conversations.rotated + conversations.encrypted_legacy} conversation event(s) under the first key in DATA_KEYS. "
         "Older keys can be removed from DATA_KEYS once every store has been rotated."
     )

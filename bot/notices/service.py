@@ -29,7 +29,7 @@ from bot.privacy.crypto import DataCipher
 from bot.storage.db import Database
 from bot.tickets import RevealReason, TicketService, TicketView
 
-__all__ = ["NoticeService", "NoticeView", "QueuedNotice", "SYSTEM_ACTOR"]
+__all__ = ["NoticeService", "NoticeView", "QueuedNotice", "SYSTEM_ACTOR", "rotate_notice_keys"]
 
 log = logging.getLogger(__name__)
 
@@ -210,3 +210,11 @@ def _view(row: NoticeRow) -> NoticeView:
         state=NoticeState(row.state), recipient=row.recipient_mask, attempts=row.attempts, error=row.error,
         created_at=row.created_at, sent_at=row.sent_at, delivered_at=row.delivered_at,
     )
+
+
+def rotate_notice_keys(database: Database, cipher: DataCipher, batch_size: int = 500) -> int:
+    """Re-encrypt every notice's recipient and bodies under the first ``DATA_KEYS`` key; returns rows rewritten."""
+    from bot.storage.reencrypt import reencrypt_columns
+
+    columns = [NoticeRow.recipient_ct, NoticeRow.subject_ct, NoticeRow.body_ct, NoticeRow.html_ct]
+    return reencrypt_columns(database.write.begin, NoticeRow, NoticeRow.id, columns, cipher.rotate, batch_size)

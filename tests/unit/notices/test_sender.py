@@ -177,3 +177,17 @@ def test_an_sms_to_a_number_that_opted_out_is_not_sent(desk: Desk) -> None:
     assert desk.sender(OutboxNotifier(desk.outbox, optouts)).run_once().failed == 1
     assert desk.outbox.list() == []
     assert desk.notices.for_ticket(ticket.reference)[0].state is NoticeState.OPTED_OUT
+
+
+def test_rotated_keys_still_deliver_a_queued_notice_and_the_old_key_can_go(desk: Desk) -> None:
+    from bot.notices.service import rotate_notice_keys
+    from bot.notify.outbox import Outbox
+    from bot.privacy.crypto import DataCipher, Indexer, generate_key
+
+    _queue(desk, 1)
+    new_key = generate_key()
+    assert rotate_notice_keys(desk.database, DataCipher([new_key, desk.data_key])) == 1
+    only_new = DataCipher([new_key])
+    outbox = Outbox(desk.database, only_new, Indexer(desk.index_key), clock=desk.clock)
+    sender = NoticeSender(desk.database, only_new, OutboxNotifier(outbox), clock=desk.clock)
+    assert sender.run_once().sent == 1
