@@ -93,7 +93,7 @@ if "action_escalate" in (_domain().get("actions") or []):
 if "status_form" in _forms():  # --- status checks (a form) ---
     FLOWS["status-check"] = [
         Turn("what's the status of my request?", says("reference"), "status check asks the reference"),
-        Turn("never mind", LEFT_FORM, "leaving the status check"),
+        Turn("never mind", says("stopped the status check"), "leaving the status check (the request itself is untouched)"),
         BYE,
     ]
 
