@@ -22,7 +22,8 @@ What it does, in this order (one bot at a time, so they never compete):
 Mixes are each bot's realistic traffic: for ours policy questions, "tell me
 more", form turns (a deletion request started and cancelled), status checks and
 small talk; for the bare bot its own intents (greet, mood, bot challenge, goodbye).
-Ratios are ours / bare.
+``--mix policy`` makes every one of our turns a policy question (the KB's test and held-out
+questions), the heaviest traffic we serve. Ratios are ours / bare.
 """
 from __future__ import annotations
 
@@ -60,6 +61,26 @@ OUR_SCRIPTS: List[List[str]] = [
     ["what's the status of my request?", "cancel", "bye"],  # status check
     ["hi", "are you a bot?", "what can you do?", "goodbye"],
 ]
+
+
+def policy_scripts(seed: int = 7) -> List[List[str]]:
+    """Conversations where every turn is a policy question (``--mix policy``).
+
+    Questions come from the KB's test and held-out sets (people's own wording), shuffled into
+    three-question conversations, so most turns run the whole retrieval, not the answer cache.
+    """
+    import json
+
+    questions: List[str] = []
+    for name in ("kb_test_set.jsonl", "kb_cartier_heldout.jsonl"):
+        path = ROOT / "bench" / name
+        if path.exists():
+            questions += [json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rng = random.Random(seed)
+    rng.shuffle(questions)
+    return [questions[i:i + 3] for i in range(0, len(questions) - 2, 3)]
+
+
 BARE_SCRIPTS: List[List[str]] = [
     ["hello", "I am feeling great", "bye"],
     ["hi", "I am sad", "yes", "goodbye"],
@@ -281,7 +302,8 @@ def bench_bare(work: Path, levels, seconds, train: bool, bare_dir: Optional[Path
     return result
 
 
-def bench_ours(work: Path, levels, seconds, train: bool, models_dir: Optional[Path] = None) -> BotResult:
+def bench_ours(work: Path, levels, seconds, train: bool, models_dir: Optional[Path] = None,
+               scripts: Optional[List[List[str]]] = None) -> BotResult:
     from bot.ops.supervisor import Supervisor, child_environment, stack_specs
     from bot.settings import settings_from_environ
     from tests.conftest import make_environ
@@ -315,7 +337,7 @@ def bench_ours(work: Path, levels, seconds, train: bool, models_dir: Optional[Pa
         wait_first_reply(base_url, rasa)
         result.startup_seconds = time.monotonic() - started
         pids = [child.pid for child in supervisor.children.values()]
-        run_levels(result, base_url, OUR_SCRIPTS, levels, seconds, rasa.pid, pids, socketio_url=base_url)
+        run_levels(result, base_url, scripts or OUR_SCRIPTS, levels, seconds, rasa.pid, pids, socketio_url=base_url)
     finally:
         supervisor.stop_all()
     return result
@@ -330,9 +352,10 @@ def ratio(ours: Optional[float], bare: Optional[float]) -> str:
     return f"{ours / bare:.2f}×"
 
 
-def report(bare: BotResult, ours: BotResult, levels: Sequence[int], seconds: float, load_before, load_after) -> str:
+def report(bare: BotResult, ours: BotResult, levels: Sequence[int], seconds: float, load_before, load_after,
+           mix: str = "realistic") -> str:
     lines = [
-        f"## Load benchmark — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+        f"## Load benchmark ({mix} mix) — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
         "",
         f"Machine: {platform.node()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}, "
         f"{platform.platform()}. Load average before {load_before}, after {load_after} (shared machine).",
@@ -371,6 +394,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--no-train", action="store_true", help="skip the `rasa train` measurement")
     parser.add_argument("--out", default=None, help="append the markdown report to this file")
     parser.add_argument("--models", default=None, help="serve our newest model from here (default: models/)")
+    parser.add_argument("--mix", choices=("realistic", "policy"), default="realistic",
+                        help="our traffic: the realistic mix, or every turn a policy question")
     parser.add_argument("--bare-dir", default=None, help="reuse (or create) the bare `rasa init` project here")
     args = parser.parse_args(argv)
     levels = [int(x) for x in args.levels.split(",") if x.strip()]
@@ -380,12 +405,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="pd-bench-"))
     try:
         bare = bench_bare(work, levels, seconds, train, Path(args.bare_dir) if args.bare_dir else None)
-        ours = bench_ours(work, levels, seconds, train, Path(args.models) if args.models else None)
+        ours = bench_ours(work, levels, seconds, train, Path(args.models) if args.models else None,
+                          scripts=policy_scripts() if args.mix == "policy" else None)
     finally:
         if not os.environ.get("PD_BENCH_KEEP"):
             shutil.rmtree(work, ignore_errors=True)
     load_after = " ".join(f"{x:.1f}" for x in os.getloadavg())
-    text = report(bare, ours, levels, seconds, load_before, load_after)
+    text = report(bare, ours, levels, seconds, load_before, load_after, args.mix)
     print(text)
     if args.out:
         with open(args.out, "a", encoding="utf-8") as out:
