@@ -31,6 +31,7 @@ from bot.clock import utcnow
 from bot.fulfilment.delivery import purge_expired_packages
 from bot.fulfilment.store import forget_old_access_runs
 from bot.logging_setup import configure_logging
+from bot.notices.service import purge_notices
 from bot.privacy.conversations import ConversationRecords
 from bot.privacy.crypto import DataCipher, Indexer
 from bot.services import Services
@@ -153,6 +154,8 @@ def _channel_purgers(settings: Any, ticket_service: Any) -> List[Tuple[str, Call
         # Access packages behind expiring links: deleted once expired or used up.
         ("fulfilment-packages", lambda: purge_expired_packages(database)),
         ("fulfilment-access-runs", lambda: forget_old_access_runs(database, cipher)),
+        # Notices hold the requester's contact: kept as long as the tickets they are about.
+        ("notices", lambda: purge_notices(database, timedelta(days=settings.ticket_retention_days))),
     ]
 
 

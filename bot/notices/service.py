@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
 from sqlalchemy import func, select, update
@@ -29,7 +29,7 @@ from bot.privacy.crypto import DataCipher
 from bot.storage.db import Database
 from bot.tickets import RevealReason, TicketService, TicketView
 
-__all__ = ["NoticeService", "NoticeView", "QueuedNotice", "SYSTEM_ACTOR", "rotate_notice_keys"]
+__all__ = ["NoticeService", "NoticeView", "QueuedNotice", "SYSTEM_ACTOR", "rotate_notice_keys", "purge_notices"]
 
 log = logging.getLogger(__name__)
 
@@ -218,3 +218,17 @@ def rotate_notice_keys(database: Database, cipher: DataCipher, batch_size: int =
 
     columns = [NoticeRow.recipient_ct, NoticeRow.subject_ct, NoticeRow.body_ct, NoticeRow.html_ct]
     return reencrypt_columns(database.write.begin, NoticeRow, NoticeRow.id, columns, cipher.rotate, batch_size)
+
+
+def purge_notices(database: Database, older_than: timedelta, clock: Clock = utcnow) -> int:
+    """Delete finished notices (sent, delivered, failed, opted out) queued before ``now - older_than``."""
+    from sqlalchemy import delete
+
+    cutoff = clock() - older_than
+    finished = [NoticeState.SENT.value, NoticeState.DELIVERED.value, NoticeState.FAILED.value, NoticeState.OPTED_OUT.value]
+    with database.write.begin() as session:
+        result = session.execute(
+            delete(NoticeRow).where(NoticeRow.created_at < cutoff, NoticeRow.state.in_(finished))
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount or 0)

@@ -191,3 +191,13 @@ def test_rotated_keys_still_deliver_a_queued_notice_and_the_old_key_can_go(desk:
     outbox = Outbox(desk.database, only_new, Indexer(desk.index_key), clock=desk.clock)
     sender = NoticeSender(desk.database, only_new, OutboxNotifier(outbox), clock=desk.clock)
     assert sender.run_once().sent == 1
+
+
+def test_the_daily_purge_drops_finished_notices_past_ticket_retention_and_keeps_queued_ones(desk: Desk) -> None:
+    from bot.notices.service import purge_notices
+
+    sent, waiting = _queue(desk, 2)
+    desk.sender().run_once(limit=1)
+    desk.clock.advance(days=731)
+    assert purge_notices(desk.database, timedelta(days=730), clock=desk.clock) == 1
+    assert desk.notices.for_ticket(sent) == [] and len(desk.notices.for_ticket(waiting)) == 1
