@@ -52,6 +52,7 @@ lock: ## regenerate requirements.lock from requirements.in (exact versions)
 	echo "requirements.lock updated"
 
 kb: $(STAMP) ## build the knowledge base when the policy changed
+	@$(PD) kb check --source $(KB_SOURCE)
 	@$(PY) -m policy_kb build --source $(KB_SOURCE) --out var/kb
 	@$(PD) company check
 

@@ -14,19 +14,20 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Tuple
 
 from bot.company.load import ProfileBuild, load_profile
 from bot.company.operator_file import CompanyFileError
 from bot.ops.policy_input import PolicyRejected, check_contact_details, check_policy_file
-from policy_kb.builder import BuildError, build
+from policy_kb.builder import BuildError, BuildResult, build
 from policy_kb.policy_facts import PolicyFacts
 
-__all__ = ["Reloaded", "reload_kb", "register"]
+__all__ = ["Reloaded", "check_policy", "reload_kb", "register"]
 
 KEEP_VERSIONS = 3
 
@@ -63,25 +64,39 @@ def _prune(kb_dir: Path, keep: int) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
+def _checked_build(
+    source: Path, out_dir: Path, company_file: Path, embeddings: Optional[bool]
+) -> Tuple[BuildResult, ProfileBuild]:
+    """Check the file, build it into ``out_dir``, check the contact details and the company profile."""
+    check_policy_file(source)
+    try:
+        result = build(source, out_dir, force=True, embeddings=embeddings)
+    except BuildError as exc:
+        raise PolicyRejected(str(exc)) from None
+    data = json.loads((out_dir / "kb.json").read_text(encoding="utf-8"))
+    check_contact_details(PolicyFacts.from_facts(data.get("facts") or {}), source)
+    try:
+        return result, load_profile(out_dir, company_file)
+    except CompanyFileError as exc:
+        raise PolicyRejected(f"the company profile does not build with this policy: {exc}") from None
+
+
+def check_policy(source: Path, company_file: Path) -> ProfileBuild:
+    """Every check ``reload_kb`` makes, on a throw-away lexical build: nothing serving is touched."""
+    with tempfile.TemporaryDirectory(prefix="kb-check-") as tmp:
+        return _checked_build(source, Path(tmp), company_file, embeddings=False)[1]
+
+
 def reload_kb(
     source: Path, kb_dir: Path, company_file: Path, embeddings: Optional[bool] = None, keep: int = KEEP_VERSIONS
 ) -> Reloaded:
     """Build, check and install the KB for ``source``; :class:`PolicyRejected` leaves the serving KB as it is."""
-    check_policy_file(source)
+    check_policy_file(source)  # before any directory is made for it
     versions = _versions_dir(kb_dir)
     versions.mkdir(parents=True, exist_ok=True)
     staging = versions / f".staging-{uuid.uuid4().hex[:12]}"
     try:
-        try:
-            result = build(source, staging, force=True, embeddings=embeddings)
-        except BuildError as exc:
-            raise PolicyRejected(str(exc)) from None
-        data = json.loads((staging / "kb.json").read_text(encoding="utf-8"))
-        check_contact_details(PolicyFacts.from_facts(data.get("facts") or {}), source)
-        try:
-            profile = load_profile(staging, company_file)
-        except CompanyFileError as exc:
-            raise PolicyRejected(f"the company profile does not build with this policy: {exc}") from None
+        result, profile = _checked_build(source, staging, company_file, embeddings)
         final = versions / f"{result.source_sha256[:12]}-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:4]}"
         staging.rename(final)
     finally:
@@ -92,13 +107,35 @@ def reload_kb(
     return Reloaded(final, result.source_sha256, profile)
 
 
+def _source(args: Any) -> Optional[Path]:
+    given = args.source or os.environ.get("POLICY") or os.environ.get("KB_SOURCE")
+    if not given:
+        print(f"kb {args.kb_command}: give the policy file: --source path/to/policy.md", file=sys.stderr)
+        return None
+    return Path(given)
+
+
+def _check(args: Any) -> int:
+    from bot.settings import load_settings
+
+    source = _source(args)
+    if source is None:
+        return 2
+    try:
+        check_policy(source, load_settings().company_file)
+    except PolicyRejected as exc:
+        print(f"policy refused: {exc}", file=sys.stderr)
+        return 1
+    print(f"policy {source} can be served")
+    return 0
+
+
 def _run(args: Any) -> int:
     from bot.settings import load_settings
 
     settings = load_settings()
-    source = Path(args.source or os.environ.get("POLICY") or os.environ.get("KB_SOURCE") or "")
-    if not str(source) or str(source) == ".":
-        print("kb reload: give the policy file: privacy-desk kb reload --source path/to/policy.md", file=sys.stderr)
+    source = _source(args)
+    if source is None:
         return 2
     try:
         done = reload_kb(
@@ -123,3 +160,6 @@ def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") 
     reload.add_argument("--source", help="the policy file (default: $POLICY or $KB_SOURCE)")
     reload.add_argument("--no-embeddings", action="store_true", help="lexical index only (faster, weaker answers)")
     reload.set_defaults(func=_run)
+    check = sub.add_parser("check", help="check a policy file can be served (empty, binary, size, language, contact)")
+    check.add_argument("--source", help="the policy file (default: $POLICY or $KB_SOURCE)")
+    check.set_defaults(func=_check)

@@ -15,7 +15,7 @@ import pytest
 from actions import policy
 from actions.kb_holder import KnowledgeBaseHolder
 from bot.company import configure, current_profile
-from bot.ops.kb_reload import reload_kb
+from bot.ops.kb_reload import check_policy, reload_kb
 from bot.ops.policy_input import PolicyRejected
 from policy_kb import KnowledgeBase
 from tests.data.policies.make_policyqa_policy import policy_markdown
@@ -144,3 +144,11 @@ def test_the_action_server_takes_a_reloaded_kb_without_a_restart(
         return first.manifest["source_sha256"]
 
     assert asyncio.run(run()) == _served(serving) != ""
+
+
+def test_kb_check_refuses_what_reload_refuses_and_touches_nothing(tmp_path: Path) -> None:
+    for path, reason in _bad_policies(tmp_path):
+        with pytest.raises(PolicyRejected, match=reason):
+            check_policy(path, CARTIER_FILE)
+    assert check_policy(SECOND_POLICY, SECOND_FILE).profile.display_name == "Washingtonian"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == []
