@@ -27,7 +27,7 @@ from bot.notices.render import render_notice
 from bot.notify.types import MessageChannel
 from bot.privacy.crypto import DataCipher
 from bot.storage.db import Database
-from bot.tickets import RevealReason, TicketService, TicketView
+from bot.tickets import Kind, RevealReason, TicketService, TicketView
 
 __all__ = ["NoticeService", "NoticeView", "QueuedNotice", "SYSTEM_ACTOR", "rotate_notice_keys", "purge_notices"]
 
@@ -107,6 +107,8 @@ class NoticeService:
         ``step`` distinguishes repeats of one kind (the extension count, the ticket version).
         """
         ticket = self._tickets.get_by_reference(reference)
+        if ticket.kind is Kind.ESCALATION:
+            return None  # a conversation handed to a person: the agent's reply is the answer
         personal = self._tickets.reveal_personal_data(ticket.reference, actor=SYSTEM_ACTOR,
                                                       reason=RevealReason.CONTACT_REQUESTER)
         recipient = choose_recipient(ticket, personal)

@@ -125,3 +125,8 @@ def test_sending_the_filed_notice_records_the_acknowledgement_of_receipt(desk: D
     assert desk.tickets.get_by_reference(ticket.reference).acknowledged_at is None
     sender.run_once()
     assert desk.tickets.get_by_reference(ticket.reference).acknowledged_at == desk.clock()
+
+
+def test_an_escalation_gets_no_requester_notice_its_answer_is_the_agents_reply(desk: Desk) -> None:
+    ticket = desk.file(kind=Kind.ESCALATION)
+    assert desk.notices.queue(ticket.reference, NoticeKind.COMPLETED) is None
