@@ -111,7 +111,7 @@ def create_action_app(token: str, package: str = ACTION_PACKAGE, database_url: O
     async def actions(request: Request) -> HTTPResponse:
         if not _authorised(request, token):
             return response.json({"error": "unauthorised"}, status=401)
-        return response.json([{"name": name} for name in executor.actions.keys()])
+        return response.json([{"name": name} for name in executor.actions])
 
     @app.exception(Exception)
     async def on_error(request: Request, exception: Exception) -> HTTPResponse:

@@ -25,7 +25,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, List, MutableMapping, Optional
 
 from bot.privacy.masking import mask_text
 
@@ -118,7 +118,7 @@ def _install_filter(handler: logging.Handler) -> None:
         handler.addFilter(MaskingFilter())
 
 
-def _redact_structlog_values(_: Any, __: str, event_dict: Dict[str, Any]) -> Dict[str, Any]:
+def _redact_structlog_values(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for key in list(event_dict):
         if key in _STRUCTLOG_SAFE_KEYS or key.startswith("len_"):
             continue

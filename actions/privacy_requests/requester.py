@@ -24,7 +24,7 @@ from bot.verification.limits import CLIENT_METADATA_KEY
 
 __all__ = ["of", "bind", "current"]
 
-_CURRENT: ContextVar[Dict[str, Optional[str]]] = ContextVar("requester", default={"conversation": None, "client": None})
+_CURRENT: ContextVar[Dict[str, Optional[str]]] = ContextVar("requester")
 
 
 def of(tracker: Tracker) -> Dict[str, Optional[str]]:
@@ -57,4 +57,4 @@ def bind(tracker: Tracker) -> None:
 
 def current() -> Dict[str, Optional[str]]:
     """Keyword arguments for ``start_contact_check`` / ``start_status_check``."""
-    return dict(_CURRENT.get())
+    return dict(_CURRENT.get({"conversation": None, "client": None}))

@@ -126,7 +126,7 @@ class ActionSubmitParentalRequest(Action):
         except Exception as exc:  # noqa: BLE001
             logger.error("parental submission failed: %s", type(exc).__name__)
             outcome = SubmitOutcome(ok=False, kind="parental_deletion", failure=Failure.UNAVAILABLE)
-        if outcome.ok:
+        if outcome.ok and outcome.reference is not None:
             queued = await queue_notice(services, outcome.reference, "documents")
             sent = notice_line(queued, "the list of documents to send, with your reference,")
             dispatcher.utter_message(text=(

@@ -26,10 +26,10 @@ from actions.privacy_requests.channel_contact import (
 )
 from actions.privacy_requests.forms import PrivacyFormValidation, clear_personal_slots
 from actions.privacy_requests.listening import INTENT_KINDS
-from actions.privacy_requests.switching import SwitchMixin
 from actions.privacy_requests.services import blocking, get_services
+from actions.privacy_requests.switching import SwitchMixin
 from bot.requests import flows, parsing
-from bot.requests.status import start_status_check, finish_status_check
+from bot.requests.status import finish_status_check, start_status_check
 from bot.verification.codes import CheckResult, normalise_code
 
 logger = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ def _stop_values(outcome: str) -> Dict[Text, Any]:
 class _CodeMixin:
     """Sending and checking the one-time code that confirms the requester's contact."""
 
-    async def send_code(self, channel: str, contact: str, dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
+    async def send_code(self, channel: str, contact: Optional[str], dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
         """Send a code; returns slot values (``challenge_id``) or stop values when it cannot be sent."""
         try:
             services = await get_services()
@@ -83,7 +83,7 @@ class _CodeMixin:
             logger.error("could not send a verification code: %s", type(exc).__name__)
             return _stop_values("unavailable")
         status = started.status.value
-        if started.sent:
+        if started.sent and contact is not None:  # a code goes out only to a contact
             dispatcher.utter_message(text=messages.code_sent(contact))
             return {names.SLOT_CHALLENGE_ID: started.challenge_id}
         if status == "rate_limited":
@@ -255,9 +255,8 @@ class ValidateRequestForm(_CodeMixin, SwitchMixin, PrivacyFormValidation):
         if result.outcome is parsing.Outcome.AMBIGUOUS:
             # action_ask_date_of_birth asks which reading was meant, with one button each.
             return {names.SLOT_DATE_OF_BIRTH: None, names.SLOT_DOB_CHOICES: [d.isoformat() for d in result.alternatives]}
-        if not result.ok:
+        if not result.ok or not isinstance(result.value, date):
             return self.reject(names.SLOT_DATE_OF_BIRTH, result.problem, dispatcher, tracker, **{names.SLOT_DOB_CHOICES: None})
-        assert isinstance(result.value, date)
         if parsing.is_under_13(result.value):
             return _stop_values("child")
         return self.accept(names.SLOT_DATE_OF_BIRTH, result.value.isoformat(), tracker, **{names.SLOT_DOB_CHOICES: None})
@@ -387,7 +386,7 @@ class ValidateParentalForm(_CodeMixin, PrivacyFormValidation):
         if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 17:
             return self.accept(names.SLOT_CHILD_AGE, float(value), tracker)
         result = parsing.parse_child_age(value)
-        if result.ok:
+        if result.ok and result.value is not None:
             return self.accept(names.SLOT_CHILD_AGE, float(result.value), tracker)
         return self.reject(names.SLOT_CHILD_AGE, result.problem, dispatcher, tracker)
 

@@ -40,11 +40,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, select
 
+from bot.storage.db import Database
 from bot.tickets.deadlines import DeadlineRules
 from bot.tickets.errors import InvalidField
-from bot.storage.db import Database
 from bot.tickets.models import AuditEvent, Ticket
-from bot.tickets.states import AuditAction, Kind, Status, TERMINAL_STATUSES
+from bot.tickets.states import TERMINAL_STATUSES, AuditAction, Kind, Status
 
 __all__ = [
     "CATEGORIES",
@@ -322,12 +322,10 @@ class CcpaReports:
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=list(RECORD_COLUMNS), lineterminator="\r\n")
         writer.writeheader()
-        count = 0
-        for record in self.records(start, end):
+        for count, record in enumerate(self.records(start, end), start=1):
             row = record.to_row()
             row["extended"] = "yes" if record.extended else "no"
             writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
-            count += 1
             if count % self._batch == 0:
                 yield out.getvalue()
                 out.seek(0)

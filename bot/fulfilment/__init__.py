@@ -10,7 +10,14 @@ Plain Python + SQLAlchemy + httpx (no Rasa, no Starlette).  Public surface:
 """
 from bot.fulfilment.connectors import Purpose, Receipt
 from bot.fulfilment.datamap import DataMap, load_datamap, parse_datamap
-from bot.fulfilment.errors import AmbiguousPerson, ConnectorError, DataMapError, FulfilmentError, PlanChanged, RunNotFound
+from bot.fulfilment.errors import (
+    AmbiguousPerson,
+    ConnectorError,
+    DataMapError,
+    FulfilmentError,
+    PlanChanged,
+    RunNotFound,
+)
 from bot.fulfilment.package import AccessPackage
 from bot.fulfilment.service import FulfilmentService, Systems, load_checked_datamap, open_systems
 from bot.fulfilment.store import RunBusy, RunView, StepView

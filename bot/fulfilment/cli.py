@@ -13,7 +13,7 @@ def shop_url(settings: object) -> str:
     from bot.fulfilment.shop.seed import default_shop_url
 
     extra = getattr(settings, "extra", {}) or {}
-    return (extra.get("SHOP_DATABASE_URL") or "").strip() or default_shop_url(getattr(settings, "var_dir"))
+    return (extra.get("SHOP_DATABASE_URL") or "").strip() or default_shop_url(settings.var_dir)
 
 
 def register(subparsers: "argparse._SubParsersAction") -> None:
@@ -89,13 +89,13 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _service(settings: object) -> object:
-    from bot.fulfilment.service import FulfilmentService, datamap_path, open_systems
     from bot.fulfilment.datamap import load_datamap
+    from bot.fulfilment.service import FulfilmentService, datamap_path, open_systems
     from bot.privacy.crypto import DataCipher
     from bot.storage.db import init_db
 
     systems = open_systems(load_datamap(datamap_path(settings)), settings)
-    return FulfilmentService(init_db(settings), DataCipher(list(getattr(settings, "data_keys"))), systems)
+    return FulfilmentService(init_db(settings), DataCipher(list(settings.data_keys)), systems)
 
 
 def _print_run(view: object) -> None:

@@ -29,7 +29,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.fulfilment.checks import check_against_systems
-from bot.fulfilment.connectors import Connector, ManualConnector, Purpose, Receipt, SqlConnector, TablePlan, WebhookConnector
+from bot.fulfilment.connectors import (
+    Connector,
+    ManualConnector,
+    Purpose,
+    Receipt,
+    SqlConnector,
+    TablePlan,
+    WebhookConnector,
+)
 from bot.fulfilment.connectors.base import now_utc
 from bot.fulfilment.datamap import ConnectorKind, DataMap, load_datamap
 from bot.fulfilment.errors import ConnectorError, DataMapError, PlanChanged

@@ -29,7 +29,7 @@ class NotFulfillable(FulfilmentError):
 
 def plan_summary(view: RunView) -> str:
     lines = [f"Fulfilment plan {view.id[:8]} ({view.purpose.replace('_', ' ')}), awaiting approval:"]
-    for name, system in view.plan.get("systems", {}).items():
+    for system in view.plan.get("systems", {}).values():
         if system.get("error"):
             lines.append(f"- {system['title']}: could not be previewed ({system['error']})")
             continue

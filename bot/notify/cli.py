@@ -25,13 +25,14 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
 
 
 def _command(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
     from bot.notify.outbox import Outbox
     from bot.notify.types import MessageChannel
     from bot.privacy.crypto import DataCipher, Indexer
     from bot.settings import load_settings
     from bot.storage.db import init_db
     from bot.verification.codes import is_missing_table
-    from sqlalchemy.exc import OperationalError, ProgrammingError
 
     settings = load_settings()
     if not settings.is_local:

@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import Boolean, CheckConstraint, Column, Index, Integer, LargeBinary, String
-
 from sqlalchemy.orm import Mapped
 
 from bot.storage.base import Base

@@ -135,5 +135,5 @@ class TwilioSmsSender:
                 error = "timeout" if isinstance(exc, requests.Timeout) else "network"
             log.warning("SMS delivery attempt %d/%d failed (%s)", attempt, self.max_attempts, error)
             if attempt < self.max_attempts:
-                self._sleep(self.backoff * (2 ** (attempt - 1)) * (1 + random.random() * 0.2))
+                self._sleep(self.backoff * (2 ** (attempt - 1)) * (1 + random.random() * 0.2))  # noqa: S311 - retry jitter, not a secret
         return Delivery(MessageChannel.SMS, DeliveryStatus.FAILED, error=error, attempts=attempt)

@@ -27,6 +27,7 @@ action servers and web app.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import signal
@@ -219,10 +220,8 @@ class ClusterSupervisor(Supervisor):
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         child = self.children[name]
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(child.pid, sig)
-        except ProcessLookupError:
-            pass
         if sig == signal.SIGKILL:
             child.wait(timeout=30)
 

@@ -105,8 +105,9 @@ def without_user_words(event: Dict[str, Any]) -> Dict[str, Any]:
     """
     kind = event.get("event")
     if kind == "user":
-        parse = event.get("parse_data") if isinstance(event.get("parse_data"), dict) else {}
-        kept_parse = {"intent": parse.get("intent") or {}, "entities": [], "text": REMOVED_TEXT}
+        raw_parse = event.get("parse_data")
+        parse: Dict[str, Any] = raw_parse if isinstance(raw_parse, dict) else {}
+        kept_parse: Dict[str, Any] = {"intent": parse.get("intent") or {}, "entities": [], "text": REMOVED_TEXT}
         return {**event, "text": REMOVED_TEXT, "parse_data": kept_parse, "metadata": {}}
     if kind == "bot":
         return {**event, "text": REMOVED_TEXT, "data": {}}

@@ -24,8 +24,14 @@ from email_validator import EmailNotValidError, validate_email
 
 from bot.requests.sentences import (
     MONTHS as _MONTHS,
+)
+from bot.requests.sentences import (
     WORD_NUMBERS as _WORD_NUMBERS,
+)
+from bot.requests.sentences import (
     clean_text as _clean,
+)
+from bot.requests.sentences import (
     find_child_age,
     find_date,
     find_email,
@@ -340,15 +346,14 @@ def _parse_date_of_birth(text: object, today: Optional[date] = None) -> Parsed[d
         first, second = int(a), int(b)
         month_first = _make_date(year, first, second)  # US: month/day
         day_first = _make_date(year, second, first)    # elsewhere: day/month
-        if month_first is None and day_first is None:
+        candidates = [d for d in (month_first, day_first) if d is not None]
+        if not candidates:
             return Parsed.bad("That date doesn't exist. Please check it, or type it with the month's name, like March 4 1990.")
-        if month_first is None or day_first is None or month_first == day_first:
-            value = month_first or day_first
-            assert value is not None
-            return _check_dob(value, today)
-        readings = [r for r in (month_first, day_first) if _check_dob(r, today).ok]
+        if len(candidates) == 1 or candidates[0] == candidates[1]:
+            return _check_dob(candidates[0], today)
+        readings = [r for r in candidates if _check_dob(r, today).ok]
         if not readings:
-            return _check_dob(month_first, today)
+            return _check_dob(candidates[0], today)
         if len(readings) == 1:
             return Parsed.good(readings[0])
         return Parsed(Outcome.AMBIGUOUS, alternatives=tuple(readings),

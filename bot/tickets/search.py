@@ -34,8 +34,8 @@ from sqlalchemy import func, or_, select
 from bot.privacy.crypto import Indexer, normalise_phone
 from bot.tickets.errors import InvalidField
 from bot.tickets.models import Ticket, TicketCount
-from bot.tickets.references import normalise_reference
 from bot.tickets.queue import encode_cursor, page_position, read_page
+from bot.tickets.references import normalise_reference
 from bot.tickets.service import TicketService
 from bot.tickets.states import OPEN_STATUSES, Channel, Kind, Status, parse_enum
 from bot.tickets.types import QueuePage

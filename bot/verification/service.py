@@ -26,7 +26,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable, Iterable, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Optional, Sequence, Tuple, Union
 
 from bot.notify.factory import build_notifier
 from bot.notify.types import Delivery, DeliveryStatus, InvalidMessage, MessageChannel, Notifier, check_email
@@ -231,7 +231,7 @@ class VerificationService:
         database = database or init_db(settings)
         cipher = DataCipher(list(settings.data_keys))
         indexer = Indexer(settings.index_key)
-        kwargs = {"clock": clock} if clock else {}
+        kwargs: Dict[str, Any] = {"clock": clock} if clock else {}
         daily, window = settings.code_send_limit_destination_daily
         codes = CodeStore(database, indexer, cipher, max_daily_sends=daily, daily_window=timedelta(seconds=window), **kwargs)
         directory = SqlCustomerDirectory(database, cipher, indexer, **kwargs)
@@ -243,7 +243,7 @@ class VerificationService:
     def start_contact_check(
         self,
         channel: Union[ContactChannel, str],
-        contact: str,
+        contact: Optional[str],
         *,
         conversation: Optional[str] = None,
         client: Optional[str] = None,

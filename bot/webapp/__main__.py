@@ -1,7 +1,6 @@
 """``python -m bot.webapp``: serve the web app with uvicorn (masked logging, no access log)."""
 from __future__ import annotations
 
-
 import uvicorn
 
 from bot.logging_setup import configure_logging

@@ -157,7 +157,7 @@ async def account_password(request: Request, services: ConsoleServices, session:
 
 
 #: Carries a newly issued API token from the POST to the page that shows it once.
-NEW_TOKEN_COOKIE = "pd_new_token"
+NEW_TOKEN_COOKIE = "pd_new_token"  # noqa: S105 - a cookie name, not a secret
 
 
 @action()

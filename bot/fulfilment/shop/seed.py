@@ -208,7 +208,7 @@ def seed_shop(
     elif _already_seeded(engine):
         return SeedReport(counts={}, skipped=True)
     shop_metadata.create_all(engine)
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - seeded on purpose: the demo shop is the same on every run; no secret comes from it
     gen = _Generator(rng)
     people = _demo_accounts() + list(_synthetic_accounts(rng, customers))
     if heavy_orders:
