@@ -24,7 +24,9 @@ COMMAND_MODULES: List[str] = [
     "bot.verification.cli",  # customers seed
     "bot.jobs.retention",  # purge
     "bot.fulfilment.cli",  # shop seed, fulfilment check
+    "bot.jobs.notices",  # notices send|failed
     "bot.company.cli",  # company check
+    "bot.ops.kb_reload",  # kb reload
 ]
 
 

@@ -37,7 +37,7 @@ _REVISED_RE = re.compile(
     r"\b(?:last\s+(?:revised|updated|modified|changed)|effective(?:\s+date)?|updated(?:\s+on)?|revised(?:\s+on)?)\s*(?:on|:|-)?\s*"
     r"((?:\d{1,2}\s+)?(?:January|February|March|April|May|June|July|August|September|October|November|December)\.?(?:\s+\d{1,2},?)?\s+\d{4}"
     r"|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})", re.I)
-#: A street line ("645 Fifth Avenue"): a house number, capitalised words, a street type.
+#: A street line ("1828 L Street"): a house number, capitalised words, a street type.
 STREET = (r"\b\d{1,6}\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,4}\s+(?:Avenue|Ave\.?|Street|St\.?|Road|Rd\.?|Boulevard|"
           r"Blvd\.?|Drive|Dr\.?|Lane|Way|Place|Plaza|Square|Court)")
 _ADDRESS_US_RE = re.compile(STREET + r"[^.;]{0,80}?\b[A-Z]{2}\s+\d{5}(?:-\d{4})?")

@@ -21,9 +21,11 @@ Blocking: call from async code through a thread.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Optional, Tuple
 
+from bot.company import texts as company_texts
 from bot.console.accounts import AgentView
 from bot.console.errors import ConsoleError
 from bot.tickets import (
@@ -62,6 +64,8 @@ __all__ = [
     "NOTE_LIMIT",
     "REVEAL_REASONS",
 ]
+
+log = logging.getLogger(__name__)
 
 #: Documented caps (characters).
 NOTE_LIMIT = FIELD_LIMITS["note"]  # 10,000
@@ -107,11 +111,6 @@ REVEAL_REASONS: Mapping[str, str] = {
     RevealReason.LEGAL_OBLIGATION.value: "Legal obligation",
     RevealReason.QUALITY_REVIEW.value: "Quality review",
 }
-DOCUMENTS_MESSAGE = (
-    "Privacy Desk, request {reference}: to continue we need proof of your identity{parental}. "
-    "Please send official documents to eboutique.us@cartier.com or by post to 645 Fifth Avenue, 5th Floor, "
-    "New York, NY 10022 (C/O Data Protection), quoting {reference}."
-)
 
 
 class NotHolder(ConsoleError):
@@ -194,9 +193,23 @@ class CaseWork:
         notifier: a :class:`bot.notify.Notifier` (``None``: replies are refused).
     """
 
-    def __init__(self, tickets: TicketService, notifier: Any = None) -> None:
+    def __init__(self, tickets: TicketService, notifier: Any = None, notices: Any = None) -> None:
         self.tickets = tickets
         self.notifier = notifier
+        #: A :class:`bot.notices.NoticeService`: tells the requester of extensions, closures, documents.
+        self.notices = notices
+
+    def _notice(self, reference: str, kind: str, step: str = "", **details: Any) -> Any:
+        """Queue the requester's notice of this step; the step itself stands even if queueing fails."""
+        if self.notices is None:
+            return None
+        from bot.notices import NoticeKind  # the notices package is optional at import time
+
+        try:
+            return self.notices.queue(reference, NoticeKind(kind), step=step, details=details)
+        except Exception as exc:  # noqa: BLE001 - the agent's change is committed; the failure is logged
+            log.error("notice %s not queued: %s", kind, type(exc).__name__)
+            return None
 
     # ------------------------------------------------------------------ holding
 
@@ -290,30 +303,41 @@ class CaseWork:
         result = self.tickets.transition(reference, target, actor=agent.actor, reason_code=code, expected_version=view.version)
         if text:
             self.tickets.add_note(reference, text, author=agent.actor, kind=NoteKind.INTERNAL)
+        if target is Status.REJECTED:
+            self._notice(reference, "rejected", code=code)
+        else:
+            self._notice(reference, "partly_fulfilled" if code == "partially_fulfilled" else "completed", code=code)
         return result
 
     def extend(self, reference: str, agent: AgentView, reason: Any, expected_version: Any) -> TicketView:
         text = _check_text("extension_reason", reason, FIELD_LIMITS["extension_reason"])
         view = self._held(reference, agent, expected_version)
-        return self.tickets.extend(reference, text or "", actor=agent.actor, expected_version=view.version)
+        extended = self.tickets.extend(reference, text or "", actor=agent.actor, expected_version=view.version)
+        self._notice(reference, "extended", step=str(extended.extension_count), reason=text or "")
+        return extended
 
     def request_documents(self, reference: str, agent: AgentView, expected_version: Any, notify: bool = True) -> TicketView:
         """Move to ``awaiting_documents`` and (``notify``) send the requester the fixed request text."""
         view = self._held(reference, agent, expected_version)
         if Status.AWAITING_DOCUMENTS not in view.allowed_transitions:
             raise InvalidTransition(view.status.value, Status.AWAITING_DOCUMENTS.value)
-        message = DOCUMENTS_MESSAGE.format(
-            reference=view.reference,
-            parental=" and of your parental or guardian status" if view.kind is Kind.PARENTAL_DELETION else "",
+        message = company_texts.documents_letter(
+            view.reference,
+            " and of your parental or guardian status" if view.kind is Kind.PARENTAL_DELETION else "",
         )
-        if notify:
+        if notify and self.notices is None:
             channel, to = self._contact(view, agent, require_verified=False)
             self._deliver(channel, to, view.reference, message)
         updated = self.tickets.transition(
             reference, Status.AWAITING_DOCUMENTS, actor=agent.actor, reason_code="documents_requested",
             expected_version=view.version,
         )
-        if notify:
+        if notify and self.notices is not None:
+            queued = self._notice(reference, "documents", step=str(updated.version))
+            message = (f"Documents notice queued ({queued.channel} to {queued.recipient})" if queued is not None
+                       else "No documents notice: the requester has no verified contact")
+            self.tickets.add_note(reference, message, author=agent.actor, kind=NoteKind.INTERNAL)
+        elif notify:
             self.tickets.add_note(reference, message, author=agent.actor, kind=NoteKind.REPLY)
         return updated
 

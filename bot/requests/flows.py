@@ -45,8 +45,6 @@ from bot.verification.levels import RequestKind
 
 __all__ = [
     "SKIPPED",
-    "POLICY_EMAIL",
-    "POLICY_POSTAL_ADDRESS",
     "REQUEST_KINDS",
     "RIGHTS_FIELDS",
     "PARENTAL_FIELDS",
@@ -77,9 +75,6 @@ log = logging.getLogger(__name__)
 #: Slot value for an optional question the user declined ("skip").
 SKIPPED = "__skipped__"
 
-POLICY_EMAIL = "eboutique.us@cartier.com"
-POLICY_POSTAL_ADDRESS = "Cartier, C/O Data Protection, 645 Fifth Avenue, 5th Floor, New York, NY 10022"
-
 REQUEST_KINDS = ("access", "correction", "deletion", "stop_using")
 
 # Field (slot) names.
@@ -105,6 +100,7 @@ CHILD_ACCOUNT = "child_account"
 CHILD_AGE = "child_age"
 PARENTAL_CONFIRMED = "parental_confirmed"
 STATUS_REFERENCE = "status_reference"
+STATUS_CONTACT = "status_contact"
 STATUS_CODE = "status_code"
 
 _IDENTITY = (FULL_NAME, EMAIL, PHONE, DATE_OF_BIRTH, IDENTIFIER)
@@ -112,16 +108,17 @@ RIGHTS_FIELDS = (REQUEST_KIND, ACCESS_SCOPE, ACCESS_DETAILS, CORRECTION_WHAT, CO
                  *_IDENTITY, DECLARATION, REQUEST_CONFIRMED, VERIFICATION_CODE)
 PARENTAL_FIELDS = (PARENT_NAME, PARENT_CONTACT, RELATIONSHIP, CHILD_NAME, CHILD_ACCOUNT, CHILD_AGE,
                    PARENTAL_CONFIRMED, VERIFICATION_CODE)
-STATUS_FIELDS = (STATUS_REFERENCE, STATUS_CODE)
+#: A reference alone never sends a code: the e-mail or phone on the request must match first.
+STATUS_FIELDS = (STATUS_REFERENCE, STATUS_CONTACT, STATUS_CODE)
 
 #: Slots holding what a person told us: cleared when the ticket holds them or the user leaves.
 PERSONAL_FIELDS = (ACCESS_DETAILS, CORRECTION_WHAT, CORRECTION_VALUE, *_IDENTITY, PARENT_NAME, PARENT_CONTACT,
                    RELATIONSHIP, CHILD_NAME, CHILD_ACCOUNT, CHILD_AGE, VERIFICATION_CODE, STATUS_REFERENCE,
-                   STATUS_CODE)
+                   STATUS_CONTACT, STATUS_CODE)
 #: Questions the user may decline with "skip".
 OPTIONAL_FIELDS = frozenset({PHONE, IDENTIFIER, CHILD_ACCOUNT})
 
-#: The policy: "The deletion of your Personal Information or a request for Cartier to stop
+#: The demo policy: "The deletion of your Personal Information or a request for [the company] to stop
 #: using it will result in the cancellation of your registration."
 CANCELS_REGISTRATION = "deletion"
 
@@ -382,6 +379,8 @@ _KIND_LABELS = {
     "deletion": "delete your personal information",
     "stop_using": "stop us using your personal information",
 }
+#: What each request kind does, in the user's terms ("delete your personal information").
+KIND_LABELS = _KIND_LABELS
 _SCOPE_LABELS = {
     "categories": "the categories of information we hold and how we use them",
     "specific": "a copy of specific pieces of information",
