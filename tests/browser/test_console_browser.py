@@ -15,7 +15,7 @@ import pytest
 
 from bot.settings import PROJECT_ROOT
 from bot.tickets import Kind, PersonalData, Status
-from tests.integration.console.conftest import Console, _console
+from tests.integration.console.conftest import _console
 from tests.integration.stack import free_port
 from tests.unit.console.support import PASSWORD, migrated_sqlite_url
 

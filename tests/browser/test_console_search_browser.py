@@ -20,7 +20,7 @@ PLAN = {"overdue": (50, 60, 47), "soon": (44, 42), "later": (10, 20), "closed_ov
 
 
 @pytest.fixture(scope="module")
-def seeded(served) -> Dict[str, List[TicketView]]:
+def seeded(served) -> Dict[str, List[TicketView]]:  # noqa: F811 - the imported fixture
     console, _ = served
     today = console.clock().date()
     made: Dict[str, List[TicketView]] = {}

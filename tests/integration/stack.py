@@ -75,7 +75,7 @@ def start_stack(base_dir: Path, environ: Dict[str, str]) -> Stack:
     stack = Stack(settings=settings, env=environ, var_dir=var_dir, log_dir=log_dir, supervisor=supervisor)
     try:
         supervisor.start_all()
-    except Exception:
+    except Exception as exc:
         supervisor.stop_all()
-        raise RuntimeError("the stack did not start; logs:\n" + stack.logs()[-4000:])
+        raise RuntimeError("the stack did not start; logs:\n" + stack.logs()[-4000:]) from exc
     return stack

@@ -26,11 +26,11 @@ from xml.etree.ElementTree import Element
 
 import pytest
 
+from bot.privacy.crypto import DataCipher, Indexer
 from bot.settings import PROJECT_ROOT
-from bot.tickets import RevealReason, TicketService
 from bot.storage.db import init_db
 from bot.storage.migrate import upgrade
-from bot.privacy.crypto import DataCipher, Indexer
+from bot.tickets import RevealReason, TicketService
 from bot.verification.directory import SqlCustomerDirectory
 from tests.conftest import make_environ
 from tests.fakes.twilio_api import FakeTwilioApi

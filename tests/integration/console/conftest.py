@@ -11,7 +11,16 @@ from starlette.testclient import TestClient
 
 from bot.console import ROLE_ADMIN, ROLE_AGENT
 from bot.settings import Settings, settings_from_environ
-from bot.tickets import Channel, Kind, PersonalData, Status, TicketView, Verification, VerificationLevel, VerificationMethod
+from bot.tickets import (
+    Channel,
+    Kind,
+    PersonalData,
+    Status,
+    TicketView,
+    Verification,
+    VerificationLevel,
+    VerificationMethod,
+)
 from bot.webapp.app import create_app
 from bot.webapp.auth import ConsoleServices, build_services
 from tests.conftest import make_environ

@@ -6,7 +6,7 @@ from typing import Any, Dict
 import pytest
 import schemathesis
 
-from bot.tickets import Kind, NoteKind, Status
+from bot.tickets import Status
 from bot.webapp.openapi import openapi_document
 from tests.integration.console.conftest import Console
 

@@ -91,8 +91,8 @@ def replicas(tmp_path: Path, redis_url: str) -> Iterator[Tuple[Console, Callable
         second = create_app(console.settings)
         second.state.console_services = console.services
 
-        def clients(**kwargs: Any) -> List[TestClient]:
-            return [TestClient(app, follow_redirects=False, **kwargs) for app in (console.app, second)]
+        def clients(apps: Tuple[Any, ...] = (console.app, second), **kwargs: Any) -> List[TestClient]:
+            return [TestClient(app, follow_redirects=False, **kwargs) for app in apps]
 
         yield console, clients
 

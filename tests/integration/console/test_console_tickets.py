@@ -4,8 +4,17 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-from bot.tickets import (AuditAction, Channel, Kind, NoteKind, PersonalData, Status, Verification,
-                         VerificationLevel, VerificationMethod)
+from bot.tickets import (
+    AuditAction,
+    Channel,
+    Kind,
+    NoteKind,
+    PersonalData,
+    Status,
+    Verification,
+    VerificationLevel,
+    VerificationMethod,
+)
 from tests.integration.console.conftest import Console, csrf_of
 
 

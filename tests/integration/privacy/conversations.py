@@ -112,7 +112,7 @@ def outbox_code(stack: Stack, to: str, fallback: str) -> str:
         finally:
             database.dispose()
     except Exception:  # noqa: BLE001 - no outbox yet: a wrong code still exercises the flow
-        pass
+        return fallback
     return fallback
 
 

@@ -63,7 +63,7 @@ def file_deletion(stack: Stack, say: Callable[[str], str]) -> str:
     return found.group(0)
 
 
-def test_f2_refiling_after_rejection_gets_a_new_ticket(stack: Stack, store: TicketService) -> None:
+def test_f2_refiling_after_rejection_gets_a_new_ticket(stack: Stack, store: TicketService) -> None:  # noqa: F811 - the imported fixture
     """F2: same conversation, same details, filed again after rejection: a new reference, not the rejected one."""
     say = speaker(stack)
     first = file_deletion(stack, say)
@@ -73,7 +73,7 @@ def test_f2_refiling_after_rejection_gets_a_new_ticket(stack: Stack, store: Tick
     assert store.get_by_reference(second).status is Status.VERIFIED
 
 
-def test_f3_escalation_transcript_withholds_answers_to_personal_questions(stack: Stack, store: TicketService) -> None:
+def test_f3_escalation_transcript_withholds_answers_to_personal_questions(stack: Stack, store: TicketService) -> None:  # noqa: F811 - the imported fixture
     """F3: a name typed into the form and a spelled-out e-mail never reach the agents' transcript."""
     say = speaker(stack)
     name = f"Dmitri Zq{uuid.uuid4().hex[:6]}"
@@ -90,7 +90,7 @@ def test_f3_escalation_transcript_withholds_answers_to_personal_questions(stack:
     assert "[answer withheld: personal details]" in transcript
 
 
-def test_f4_no_code_is_texted_to_a_premium_rate_number(stack: Stack, store: TicketService) -> None:
+def test_f4_no_code_is_texted_to_a_premium_rate_number(stack: Stack, store: TicketService) -> None:  # noqa: F811 - the imported fixture
     """F4: an anonymous web chat cannot make the system text a code to +44 871 (premium rate)."""
     say = speaker(stack)
     say("I want to delete my child's data")
@@ -105,7 +105,7 @@ def test_f4_no_code_is_texted_to_a_premium_rate_number(stack: Stack, store: Tick
     assert outbox_latest(stack, "+448712345678") is None
 
 
-def test_f5_a_reference_with_someone_elses_email_sends_the_owner_nothing(stack: Stack, store: TicketService) -> None:
+def test_f5_a_reference_with_someone_elses_email_sends_the_owner_nothing(stack: Stack, store: TicketService) -> None:  # noqa: F811 - the imported fixture
     """F5: the status check asks for the contact on the request; a wrong one sends nothing, and says the same."""
     owner = f"owner.{uuid.uuid4().hex[:8]}@example.com"
     reference = store.create(kind=Kind.DELETION, channel=Channel.WEB, idempotency_key=f"f5-{uuid.uuid4().hex}",
@@ -123,7 +123,7 @@ def test_f5_a_reference_with_someone_elses_email_sends_the_owner_nothing(stack: 
     assert wrong == right and "If that reference and those details match" in right
 
 
-def test_f3_a_childs_words_are_gone_from_the_stored_conversation(stack: Stack, store: TicketService) -> None:
+def test_f3_a_childs_words_are_gone_from_the_stored_conversation(stack: Stack, store: TicketService) -> None:  # noqa: F811 - the imported fixture
     """F3: after "I'm 12" the assistant says it removed what they said; the stored conversation agrees."""
     sender = f"child-{uuid.uuid4().hex[:8]}"
     name = f"Alyosha Zq{uuid.uuid4().hex[:6]}"

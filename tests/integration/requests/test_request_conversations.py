@@ -19,10 +19,10 @@ import pytest
 from bot.notify.outbox import Outbox
 from bot.privacy.crypto import DataCipher, Indexer
 from bot.requests.parsing import format_date
-from bot.tickets import Kind, Status, TicketService
-from bot.tickets import deadlines as dl
 from bot.storage.db import init_db
 from bot.storage.migrate import upgrade
+from bot.tickets import Kind, Status, TicketService
+from bot.tickets import deadlines as dl
 from bot.verification.directory import SqlCustomerDirectory
 from tests.integration.stack import Stack
 

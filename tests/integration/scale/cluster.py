@@ -104,9 +104,9 @@ def start_cluster(base_dir: Path, environ: Dict[str, str], replicas: int = 2) ->
     cluster = Cluster(settings=settings, layout=layout, env=environ, log_dir=log_dir, supervisor=supervisor)
     try:
         supervisor.start_all()
-    except Exception:
+    except Exception as exc:
         supervisor.stop_all()
-        raise RuntimeError("the cluster did not start; logs:\n" + cluster.logs()[-6000:])
+        raise RuntimeError("the cluster did not start; logs:\n" + cluster.logs()[-6000:]) from exc
     return cluster
 
 

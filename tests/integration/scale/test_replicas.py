@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import signal
 import time
 import uuid
 from typing import Dict, List, Tuple
@@ -16,8 +15,8 @@ from typing import Dict, List, Tuple
 import httpx
 import pytest
 
-from bot.rasa.failsafe import ACTION_FAILED_TEXT
 from bot.ops.replicas import rasa_name
+from bot.rasa.failsafe import ACTION_FAILED_TEXT
 from bot.settings import PROJECT_ROOT
 from tests.integration.scale.cluster import Cluster, postgres_control, rest_turn, texts, user_texts
 from tests.integration.scale.flows import ESCALATION_FLOW, FLOWS, flow_names
@@ -333,7 +332,7 @@ def test_killing_one_replica_mid_run_lets_conversations_continue_on_the_other(he
     async def converse(client: httpx.AsyncClient, sender: str, flow: str) -> List[str]:
         problems = []
         for turn in FLOWS[flow]:
-            for attempt in range(3):  # what a web client does when its connection breaks: send again
+            for _attempt in range(3):  # what a web client does when its connection breaks: send again
                 try:
                     reply = await rest_turn(client, cluster.layout.lb_url, sender, turn.message)
                 except httpx.TransportError:

@@ -21,8 +21,8 @@ from sqlalchemy import text
 from bot.privacy.crypto import DataCipher, Indexer, generate_key
 from bot.storage.db import Database, init_db
 from bot.storage.migrate import upgrade
-from tests.conftest import scratch_postgres_database
 from bot.tickets.service import TicketService
+from tests.conftest import scratch_postgres_database
 
 TABLES = ("audit_events", "ticket_notes", "tickets")
 

@@ -32,7 +32,7 @@ def run_processes(target: Any, args_for: Any) -> List[Any]:
         for _ in procs:
             collected.append(results.get(timeout=120))
     except queue.Empty:  # pragma: no cover - a hung worker fails the test
-        raise AssertionError(f"only {len(collected)} of {PROCESSES} workers reported")
+        raise AssertionError(f"only {len(collected)} of {PROCESSES} workers reported") from None
     finally:
         for proc in procs:
             proc.join(timeout=30)

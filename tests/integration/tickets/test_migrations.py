@@ -14,10 +14,10 @@ from sqlalchemy import inspect
 from bot import cli
 from bot.privacy.crypto import DecryptionError, KeyConfigurationError, generate_key
 from bot.settings import settings_from_environ
-from bot.tickets import PersonalData, TicketService
+from bot.storage.base import metadata
 from bot.storage.db import create_db_engine
 from bot.storage.migrate import VERSION_TABLE, current_revision, downgrade, head_revision, upgrade
-from bot.storage.base import metadata
+from bot.tickets import PersonalData, TicketService
 from bot.tickets.service import DatabaseNotReady
 from tests.conftest import make_environ
 
@@ -58,13 +58,13 @@ def test_empty_database_upgrades_to_head_and_downgrades_to_base(empty_url):
     assert current_revision(empty_url) is None
     upgrade(empty_url)
     assert current_revision(empty_url) == head_revision()
-    assert OUR_TABLES <= table_names(empty_url)
+    assert table_names(empty_url) >= OUR_TABLES
     upgrade(empty_url)  # idempotent
     downgrade(empty_url, "base")
     assert current_revision(empty_url) is None
     assert table_names(empty_url) <= {VERSION_TABLE}
     upgrade(empty_url)
-    assert OUR_TABLES <= table_names(empty_url)
+    assert table_names(empty_url) >= OUR_TABLES
 
 
 def test_ticket_models_match_the_migrations(empty_url):
@@ -99,7 +99,7 @@ def test_ticket_models_match_the_migrations(empty_url):
             missing = {table_of(d) for d in compare_metadata(context, metadata)}
     finally:
         engine.dispose()
-    assert OUR_TABLES <= missing
+    assert missing >= OUR_TABLES
 
 
 def test_service_refuses_to_start_before_migration(tmp_path):

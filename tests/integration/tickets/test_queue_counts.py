@@ -15,9 +15,19 @@ from typing import Any, Dict, List, Optional
 import pytest
 from sqlalchemy import func, select, text, update
 
-from bot.tickets import AlreadyClaimed, Channel, InvalidField, InvalidTransition, Kind, NotClaimed, Status, TicketError, TicketService
-from bot.tickets.deadlines import CCPA, compute_deadlines
 from bot.storage.migrate import upgrade
+from bot.tickets import (
+    AlreadyClaimed,
+    Channel,
+    InvalidField,
+    InvalidTransition,
+    Kind,
+    NotClaimed,
+    Status,
+    TicketError,
+    TicketService,
+)
+from bot.tickets.deadlines import CCPA, compute_deadlines
 from bot.tickets.models import Ticket, TicketCount
 from bot.tickets.references import new_reference
 
@@ -110,10 +120,9 @@ def test_counts_equal_a_scan_after_every_kind_of_change(ticket_service):
 def test_a_rolled_back_change_leaves_the_counts_as_they_were(ticket_service):
     ref = make_mixed_tickets(ticket_service, 1)[0]
     before = ticket_service.list_queue().counts_by_status
-    with pytest.raises(RuntimeError):
-        with ticket_service.database.write.begin() as session:
-            session.execute(update(Ticket).where(Ticket.reference == ref).values(status="in_progress", assignee="agent:x"))
-            raise RuntimeError("abort the unit of work")
+    with pytest.raises(RuntimeError), ticket_service.database.write.begin() as session:
+        session.execute(update(Ticket).where(Ticket.reference == ref).values(status="in_progress", assignee="agent:x"))
+        raise RuntimeError("abort the unit of work")
     assert ticket_service.list_queue().counts_by_status == before
     assert_counts_exact(ticket_service)
 

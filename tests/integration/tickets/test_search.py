@@ -1,7 +1,7 @@
 """Ticket search: by reference in any format, by e-mail or phone through the blind index, by filters; paged by cursor."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Dict, List
 from zoneinfo import ZoneInfo
 

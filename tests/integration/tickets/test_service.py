@@ -15,8 +15,8 @@ from bot.tickets import (
     InvalidField,
     InvalidTransition,
     Kind,
-    NoteKind,
     NotClaimed,
+    NoteKind,
     PersonalData,
     Priority,
     RevealReason,
@@ -386,9 +386,8 @@ def test_tampered_ciphertext_is_detected(ticket_service, database):
 def test_audit_events_are_append_only_in_the_database(ticket_service, database):
     make(ticket_service)
     for statement in ("UPDATE audit_events SET actor = 'mallory'", "DELETE FROM audit_events"):
-        with pytest.raises(Exception, match="append-only"):
-            with database.engine.begin() as connection:
-                connection.execute(text(statement))
+        with pytest.raises(Exception, match="append-only"), database.engine.begin() as connection:
+            connection.execute(text(statement))
     with database.engine.connect() as connection:
         assert connection.execute(select(func.count(AuditEvent.id))).scalar_one() == 1
 

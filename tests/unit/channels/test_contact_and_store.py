@@ -79,8 +79,8 @@ def test_the_channel_tables_match_their_migration(settings: Settings) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from bot.storage.db import create_db_engine
     from bot.storage.base import metadata
+    from bot.storage.db import create_db_engine
 
     ours = {"twilio_inbound", "twilio_state"}
     upgrade(settings.database_url)

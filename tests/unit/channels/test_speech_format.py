@@ -1,7 +1,15 @@
 """Speech: no URLs/emoji/markup, e-mails and references spelled out, options as say-or-press."""
 from __future__ import annotations
 
-from bot.channels.speech_format import compose_speech, normalise_spoken_email, speak_options, spell_email, spell_reference, speech_hints, to_speech
+from bot.channels.speech_format import (
+    compose_speech,
+    normalise_spoken_email,
+    speak_options,
+    speech_hints,
+    spell_email,
+    spell_reference,
+    to_speech,
+)
 
 
 def test_email_addresses_are_spelled_out() -> None:

@@ -1,6 +1,5 @@
 import os
 import subprocess
-import sys
 
 from bot.settings import PROJECT_ROOT
 

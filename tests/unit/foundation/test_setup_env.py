@@ -1,8 +1,8 @@
 from pathlib import Path
 
+from bot.ops.setup_env import ensure_env
 from bot.privacy.crypto import DataCipher
 from bot.settings import PROJECT_ROOT, settings_from_environ
-from bot.ops.setup_env import ensure_env
 
 
 def _read(path: Path) -> dict:

@@ -5,7 +5,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 from tests.unit.policy_kb.conftest import ROOT, SECOND_SOURCE
 
@@ -37,7 +36,7 @@ def test_search_reads_questions_from_stdin_and_writes_one_json_object_a_line(car
                   stdin="do you record calls?\nwho does fraud checks\n\n")
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [l["question"] for l in lines] == ["do you record calls?", "who does fraud checks", ""]
+    assert [entry["question"] for entry in lines] == ["do you record calls?", "who does fraud checks", ""]
     assert lines[0]["results"][0]["section"] == "telephone-calls"
     assert set(lines[0]["results"][0]) == {"section", "text", "score"} and len(lines[0]["results"]) == 2
     assert lines[2]["results"] == []

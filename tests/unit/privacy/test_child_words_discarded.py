@@ -11,6 +11,7 @@ from pathlib import Path
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.privacy_requests import messages
 from actions.privacy_requests.common import say_child_stop
@@ -18,7 +19,6 @@ from bot.privacy.conversations import ConversationRecords, create_tracker_engine
 from bot.privacy.crypto import DataCipher, Indexer, generate_key
 from bot.privacy.masking import DISCARD_USER_WORDS, agent_transcript
 from bot.rasa.tracker_store import EncryptedSQLTrackerStore
-from rasa_sdk.executor import CollectingDispatcher
 
 DOMAIN = Domain.from_yaml('version: "3.1"\nintents: [inform]\nslots:\n  full_name:\n    type: any\n    mappings: [{type: custom}]\n')
 FIRST = "hi I want to delete my account, my name is Alyosha Quillbright"

@@ -9,9 +9,8 @@ from typing import Any, Dict, List
 import pytest
 import sqlalchemy as sa
 
-from bot.privacy.conversations import EVENTS, SESSION_STARTED, ConversationRecords, create_tracker_engine
-from bot.privacy.crypto import DataCipher, Indexer, generate_key
 from bot.jobs.retention import PurgeReport, parse_interval, run_purge, start_daily_purge
+from bot.privacy.conversations import EVENTS, SESSION_STARTED, ConversationRecords, create_tracker_engine
 from bot.settings import Settings
 from bot.storage.migrate import upgrade
 from bot.tickets.models import AuditEvent, Ticket

@@ -13,9 +13,9 @@ import pytest
 
 from bot.notify.outbox import Outbox, OutboxNotifier
 from bot.privacy.crypto import DataCipher, Indexer, generate_key
-from bot.tickets import TicketService
 from bot.storage.db import Database, init_db
 from bot.storage.migrate import upgrade
+from bot.tickets import TicketService
 from bot.verification import VerificationService
 from bot.verification.codes import CodeStore
 from bot.verification.directory import SqlCustomerDirectory

@@ -9,6 +9,9 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -381,10 +384,6 @@ async def test_eight_letters_out_of_the_blue_are_not_taken_for_a_reference():
     _, msgs = await run(ActionStrayInput(), tracker("asdfghjk", active_loop=None))
     assert msgs[0]["response"] == names.UTTER_DEFAULT
 
-
-from hypothesis import HealthCheck, given  # noqa: E402
-from hypothesis import settings as hsettings
-from hypothesis import strategies as st
 
 PURE_VALIDATORS = [(ValidateRequestForm(), s) for s in ("request_kind", "access_scope", "access_details", "correction_what",
                                                         "correction_value", "stop_scope", "full_name", "email", "phone",

@@ -23,8 +23,8 @@ from bot.privacy.crypto import DataCipher, generate_key
 from bot.requests import flows
 from bot.settings import PROJECT_ROOT
 from bot.tickets import RevealReason
-
 from tests.unit.requests.support import DOMAIN, build_tracker, run_action  # noqa: F401
+
 SENDER = "sms-pseudonym-0123"
 BRUNO_PHONE = "+12025550101"  # on file for the demo customer Bruno Démo
 STRANGER_PHONE = "+12025550188"  # on file for nobody

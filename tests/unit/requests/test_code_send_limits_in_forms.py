@@ -5,7 +5,6 @@ from typing import Optional
 
 from actions.privacy_requests.validation import ValidateParentalForm
 from bot.channels.contact import seal_contact
-
 from tests.unit.requests.support import build_tracker, run_action, slotsets
 
 PARENT = {"parent_name": "Pat Demo", "relationship": "parent", "child_name": "Finn Demo", "child_account": "finn",

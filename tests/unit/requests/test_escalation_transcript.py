@@ -9,7 +9,6 @@ import pytest
 from actions.privacy_requests import messages
 from actions.privacy_requests.escalation import ActionEscalate
 from bot.privacy.masking import mask_text
-
 from tests.unit.requests.support import build_tracker, run_action
 
 

@@ -8,7 +8,6 @@ from actions.privacy_requests.escalation import ActionEscalate, ValidateEscalati
 from actions.privacy_requests.submit import ActionSubmitRequest
 from actions.privacy_requests.validation import ValidateRequestForm
 from bot.tickets import Channel, Kind, Status
-
 from tests.unit.requests.support import build_tracker, run_action, slotsets
 
 CALLER = "tw-voice-same-caller"

@@ -18,7 +18,6 @@ from actions.privacy_requests.listening import ActionBackToRequest
 from actions.privacy_requests.switching import ActionAskSwitchConfirmed
 from actions.privacy_requests.validation import ValidateParentalForm, ValidateRequestForm, ValidateStatusForm
 from bot.requests import flows
-
 from tests.unit.requests.support import build_tracker, run_action, slotsets
 
 IDENTITY = {"request_kind": "deletion", "full_name": "Bruno Demo", "email": "bruno.demo@exmaple.com"}

@@ -11,7 +11,6 @@ from bot.notify.outbox import Outbox, OutboxNotifier
 from bot.privacy.crypto import DataCipher, Indexer, generate_key
 from bot.verification import VerificationService
 from bot.verification.codes import CheckResult, CodeStore
-
 from tests.unit.requests.support import build_tracker, run_action, slotsets
 
 OPTED_OUT, REACHABLE = "+12025550147", "+12025550148"

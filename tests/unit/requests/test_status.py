@@ -5,9 +5,9 @@ import secrets
 import time
 from datetime import timedelta
 
+from bot.privacy.crypto import Indexer
 from bot.requests.status import describe_status, finish_status_check, start_status_check
 from bot.tickets import Channel, Kind, PersonalData, Status
-from bot.privacy.crypto import Indexer
 from bot.verification.codes import CheckResult
 from bot.verification.limits import Lockouts
 from bot.webapp.ratelimit import MemoryCounter

@@ -39,7 +39,7 @@ def test_the_documented_happy_path_is_allowed():
 
 def test_every_status_has_an_entry_and_terminals_have_no_exit():
     assert set(TRANSITIONS) == set(Status)
-    assert TERMINAL_STATUSES == {Status.COMPLETED, Status.REJECTED, Status.WITHDRAWN}
+    assert {Status.COMPLETED, Status.REJECTED, Status.WITHDRAWN} == TERMINAL_STATUSES
     for status in TERMINAL_STATUSES:
         assert TRANSITIONS[status] == frozenset()
 

@@ -9,8 +9,8 @@ from sqlalchemy import text
 
 from bot.verification import codes as codes_module
 from bot.verification.codes import (
-    CheckResult,
     ChallengeState,
+    CheckResult,
     CodeStore,
     IssuedCode,
     SendLimitReached,

@@ -8,9 +8,9 @@ from sqlalchemy import inspect
 
 import bot.notify.models  # noqa: F401 - registers the tables on the shared metadata
 import bot.verification.models  # noqa: F401
+from bot.storage.base import metadata
 from bot.storage.db import create_db_engine
 from bot.storage.migrate import alembic_config, downgrade, upgrade
-from bot.storage.base import metadata
 from tests.fakes.databases import OWN_TABLES
 
 REVISION = "0004_verification_notify"

@@ -11,7 +11,7 @@ def test_bars_scale_to_the_largest_value_and_fit_the_chart() -> None:
         sizes = [bar.width if horizontal else bar.height for bar in chart.bars]
         assert sizes[0] == 2 * sizes[1] and sizes[2] == 0
         for bar in chart.bars:
-            assert 0 <= bar.x and bar.x + bar.width <= chart.width and 0 <= bar.y and bar.y + bar.height <= chart.height
+            assert bar.x >= 0 and bar.x + bar.width <= chart.width and bar.y >= 0 and bar.y + bar.height <= chart.height
 
 
 def test_the_description_spells_out_every_value_and_an_empty_chart_says_so() -> None:
