@@ -159,3 +159,25 @@ def test_canary_conversations_are_stored_encrypted_and_readable_with_the_keys(st
     canary = canary_run.canaries[0]
     texts = [e.get("text") or "" for e in tracker(stack, canary_run.conversation_ids[canary.tag])["events"] if e.get("event") == "user"]
     assert any(canary.email in text for text in texts), "the Rasa API decrypts what it stored"
+
+
+def test_no_notice_carries_a_canary_beyond_the_reference_and_the_masked_contact(stack: Stack, canary_run: CanaryRun) -> None:
+    from sqlalchemy import select
+
+    from bot.notices.models import NoticeRow
+    from bot.services import Services
+
+    services = Services.from_settings(stack.settings)
+    try:
+        with services.database.read() as session:
+            rows = session.scalars(select(NoticeRow)).all()
+            texts = ["\n".join(services.cipher.decrypt_optional(ct) or "" for ct in (r.subject_ct, r.body_ct, r.html_ct))
+                     for r in rows]
+    finally:
+        services.close()
+    assert texts, "the canary requests queued notices"
+    for canary in canary_run.canaries:
+        phone_digits = canary.phone.lstrip("+")
+        for secret in (canary.first_name + " " + canary.last_name, canary.last_name, canary.email, canary.phone,
+                       phone_digits, canary.card, canary.code):
+            assert not any(secret.lower() in text.lower() for text in texts), f"{canary.tag}: a notice carries personal data"
