@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 
 # attributes of an incoming message that carry text (the others are labels)
 _INFERENCE_ATTRIBUTES = (TEXT, ACTION_TEXT)
+#: Size of a MiniLM sentence vector.
+_DIMENSION = 384
 # bound on memoised training texts (a few thousand examples in practice)
 _TRAINING_CACHE_LIMIT = 50_000
 
@@ -135,7 +137,15 @@ class MiniLMSentenceFeaturizer(DenseFeaturizer, GraphComponent):
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
-        """Featurize incoming messages (their text, or an action's text in end-to-end stories)."""
+        """Featurize incoming messages (their text, or an action's text in end-to-end stories).
+
+        A user message with empty text still gets a (zero) sentence vector: DIET's prediction
+        signature expects the dense feature on every user message, and an empty message must be
+        answered, not fail the turn.
+        """
+        for message in messages:
+            if message.get(TEXT) is not None and not message.get(TEXT):
+                self._set_features(message, np.zeros(_DIMENSION, dtype=np.float32), TEXT)
         for attribute in _INFERENCE_ATTRIBUTES:
             with_text = [m for m in messages if m.get(attribute)]
             if not with_text:

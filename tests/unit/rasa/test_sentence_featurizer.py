@@ -63,6 +63,14 @@ def test_a_message_without_text_gets_no_features(featurizer):
     assert message.features == []
 
 
+def test_an_empty_user_message_gets_a_zero_vector_so_the_classifier_can_answer_it(featurizer):
+    message = Message(data={TEXT: ""})
+    featurizer.process([message])
+    vector = _sentence_vector(message)
+    assert vector.shape == (1, 384)
+    assert not vector.any()
+
+
 def test_works_inside_a_tiny_trained_pipeline(tmp_path: Path):
     from rasa.core.agent import Agent
     from rasa.model_training import train_nlu
@@ -87,3 +95,4 @@ def test_works_inside_a_tiny_trained_pipeline(tmp_path: Path):
     parsed = asyncio.run(agent.parse_message("delete my data"))
     assert parsed["intent"]["name"] == "request_deletion"
     assert {r["name"] for r in parsed["intent_ranking"]} == {"greet", "request_deletion"}
+    assert asyncio.run(agent.parse_message(""))["intent"]["name"] in {"greet", "request_deletion"}
