@@ -2,26 +2,35 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any, List
 
 from bot.fulfilment.store import rotate_run_keys
+from bot.jobs.stores import CipherRotate, RotateStep
 from bot.notices.service import rotate_notice_keys
 from bot.services import Services
 from bot.settings import load_settings
 from bot.verification.maintenance import rotate_keys as rotate_verification_keys
 
-__all__ = ["register"]
+__all__ = ["register", "rotate_steps"]
+
+
+def rotate_steps(database: Any) -> List[RotateStep]:
+    """The stores beside tickets and conversations that keep ciphertext under ``DATA_KEYS``."""
+    return [
+        # Verification challenges, demo customers and the outbox.
+        RotateStep("verification", CipherRotate(database, rotate_verification_keys)),
+        # Fulfilment runs keep the requester's resolved identities.
+        RotateStep("fulfilment_runs", CipherRotate(database, rotate_run_keys)),
+        # Notices keep the recipient and the rendered texts.
+        RotateStep("notices", CipherRotate(database, rotate_notice_keys)),
+    ]
 
 
 def _rotate_keys_command(args: argparse.Namespace) -> int:
     services = Services.from_settings(load_settings(), verify_keys=False)
     try:
         report = services.tickets.rotate_keys(batch_size=args.batch_size)
-        # Verification challenges, demo customers and the outbox share DATA_KEYS.
-        others = rotate_verification_keys(services.database, services.cipher, batch_size=args.batch_size)
-        # Fulfilment runs keep the requester's resolved identities under DATA_KEYS.
-        others["fulfilment_runs"] = rotate_run_keys(services.database, services.cipher, batch_size=args.batch_size)
-        # Notices keep the recipient and the rendered texts under DATA_KEYS.
-        others["notices"] = rotate_notice_keys(services.database, services.cipher, batch_size=args.batch_size)
+        others = {step.name: step.store.rotate(services.cipher, args.batch_size) for step in rotate_steps(services.database)}
         # The conversation table (Rasa's tracker store) shares DATA_KEYS too.
         services.conversations.create_schema()
         conversations = services.conversations.rotate_keys(batch_size=args.batch_size)

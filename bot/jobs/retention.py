@@ -24,12 +24,13 @@ import re
 import threading
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional
 
 from bot.channels.twilio_store import TwilioChannelStore
 from bot.clock import utcnow
 from bot.fulfilment.delivery import purge_expired_packages
-from bot.fulfilment.store import forget_old_access_runs
+from bot.fulfilment.store import ACCESS_RUN_KEEP, forget_old_access_runs
+from bot.jobs.stores import AgePurge, CutoffPurge, PurgeStep
 from bot.logging_setup import configure_logging
 from bot.notices.service import purge_notices
 from bot.privacy.conversations import ConversationRecords
@@ -45,6 +46,8 @@ log = logging.getLogger(__name__)
 ACTOR = "system:retention"
 DAY = timedelta(days=1)
 FIRST_RUN_DELAY_S = 60.0
+#: How long expired one-time-code challenges are kept (the code store's own default).
+CHALLENGE_KEEP = timedelta(days=1)
 
 
 @dataclass
@@ -114,11 +117,11 @@ def run_purge(
                 )
             except Exception as exc:  # noqa: BLE001
                 _failed(report, "tickets", exc)
-            for name, purge in _channel_purgers(settings, ticket_service):
+            for step in _purge_steps(settings, ticket_service.database):
                 try:
-                    report.channel_records_deleted += int(purge())
+                    report.channel_records_deleted += step.store.purge(now - step.keep)
                 except Exception as exc:  # noqa: BLE001
-                    _failed(report, name, exc)
+                    _failed(report, step.name, exc)
             report.audited = _audit(ticket_service, report)
     finally:
         if services is not None:
@@ -141,21 +144,28 @@ def _failed(report: PurgeReport, step: str, exc: BaseException) -> None:
     log.error("retention step %s failed: %s", step, type(exc).__name__)
 
 
-def _channel_purgers(settings: Any, ticket_service: Any) -> List[Tuple[str, Callable[[], int]]]:
-    """Purge hooks of the short-lived stores that live in the ticket database."""
-    keep = timedelta(days=settings.conversation_retention_days)
-    database = ticket_service.database
+def _purge_steps(settings: Any, database: Any) -> List[PurgeStep]:
+    """The short-lived stores that live in the ticket database, each with how long it keeps rows."""
     cipher = DataCipher(list(settings.data_keys))
     twilio = TwilioChannelStore(database, cipher)
+    codes = CodeStore(database, Indexer(settings.index_key), cipher)
     return [
-        ("twilio-state", lambda: twilio.purge(keep)),
-        # Challenges expire in minutes: their store's own default keeps them a day at most.
-        ("verification-codes", CodeStore(database, Indexer(settings.index_key), cipher).purge),
+        PurgeStep("twilio-state", timedelta(days=settings.conversation_retention_days), AgePurge(twilio.purge)),
+        # Challenges expire in minutes: a day covers their send windows (the store keeps at least those).
+        PurgeStep("verification-codes", CHALLENGE_KEEP, AgePurge(codes.purge)),
         # Access packages behind expiring links: deleted once expired or used up.
-        ("fulfilment-packages", lambda: purge_expired_packages(database)),
-        ("fulfilment-access-runs", lambda: forget_old_access_runs(database, cipher)),
+        PurgeStep("fulfilment-packages", timedelta(0), CutoffPurge(lambda now: purge_expired_packages(database, now))),
+        PurgeStep(
+            "fulfilment-access-runs",
+            ACCESS_RUN_KEEP,
+            AgePurge(lambda age: forget_old_access_runs(database, cipher, age)),
+        ),
         # Notices hold the requester's contact: kept as long as the tickets they are about.
-        ("notices", lambda: purge_notices(database, timedelta(days=settings.ticket_retention_days))),
+        PurgeStep(
+            "notices",
+            timedelta(days=settings.ticket_retention_days),
+            AgePurge(lambda age: purge_notices(database, age)),
+        ),
     ]
 
 
