@@ -5,7 +5,7 @@ opt-out.  The way out of a form is "never mind".
 """
 from __future__ import annotations
 
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 from bot.company import texts as company_texts
 
@@ -77,12 +77,6 @@ def mask_phone(phone: str) -> str:
     return "the number ending " + "".join(digits[-2:]) if len(digits) >= 4 else "your phone"
 
 
-def mask_contact(contact: Optional[str]) -> str:
-    if not contact:
-        return "your contact"
-    return mask_email(contact) if "@" in contact else mask_phone(contact)
-
-
 def number_ending(phone: str) -> str:
     """``the number ending 4567``: the last four digits, for a number the user is texting or calling from."""
     digits = [c for c in phone if c.isdigit()]
@@ -97,10 +91,3 @@ def code_sent(contact: str) -> str:
     return (f"I've texted a 6-digit code to {number_ending(contact)}. It's valid for 10 minutes. If no text arrives "
             "(for example because that number once replied STOP to us; texting START opts back in), say \"send a new "
             "code\" or use an e-mail address instead.")
-
-
-def enter_code(input_channel: Optional[str]) -> str:
-    """How to give the code back: the keypad on the phone line, typing elsewhere."""
-    if input_channel == "twilio_voice":
-        return "enter the 6 digits on your keypad"
-    return "type the 6 digits"

@@ -28,6 +28,7 @@ from actions.privacy_requests.forms import PrivacyFormValidation, clear_personal
 from actions.privacy_requests.listening import INTENT_KINDS
 from actions.privacy_requests.services import blocking, get_services
 from actions.privacy_requests.switching import SwitchMixin
+from bot.channels.names import TWILIO_VOICE
 from bot.requests import flows, parsing
 from bot.requests.status import finish_status_check, start_status_check
 from bot.verification.codes import CheckResult, normalise_code
@@ -114,7 +115,7 @@ class _CodeMixin:
             return _stop_values("invalid")
         if _RESEND.search(text):
             return {slot: None, **(await self.send_code(channel, contact, dispatcher))}
-        on_phone = tracker.get_latest_input_channel() == "twilio_voice"
+        on_phone = tracker.get_latest_input_channel() == TWILIO_VOICE
         if normalise_code(text) is None:
             return self.reject(  # type: ignore[attr-defined]
                 slot, "Please enter the 6-digit code we sent you on your keypad. (Press star, or say \"new code\", "
@@ -481,7 +482,7 @@ class ValidateStatusForm(PrivacyFormValidation):
         contact = tracker.get_slot(names.SLOT_STATUS_CONTACT)
         if _RESEND.search(text):
             return {names.SLOT_STATUS_CODE: None, **(await self._start(reference, contact, dispatcher))}
-        on_phone = tracker.get_latest_input_channel() == "twilio_voice"
+        on_phone = tracker.get_latest_input_channel() == TWILIO_VOICE
         if normalise_code(text) is None:
             how = "enter the 6-digit code on your keypad" if on_phone else "type the 6-digit code — just the numbers, like 123456"
             return self.reject(names.SLOT_STATUS_CODE, f"Please {how}.", dispatcher, tracker)

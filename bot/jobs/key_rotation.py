@@ -1,4 +1,5 @@
 """``privacy-desk rotate-keys``: re-encrypt every stored ciphertext under the first key of ``DATA_KEYS``."""
+
 from __future__ import annotations
 
 import argparse
@@ -30,7 +31,9 @@ def _rotate_keys_command(args: argparse.Namespace) -> int:
     services = Services.from_settings(load_settings(), verify_keys=False)
     try:
         report = services.tickets.rotate_keys(batch_size=args.batch_size)
-        others = {step.name: step.store.rotate(services.cipher, args.batch_size) for step in rotate_steps(services.database)}
+        others = {
+            step.name: step.store.rotate(services.cipher, args.batch_size) for step in rotate_steps(services.database)
+        }
         # The conversation table (Rasa's tracker store) shares DATA_KEYS too.
         services.conversations.create_schema()
         conversations = services.conversations.rotate_keys(batch_size=args.batch_size)

@@ -15,6 +15,7 @@ One run
 
 A step that fails is logged (type only) and reported; the others still run.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -8,6 +8,7 @@ stores keep their own signatures (an age, an expiry, a dict of tables); the smal
 adapters here give the jobs one shape, so a job lists its stores instead of
 knowing how each one is called.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

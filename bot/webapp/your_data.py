@@ -34,7 +34,7 @@ _CODE_MESSAGES = {
 
 def public_web_url(settings: Settings) -> str:
     """Where requesters reach the web app: ``PUBLIC_CONSOLE_URL`` (same app), else this machine's web port."""
-    return (settings.extra.get("PUBLIC_CONSOLE_URL", "") or "").strip().rstrip("/") or f"http://localhost:{settings.web_port}"
+    return settings.public_console_url.rstrip("/") or f"http://localhost:{settings.web_port}"
 
 
 def build_delivery(settings: Settings, database: Any) -> PackageDelivery:
