@@ -4,7 +4,9 @@
 third-party ``requests`` library's modules as if they were ours.)
 
 - ``forms.py``: the reusable form-validation base class.
-- ``validation.py``: ``validate_request_form`` / ``validate_parental_form`` / ``validate_status_form``.
+- ``request_validation.py`` / ``parental_validation.py`` / ``status_validation.py``: ``validate_request_form`` /
+  ``validate_parental_form`` / ``validate_status_form``, over ``code_check.py`` (sending and checking the
+  one-time code) and ``form_answers.py`` (yes/no, a new-code request, the values that end a form).
 - ``asks.py``: summaries before submission.
 - ``submit.py``: filing the request and telling the user what the ticket store answered.
 - ``status.py``, ``escalation.py``, ``cancel.py``: status checks, a person, leaving a form.

@@ -29,7 +29,7 @@ YES_NO = [{"title": "Yes, switch", "payload": "yes"}, {"title": "No, carry on", 
 
 
 class SwitchMixin:
-    """For :class:`~actions.privacy_requests.validation.ValidateRequestForm` (needs ``accept``/``reject``/``stop``)."""
+    """For :class:`~actions.privacy_requests.request_validation.ValidateRequestForm` (needs ``accept``/``reject``/``stop``)."""
 
     def switch_fields(self, tracker: Tracker, fields: List[Text]) -> List[Text]:
         """The form's fields, with the one-time confirmation first while a switch is pending."""

@@ -20,10 +20,12 @@ from actions.privacy_requests import messages
 from actions.privacy_requests.asks import ActionAskDateOfBirth, ActionAskParentalConfirmed, ActionAskRequestConfirmed
 from actions.privacy_requests.cancel import ActionCancelRequest, ActionStrayInput
 from actions.privacy_requests.escalation import ActionEscalate
+from actions.privacy_requests.parental_validation import ValidateParentalForm
+from actions.privacy_requests.request_validation import ValidateRequestForm
 from actions.privacy_requests.services import RequestServices, set_services
 from actions.privacy_requests.status import ActionReportStatus
+from actions.privacy_requests.status_validation import ValidateStatusForm
 from actions.privacy_requests.submit import ActionSubmitParentalRequest, ActionSubmitRequest
-from actions.privacy_requests.validation import ValidateParentalForm, ValidateRequestForm, ValidateStatusForm
 from bot.company import current_profile
 from bot.requests import flows
 from bot.tickets import Channel, Kind, PersonalData, Priority, Status

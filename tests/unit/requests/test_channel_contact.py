@@ -15,8 +15,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import names
 from actions.privacy_requests.asks import ActionAskParentContact, ActionAskPhone, ActionAskRequestConfirmed
 from actions.privacy_requests.channel_contact import USE_CHANNEL_NUMBER, accepts_channel_number
+from actions.privacy_requests.parental_validation import ValidateParentalForm
+from actions.privacy_requests.request_validation import ValidateRequestForm
+from actions.privacy_requests.status_validation import ValidateStatusForm
 from actions.privacy_requests.submit import ActionSubmitRequest
-from actions.privacy_requests.validation import ValidateParentalForm, ValidateRequestForm, ValidateStatusForm
 from bot.channels.contact import seal_contact
 from bot.notify import MessageChannel
 from bot.privacy.crypto import DataCipher, generate_key

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from actions.privacy_requests.validation import ValidateParentalForm
+from actions.privacy_requests.parental_validation import ValidateParentalForm
 from bot.channels.contact import seal_contact
 from tests.unit.requests.support import build_tracker, run_action, slotsets
 

@@ -5,8 +5,8 @@ from typing import Any, Dict
 
 from actions import names
 from actions.privacy_requests.escalation import ActionEscalate, ValidateEscalationContactForm
+from actions.privacy_requests.request_validation import ValidateRequestForm
 from actions.privacy_requests.submit import ActionSubmitRequest
-from actions.privacy_requests.validation import ValidateRequestForm
 from bot.tickets import Channel, Kind, Status
 from tests.unit.requests.support import build_tracker, run_action, slotsets
 

@@ -15,8 +15,10 @@ from actions import names
 from actions.privacy_requests import messages
 from actions.privacy_requests.cancel import ActionCancelRequest, ActionStrayInput
 from actions.privacy_requests.listening import ActionBackToRequest
+from actions.privacy_requests.parental_validation import ValidateParentalForm
+from actions.privacy_requests.request_validation import ValidateRequestForm
+from actions.privacy_requests.status_validation import ValidateStatusForm
 from actions.privacy_requests.switching import ActionAskSwitchConfirmed
-from actions.privacy_requests.validation import ValidateParentalForm, ValidateRequestForm, ValidateStatusForm
 from bot.requests import flows
 from tests.unit.requests.support import build_tracker, run_action, slotsets
 

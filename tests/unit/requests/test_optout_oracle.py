@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 import secrets
 
+from actions.privacy_requests.parental_validation import ValidateParentalForm
 from actions.privacy_requests.services import RequestServices, set_services
-from actions.privacy_requests.validation import ValidateParentalForm
 from bot.notify.optouts import OptOutRegistry
 from bot.notify.outbox import Outbox, OutboxNotifier
 from bot.privacy.crypto import DataCipher, Indexer, generate_key
