@@ -56,7 +56,7 @@ def naive_baseline(kb: KnowledgeBase, question: str, max_chars: int = 320) -> st
 
 def learned_top_passages(kb: KnowledgeBase, question: str, top: int = 3) -> List[int]:
     """Passages ranked by their best sentence's learned score."""
-    scores = kb.ranker_weights.scores(kb.ranker_features(question, expected_answer_type(question)))
+    _, scores = kb.ranker_scores(question, expected_answer_type(question), kb.ranker_weights)
     best: Dict[int, float] = {}
     for i, s in enumerate(scores):
         p = int(kb._sentence_passage[i])

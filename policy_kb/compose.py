@@ -84,8 +84,7 @@ def _best_typed(kb, kind: str, scores: np.ndarray, floor: float) -> Optional[int
 def _judge(kb, question: str, weights: RankerWeights, expected: Optional[str],
            unsupported: int) -> Tuple[np.ndarray, np.ndarray, float, bool]:
     """(features, sentence scores, confidence, whether the policy answers it at all)."""
-    X = kb.ranker_features(question, expected)
-    scores = weights.scores(X)
+    X, scores = kb.ranker_scores(question, expected, weights)
     if weights.abstainer is not None:
         confidence = weights.abstainer.log_odds(abstain_features(X, scores, unsupported))
         return X, scores, confidence, confidence >= weights.abstainer.threshold

@@ -286,6 +286,13 @@ class KnowledgeBase:
         _, fact_sentences = self._fact_boost(q.lower(), set(expand(content_tokens(q))))
         return sentence_features(self, q, qvec, expected, sorted(fact_sentences))
 
+    def ranker_scores(self, question: str, expected: Optional[str],
+                      weights: RankerWeights) -> Tuple[np.ndarray, np.ndarray]:
+        """(features, score of every sentence) under ``weights``; the question vector is cached, so cheap."""
+        X = self.ranker_features(question, expected)
+        qvec = self.hybrid.query_vector(_normalise_question(question))
+        return X, weights.scores(X, qvec, self._svec)
+
     def answer(self, question: str, max_chars: int = 320, weights: Optional[RankerWeights] = None) -> Answer:
         """Answer ``question`` from the policy, or say it is not covered."""
         raw = question if isinstance(question, str) else ""

@@ -18,7 +18,7 @@ import json
 import sys
 import tempfile
 from pathlib import Path
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import numpy as np
 
@@ -26,7 +26,7 @@ from . import build
 from .answer_types import expected_answer_type
 from .category import CATEGORIES_FILE, CategoryModel
 from .corpora import ROOT, Policy, holds_span, norm, policyqa, privacyqa
-from .kb import KnowledgeBase
+from .kb import KnowledgeBase, _normalise_question
 from .ranker import ABSTAIN_FEATURES, FEATURES, WEIGHTS_FILE, Abstainer, RankerWeights, abstain_features
 
 DECLINE_TARGET = 0.04
@@ -34,6 +34,8 @@ DECLINE_TARGET = 0.04
 DEV_POLICY = next(p for p in sorted((ROOT / "policy_kb/source").glob("*.md")) if p.name != "README.md")
 DEV_SET = ROOT / "bench/kb_dev_set.jsonl"
 L2 = 0.01
+#: L2 on the per-dimension interaction weights, chosen by ``--cv`` (grouped by policy over the tune policies)
+L2_INTERACTION = 1e-5
 
 
 def gold_passage(kb: KnowledgeBase, paragraph: str) -> int:
@@ -99,28 +101,67 @@ def build_policy_kbs(part: str, root: Path) -> List[Tuple[Policy, KnowledgeBase]
     return out
 
 
-def fit(examples) -> Tuple[np.ndarray, float, np.ndarray, np.ndarray]:
-    """A listwise linear ranker: softmax over each question's sentences, gold sentence as the target
-    (L2-regularised, L-BFGS); the intercept then makes the top score comparable across questions."""
+def _policy_groups(examples) -> list:
+    """Per policy: (features m×n×F, question vectors m×384, sentence vectors n×384, gold ids m)."""
+    by_kb: dict = {}
+    for f, g, _, q, kb in examples:
+        by_kb.setdefault(id(kb), (kb, []))[1].append((f, g[0], kb.hybrid.query_vector(_normalise_question(q))))
+    return [(np.stack([f for f, _, _ in rows]), np.stack([v for _, _, v in rows]).astype(float),
+             np.asarray(kb._svec, float), np.array([g for _, g, _ in rows])) for kb, rows in by_kb.values()]
+
+
+def fit(examples, interaction: bool = True, l2: float = L2,
+        l2_inter: float = L2_INTERACTION) -> Tuple[np.ndarray, np.ndarray, np.ndarray, Optional[np.ndarray]]:
+    """A listwise ranker: softmax over each question's sentences, gold sentence as the target (L-BFGS, L2).
+
+    Score = standardised features · coef (+ qᵀ diag(w) s over the MiniLM vectors when ``interaction``);
+    returns (coef, mean, scale, interaction weights or None)."""
     from scipy.optimize import minimize  # build-time only (installed with scikit-learn)
 
-    X = np.vstack([f for f, *_ in examples])
+    groups = _policy_groups(examples)
+    X = np.vstack([F.reshape(-1, F.shape[-1]) for F, *_ in groups])
     mean, scale = X.mean(0), X.std(0) + 1e-9
-    groups = [((f - mean) / scale, g[0]) for f, g, *_ in examples]
+    groups = [((F - mean) / scale, Q, S, gold) for F, Q, S, gold in groups]
+    nf, dim, nq = X.shape[1], groups[0][1].shape[1], sum(len(g) for *_, g in groups)
+    reg = np.concatenate([np.full(nf, l2), np.full(dim if interaction else 0, l2_inter)])
 
     def loss(w):
-        total, grad = 0.5 * L2 * w @ w, L2 * w
-        for Z, gold in groups:
-            s = Z @ w
-            s -= s.max()
+        total, grad = 0.0, np.zeros_like(w)
+        for Z, Q, S, gold in groups:
+            s = Z @ w[:nf] + ((Q * w[nf:]) @ S.T if interaction else 0.0)
+            s = s - s.max(1, keepdims=True)
             p = np.exp(s)
-            p /= p.sum()
-            total -= np.log(p[gold] + 1e-12)
-            grad = grad + Z.T @ p - Z[gold]
-        return total / len(groups), grad / len(groups)
+            p /= p.sum(1, keepdims=True)
+            rows = np.arange(len(gold))
+            total -= np.log(p[rows, gold] + 1e-12).sum()
+            p[rows, gold] -= 1.0  # d loss / d score
+            grad[:nf] += np.einsum("mn,mnf->f", p, Z)
+            if interaction:
+                grad[nf:] += ((p @ S) * Q).sum(0)
+        return total / nq + 0.5 * (reg * w) @ w, grad / nq + reg * w
 
-    res = minimize(loss, np.zeros(X.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 300})
-    return res.x, 0.0, mean, scale
+    res = minimize(loss, np.zeros(len(reg)), jac=True, method="L-BFGS-B", options={"maxiter": 400})
+    return res.x[:nf], mean, scale, (res.x[nf:].astype(np.float32) if interaction else None)
+
+
+def grouped_cv(examples, folds: int = 4) -> None:
+    """Print how well the answering sentence is ranked on tune policies held out of training (policy i → fold
+    i mod ``folds``): top-1, mean reciprocal rank, and the top sentence holding the gold span."""
+    kbs = list({id(kb): kb for *_, kb in examples}.values())
+    for name, inter, l2_inter in (("16 features", False, 0.0), ("+ q⊙s, L2 1e-4", True, 1e-4),
+                                  ("+ q⊙s, L2 1e-5", True, 1e-5), ("+ q⊙s, L2 1e-6", True, 1e-6)):
+        top1 = rr = held = 0
+        for k in range(folds):
+            test = {id(kb) for i, kb in enumerate(kbs) if i % folds == k}
+            coef, mean, scale, w_int = fit([e for e in examples if id(e[4]) not in test], inter, L2, l2_inter)
+            weights = RankerWeights(coef, 0.0, mean, scale, 0.0, 0.0, interaction=w_int)
+            for f, g, spans, q, kb in (e for e in examples if id(e[4]) in test):
+                s = weights.scores(f, kb.hybrid.query_vector(_normalise_question(q)), kb._svec)
+                top1 += int(np.argmax(s)) == g[0]
+                rr += 1.0 / (1 + int((s > s[g[0]]).sum()))
+                held += holds_span(kb.sentences[int(np.argmax(s))]["text"], spans)
+        n = len(examples)
+        print(f"grouped CV, {name}: top-1 {top1 / n:.3f}, MRR {rr / n:.3f}, top sentence holds gold span {held / n:.3f}")
 
 
 def fit_abstainer(positives: List[np.ndarray], negatives: List[np.ndarray], tune_pos: int) -> Abstainer:
@@ -147,20 +188,21 @@ def abstain_examples(w: RankerWeights, kbs, examples, dev_kb: KnowledgeBase):
     uncovered questions."""
     pos = []
     for f, g, s, q, kb in examples:
-        pos.append(abstain_features(f, w.scores(f), len(kb.unsupported_terms(q))))
+        pos.append(abstain_features(f, w.scores(f, kb.hybrid.query_vector(_normalise_question(q)), kb._svec),
+                                    len(kb.unsupported_terms(q))))
     tune_pos = len(pos)
     neg = []
     rows = [json.loads(line) for line in DEV_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
     for r in rows:
-        X = dev_kb.ranker_features(r["question"], expected_answer_type(r["question"]))
-        x = abstain_features(X, w.scores(X), len(dev_kb.unsupported_terms(r["question"])))
+        X, s = dev_kb.ranker_scores(r["question"], expected_answer_type(r["question"]), w)
+        x = abstain_features(X, s, len(dev_kb.unsupported_terms(r["question"])))
         (pos if r["sections"] else neg).append(x)
     off_topic = [r["question"] for r in privacyqa("tune") if not r["categories"]]
     for k, q in enumerate(off_topic):
         for j in range(3):
             _, kb = kbs[(3 * k + j) % len(kbs)]
-            X = kb.ranker_features(q, expected_answer_type(q))
-            neg.append(abstain_features(X, w.scores(X), len(kb.unsupported_terms(q))))
+            X, s = kb.ranker_scores(q, expected_answer_type(q), w)
+            neg.append(abstain_features(X, s, len(kb.unsupported_terms(q))))
     return pos, tune_pos, neg
 
 
@@ -168,6 +210,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=WEIGHTS_FILE)
     parser.add_argument("--cache", type=Path, help="keep the built tune KBs here (default: a temp dir)")
+    parser.add_argument("--cv", action="store_true", help="also print grouped cross-validation over the tune policies")
+    parser.add_argument("--no-interaction", action="store_true", help="the 16 features only (no q⊙s weights)")
     args = parser.parse_args(argv)
     fit_categories(CATEGORIES_FILE)
     with tempfile.TemporaryDirectory() as tmp:
@@ -176,10 +220,13 @@ def main(argv=None) -> int:
         for policy, kb in kbs:
             kb.hybrid.QUERY_CACHE_SIZE = 10_000  # each question is encoded once, then answered per setting
             examples += [(f, g, s, q, kb) for f, g, s, q in policy_examples(kb, policy)]
-        coef, intercept, mean, scale = fit(examples)
+        if args.cv:
+            grouped_cv(examples)
+        intercept = 0.0
+        coef, mean, scale, inter = fit(examples, not args.no_interaction)
         print(f"tune: {len(examples)} questions, {sum(len(f) for f, *_ in examples)} sentence rows")
         print(" ".join(f"{n}={c:+.2f}" for n, c in zip(FEATURES, coef)))
-        w = RankerWeights(coef, intercept, mean, scale, 0.0, 0.0)
+        w = RankerWeights(coef, intercept, mean, scale, 0.0, 0.0, interaction=inter)
         build(DEV_POLICY, Path(tmp) / "dev-policy", force=True)
         dev_kb = KnowledgeBase.load(Path(tmp) / "dev-policy")
         pos, tune_pos, neg = abstain_examples(w, kbs, examples, dev_kb)
@@ -187,19 +234,19 @@ def main(argv=None) -> int:
         print(f"abstainer: {len(pos)} answerable, {len(neg)} not; " + " ".join(
             f"{n}={c:+.2f}" for n, c in zip(ABSTAIN_FEATURES, abstainer.coef)) + f"; threshold {abstainer.threshold:.3f}")
         threshold, penalty = 0.0, 0.0
-        w = RankerWeights(coef, intercept, mean, scale, threshold, 1.0, penalty, abstainer)
+        w = RankerWeights(coef, intercept, mean, scale, threshold, 1.0, penalty, abstainer, inter)
         dev_rows = [json.loads(line) for line in DEV_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
         answered = [dev_kb.answer(r["question"], weights=w).covered for r in dev_rows]
         print(f"dev: uncovered declined {np.mean([not a for a, r in zip(answered, dev_rows) if not r['sections']]):.3f}, "
               f"answerable declined {np.mean([not a for a, r in zip(answered, dev_rows) if r['sections']]):.3f}")
         best = None
         for gap in (1.0, 99.0):
-            w = RankerWeights(coef, intercept, mean, scale, threshold, gap, penalty, abstainer)
+            w = RankerWeights(coef, intercept, mean, scale, threshold, gap, penalty, abstainer, inter)
             held = sum(holds_span(kb.answer(q, weights=w).text, spans) for f, g, spans, q, kb in examples[::4])
             print(f"support gap {gap}: answer holds gold span {held / len(examples[::4]):.3f} (every 4th tune question)")
             if best is None or held > best[0]:
                 best = (held, gap)
-        weights = RankerWeights(coef, intercept, mean, scale, threshold, best[1], penalty, abstainer)
+        weights = RankerWeights(coef, intercept, mean, scale, threshold, best[1], penalty, abstainer, inter)
     args.out.write_text(json.dumps(weights.to_json(), indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out}: {json.dumps({k: v for k, v in weights.to_json().items() if not isinstance(v, list)})}")
     return 0

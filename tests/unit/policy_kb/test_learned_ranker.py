@@ -9,6 +9,7 @@ import json
 import random
 import re
 
+import numpy as np
 import pytest
 
 from policy_kb import KnowledgeBase, PolicyFacts, build
@@ -98,7 +99,21 @@ def test_the_committed_weights_match_the_features_and_stay_small():
     assert weights is not None
     data = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
     assert data["features"] == list(FEATURES) and data["abstain"]["features"] == list(ABSTAIN_FEATURES)
-    assert WEIGHTS_FILE.stat().st_size < 8_000
+    assert WEIGHTS_FILE.stat().st_size < 32_000
+    assert weights.interaction is not None and weights.interaction.shape == (384,)
+
+
+def test_the_ranker_scores_question_sentence_agreement_per_dimension_and_repeatably(generated):
+    policy, kb = generated
+    weights = kb.ranker_weights
+    question = "how long do you keep my order records"
+    X, scores = kb.ranker_scores(question, None, weights)
+    _, again = kb.ranker_scores(question, None, weights)
+    assert np.array_equal(scores, again)
+    without = weights.scores(X)  # the 16 features alone
+    assert not np.allclose(scores, without)
+    gold = next(i for i, s in enumerate(kb.sentences) if s["text"] == policy["sentences"]["retention"])
+    assert int(np.argmax(scores)) == gold
 
 
 @pytest.mark.parametrize("question, key", [
