@@ -84,6 +84,13 @@ def _bool(raw: str) -> bool:
     raise ValueError("not a boolean")
 
 
+def _positive_seconds(raw: str) -> float:
+    value = float(raw)
+    if not value > 0:
+        raise ValueError("not positive")
+    return value
+
+
 def _keys(environ: Mapping[str, str], name: str) -> Tuple[str, ...]:
     keys = tuple(part.strip() for part in _require(environ, name).split(",") if part.strip())
     if not keys:
@@ -138,6 +145,19 @@ class Settings:
     redis_key_prefix: str = "privacydesk"
     #: Business days within which an agent replies to an escalation (``ESCALATION_REPLY_BUSINESS_DAYS``).
     escalation_reply_business_days: int = 2
+    #: A Twilio Messaging Service that sends SMS when no TWILIO_NUMBER is set (``TWILIO_MESSAGING_SERVICE_SID``).
+    twilio_messaging_service_sid: str = ""
+    #: Seconds one Twilio API call may take (``TWILIO_TIMEOUT``).
+    twilio_timeout_s: float = 10.0
+    #: SMTP session: STARTTLS, login, seconds it may take (``SMTP_STARTTLS``, ``SMTP_USERNAME``, ``SMTP_PASSWORD``, ``SMTP_TIMEOUT``).
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_timeout_s: float = 10.0
+    #: The fulfilment data map (``DATAMAP_FILE``, relative to the project; empty: ``datamap.yml``).
+    datamap_file: str = ""
+    #: The demo shop's database (``SHOP_DATABASE_URL``; empty: ``var/shop.db``).
+    shop_database_url: str = ""
     extra: Mapping[str, str] = field(default_factory=dict, repr=False)
     # Abuse limits at the public edge (README "Security"): (count, window seconds).
     channel_rate_per_conversation: Tuple[int, int] = (30, 60)
@@ -265,6 +285,14 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         escalation_reply_business_days=_parse(
             environ, "ESCALATION_REPLY_BUSINESS_DAYS", "2", _positive_int, "a positive whole number of business days"
         ),
+        twilio_messaging_service_sid=_optional(environ, "TWILIO_MESSAGING_SERVICE_SID"),
+        twilio_timeout_s=_parse(environ, "TWILIO_TIMEOUT", "10", _positive_seconds, "a positive number of seconds"),
+        smtp_starttls=_parse(environ, "SMTP_STARTTLS", "false", _bool, "true or false"),
+        smtp_username=_optional(environ, "SMTP_USERNAME"),
+        smtp_password=environ.get("SMTP_PASSWORD", ""),
+        smtp_timeout_s=_parse(environ, "SMTP_TIMEOUT", "10", _positive_seconds, "a positive number of seconds"),
+        datamap_file=_optional(environ, "DATAMAP_FILE"),
+        shop_database_url=_optional(environ, "SHOP_DATABASE_URL"),
         extra=dict(environ),
         channel_rate_per_conversation=_parse(environ, "CHANNEL_RATE_PER_CONVERSATION", "30/60", _rate, "COUNT/SECONDS (e.g. 30/60)"),
         channel_rate_per_client=_parse(environ, "CHANNEL_RATE_PER_CLIENT", "60/60", _rate, "COUNT/SECONDS (e.g. 60/60)"),

@@ -4,16 +4,16 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from typing import Any
 
 __all__ = ["register", "shop_url"]
 
 
-def shop_url(settings: object) -> str:
+def shop_url(settings: Any) -> str:
     """``SHOP_DATABASE_URL``, else the SQLite file ``var/shop.db``."""
     from bot.fulfilment.shop.seed import default_shop_url
 
-    extra = getattr(settings, "extra", {}) or {}
-    return (extra.get("SHOP_DATABASE_URL") or "").strip() or default_shop_url(settings.var_dir)
+    return settings.shop_database_url or default_shop_url(settings.var_dir)
 
 
 def register(subparsers: "argparse._SubParsersAction") -> None:
@@ -88,7 +88,7 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _service(settings: object) -> object:
+def _service(settings: Any) -> Any:
     from bot.fulfilment.datamap import load_datamap
     from bot.fulfilment.service import FulfilmentService, datamap_path, open_systems
     from bot.privacy.crypto import DataCipher

@@ -55,7 +55,7 @@ def datamap_path(settings: Any, override: Optional[str] = None) -> Path:
     """``DATAMAP_FILE`` (relative to the project), else ``datamap.yml`` at the project root."""
     from bot.settings import PROJECT_ROOT
 
-    raw = override or (getattr(settings, "extra", {}) or {}).get("DATAMAP_FILE", "").strip() or "datamap.yml"
+    raw = override or settings.datamap_file or "datamap.yml"
     path = Path(raw)
     return path if path.is_absolute() else PROJECT_ROOT / path
 

@@ -56,7 +56,7 @@ def build_notifier(settings: Any, database: Optional[Database] = None) -> Notifi
         return OutboxNotifier(outbox, optouts)
     sms: SmsSender
     if settings.twilio_account_sid and settings.twilio_auth_token and (
-        settings.twilio_number or (getattr(settings, "extra", {}) or {}).get("TWILIO_MESSAGING_SERVICE_SID")
+        settings.twilio_number or settings.twilio_messaging_service_sid
     ):
         sms = TwilioSmsSender.from_settings(settings, optouts)
     else:

@@ -17,7 +17,6 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any, Callable, Optional
 
-from bot.notify._config import extra, flag, positive_float, text
 from bot.notify.types import Delivery, DeliveryStatus, MessageChannel, check_email
 
 __all__ = ["SmtpEmailSender"]
@@ -61,10 +60,10 @@ class SmtpEmailSender:
             settings.smtp_host,
             settings.smtp_port,
             settings.smtp_sender,
-            timeout=positive_float(settings, "SMTP_TIMEOUT", 10.0),
-            starttls=flag(settings, "SMTP_STARTTLS"),
-            username=text(settings, "SMTP_USERNAME"),
-            password=extra(settings).get("SMTP_PASSWORD") or None,
+            timeout=settings.smtp_timeout_s,
+            starttls=settings.smtp_starttls,
+            username=settings.smtp_username or None,
+            password=settings.smtp_password or None,
         )
 
     def build_message(self, to: str, subject: str, body: str) -> EmailMessage:

@@ -26,7 +26,6 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from bot.notify._config import positive_float, text
 from bot.notify.optouts import OptOutRegistry
 from bot.notify.types import Delivery, DeliveryStatus, MessageChannel, NotifyError, check_sms
 
@@ -99,9 +98,9 @@ class TwilioSmsSender:
             settings.twilio_account_sid,
             settings.twilio_auth_token,
             settings.twilio_number or None,
-            messaging_service_sid=text(settings, "TWILIO_MESSAGING_SERVICE_SID"),
+            messaging_service_sid=settings.twilio_messaging_service_sid or None,
             api_base=settings.twilio_api_base or None,
-            timeout=positive_float(settings, "TWILIO_TIMEOUT", 10.0),
+            timeout=settings.twilio_timeout_s,
             optouts=optouts,
             status_callback=status_callback_url(settings),
         )
