@@ -23,7 +23,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.logging_setup import configure_logging
+from bot.logging_setup import configure_process_logging
 from bot.settings import load_settings
 
 logger = logging.getLogger(__name__)
@@ -133,7 +133,7 @@ def main(argv: Optional[list] = None) -> int:
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(name, "1")
     settings = load_settings()
-    configure_logging(settings.log_level, process="actions")
+    configure_process_logging(settings, "actions")
     app = create_action_app(settings.action_server_token, database_url=settings.database_url)
     logger.info("action server on http://127.0.0.1:%s", settings.action_port)
     app.run(host="127.0.0.1", port=settings.action_port, access_log=False, workers=1)

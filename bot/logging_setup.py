@@ -126,6 +126,13 @@ def _redact_structlog_values(_: Any, __: str, event_dict: MutableMapping[str, An
     return event_dict
 
 
+def configure_process_logging(settings: Any, process: str) -> None:
+    """:func:`configure_logging` with the level, ``LOG_DIR`` and ``LOG_RETENTION_DAYS`` of ``settings``."""
+    configure_logging(
+        settings.log_level, process=process, log_dir=settings.log_dir, log_retention_days=settings.log_retention_days
+    )
+
+
 def configure_structlog() -> None:
     """Send structlog events (Rasa's) through stdlib logging, level-filtered, values redacted."""
     try:
@@ -146,25 +153,30 @@ def configure_structlog() -> None:
     )
 
 
-def _file_handler(process: str, log_file: Optional[str]) -> Optional[logging.Handler]:
+def _file_handler(process: str, log_file: Optional[str], log_dir: str, keep: int) -> Optional[logging.Handler]:
     if log_file:
         Path(log_file).parent.mkdir(parents=True, exist_ok=True)
         return logging.FileHandler(log_file, encoding="utf-8")
-    log_dir = os.environ.get("LOG_DIR", "").strip()
     if not log_dir:
         return None
-    try:
-        keep = max(1, int(os.environ.get("LOG_RETENTION_DAYS", "14")))
-    except ValueError:
-        keep = 14
     Path(log_dir).mkdir(parents=True, exist_ok=True)
     return logging.handlers.TimedRotatingFileHandler(
         str(Path(log_dir) / f"{process}.log"), when="midnight", backupCount=keep, encoding="utf-8", utc=True
     )
 
 
-def configure_logging(level: str = "INFO", process: str = "privacy-desk", log_file: Optional[str] = None) -> None:
-    """Configure the root logger once; safe to call again (idempotent)."""
+def configure_logging(
+    level: str = "INFO",
+    process: str = "privacy-desk",
+    log_file: Optional[str] = None,
+    log_dir: str = "",
+    log_retention_days: int = 14,
+) -> None:
+    """Configure the root logger once; safe to call again (idempotent).
+
+    With ``log_dir`` each process also writes ``<log_dir>/<process>.log``, rotated at
+    midnight UTC, ``log_retention_days`` files kept (``LOG_DIR`` / ``LOG_RETENTION_DAYS``).
+    """
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
     root = logging.getLogger()
     root.setLevel(level)
@@ -172,7 +184,7 @@ def configure_logging(level: str = "INFO", process: str = "privacy-desk", log_fi
         root.removeHandler(handler)
     formatter = logging.Formatter(FORMAT.format(process=process))
     handlers: List[logging.Handler] = [logging.StreamHandler(sys.stderr)]
-    extra = _file_handler(process, log_file)
+    extra = _file_handler(process, log_file, log_dir.strip(), max(1, log_retention_days))
     if extra is not None:
         handlers.append(extra)
     for handler in handlers:

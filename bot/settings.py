@@ -91,6 +91,14 @@ def _positive_seconds(raw: str) -> float:
     return value
 
 
+def _log_retention_days(environ: Mapping[str, str]) -> int:
+    """``LOG_RETENTION_DAYS``: at least 1; a value that is not a number keeps the default (logging must start)."""
+    try:
+        return max(1, int(environ.get("LOG_RETENTION_DAYS", "14")))
+    except ValueError:
+        return 14
+
+
 def _keys(environ: Mapping[str, str], name: str) -> Tuple[str, ...]:
     keys = tuple(part.strip() for part in _require(environ, name).split(",") if part.strip())
     if not keys:
@@ -158,6 +166,9 @@ class Settings:
     datamap_file: str = ""
     #: The demo shop's database (``SHOP_DATABASE_URL``; empty: ``var/shop.db``).
     shop_database_url: str = ""
+    #: Each process also logs (masked) to ``<LOG_DIR>/<process>.log``, rotated daily, ``LOG_RETENTION_DAYS`` kept.
+    log_dir: str = ""
+    log_retention_days: int = 14
     extra: Mapping[str, str] = field(default_factory=dict, repr=False)
     # Abuse limits at the public edge (README "Security"): (count, window seconds).
     channel_rate_per_conversation: Tuple[int, int] = (30, 60)
@@ -293,6 +304,8 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         smtp_timeout_s=_parse(environ, "SMTP_TIMEOUT", "10", _positive_seconds, "a positive number of seconds"),
         datamap_file=_optional(environ, "DATAMAP_FILE"),
         shop_database_url=_optional(environ, "SHOP_DATABASE_URL"),
+        log_dir=_optional(environ, "LOG_DIR"),
+        log_retention_days=_log_retention_days(environ),
         extra=dict(environ),
         channel_rate_per_conversation=_parse(environ, "CHANNEL_RATE_PER_CONVERSATION", "30/60", _rate, "COUNT/SECONDS (e.g. 30/60)"),
         channel_rate_per_client=_parse(environ, "CHANNEL_RATE_PER_CLIENT", "60/60", _rate, "COUNT/SECONDS (e.g. 60/60)"),

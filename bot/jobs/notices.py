@@ -116,8 +116,10 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
 def main() -> int:
     """``python -m bot.jobs.notices send --loop``: the supervisor's notice sender process."""
     from bot.logging_setup import configure_logging
+    from bot.settings import load_settings
 
-    configure_logging(process="notice-sender")
+    settings = load_settings()
+    configure_logging(process="notice-sender", log_dir=settings.log_dir, log_retention_days=settings.log_retention_days)
     parser = argparse.ArgumentParser(prog="privacy-desk")
     register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["notices", *sys.argv[1:]])

@@ -32,7 +32,7 @@ from bot.clock import utcnow
 from bot.fulfilment.delivery import purge_expired_packages
 from bot.fulfilment.store import ACCESS_RUN_KEEP, forget_old_access_runs
 from bot.jobs.stores import AgePurge, CutoffPurge, PurgeStep
-from bot.logging_setup import configure_logging
+from bot.logging_setup import configure_process_logging
 from bot.notices.service import purge_notices
 from bot.privacy.conversations import ConversationRecords
 from bot.privacy.crypto import DataCipher, Indexer
@@ -232,7 +232,7 @@ def parse_interval(text: str) -> timedelta:
 
 def _purge_command(args: argparse.Namespace) -> int:
     settings = load_settings()
-    configure_logging(settings.log_level, process="retention")
+    configure_process_logging(settings, "retention")
     if args.every is None:
         report = run_purge(settings)
         _print(report, args.json)

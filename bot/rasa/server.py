@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import List, Optional
 
-from bot.logging_setup import configure_logging
+from bot.logging_setup import configure_process_logging
 from bot.settings import PROJECT_ROOT, Profile, Settings, load_settings
 
 logger = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
 
     settings = load_settings()
-    configure_logging(settings.log_level, process="rasa")
+    configure_process_logging(settings, "rasa")
     model = latest_model(Path(args.models))
     if model is None:
         logger.error("no trained model in %s: run 'make train' first", args.models)
@@ -89,7 +89,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     install_speedups()  # Rasa re-checked a JSON schema on every action call (~30 ms of event loop)
 
     def _remask(app, loop) -> None:  # Rasa adds handlers while starting: mask those too.
-        configure_logging(settings.log_level, process="rasa")
+        configure_process_logging(settings, "rasa")
 
     rasa.core.run.serve_application(
         model_path=str(model),

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import uvicorn
 
-from bot.logging_setup import configure_logging
+from bot.logging_setup import configure_process_logging
 from bot.settings import load_settings
 from bot.webapp.app import create_app
 
 
 def main() -> int:
     settings = load_settings()
-    configure_logging(settings.log_level, process="web")
+    configure_process_logging(settings, "web")
     host = settings.web_interface
     uvicorn.run(
         create_app(settings),

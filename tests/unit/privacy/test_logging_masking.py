@@ -119,16 +119,14 @@ def test_structlog_respects_the_configured_level(tmp_path: Path, capsys: pytest.
     assert NAME not in captured.out + captured.err
 
 
-def test_log_dir_gives_each_process_its_own_masked_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LOG_DIR", str(tmp_path / "logs"))
-    configure_logging("INFO", process="actions")
+def test_log_dir_gives_each_process_its_own_masked_file(tmp_path: Path) -> None:
+    configure_logging("INFO", process="actions", log_dir=str(tmp_path / "logs"))
     try:
         logging.getLogger("actions").info("sent code %s to %s", CODE, EMAIL)
         flush()
     finally:
         for handler in list(logging.getLogger().handlers):
             handler.close()
-        monkeypatch.delenv("LOG_DIR")
         configure_logging("INFO", process="test")
     written = (tmp_path / "logs" / "actions.log").read_text()
     assert "sent code [code] to [email]" in written
