@@ -28,6 +28,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 from bot.company import texts as company_texts
 from bot.console.accounts import AgentView
 from bot.console.errors import ConsoleError
+from bot.notices.recipients import to_e164
 from bot.tickets import (
     FIELD_LIMITS,
     Channel,
@@ -370,7 +371,7 @@ class CaseWork:
         if require_verified and not verified and code_confirmed is None:
             raise ReplyNotAllowed("the requester is not verified yet: no replies to unverified contact details")
         personal = self.tickets.reveal_personal_data(view.reference, actor=agent.actor, reason=RevealReason.CONTACT_REQUESTER)
-        phone = _e164(personal.phone) if personal.phone else None
+        phone = to_e164(personal.phone)
         if require_verified and not verified:
             to = phone if code_confirmed == "sms" else personal.email
             if not to:
@@ -402,15 +403,3 @@ class CaseWork:
 
 #: Which contact a one-time code confirmed, by verification method.
 _CODE_CONFIRMED: Mapping[VerificationMethod, str] = {VerificationMethod.EMAIL_CODE: "email", VerificationMethod.SMS_CODE: "sms"}
-
-
-def _e164(phone: str) -> Optional[str]:
-    try:
-        import phonenumbers
-
-        parsed = phonenumbers.parse(phone, "US")
-        if phonenumbers.is_possible_number(parsed):
-            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    except Exception:  # noqa: BLE001 - phonenumbers raises its own NumberParseException
-        return None
-    return None
