@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -26,7 +25,8 @@ from bot.tickets import (
     VerificationLevel,
     VerificationMethod,
 )
-from tests.unit.console.support import FakeClock, migrated_sqlite_url, postgres_schema
+from tests.unit.console.conftest import db_url  # noqa: F401 - SQLite and PostgreSQL, migrated
+from tests.unit.console.support import FakeClock
 
 #: Personal data that must never appear in a notice (the canary).
 CANARY = PersonalData(
@@ -70,20 +70,6 @@ def agent(name: str = "alice") -> AgentView:
     return AgentView(id=1, username=name, role="agent", created_at=FakeClock()(), disabled=False, last_login_at=None)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield migrated_sqlite_url(tmp_path / "db")
-    else:
-        with postgres_schema(request.getfixturevalue("postgres_url")) as url:
-            yield url
-
-
-@pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    return migrated_sqlite_url(tmp_path / "db")
-
-
 def make_desk(url: str) -> Desk:
     database = init_db(url)
     data_key, index_key = generate_key(), secrets.token_urlsafe(32)
@@ -97,7 +83,7 @@ def make_desk(url: str) -> Desk:
 
 
 @pytest.fixture
-def desk(db_url: str) -> Iterator[Desk]:
+def desk(db_url: str) -> Iterator[Desk]:  # noqa: F811 - the fixture imported above
     built = make_desk(db_url)
     try:
         yield built
