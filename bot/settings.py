@@ -99,6 +99,10 @@ def _log_retention_days(environ: Mapping[str, str]) -> int:
         return 14
 
 
+def _optional_bool(raw: str) -> Optional[bool]:
+    return None if not raw else _bool(raw)
+
+
 def _keys(environ: Mapping[str, str], name: str) -> Tuple[str, ...]:
     keys = tuple(part.strip() for part in _require(environ, name).split(",") if part.strip())
     if not keys:
@@ -189,6 +193,17 @@ class Settings:
     status_lockout_base_s: int = 900
     #: ... and after this many lockouts in a day, none until the day's window ends.
     status_lockouts_per_day: int = 3
+    #: ``REST_CHANNEL_ENABLED`` as set (None: the profile decides, see :attr:`rest_channel_enabled`).
+    rest_channel_switch: Optional[bool] = None
+    #: ``REST_CHANNEL_PUBLIC``: the load balancer exposes ``/webhooks/rest/`` (see :attr:`rest_channel_public`).
+    rest_channel_public_switch: bool = False
+    #: Reverse proxies (``TRUSTED_PROXIES``) whose ``X-Forwarded-For`` names the real client.
+    #: Empty (the default): the peer address is the client.  Set it when the web app sits
+    #: behind a proxy on another host, or every agent would share the proxy's address in
+    #: the per-address limits (failed sign-ins, failed API authentications).
+    trusted_proxies: Tuple[str, ...] = ()
+    #: ``OUTBOX_DISABLED``: the local profile sends SMS and e-mail for real instead of to the outbox.
+    outbox_disabled: bool = False
 
     @property
     def is_local(self) -> bool:
@@ -202,8 +217,7 @@ class Settings:
         template does not expose ``/webhooks/rest/``): REST lets the caller choose the
         conversation id, so it must never face the public in production.
         """
-        raw = self.extra.get("REST_CHANNEL_ENABLED", "").strip()
-        return self.is_local if not raw else _bool(raw)
+        return self.is_local if self.rest_channel_switch is None else self.rest_channel_switch
 
     @property
     def rest_channel_public(self) -> bool:
@@ -212,22 +226,12 @@ class Settings:
         Enabling REST on the replicas (``REST_CHANNEL_ENABLED``) is not exposing it: load
         tests and probes reach a replica's own port on the private network.
         """
-        return self.rest_channel_enabled and _bool(self.extra.get("REST_CHANNEL_PUBLIC", "").strip() or "false")
-
-    @property
-    def trusted_proxies(self) -> Tuple[str, ...]:
-        """Reverse proxies (``TRUSTED_PROXIES``) whose ``X-Forwarded-For`` names the real client.
-
-        Empty (the default): the peer address is the client.  Set it when the web app sits
-        behind a proxy on another host, or every agent would share the proxy's address in
-        the per-address limits (failed sign-ins, failed API authentications).
-        """
-        return _networks(self.extra.get("TRUSTED_PROXIES", "") or "")
+        return self.rest_channel_enabled and self.rest_channel_public_switch
 
     @property
     def outbox_enabled(self) -> bool:
         """The local profile keeps every outgoing SMS and e-mail in an outbox instead of sending it."""
-        return self.is_local and not _bool(self.extra.get("OUTBOX_DISABLED", "false") or "false")
+        return self.is_local and not self.outbox_disabled
 
 
 def _countries(raw: str) -> Tuple[str, ...]:
@@ -321,10 +325,13 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         code_send_limit_destination_daily=_parse(environ, "CODE_SEND_LIMIT_DESTINATION_DAILY", "10/86400", _rate, "COUNT/SECONDS (e.g. 10/86400)"),
         status_lockout_base_s=_parse(environ, "STATUS_LOCKOUT_BASE", "900", _positive_int, "a positive whole number of seconds"),
         status_lockouts_per_day=_parse(environ, "STATUS_LOCKOUTS_PER_DAY", "3", _positive_int, "a positive whole number"),
+        rest_channel_switch=_parse(environ, "REST_CHANNEL_ENABLED", "", _optional_bool, "true or false"),
+        rest_channel_public_switch=_parse(environ, "REST_CHANNEL_PUBLIC", "false", _bool, "true or false"),
+        trusted_proxies=_parse(
+            environ, "TRUSTED_PROXIES", "", _networks, "comma-separated IP addresses or networks (10.0.0.5, 10.1.0.0/16)"
+        ),
+        outbox_disabled=_parse(environ, "OUTBOX_DISABLED", "false", _bool, "true or false"),
     )
-    _parse(environ, "REST_CHANNEL_ENABLED", "false", _bool, "true or false")
-    _parse(environ, "REST_CHANNEL_PUBLIC", "false", _bool, "true or false")
-    _parse(environ, "TRUSTED_PROXIES", "", _networks, "comma-separated IP addresses or networks (10.0.0.5, 10.1.0.0/16)")
     if settings.profile is Profile.PRODUCTION:
         for name, value in (("DATABASE_URL", _optional(environ, "DATABASE_URL")), ("REDIS_URL", settings.redis_url)):
             if not value:
