@@ -83,6 +83,7 @@ def ticket_json(view: TicketView) -> Dict[str, Any]:
         "is_open": view.is_open,
         "allowed_transitions": [s.value for s in view.allowed_transitions],
         "version": view.version,
+        "policy_version": view.policy_version,
     }
 
 
