@@ -8,6 +8,8 @@
   facts, uncovered / out-of-scope declined, invented text (an answer fragment that is not policy text).
 
 Run through ``bench/kb_eval.py`` (``make bench``); ``--policyqa-only`` there runs just this part.
+``python bench/kb_policyqa.py --previous OLD_ranker.json`` runs it alone and adds another ranker weights
+file as a third scorer ("previous"), so a retrained ranker is compared with the one it replaces in one run.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import re
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -24,6 +26,7 @@ from policy_kb import KnowledgeBase, build
 from policy_kb.answer_types import expected_answer_type
 from policy_kb.clean import split_sentences
 from policy_kb.corpora import holds_span, norm, policyqa
+from policy_kb.ranker import RankerWeights, load_weights
 from policy_kb.text import content_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,9 +57,10 @@ def naive_baseline(kb: KnowledgeBase, question: str, max_chars: int = 320) -> st
     return " ".join(sentences[best:])[:max_chars]
 
 
-def learned_top_passages(kb: KnowledgeBase, question: str, top: int = 3) -> List[int]:
+def learned_top_passages(kb: KnowledgeBase, question: str, top: int = 3,
+                         weights: Optional[RankerWeights] = None) -> List[int]:
     """Passages ranked by their best sentence's learned score."""
-    _, scores = kb.ranker_scores(question, expected_answer_type(question), kb.ranker_weights)
+    _, scores = kb.ranker_scores(question, expected_answer_type(question), weights or kb.ranker_weights)
     best: Dict[int, float] = {}
     for i, s in enumerate(scores):
         p = int(kb._sentence_passage[i])
@@ -64,13 +68,24 @@ def learned_top_passages(kb: KnowledgeBase, question: str, top: int = 3) -> List
     return sorted(best, key=lambda p: -best[p])[:top]
 
 
-def policyqa_measure() -> dict:
+def _answer(kb: KnowledgeBase, question: str, scorer: str, previous: Optional[RankerWeights]):
+    """``kb``'s answer with one scorer; "previous" is the learned scorer with the other weights file."""
+    kb.scorer = "learned" if scorer == "previous" else scorer
+    return kb.answer(question, weights=previous if scorer == "previous" else None)
+
+
+def _scorers(previous: Optional[RankerWeights]) -> Sequence[str]:
+    return SCORERS + (("previous",) if previous is not None else ())
+
+
+def policyqa_measure(previous: Optional[RankerWeights] = None) -> dict:
     """Numbers on the measure-only PolicyQA policies (never trained or tuned on)."""
-    keys = ("baseline", "bm25") + SCORERS
+    scorers = _scorers(previous)
+    keys = ("baseline", "bm25") + tuple(scorers)
     held = {k: 0 for k in keys}
-    hit3 = {k: 0 for k in ("bm25", "rules", "learned")}
-    declined = {k: 0 for k in SCORERS}
-    latency: Dict[str, List[float]] = {k: [] for k in SCORERS}
+    hit3 = {k: 0 for k in ("bm25",) + tuple(scorers)}
+    declined = {k: 0 for k in scorers}
+    latency: Dict[str, List[float]] = {k: [] for k in scorers}
     builds = []
     n = 0
     with tempfile.TemporaryDirectory() as tmp:
@@ -91,11 +106,13 @@ def policyqa_measure() -> dict:
                 hit3["rules"] += any(holds_span(h.text, q.answers) for h in kb.search(q.question, top=3))
                 hit3["learned"] += any(holds_span(kb.passages[p]["text"], q.answers)
                                        for p in learned_top_passages(kb, q.question))
-                for scorer in SCORERS:
-                    kb.scorer = scorer
+                if previous is not None:
+                    hit3["previous"] += any(holds_span(kb.passages[p]["text"], q.answers)
+                                            for p in learned_top_passages(kb, q.question, weights=previous))
+                for scorer in scorers:
                     kb.hybrid.clear_query_cache()
                     t = time.perf_counter()
-                    a = kb.answer(q.question)
+                    a = _answer(kb, q.question, scorer, previous)
                     latency[scorer].append((time.perf_counter() - t) * 1000)
                     held[scorer] += holds_span(answer_text(a), q.answers)
                     declined[scorer] += not a.covered
@@ -113,7 +130,7 @@ def policy_fragments(text: str) -> List[str]:
     return [f.strip(" …") for f in re.split(r"…", text) if f.strip(" …")]
 
 
-def cartier_heldout() -> dict:
+def cartier_heldout(previous: Optional[RankerWeights] = None) -> dict:
     rows = [json.loads(line) for line in HELDOUT.read_text(encoding="utf-8").splitlines() if line.strip()]
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
@@ -123,15 +140,14 @@ def cartier_heldout() -> dict:
     policy_text = norm(" ".join(s["text"] for s in kb.sentences))
     out = {"build_s": build_s, "n": {k: sum(r["kind"] == k for r in rows)
                                      for k in ("answerable", "uncovered", "out_of_scope")}}
-    for scorer in SCORERS:
-        kb.scorer = scorer
+    for scorer in _scorers(previous):
         full = invented = 0
         declined = {"answerable": 0, "uncovered": 0, "out_of_scope": 0}
         misses, lat = [], []
         for r in rows:
             kb.hybrid.clear_query_cache()
             t = time.perf_counter()
-            a = kb.answer(r["question"])
+            a = _answer(kb, r["question"], scorer, previous)
             lat.append((time.perf_counter() - t) * 1000)
             text = answer_text(a)
             declined[r["kind"]] += not a.covered
@@ -154,28 +170,51 @@ def cartier_heldout() -> dict:
 
 
 def print_report(pqa: dict, held: dict, verbose: bool = False) -> None:
+    scorers = [k for k in ("rules", "previous", "learned") if k in pqa["answerable_declined"]]
     print(f"\n== PolicyQA measure-only policies ({pqa['policies']} policies, {pqa['n']} questions; never tuned on)")
-    print(f"{'metric':<24}{'naive':>9}{'bm25':>9}{'rules':>9}{'learned':>9}")
+    print(f"{'metric':<24}{'naive':>9}{'bm25':>9}" + "".join(f"{s:>10}" for s in scorers))
     h = pqa["holds_gold_span"]
-    print(f"{'answer holds gold span':<24}{h['baseline']*100:>8.1f}%{h['bm25']*100:>8.1f}%{h['rules']*100:>8.1f}%{h['learned']*100:>8.1f}%")
+    print(f"{'answer holds gold span':<24}{h['baseline']*100:>8.1f}%{h['bm25']*100:>8.1f}%"
+          + "".join(f"{h[s]*100:>9.1f}%" for s in scorers))
     d = pqa["answerable_declined"]
-    print(f"{'answerable declined':<24}{'':>9}{'':>9}{d['rules']*100:>8.1f}%{d['learned']*100:>8.1f}%")
+    print(f"{'answerable declined':<24}{'':>18}" + "".join(f"{d[s]*100:>9.1f}%" for s in scorers))
     k = pqa["hit_at_3"]
-    print(f"{'hit@3 (passage)':<24}{'':>9}{k['bm25']:>9.3f}{k['rules']:>9.3f}{k['learned']:>9.3f}")
-    print(f"{'answer ms p50 / p95':<24}{'':>18}{pqa['answer_ms_p50']['rules']:>5.1f}/{pqa['answer_ms_p95']['rules']:<4.1f}"
-          f"{pqa['answer_ms_p50']['learned']:>5.1f}/{pqa['answer_ms_p95']['learned']:.1f}")
+    print(f"{'hit@3 (passage)':<24}{'':>9}{k['bm25']:>9.3f}" + "".join(f"{k[s]:>10.3f}" for s in scorers))
+    print(f"{'answer ms p50 / p95':<24}{'':>18}"
+          + "".join(f"{pqa['answer_ms_p50'][s]:>5.1f}/{pqa['answer_ms_p95'][s]:<4.1f}" for s in scorers))
     big = max(pqa["build_s"], key=lambda b: b[1])
     print(f"KB build: {', '.join(f'{n} ({p} paragraphs) {s:.1f} s' for n, p, s in pqa['build_s'])}; largest {big[0]} {big[2]:.1f} s")
     n = held["n"]
     print(f"\n== Cartier held-out ({n['answerable']} answerable + {n['uncovered']} uncovered + {n['out_of_scope']} out of scope;"
           f" committed before tuning, never tuned on); KB build {held['build_s']:.1f} s")
-    print(f"{'metric':<24}{'rules':>9}{'learned':>9}")
+    print(f"{'metric':<24}" + "".join(f"{s:>10}" for s in scorers))
     for key in ("all_key_facts", "uncovered_declined", "out_of_scope_declined", "answerable_declined"):
-        print(f"{key:<24}{held['rules'][key]*100:>8.1f}%{held['learned'][key]*100:>8.1f}%")
-    print(f"{'invented answers':<24}{held['rules']['invented_answers']:>9}{held['learned']['invented_answers']:>9}")
-    print(f"{'answer ms p50 / p95':<24}{held['rules']['answer_ms_p50']:>5.1f}/{held['rules']['answer_ms_p95']:<4.1f}"
-          f"{held['learned']['answer_ms_p50']:>5.1f}/{held['learned']['answer_ms_p95']:.1f}")
+        print(f"{key:<24}" + "".join(f"{held[s][key]*100:>9.1f}%" for s in scorers))
+    print(f"{'invented answers':<24}" + "".join(f"{held[s]['invented_answers']:>10}" for s in scorers))
+    print(f"{'answer ms p50 / p95':<24}"
+          + "".join(f"{held[s]['answer_ms_p50']:>5.1f}/{held[s]['answer_ms_p95']:<4.1f}" for s in scorers))
     if verbose:
-        for scorer in SCORERS:
+        for scorer in scorers:
             print(f"misses ({scorer}):")
             print("\n".join("  " + m for m in held[scorer]["misses"]))
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="PolicyQA measure-only + Cartier held-out, with a previous ranker")
+    parser.add_argument("--previous", type=Path, help="another ranker.json to compare in the same run")
+    parser.add_argument("--json", type=Path, help="also write the numbers as JSON here")
+    parser.add_argument("--verbose", "-v", action="store_true")
+    args = parser.parse_args()
+    previous = load_weights(args.previous) if args.previous else None
+    if args.previous and previous is None:
+        parser.error(f"{args.previous}: not ranker weights for these features")
+    report = {"policyqa_measure": policyqa_measure(previous), "cartier_heldout": cartier_heldout(previous)}
+    print_report(report["policyqa_measure"], report["cartier_heldout"], args.verbose)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -150,7 +150,7 @@ def grouped_cv(examples, folds: int = 4) -> None:
     kbs = list({id(kb): kb for *_, kb in examples}.values())
     for name, inter, l2_inter in (("16 features", False, 0.0), ("+ q⊙s, L2 1e-4", True, 1e-4),
                                   ("+ q⊙s, L2 1e-5", True, 1e-5), ("+ q⊙s, L2 1e-6", True, 1e-6)):
-        top1 = rr = held = 0
+        top1, rr, held = 0, 0.0, 0
         for k in range(folds):
             test = {id(kb) for i, kb in enumerate(kbs) if i % folds == k}
             coef, mean, scale, w_int = fit([e for e in examples if id(e[4]) not in test], inter, L2, l2_inter)
@@ -187,7 +187,7 @@ def abstain_examples(w: RankerWeights, kbs, examples, dev_kb: KnowledgeBase):
     any privacy policy: "do I need to pay"), each asked of three tune policies, and the dev set's
     uncovered questions."""
     pos = []
-    for f, g, s, q, kb in examples:
+    for f, _g, _s, q, kb in examples:
         pos.append(abstain_features(f, w.scores(f, kb.hybrid.query_vector(_normalise_question(q)), kb._svec),
                                     len(kb.unsupported_terms(q))))
     tune_pos = len(pos)
