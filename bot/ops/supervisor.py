@@ -63,8 +63,22 @@ def healthy(url: str, timeout: float = 2.0) -> bool:
         return False
 
 
+# One compute thread per library in each child. The stack is three processes on a couple of
+# cores, each turn runs small matrix products (MiniLM, DIET, TED) that threads cannot split
+# usefully, and idle OpenBLAS/TensorFlow pools spin on the cores the other processes need.
+# Explicit values in the parent environment (or ``extra``) win.
+SINGLE_THREAD_COMPUTE = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "TF_INTRA_OP_PARALLELISM_THREADS": "1",  # read by rasa.utils.tensorflow.environment
+    "TF_INTER_OP_PARALLELISM_THREADS": "1",
+}
+
+
 def child_environment(settings: Settings, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
-    env = dict(os.environ)
+    env = dict(SINGLE_THREAD_COMPUTE)
+    env.update(os.environ)
     env.update(
         {
             "RASA_TELEMETRY_ENABLED": "false",

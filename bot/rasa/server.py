@@ -79,7 +79,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 2
 
     import rasa.core.run
+    from rasa.utils.tensorflow.environment import setup_tf_environment
 
+    setup_tf_environment()  # TF_*_OP_PARALLELISM_THREADS (bot/ops/supervisor.py), as `rasa run` does
     from bot.rasa.failsafe import fail_turns_when_store_down, tell_user_when_actions_fail
 
     tell_user_when_actions_fail()  # action server down: tell the user instead of going silent

@@ -1,0 +1,34 @@
+"""The stack's children run one compute thread per library unless the operator says otherwise.
+
+Three processes share a couple of cores; OpenBLAS and TensorFlow pools sized to the machine
+oversubscribe it (bench/RESULTS.md, policy mix).
+"""
+from __future__ import annotations
+
+import pytest
+
+from bot.ops.supervisor import SINGLE_THREAD_COMPUTE, child_environment
+from bot.settings import settings_from_environ
+from tests.conftest import make_environ
+
+
+@pytest.fixture()
+def settings(tmp_path):
+    return settings_from_environ(make_environ(tmp_path / "var"))
+
+
+def test_children_get_one_blas_and_tensorflow_thread_by_default(settings, monkeypatch) -> None:
+    for name in SINGLE_THREAD_COMPUTE:
+        monkeypatch.delenv(name, raising=False)
+    env = child_environment(settings)
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                 "TF_INTRA_OP_PARALLELISM_THREADS", "TF_INTER_OP_PARALLELISM_THREADS"):
+        assert env[name] == "1"
+
+
+def test_thread_counts_set_by_the_operator_or_the_caller_win(settings, monkeypatch) -> None:
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
+    env = child_environment(settings, {"TF_INTRA_OP_PARALLELISM_THREADS": "2"})
+    assert env["OPENBLAS_NUM_THREADS"] == "4"
+    assert env["TF_INTRA_OP_PARALLELISM_THREADS"] == "2"
+    assert env["TF_INTER_OP_PARALLELISM_THREADS"] == "1"
