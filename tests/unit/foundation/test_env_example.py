@@ -20,19 +20,10 @@ READ_ELSEWHERE: Dict[str, str] = {
     "RASA_TELEMETRY_ENABLED": "Rasa itself",
     "API_RATE_LIMIT": "bot/webapp/ratelimit.py",
     "API_AUTH_FAILURE_LIMIT": "bot/webapp/ratelimit.py",
-    "TWILIO_MESSAGING_SERVICE_SID": "bot/notify",
-    "TWILIO_TIMEOUT": "bot/notify",
-    "SMTP_STARTTLS": "bot/notify",
-    "SMTP_USERNAME": "bot/notify",
-    "SMTP_PASSWORD": "bot/notify",
-    "SMTP_TIMEOUT": "bot/notify",
     "TICKET_DEFAULT_JURISDICTION": "bot/tickets/deadlines.py",
     "TICKET_HOLIDAYS_US_CA": "bot/tickets/deadlines.py",
-    "LOG_DIR": "bot/logging_setup.py",
-    "LOG_RETENTION_DAYS": "bot/logging_setup.py",
-    "DATAMAP_FILE": "bot/fulfilment",
-    "SHOP_DATABASE_URL": "bot/fulfilment",
-    "OUTBOX_DISABLED": "Settings.outbox_enabled (from Settings.extra)",
+    "NOTICE_AT_RISK_DAYS": "bot/notices/reminders.py",
+    "NOTICE_AGENT_EMAIL": "bot/notices/reminders.py",
 }
 
 _SECRETS = {
