@@ -184,10 +184,12 @@ class Settings:
     keep_alive_timeout_s: int = 5
     #: Countries whose phone numbers may be texted a one-time code (ISO 3166 alpha-2; ``SMS_CODE_COUNTRIES``).
     sms_code_countries: Tuple[str, ...] = ("US",)
-    #: One-time code sends: per conversation, per client address, globally (per channel), per destination a day.
+    #: One-time code sends: per conversation, per client address, globally (per channel), per destination
+    #: in a short window and a day.
     code_send_limit_conversation: Tuple[int, int] = (5, 3600)
     code_send_limit_client: Tuple[int, int] = (10, 3600)
     code_send_limit_global: Tuple[int, int] = (300, 3600)
+    code_send_limit_destination: Tuple[int, int] = (3, 3600)
     code_send_limit_destination_daily: Tuple[int, int] = (10, 86400)
     #: Status checks: the first lockout of a reference lasts this long, each next one 4x longer ...
     status_lockout_base_s: int = 900
@@ -322,6 +324,7 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         code_send_limit_conversation=_parse(environ, "CODE_SEND_LIMIT_CONVERSATION", "5/3600", _rate, "COUNT/SECONDS (e.g. 5/3600)"),
         code_send_limit_client=_parse(environ, "CODE_SEND_LIMIT_CLIENT", "10/3600", _rate, "COUNT/SECONDS (e.g. 10/3600)"),
         code_send_limit_global=_parse(environ, "CODE_SEND_LIMIT_GLOBAL", "300/3600", _rate, "COUNT/SECONDS (e.g. 300/3600)"),
+        code_send_limit_destination=_parse(environ, "CODE_SEND_LIMIT_DESTINATION", "3/3600", _rate, "COUNT/SECONDS (e.g. 3/3600)"),
         code_send_limit_destination_daily=_parse(environ, "CODE_SEND_LIMIT_DESTINATION_DAILY", "10/86400", _rate, "COUNT/SECONDS (e.g. 10/86400)"),
         status_lockout_base_s=_parse(environ, "STATUS_LOCKOUT_BASE", "900", _positive_int, "a positive whole number of seconds"),
         status_lockouts_per_day=_parse(environ, "STATUS_LOCKOUTS_PER_DAY", "3", _positive_int, "a positive whole number"),

@@ -36,11 +36,12 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 from bot.privacy.crypto import Indexer
 from bot.settings import Settings, load_settings
 from bot.storage.counters import Counter, Decision, Limit, MemoryCounter, RedisCounter
+from bot.verification.limits import CLIENT_METADATA_KEY
 
 __all__ = ["ChannelLimits", "LimitedChannel", "Refusal", "client_address", "retry_text"]
 
@@ -189,6 +190,16 @@ class ChannelLimits:
         return await asyncio.to_thread(peek)
 
     # ------------------------------------------------------------------ internals
+
+    def client_metadata(self, client: Optional[str]) -> Dict[str, str]:
+        """Message metadata naming ``client`` by a keyed digest (never the address itself).
+
+        The actions count one-time-code sends per client with it
+        (``bot.verification.limits.CLIENT_METADATA_KEY``); ``{}`` for this machine itself.
+        """
+        if not client:
+            return {}
+        return {CLIENT_METADATA_KEY: "client:" + self._indexer.digest("channel-client", client)[:32]}
 
     def _digest(self, value: str) -> str:
         return self._indexer.digest("channel-rate", value)[:32]

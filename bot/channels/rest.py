@@ -1,4 +1,4 @@
-"""Rasa's REST channel, guarded: local profile only, strict body, no client metadata.
+"""Rasa's REST channel, guarded: local profile only, strict body, no client-sent metadata.
 
 Rasa's own REST channel lets the client choose ``input_channel`` and
 ``metadata`` and crashes on a non-JSON body.  This one accepts exactly
@@ -88,7 +88,8 @@ class GuardedRestInput(LimitedChannel, InputChannel):
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(
-                    UserMessage(parsed["message"], collector, parsed["sender"], input_channel=self.name())
+                    UserMessage(parsed["message"], collector, parsed["sender"], input_channel=self.name(),
+                                metadata=self.limits.client_metadata(client) or None)
                 )
             except CancelledError:
                 # Sanic cancels the handler when the client hangs up (or the response timeout ends):

@@ -5,7 +5,7 @@ persistence on, knowing someone's id means joining their conversation's room
 and reading the bot's replies to them.  Here the server issues every session
 id (random, with an HMAC tag); a client may only resume an id the server
 issued, otherwise it gets a new one.  Messages are cleaned like every other
-public input (no forced intents, bounded length), and client metadata is ignored.
+public input (no forced intents, bounded length), and client-sent metadata is ignored (the server adds only a keyed digest of the client address).
 New sessions and messages are rate limited (:mod:`bot.channels.limits`); a
 refused one gets a chat bubble saying when to try again.  A socket.io message
 is capped at :data:`MAX_SOCKET_MESSAGE_BYTES` (engine.io's own buffer cap).
@@ -156,7 +156,8 @@ class GuardedSocketIOInput(LimitedChannel, InputChannel):
             text = clean_user_text(data.get("message") if isinstance(data, dict) else None)
             output = SocketIOOutput(sio, self.bot_message_evt)
             try:
-                await on_new_message(UserMessage(text, output, session_id, input_channel=self.name()))
+                metadata = self.limits.client_metadata(clients.get(sid)) or None
+                await on_new_message(UserMessage(text, output, session_id, input_channel=self.name(), metadata=metadata))
             except Exception as exc:  # noqa: BLE001 - tell the user, log the type only
                 logger.error("web chat turn failed: %s", type(exc).__name__)
                 await sio.emit(

@@ -232,8 +232,10 @@ class VerificationService:
         cipher = DataCipher(list(settings.data_keys))
         indexer = Indexer(settings.index_key)
         kwargs: Dict[str, Any] = {"clock": clock} if clock else {}
+        most, short_window = settings.code_send_limit_destination
         daily, window = settings.code_send_limit_destination_daily
-        codes = CodeStore(database, indexer, cipher, max_daily_sends=daily, daily_window=timedelta(seconds=window), **kwargs)
+        codes = CodeStore(database, indexer, cipher, max_sends=most, send_window=timedelta(seconds=short_window),
+                          max_daily_sends=daily, daily_window=timedelta(seconds=window), **kwargs)
         directory = SqlCustomerDirectory(database, cipher, indexer, **kwargs)
         limits, lockouts = limits_from_settings(settings, indexer)
         return cls(codes, notifier or build_notifier(settings, database), directory, limits=limits, lockouts=lockouts)

@@ -19,7 +19,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     # proxy's X-Forwarded-For (loopback callers — every other test — have no per-client limit).
     # The per-conversation limit is proven by the channel unit tests; here it is raised so that
     # long conversations (200 garbage messages in one) measure answers, not the limiter.
-    limits = {"CHANNEL_RATE_PER_CLIENT": "8/60", "CHANNEL_RATE_PER_CONVERSATION": "1000/60"}
+    # Likewise the five demo customers receive codes from many tests in one session: the per-destination
+    # code limits are proven by tests/unit/verification, not by running out of demo customers here.
+    limits = {"CHANNEL_RATE_PER_CLIENT": "8/60", "CHANNEL_RATE_PER_CONVERSATION": "1000/60",
+              "CODE_SEND_LIMIT_DESTINATION": "100/3600", "CODE_SEND_LIMIT_DESTINATION_DAILY": "1000/86400"}
     running = start_stack(base, make_environ(base / "var", **limits))
     try:
         yield running

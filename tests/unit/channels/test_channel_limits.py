@@ -116,3 +116,17 @@ def test_an_unreachable_counter_lets_messages_through() -> None:
 def test_the_client_address_believes_forwarded_for_only_from_trusted_proxies(peer, forwarded, trusted, expected) -> None:
     """F6: a client cannot pick its own address to dodge the per-client limit."""
     assert client_address(peer, forwarded, trusted) == expected
+
+
+def test_messages_name_their_client_to_the_actions_by_a_keyed_digest_never_the_address() -> None:
+    """F4: web chat and REST tell the code-send limits who the client is, without its address."""
+    from bot.verification.limits import CLIENT_METADATA_KEY
+
+    limits = limiter()
+    first = limits.client_metadata("203.0.113.7")
+    assert set(first) == {CLIENT_METADATA_KEY}
+    assert "203.0.113.7" not in first[CLIENT_METADATA_KEY]
+    assert limits.client_metadata("203.0.113.7") == first
+    assert limits.client_metadata("203.0.113.8") != first
+    assert limiter().client_metadata("203.0.113.7") != first  # another deployment's key
+    assert limits.client_metadata(None) == {}

@@ -112,3 +112,21 @@ def test_from_settings_uses_the_outbox_in_the_local_profile(settings, migrated_d
         assert service.check_code(started.challenge_id, code) is CheckResult.OK
     finally:
         db.dispose()
+
+
+def test_the_per_destination_code_limits_come_from_the_settings(settings, migrated_db_url):
+    """An operator sets how many codes one e-mail or number may get an hour and a day."""
+    import dataclasses
+    from datetime import timedelta
+
+    from tests.fakes.databases import open_db
+
+    settings = dataclasses.replace(settings, database_url=migrated_db_url, code_send_limit_destination=(2, 600),
+                                   code_send_limit_destination_daily=(7, 43200))
+    db = open_db(migrated_db_url)
+    try:
+        codes = VerificationService.from_settings(settings, database=db).codes
+        assert (codes.max_sends, codes.send_window) == (2, timedelta(seconds=600))
+        assert (codes.max_daily_sends, codes.daily_window) == (7, timedelta(seconds=43200))
+    finally:
+        db.dispose()
