@@ -59,7 +59,7 @@ _WHEN_Q = re.compile(r"^ *when\b|\bwhen (?:do|does|did|will|would|is|are|was|wer
 
 _DATA_NOUN = r"(?:(?:personal )?(?:information|info|data|details)|personal details)"
 _COLLECTED_Q = re.compile(
-    rf"\b(?:what|which)(?: (?:kinds?|types?|sorts?|categories|pieces?) of)? (?:personal )?(?:information|info|data|details)\b"
+    r"\b(?:what|which)(?: (?:kinds?|types?|sorts?|categories|pieces?) of)? (?:personal )?(?:information|info|data|details)\b"
     r".{0,40}\b(?:collect\w*|gather\w*|obtain\w*|ask (?:me )?for|request|need|require|record\w*|hold|keep|store|have about)\b"
     r"|\bwhat (?:do|does|will|did) (?:you|they|we|the \w+) (?:collect|gather|record|ask (?:me )?for|know about me)\b"
     r"|\bwhat (?:do|must|should|will) i (?:have|need) to (?:give|provide|share|supply|tell|enter)\b")

@@ -19,7 +19,7 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-from .clean import Block, CleanReport, parse_blocks, split_sentences
+from .clean import CleanReport, parse_blocks, split_sentences
 from .facts import extract_facts
 
 __all__ = ["BUILDER_VERSION", "BuildResult", "BuildError", "build", "slugify", "sections_from_text"]
@@ -150,8 +150,8 @@ def _embeddings_available() -> bool:
         from .embed import find_model_dir
 
         find_model_dir()
-        import tokenizers  # noqa: F401
         import safetensors  # noqa: F401
+        import tokenizers  # noqa: F401
         return True
     except Exception:  # noqa: BLE001 - any failure means "no embeddings"
         return False

@@ -11,7 +11,7 @@ import json
 import logging
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -19,8 +19,8 @@ import numpy as np
 
 from .answer_types import CLAUSE_TYPE, LENIENT, PREFERRED, expected_answer_type, has_answer_type
 from .builder import KB_FILE, MANIFEST_FILE, VECTORS_FILE
-from .clean import split_sentences
 from .category import load_categories
+from .clean import split_sentences
 from .compose import compose
 from .facts import COUNTRIES
 from .policy_facts import PolicyFacts
@@ -241,7 +241,7 @@ class KnowledgeBase:
         encoder = None
         if embeddings and manifest.get("embedding_model") and (kb_dir / VECTORS_FILE).is_file():
             try:
-                from .embed import EmbeddingUnavailable, MiniLMEncoder
+                from .embed import MiniLMEncoder
 
                 encoder = MiniLMEncoder()
                 vectors = np.load(kb_dir / VECTORS_FILE, allow_pickle=False)
