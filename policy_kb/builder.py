@@ -15,11 +15,11 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, TypedDict
 
 import numpy as np
 
-from .clean import CleanReport, parse_blocks, split_sentences
+from .clean import Block, CleanReport, parse_blocks, split_sentences
 from .facts import extract_facts
 
 __all__ = ["BUILDER_VERSION", "BuildResult", "BuildError", "build", "slugify", "sections_from_text"]
@@ -31,6 +31,47 @@ LONG_SENTENCE = 200  # sentences longer than this also get one vector per clause
 KB_FILE = "kb.json"
 VECTORS_FILE = "vectors.npy"
 MANIFEST_FILE = "manifest.json"
+
+
+class RawSection(TypedDict):
+    """A heading (None before the first one) and the blocks under it, before passages are joined."""
+
+    title: Optional[str]
+    blocks: List[Block]
+
+
+class SectionRecord(TypedDict):
+    """One cleaned section as ``sections_from_text`` returns it."""
+
+    id: str
+    title: str
+    passages: List[str]
+    sentences: List[str]
+
+
+class PolicyDoc(TypedDict):
+    """The cleaned policy: its level-1 title (if any) and its sections."""
+
+    title: Optional[str]
+    sections: List[SectionRecord]
+
+
+class PassageRecord(TypedDict):
+    section: str
+    text: str
+
+
+class SentenceRecord(TypedDict):
+    section: str
+    passage: int
+    text: str
+
+
+class ClauseRecord(TypedDict):
+    """A clause of a long sentence; ``sentence`` indexes the KB's sentence list."""
+
+    sentence: int
+    text: str
 
 
 class BuildError(ValueError):
@@ -63,12 +104,12 @@ def _join_items(lead: str, items: List[str]) -> str:
     return f"{text} {joined}"
 
 
-def sections_from_text(text: str, report: Optional[CleanReport] = None) -> Dict[str, object]:
+def sections_from_text(text: str, report: Optional[CleanReport] = None) -> PolicyDoc:
     """Cleaned sections of a policy: ``{"title", "sections": [{"id", "title", "passages", "sentences"}]}``."""
     blocks = parse_blocks(text, report)
     doc_title = next((b.text for b in blocks if b.kind == "heading" and b.level == 1), None)
-    raw_sections: List[Dict[str, object]] = []
-    current: Dict[str, object] = {"title": None, "blocks": []}
+    raw_sections: List[RawSection] = []
+    current: RawSection = {"title": None, "blocks": []}
     for block in blocks:
         if block.kind == "heading":
             raw_sections.append(current)
@@ -86,7 +127,7 @@ def sections_from_text(text: str, report: Optional[CleanReport] = None) -> Dict[
             words = re.findall(r"[\w'’-]+", b.text)[:6]
             raw_sections.append({"title": " ".join(words), "blocks": [b]})
 
-    sections = []
+    sections: List[SectionRecord] = []
     used_ids: Dict[str, int] = {}
     for raw in raw_sections:
         blocks_in = raw["blocks"]
@@ -98,7 +139,7 @@ def sections_from_text(text: str, report: Optional[CleanReport] = None) -> Dict[
         while i < len(blocks_in):
             block = blocks_in[i]
             if block.kind == "paragraph" and block.text.endswith(":") and i + 1 < len(blocks_in):
-                items = []
+                items: List[str] = []
                 j = i + 1
                 while j < len(blocks_in) and blocks_in[j].kind == "item":
                     items.append(blocks_in[j].text)
@@ -187,18 +228,19 @@ def build(source: Path, out_dir: Path, force: bool = False, embeddings: Optional
     if not sections or not any(s["passages"] for s in sections):
         raise BuildError(f"no policy text found in {source}")
     facts = extract_facts(sections)
-    passages = [{"section": s["id"], "text": p} for s in sections for p in s["passages"]]
-    sentences = []
+    passages: List[PassageRecord] = [{"section": s["id"], "text": p} for s in sections for p in s["passages"]]
+    sentences: List[SentenceRecord] = []
     for s in sections:
         for pi, p in enumerate(s["passages"]):
             for sent in split_sentences(p):
                 sentences.append({"section": s["id"], "passage": pi, "text": sent})
+    clauses = _clauses(sentences)
     kb = {
         "title": doc["title"],
         "sections": [{"id": s["id"], "title": s["title"], "passages": s["passages"]} for s in sections],
         "passages": passages,
         "sentences": sentences,
-        "clauses": _clauses(sentences),
+        "clauses": clauses,
         "facts": facts,
     }
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -208,7 +250,7 @@ def build(source: Path, out_dir: Path, force: bool = False, embeddings: Optional
 
         encoder = MiniLMEncoder()
         texts = ([f"{_title_of(sections, p['section'])}. {p['text']}" for p in passages] + [s["text"] for s in sentences]
-                 + [c["text"] for c in kb["clauses"]] + [s["title"] for s in sections])
+                 + [c["text"] for c in clauses] + [s["title"] for s in sections])
         vectors = encoder.encode(texts).astype(np.float32)
         buf = _npy_bytes(vectors)
         _atomic_write(out_dir / VECTORS_FILE, buf)
@@ -230,9 +272,9 @@ def build(source: Path, out_dir: Path, force: bool = False, embeddings: Optional
     return BuildResult(out_dir, False, digest, len(sections), len(passages), bool(model_id), report)
 
 
-def _clauses(sentences: List[dict]) -> List[dict]:
+def _clauses(sentences: List[SentenceRecord]) -> List[ClauseRecord]:
     """Clauses of long sentences (list-like sentences dilute a single embedding)."""
-    out = []
+    out: List[ClauseRecord] = []
     for si, sentence in enumerate(sentences):
         text = sentence["text"]
         if len(text) <= LONG_SENTENCE:
@@ -249,7 +291,7 @@ def _clauses(sentences: List[dict]) -> List[dict]:
     return out
 
 
-def _title_of(sections: List[dict], sid: str) -> str:
+def _title_of(sections: List[SectionRecord], sid: str) -> str:
     return next(s["title"] for s in sections if s["id"] == sid)
 
 

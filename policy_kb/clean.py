@@ -189,11 +189,12 @@ def parse_blocks(source: str, report: Optional[CleanReport] = None) -> List[Bloc
             pending_gap = False
             continue
         # list items may share one block, one per line
-        if len(lines) > 1 and all(_LIST_RE.match(line) for line in lines if line.strip()):
-            for line in lines:
-                if line.strip():
-                    item = clean_inline(_LIST_RE.match(line).group(0).strip(), report)
-                    blocks.append(Block("item", item))
+        matches = [_LIST_RE.match(line) for line in lines if line.strip()]
+        list_items = [m for m in matches if m is not None]
+        if len(lines) > 1 and len(list_items) == len(matches):
+            for m in list_items:
+                item = clean_inline(m.group(0).strip(), report)
+                blocks.append(Block("item", item))
             pending_gap = False
             continue
         raw_text = " ".join(line.strip() for line in lines)

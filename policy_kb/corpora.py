@@ -11,7 +11,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List
+from typing import List, TypedDict
 
 ROOT = Path(__file__).resolve().parent.parent  # the repository: corpora/ is not installed with the package
 CORPORA = ROOT / "corpora"
@@ -62,13 +62,18 @@ def policyqa(part: str) -> List[Policy]:
     return sorted(out, key=lambda p: p.name)
 
 
-def privacyqa(part: str) -> List[Dict[str, object]]:
+class PrivacyQARow(TypedDict):
+    question: str
+    categories: List[str]
+
+
+def privacyqa(part: str) -> List[PrivacyQARow]:
     """PrivacyQA questions of the apps in ``part``: {"question", "categories": [names]}."""
     apps = set(splits()["privacyqa"][part])
     lines = (CORPORA / "privacyqa-train-questions.tsv").read_text(encoding="utf-8").splitlines()
     head = lines[0].split("\t")
     cats = head[5:]
-    out = []
+    out: List[PrivacyQARow] = []
     for line in lines[1:]:
         cols = line.split("\t")
         if len(cols) < len(head) or cols[0].rstrip("/").split("/")[-1] not in apps:

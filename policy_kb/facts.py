@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
 __all__ = ["extract_facts", "REQUEST_KINDS", "COUNTRIES"]
 
@@ -62,7 +62,7 @@ _MEASURE_RE = re.compile(r"\b(measures?|safeguards?|encrypt\w*|firewalls?|commit
                          r"technical and organi[sz]ational)\b", re.I)
 
 
-def _sections_sentences(sections: Sequence[dict]) -> List[Tuple[str, str]]:
+def _sections_sentences(sections: Sequence[Mapping[str, Any]]) -> List[Tuple[str, str]]:
     out = []
     for section in sections:
         for sentence in section["sentences"]:
@@ -70,7 +70,7 @@ def _sections_sentences(sections: Sequence[dict]) -> List[Tuple[str, str]]:
     return out
 
 
-def extract_facts(sections: Sequence[dict]) -> Dict[str, object]:
+def extract_facts(sections: Sequence[Mapping[str, Any]]) -> Dict[str, object]:
     """Facts found in ``sections`` (each ``{"id", "title", "sentences"}``)."""
     pairs = _sections_sentences(sections)
     facts: Dict[str, object] = {}
@@ -112,7 +112,7 @@ def extract_facts(sections: Sequence[dict]) -> Dict[str, object]:
     facts["postal_addresses"] = addresses
     facts["contact_address"] = addresses[0]["address"] if addresses else None
 
-    ages = []
+    ages: List[Dict[str, object]] = []
     for sid, sentence in pairs:
         if not _CHILD_RE.search(sentence):
             continue
@@ -136,7 +136,7 @@ def extract_facts(sections: Sequence[dict]) -> Dict[str, object]:
     facts["storage_countries"] = sorted({c for s in storage for c in s["countries"]}, key=lambda c: [
         c2 for s in storage for c2 in s["countries"]].index(c))
 
-    processors = []
+    processors: List[Dict[str, object]] = []
     for section in sections:
         for passage in section["passages"]:
             # one chunk per list item when the passage is a list, else the whole passage
@@ -185,7 +185,7 @@ def extract_facts(sections: Sequence[dict]) -> Dict[str, object]:
                 security.append({"section": section["id"], "sentence": sentence})
     facts["security"] = security
 
-    phones = []
+    phones: List[Dict[str, object]] = []
     for sid, sentence in pairs:
         if not _PHONE_CUE_RE.search(sentence):
             continue  # a bare digit group (a street number, a date) is not a telephone number
@@ -195,7 +195,7 @@ def extract_facts(sections: Sequence[dict]) -> Dict[str, object]:
                 phones.append({"number": number, "section": sid, "sentence": sentence})
     facts["telephones"] = phones
 
-    organisations = []
+    organisations: List[Dict[str, object]] = []
     for sid, sentence in pairs:
         for m in _ORG_RE.finditer(sentence):
             name = m.group(0).strip().strip(",")
@@ -205,8 +205,8 @@ def extract_facts(sections: Sequence[dict]) -> Dict[str, object]:
 
     revised = None
     for sid, sentence in pairs:
-        m = _REVISED_RE.search(sentence)
-        if m:
-            revised = {"date": m.group(1).strip(), "section": sid, "sentence": sentence}
+        revised_at = _REVISED_RE.search(sentence)
+        if revised_at:
+            revised = {"date": revised_at.group(1).strip(), "section": sid, "sentence": sentence}
     facts["last_revised"] = revised
     return facts
