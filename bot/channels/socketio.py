@@ -128,7 +128,7 @@ class GuardedSocketIOInput(LimitedChannel, InputChannel):
         @sio.on("session_request")
         async def session_request(sid: Text, data: Any = None) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None
-            if self.session_ids.is_valid(requested):
+            if isinstance(requested, str) and self.session_ids.is_valid(requested):
                 session_id = requested
             else:
                 refusal = await self.limits.admit_conversation(self.name(), clients.get(sid))

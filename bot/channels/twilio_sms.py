@@ -100,7 +100,7 @@ class TwilioSmsInput(TwilioInputBase):
             account = params.text("AccountSid")
             if account is not None and services.settings.twilio_account_sid and account != services.settings.twilio_account_sid:
                 return forbidden()
-            if not is_sid(sid, ("SM", "MM")):
+            if sid is None or not is_sid(sid, ("SM", "MM")):
                 return bad_request("MessageSid")
             if not is_e164(phone):
                 return bad_request("From must be an E.164 number")
@@ -115,13 +115,13 @@ class TwilioSmsInput(TwilioInputBase):
                 logger.info("SMS webhook: a message id already taken on was delivered again; ignored")
                 return response.text(str(MessagingResponse()), content_type="application/xml")
             opt_out_type = (params.text("OptOutType") or "").strip().upper()
-            refusal = None
+            limited = None
             if not _opts_in_or_out(opt_out_type, body):  # STOP / START are always honoured
-                refusal = await self.limits.admit_message(self.name(), self.conversation_id(phone), None)  # type: ignore[arg-type]
-            if refusal is None:
+                limited = await self.limits.admit_message(self.name(), self.conversation_id(phone), None)  # type: ignore[arg-type]
+            if limited is None:
                 self.track(asyncio.create_task(self._handle(phone, body, opt_out_type, on_new_message)))  # type: ignore[arg-type]
-            elif refusal.first:  # one text per window says so; the rest of the window costs nothing
-                self.track(asyncio.create_task(self._send(phone, [retry_text(refusal)])))  # type: ignore[arg-type]
+            elif limited.first:  # one text per window says so; the rest of the window costs nothing
+                self.track(asyncio.create_task(self._send(phone, [retry_text(limited)])))  # type: ignore[arg-type]
             logger.debug("SMS webhook answered in %.1f ms", (time.perf_counter() - started) * 1000)
             return response.text(str(MessagingResponse()), content_type="application/xml")
 

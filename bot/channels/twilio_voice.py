@@ -43,7 +43,7 @@ import logging
 import re
 import secrets
 import time
-from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence, Text
+from typing import Any, Awaitable, Callable, Coroutine, Dict, List, Mapping, Optional, Sequence, Text
 from urllib.parse import parse_qs, urlencode
 
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -196,7 +196,7 @@ class _Call:
         self,
         channel: TwilioVoiceInput,
         request: Request,
-        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        on_new_message: Callable[[UserMessage], Coroutine[Any, Any, Any]],
         call_sid: str,
         caller: Optional[str],
         query: Mapping[str, str],
@@ -264,11 +264,8 @@ class _Call:
                                keypad=keypad)
         if keyed == "0" or (text and is_agent_request(text)):
             return await self.agent()
-        if keyed:
-            text = choice_for_reply(keyed, options) or keyed
-        else:
-            text = choice_for_reply(text, options) or text
-        return await self.turn(text)
+        said = keyed or text  # a key press, else the speech
+        return await self.turn(choice_for_reply(said, options) or said)
 
     async def agent(self) -> VoiceResponse:
         number = self.services.settings.twilio_agent_number

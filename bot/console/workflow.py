@@ -374,7 +374,7 @@ class CaseWork:
         phone = to_e164(personal.phone)
         if require_verified and not verified:
             to = phone if code_confirmed == "sms" else personal.email
-            if not to:
+            if not to or code_confirmed is None:
                 raise ReplyNotAllowed("the contact confirmed by the code is not on file")
             return code_confirmed, to
         preferred = self.reply_channel_hint(view)

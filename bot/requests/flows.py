@@ -418,7 +418,7 @@ def correction_email_conflict(values: Mapping[str, Any]) -> bool:
     if not isinstance(new, str) or "@" not in new:
         return False
     parsed = parsing.parse_email(new)
-    candidate = parsed.value if parsed.ok else new.strip()
+    candidate = parsed.value if parsed.ok and parsed.value else new.strip()
     return not (isinstance(own, str) and candidate.lower() == own.lower())
 
 
