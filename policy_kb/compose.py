@@ -100,7 +100,7 @@ def compose(kb, question: str, weights: RankerWeights, expected: Optional[str], 
     top = int(np.argmax(scores))
     contact = contact_sentences(kb, question)
     if contact:  # the builder's fact answers, wherever the ranker's best sentence is
-        chosen = []
+        chosen: List[int] = []
         for i in contact:
             if sum(len(kb.sentences[j]["text"]) + 1 for j in chosen) + len(kb.sentences[i]["text"]) <= max_chars:
                 chosen.append(i)

@@ -13,7 +13,7 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple, TypedDict
 
 import numpy as np
 
@@ -25,7 +25,7 @@ from .compose import compose
 from .facts import COUNTRIES
 from .policy_facts import PolicyFacts
 from .ranker import RankerWeights, load_weights, sentence_features
-from .retriever import BM25Retriever, Hit, HybridRetriever
+from .retriever import BM25Retriever, Encoder, Hit, HybridRetriever
 from .text import STOPWORDS, content_tokens, expand, known_vocabulary, stem, tokens
 
 __all__ = ["KnowledgeBase", "Answer", "Citation", "AnswerReason", "KBNotFound", "Continuation",
@@ -133,6 +133,14 @@ class Answer:
         return (Citation(self.section_id or "", self.section_title or "", self.text),) + self.also
 
 
+class _AnswerBase(TypedDict):
+    """The fields every answer to one question shares, declined or not (passed as ``**base``)."""
+
+    question: str
+    contact_email: Optional[str]
+    expected_type: Optional[str]
+
+
 @dataclass(frozen=True)
 class Continuation:
     section_id: str
@@ -160,7 +168,7 @@ class KnowledgeBase:
     TYPE_MARGIN = 0.15
     TYPE_PENALTY = 0.30
 
-    def __init__(self, data: dict, manifest: dict, vectors: Optional[np.ndarray], encoder: Optional[object]) -> None:
+    def __init__(self, data: dict, manifest: dict, vectors: Optional[np.ndarray], encoder: Optional[Encoder]) -> None:
         self.title: Optional[str] = data.get("title")
         self.sections: List[dict] = data["sections"]
         self.passages: List[dict] = data["passages"]
@@ -297,7 +305,8 @@ class KnowledgeBase:
         """Answer ``question`` from the policy, or say it is not covered."""
         raw = question if isinstance(question, str) else ""
         q = _normalise_question(raw)
-        base = dict(question=raw[:MAX_QUESTION_CHARS], contact_email=self.contact_email)
+        base: _AnswerBase = {"question": raw[:MAX_QUESTION_CHARS], "contact_email": self.contact_email,
+                             "expected_type": None}
         words = tokens(q)
         if not words:
             return Answer(covered=False, reason=AnswerReason.EMPTY, **base)
@@ -369,7 +378,7 @@ class KnowledgeBase:
                       section_title=self._titles[section_id], more=more, score=score,
                       follow_up=self._follow_up(qstems, set(words)), also=tuple(also), shown=shown, **base)
 
-    def _answer_learned(self, q: str, words: List[str], base: dict, weights: RankerWeights, max_chars: int) -> Answer:
+    def _answer_learned(self, q: str, words: List[str], base: _AnswerBase, weights: RankerWeights, max_chars: int) -> Answer:
         """The learned ranker's answer: the answering sentence first, then at most one more (``compose.py``)."""
         expected = expected_answer_type(q)
         base["expected_type"] = expected

@@ -9,13 +9,19 @@ import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Protocol, Sequence
 
 import numpy as np
 
 from .text import content_tokens, expand
 
-__all__ = ["Hit", "BM25Retriever", "HybridRetriever"]
+__all__ = ["Hit", "BM25Retriever", "HybridRetriever", "Encoder"]
+
+
+class Encoder(Protocol):
+    """What retrieval needs of a sentence encoder (``embed.MiniLMEncoder``; tests pass fakes)."""
+
+    def encode(self, texts: Sequence[str], max_tokens: int = ...) -> np.ndarray: ...
 
 
 
@@ -36,14 +42,14 @@ class _BM25:
         self.lengths = np.array([len(d) for d in self.docs], dtype=np.float64)
         self.avgdl = float(self.lengths.mean()) if len(self.docs) else 1.0
         n = len(self.docs)
-        df = {}
+        df: Dict[str, int] = {}
         for d in self.docs:
             for t in set(d):
                 df[t] = df.get(t, 0) + 1
         self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
         self.tf = []
         for d in self.docs:
-            counts = {}
+            counts: Dict[str, int] = {}
             for t in d:
                 counts[t] = counts.get(t, 0) + 1
             self.tf.append(counts)
@@ -96,7 +102,7 @@ class HybridRetriever:
     SENTENCE_WEIGHT = 0.5  # share of the best-sentence cosine in the semantic score
 
     def __init__(self, passages: Sequence[dict], section_titles: dict, vectors: Optional[np.ndarray] = None,
-                 encoder: Optional[object] = None, sentence_vectors: Optional[np.ndarray] = None,
+                 encoder: Optional[Encoder] = None, sentence_vectors: Optional[np.ndarray] = None,
                  sentence_passage: Optional[Sequence[int]] = None, clause_vectors: Optional[np.ndarray] = None,
                  clause_sentence: Optional[np.ndarray] = None, title_vectors: Optional[np.ndarray] = None) -> None:
         self.passages = list(passages)
@@ -176,7 +182,7 @@ class HybridRetriever:
         if cached_q is qvec:
             return cached
         cos = self.sentence_vectors @ qvec
-        if self.clause_vectors is not None:
+        if self.clause_vectors is not None and self.clause_sentence is not None:
             np.maximum.at(cos, self.clause_sentence, self.clause_vectors @ qvec)
         self._cos_cache = (qvec, cos)
         return cos

@@ -191,7 +191,7 @@ def abstain_examples(w: RankerWeights, kbs, examples, dev_kb: KnowledgeBase):
         pos.append(abstain_features(f, w.scores(f, kb.hybrid.query_vector(_normalise_question(q)), kb._svec),
                                     len(kb.unsupported_terms(q))))
     tune_pos = len(pos)
-    neg = []
+    neg: List[np.ndarray] = []
     rows = [json.loads(line) for line in DEV_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
     for r in rows:
         X, s = dev_kb.ranker_scores(r["question"], expected_answer_type(r["question"]), w)
@@ -239,12 +239,12 @@ def main(argv=None) -> int:
         answered = [dev_kb.answer(r["question"], weights=w).covered for r in dev_rows]
         print(f"dev: uncovered declined {np.mean([not a for a, r in zip(answered, dev_rows) if not r['sections']]):.3f}, "
               f"answerable declined {np.mean([not a for a, r in zip(answered, dev_rows) if r['sections']]):.3f}")
-        best = None
+        best: Tuple[int, float] = (-1, 1.0)  # (gold spans held, gap); any count beats -1
         for gap in (1.0, 99.0):
             w = RankerWeights(coef, intercept, mean, scale, threshold, gap, penalty, abstainer, inter)
             held = sum(holds_span(kb.answer(q, weights=w).text, spans) for f, g, spans, q, kb in examples[::4])
             print(f"support gap {gap}: answer holds gold span {held / len(examples[::4]):.3f} (every 4th tune question)")
-            if best is None or held > best[0]:
+            if held > best[0]:
                 best = (held, gap)
         weights = RankerWeights(coef, intercept, mean, scale, threshold, best[1], penalty, abstainer, inter)
     args.out.write_text(json.dumps(weights.to_json(), indent=1) + "\n", encoding="utf-8")
