@@ -6,24 +6,39 @@ answer is ``covered=False`` and says nothing about the policy's content.
 """
 from __future__ import annotations
 
-import enum
 import json
 import logging
 import re
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple, TypedDict
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .answer_types import CLAUSE_TYPE, LENIENT, PREFERRED, expected_answer_type, has_answer_type
+from .answer_types import LENIENT, PREFERRED, expected_answer_type, has_answer_type
+from .answers import Answer, AnswerReason, Citation, Continuation, KBNotFound, _AnswerBase
 from .builder import KB_FILE, MANIFEST_FILE, VECTORS_FILE
 from .category import load_categories
 from .clean import split_sentences
 from .compose import compose
-from .facts import COUNTRIES
 from .policy_facts import PolicyFacts
+from .question import (
+    _CHAT_STEMS,
+    _CHILD_STEMS,
+    _FACT_QUESTIONS,
+    _FOLLOW_UPS,
+    _META_STEMS,
+    _MONTHS,
+    _OTHER_DOCUMENT,
+    _PLACE_WORDS,
+    _SELF_STEMS,
+    ELLIPSIS,
+    MAX_QUESTION_CHARS,
+    _clauses_within,
+    _cut,
+    _normalise_question,
+    _request_kinds,
+)
 from .ranker import RankerWeights, load_weights, sentence_features
 from .retriever import BM25Retriever, Encoder, Hit, HybridRetriever
 from .text import STOPWORDS, content_tokens, expand, known_vocabulary, stem, tokens
@@ -36,118 +51,6 @@ logger = logging.getLogger(__name__)
 # calibrated on bench/kb_dev_set.jsonl (see bench/RESULTS_KB.md)
 COVERAGE_THRESHOLD = 0.45
 COVERAGE_THRESHOLD_LEXICAL = 0.30  # when the embedding model is not installed
-MAX_QUESTION_CHARS = 500
-ELLIPSIS = " … "
-
-_CHILD_STEMS = {stem(w) for w in "child children kid kids minor minors teen teenager son daughter underage young age parent guardian".split()}
-_FOLLOW_UPS = [
-    ("deletion", {stem(w) for w in "delete deletion erase erasure remove removal wipe forget forgotten".split()}),
-    ("stop_using", {stem(w) for w in "stop unsubscribe opt object withdraw".split()}),
-    ("correction", {stem(w) for w in "correct correction fix wrong inaccurate rectify".split()}),
-    ("access", {stem(w) for w in "access copy see view obtain".split()}),
-]
-_FACT_QUESTIONS = [
-    ("revised", re.compile(r"\b(when|date|dated|last|latest|version|current|how old)\b.*\b(updat|revis|chang|modif|date|version|policy)"
-                           r"|\b(last|latest) (updat|revis|chang)|\beffective date")),
-    ("storage", re.compile(r"\b(where|which countr|what countr|abroad|overseas|outside|located|servers?)\b")),
-    ("processor", re.compile(r"\b(who|which|what)\b.{0,20}\b(compan|third|partner|provider|vendor|processor|firm|handles?|does|runs?|checks?|process)")),
-    ("contact", re.compile(r"\b(e-?mail|contact|write|postal|address|by post|send (a|my) (letter|request)|reach)\b"
-                           r"|\bhow (do|can|would|should) i (ask|request|exercise|make|send|get|have)\b")),
-    ("rights", re.compile(r"\b(my rights|privacy rights|what rights|right to)\b")),
-    ("security", re.compile(r"\b(secure|securely|security|safe|safely|protect|protected|protecting|encrypt\w*|hack\w*|"
-                            r"breach\w*|leak\w*|stolen|steal\w*)\b")),
-]
-# conversational words that carry no topic: never count as "not in the policy"
-_CHAT_STEMS = {stem(w) for w in "happen happens need needs ask asking else info stuff someone somebody anyone anybody "
-                                 "anything everything want wants possible sign turn run old year years extra within "
-                                 "together later now look make made way ways fine okay sure".split()}
-_META_STEMS = {stem(w) for w in "question questions ask asking query privacy policy policies notice statement help "
-                                 "quick something about have".split()}
-_SELF_STEMS = {stem(w) for w in "my mine me i i'm im our account child children kid son daughter".split()}
-_RIGHT_KIND_FOR = {"access": "access", "correction": "correction", "deletion": "deletion", "stop_using": "stop_using"}
-_PLACE_WORDS = {c.lower() for c in COUNTRIES} | {"europe", "asia", "africa", "america", "americas", "north", "south",
-                                                 "east", "west", "eu", "usa", "us", "uk", "english", "i", "sms"}
-_MONTHS = set("january february march april may june july august september october november december monday "
-              "tuesday wednesday thursday friday saturday sunday".split())
-
-
-_REQUEST_RES = {
-    "access": re.compile(r"\b(a copy|copies|access (?:to )?(?:my|the|all)|obtain|download|export)\b"),
-    "correction": re.compile(r"\b(correct|correction|rectify|fix|amend)\b"),
-    "deletion": re.compile(r"\b(delete|deleted|deletion|erase|erased|erasure|remove|removed|wipe|forget|forgotten)\b"),
-    "stop_using": re.compile(r"\b(stop (?:you )?(?:from )?using|opt out|object to|withdraw (?:my )?consent)\b"),
-}
-
-
-def _request_kinds(q: str) -> set:
-    """Data-subject request kinds a question talks about ("get a copy of my data" → access)."""
-    return {kind for kind, rx in _REQUEST_RES.items() if rx.search(q)}
-
-
-#: "<word> policy/policies/terms" — the name of a document ("return policy", "shipping terms").
-_OTHER_DOCUMENT = re.compile(r"\b([a-z]{3,})[-\s]+(?:polic(?:y|ies)|terms)\b")
-
-
-class KBNotFound(FileNotFoundError):
-    """No built knowledge base in the given directory (run ``python -m policy_kb build``)."""
-
-
-class AnswerReason(str, enum.Enum):
-    ANSWERED = "answered"
-    EMPTY = "empty"                  # nothing to search for (blank, punctuation only)
-    NOT_UNDERSTOOD = "not_understood"  # e.g. another language, code fragments
-    OTHER_COMPANY = "other_company"  # names an organisation the policy never mentions
-    NOT_COVERED = "not_covered"      # below the confidence threshold
-    OUT_OF_SCOPE = "out_of_scope"    # declined, and no word of the question is a topic of the policy at all
-
-
-@dataclass(frozen=True)
-class Citation:
-    section_id: str
-    section_title: str
-    text: str
-
-
-@dataclass(frozen=True)
-class Answer:
-    """The answer to one question. ``text`` is only policy sentences, ≤ ``max_chars``."""
-
-    question: str
-    covered: bool
-    reason: AnswerReason
-    text: str = ""
-    section_id: Optional[str] = None
-    section_title: Optional[str] = None
-    more: str = ""
-    score: float = 0.0
-    follow_up: Optional[str] = None
-    also: Tuple[Citation, ...] = ()
-    shown: Tuple[int, ...] = ()  # sentence ids used, for "tell me more"
-    contact_email: Optional[str] = None
-    expected_type: Optional[str] = None  # the kind of answer asked for ("duration" for "how long ..."), if any
-
-    @property
-    def citations(self) -> Tuple[Citation, ...]:
-        if not self.covered:
-            return ()
-        return (Citation(self.section_id or "", self.section_title or "", self.text),) + self.also
-
-
-class _AnswerBase(TypedDict):
-    """The fields every answer to one question shares, declined or not (passed as ``**base``)."""
-
-    question: str
-    contact_email: Optional[str]
-    expected_type: Optional[str]
-
-
-@dataclass(frozen=True)
-class Continuation:
-    section_id: str
-    section_title: str
-    text: str
-    shown: Tuple[int, ...]
-    remaining: bool
 
 
 class KnowledgeBase:
@@ -671,67 +574,3 @@ class KnowledgeBase:
                     continue
                 return True
         return False
-
-
-def _normalise_question(text: str) -> str:
-    if not isinstance(text, str):
-        return ""
-    text = text[: MAX_QUESTION_CHARS * 4]
-    text = re.sub(r"<[^>]{0,200}>", " ", text)
-    text = re.sub(r"\s+", " ", text).strip()
-    if len(text) > MAX_QUESTION_CHARS:
-        text = text[:MAX_QUESTION_CHARS].rsplit(" ", 1)[0]
-    return text
-
-
-def _cut(text: str, max_chars: int) -> str:
-    if len(text) <= max_chars:
-        return text
-    cut = text[: max_chars - 1].rsplit(" ", 1)[0].rstrip(",;:")
-    return cut + "…"
-
-
-def _clauses_within(sentence: str, budget: int, qexp: set, expected: Optional[str] = None) -> str:
-    """A long sentence cut to its most relevant clauses (kept in order, gaps marked with …).
-
-    A clause holding the ``expected`` kind of answer (e.g. the duration) counts as relevant too.
-    """
-    parts = re.split(r"(?<=[,;:])\s+", sentence)
-    if len(parts) == 1:
-        return _cut(sentence, budget)
-
-    def render(keep: set) -> str:
-        out, prev = ("" if 0 in keep else "…"), -1
-        for idx in sorted(keep):
-            if out and out != "…":
-                out += " " if idx == prev + 1 else ELLIPSIS
-            out += parts[idx]
-            prev = idx
-        if prev != len(parts) - 1:
-            out = out.rstrip(",;:") + "…"
-        return out
-
-    expected = CLAUSE_TYPE.get(expected or "", expected)
-    relevance = [len(set(content_tokens(part)) & qexp) + (2 if expected and has_answer_type(part, expected) else 0)
-                 for part in parts]
-    keep = {0}
-    best = max(range(len(parts)), key=lambda i: (relevance[i], -i))
-    if relevance[best] > relevance[0] and len(render({0, best})) > budget and len(render({best})) <= budget:
-        # the clause that answers ("if you choose not to provide ..., we may not be able to ...") does not
-        # fit after the sentence's first clause: it is quoted on its own, marked as a cut with "…"
-        keep = {best}
-    for idx in sorted(range(len(parts)), key=lambda i: (-relevance[i], i)):
-        if relevance[idx] == 0:
-            break
-        if len(render(keep | {idx})) <= budget:
-            keep.add(idx)
-    # then the clauses right after kept ones (e.g. the list a lead-in introduces), in order
-    changed = True
-    while changed:
-        changed = False
-        for idx in range(len(parts)):
-            if idx not in keep and idx - 1 in keep and len(render(keep | {idx})) <= budget:
-                keep.add(idx)
-                changed = True
-    text = render(keep)
-    return text if len(text) <= budget else _cut(sentence, budget)
