@@ -1,4 +1,5 @@
 """Conversation basics that need code: the low-confidence fallback."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -28,8 +29,6 @@ class ActionDefaultFallbackOptions(Action):
     def name(self) -> Text:
         return names.ACTION_DEFAULT_FALLBACK_OPTIONS
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
-    ) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         dispatcher.utter_message(response=names.UTTER_DEFAULT, buttons=MAIN_OPTIONS)
         return [UserUtteranceReverted()]

@@ -3,6 +3,7 @@
 A test checks each constant here exists in ``domain.yml``, so a typo fails
 loudly instead of silently skipping a rule or a validator.
 """
+
 from __future__ import annotations
 
 # --- conversation basics ---

@@ -3,6 +3,7 @@
 Thin adapters: read the latest user text / slots → ``policy_kb`` → messages and
 slot events.  The KB (``Settings.kb_dir``) is loaded lazily, and swapped whole after a reload.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -30,6 +31,7 @@ FOLLOW_UP_BUTTONS: Dict[str, Dict[str, str]] = {
 }
 TELL_MORE_BUTTON = {"title": "Tell me more", "payload": "tell me more"}
 PERSON_BUTTON = {"title": "Talk to a person", "payload": "talk to a person"}
+
 
 def _settings_kb_dir() -> Path:
     from bot.settings import load_settings
@@ -71,9 +73,11 @@ async def get_knowledge_base() -> Optional[KnowledgeBase]:
 
 
 #: the reply to a question that is not about personal data at all (products, stores, deliveries)
-OUT_OF_SCOPE_TEXT = ("I can only help with privacy: what the privacy policy says about your personal information "
-                     "(what is collected, who it is shared with, your rights) and requests to access, correct or "
-                     "delete your data. For anything else I can put you in touch with a person.")
+OUT_OF_SCOPE_TEXT = (
+    "I can only help with privacy: what the privacy policy says about your personal information "
+    "(what is collected, who it is shared with, your rights) and requests to access, correct or "
+    "delete your data. For anything else I can put you in touch with a person."
+)
 
 
 def format_answer(answer: Answer, revised: Optional[str] = None) -> str:
@@ -116,8 +120,10 @@ class ActionAnswerPolicyQuestion(Action):
             if answer.more:
                 buttons.append(TELL_MORE_BUTTON)
             dispatcher.utter_message(text=format_answer(answer, policy_revision(kb)), buttons=buttons or None)
-            return [SlotSet(names.SLOT_POLICY_SECTION, answer.section_id),
-                    SlotSet(names.SLOT_POLICY_SHOWN, [str(i) for i in answer.shown])]
+            return [
+                SlotSet(names.SLOT_POLICY_SECTION, answer.section_id),
+                SlotSet(names.SLOT_POLICY_SHOWN, [str(i) for i in answer.shown]),
+            ]
         if answer.reason is AnswerReason.EMPTY:
             dispatcher.utter_message(response=names.UTTER_POLICY_ASK_QUESTION)
         elif answer.reason is AnswerReason.NOT_UNDERSTOOD:
@@ -149,6 +155,8 @@ class ActionPolicyTellMore(Action):
         if not part.text:
             dispatcher.utter_message(response=names.UTTER_POLICY_NOTHING_MORE, section=part.section_title)
             return []
-        dispatcher.utter_message(text=f'More from section "{part.section_title}": {part.text}',
-                                 buttons=[TELL_MORE_BUTTON] if part.remaining else None)
+        dispatcher.utter_message(
+            text=f'More from section "{part.section_title}": {part.text}',
+            buttons=[TELL_MORE_BUTTON] if part.remaining else None,
+        )
         return [SlotSet(names.SLOT_POLICY_SHOWN, [str(i) for i in part.shown])]

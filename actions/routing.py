@@ -9,6 +9,7 @@ ranking. This action asks the knowledge base how well the policy answers the tex
 
 Every button payload is plain text the NLU knows (public channels strip "/" intents).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -66,8 +67,11 @@ class ActionRouteQuestionOrRequest(Action):
             buttons = [request] + ([TELL_MORE_BUTTON] if answer.more else [])
             dispatcher.utter_message(text=format_answer(answer))
             dispatcher.utter_message(response=names.UTTER_ROUTE_OFFER_REQUEST, buttons=buttons)
-            return [SlotSet(names.SLOT_POLICY_SECTION, answer.section_id),
-                    SlotSet(names.SLOT_POLICY_SHOWN, [str(i) for i in answer.shown])]
-        dispatcher.utter_message(response=names.UTTER_ROUTE_NOT_IN_POLICY,
-                                 buttons=[request, _ASK_QUESTION_BUTTON, PERSON_BUTTON])
+            return [
+                SlotSet(names.SLOT_POLICY_SECTION, answer.section_id),
+                SlotSet(names.SLOT_POLICY_SHOWN, [str(i) for i in answer.shown]),
+            ]
+        dispatcher.utter_message(
+            response=names.UTTER_ROUTE_NOT_IN_POLICY, buttons=[request, _ASK_QUESTION_BUTTON, PERSON_BUTTON]
+        )
         return [SlotSet(names.SLOT_POLICY_SECTION, None), SlotSet(names.SLOT_POLICY_SHOWN, None)]

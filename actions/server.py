@@ -6,6 +6,7 @@ This server runs the same :class:`rasa_sdk.executor.ActionExecutor` behind a
 shared-token check and answers errors with a fixed message and an opaque id
 that is also logged, so an operator can correlate without the body leaking.
 """
+
 from __future__ import annotations
 
 import argparse

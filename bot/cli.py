@@ -3,6 +3,7 @@
 Each subcommand lives in the module that owns the behaviour; this file only
 wires them together, so ``privacy-desk --help`` is the table of contents.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -1,4 +1,5 @@
 """The one clock: aware UTC ``now``, injectable wherever time matters (tests pass a fixed clock)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone

@@ -17,6 +17,7 @@ Every entry point (Rasa server, action server, web app, CLI) calls
 
 ``LOG_LEVEL=DEBUG`` is the developer switch; INFO is the default.
 """
+
 from __future__ import annotations
 
 import logging
@@ -71,8 +72,14 @@ _DUMP_MARKERS = (
 # Event reprs inside other messages: keep the event type and names, drop the values.
 _EVENT_VALUES = (
     (re.compile(r"(SlotSet\(key: [^,()]*, value: ).*?(\))(?=[,\]\s'\"]|$)"), r"\1" + "[redacted]" + r"\2"),
-    (re.compile(r"(UserUttered\(text: ).*?(, intent: [\w.-]*)(?:, entities: .*?)?(, use_text_for_featurization)"), r"\1[redacted]\2\3"),
-    (re.compile(r"(BotUttered\(text: ).*?(, data: ).*?(, metadata: ).*?(\))(?=[,\]\s'\"]|$)"), r"\1[redacted]\2[redacted]\3[redacted]\4"),
+    (
+        re.compile(r"(UserUttered\(text: ).*?(, intent: [\w.-]*)(?:, entities: .*?)?(, use_text_for_featurization)"),
+        r"\1[redacted]\2\3",
+    ),
+    (
+        re.compile(r"(BotUttered\(text: ).*?(, data: ).*?(, metadata: ).*?(\))(?=[,\]\s'\"]|$)"),
+        r"\1[redacted]\2[redacted]\3[redacted]\4",
+    ),
     (re.compile(r"(BotUttered\()(?!text: |\[redacted\]).*?(, [\d.]+\))"), r"\1[redacted]\2"),  # repr in lists
 )
 

@@ -8,6 +8,7 @@ adapters take what they need from it: the actions
 the Twilio channels (``bot/channels/twilio_common.py``) and the jobs
 (``bot/jobs/``).  Nothing here runs at import.
 """
+
 from __future__ import annotations
 
 import threading
@@ -81,10 +82,14 @@ class Services:
                 self.database,
                 self.cipher,
                 self.indexer,
-                DeadlineRules.from_environ(_with_company_default({
-                    **(self.settings.extra or {}),
-                    "ESCALATION_REPLY_BUSINESS_DAYS": str(self.settings.escalation_reply_business_days),
-                })),
+                DeadlineRules.from_environ(
+                    _with_company_default(
+                        {
+                            **(self.settings.extra or {}),
+                            "ESCALATION_REPLY_BUSINESS_DAYS": str(self.settings.escalation_reply_business_days),
+                        }
+                    )
+                ),
                 clock=self.clock,
                 retention=timedelta(days=self.settings.ticket_retention_days),
                 conversation_eraser=self.conversations,
@@ -125,8 +130,9 @@ class Services:
     def notice_sender(self) -> NoticeSender:
         """Delivers queued notices exactly once (``privacy-desk notices send``)."""
         with self._lock:
-            return NoticeSender(self.database, self.cipher, self.notifier, clock=self.clock,
-                                on_sent=self._acknowledge_receipt)
+            return NoticeSender(
+                self.database, self.cipher, self.notifier, clock=self.clock, on_sent=self._acknowledge_receipt
+            )
 
     def _acknowledge_receipt(self, reference: str, kind: str) -> None:
         """The filed (or, for a parental request, documents) notice left: receipt is acknowledged (CCPA 7021(a))."""

@@ -6,6 +6,7 @@ python-dotenv.  Validation happens here, once, so a missing or malformed value
 fails at startup with an error that names the variable instead of surfacing
 later as a confusing runtime fault.
 """
+
 from __future__ import annotations
 
 import enum
@@ -275,7 +276,9 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         index_key=_require(environ, "INDEX_KEY"),
         session_secret=_require(environ, "SESSION_SECRET"),
         database_url=_optional(environ, "DATABASE_URL") or default_db,
-        tracker_database_url=_optional(environ, "TRACKER_DATABASE_URL") or _optional(environ, "DATABASE_URL") or default_tracker_db,
+        tracker_database_url=_optional(environ, "TRACKER_DATABASE_URL")
+        or _optional(environ, "DATABASE_URL")
+        or default_tracker_db,
         redis_url=_optional(environ, "REDIS_URL"),
         public_base_url=(_optional(environ, "PUBLIC_BASE_URL") or "http://localhost:5005").rstrip("/"),
         twilio_account_sid=_optional(environ, "TWILIO_ACCOUNT_SID"),
@@ -286,8 +289,12 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         smtp_host=_optional(environ, "SMTP_HOST", "127.0.0.1"),
         smtp_port=_parse(environ, "SMTP_PORT", "25", _port, "a TCP port number"),
         smtp_sender=_optional(environ, "SMTP_SENDER", "privacy-desk@localhost"),
-        conversation_retention_days=_parse(environ, "CONVERSATION_RETENTION_DAYS", "30", _positive_int, "a positive whole number of days"),
-        ticket_retention_days=_parse(environ, "TICKET_RETENTION_DAYS", "730", _positive_int, "a positive whole number of days"),
+        conversation_retention_days=_parse(
+            environ, "CONVERSATION_RETENTION_DAYS", "30", _positive_int, "a positive whole number of days"
+        ),
+        ticket_retention_days=_parse(
+            environ, "TICKET_RETENTION_DAYS", "730", _positive_int, "a positive whole number of days"
+        ),
         log_level=log_level,
         var_dir=var_dir,
         kb_dir=Path(_optional(environ, "KB_DIR") or str(var_dir / "kb")),
@@ -313,25 +320,55 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         log_dir=_optional(environ, "LOG_DIR"),
         log_retention_days=_log_retention_days(environ),
         extra=dict(environ),
-        channel_rate_per_conversation=_parse(environ, "CHANNEL_RATE_PER_CONVERSATION", "30/60", _rate, "COUNT/SECONDS (e.g. 30/60)"),
-        channel_rate_per_client=_parse(environ, "CHANNEL_RATE_PER_CLIENT", "60/60", _rate, "COUNT/SECONDS (e.g. 60/60)"),
-        channel_new_conversations_per_client=_parse(environ, "CHANNEL_NEW_CONVERSATIONS_PER_CLIENT", "20/600", _rate, "COUNT/SECONDS (e.g. 20/600)"),
+        channel_rate_per_conversation=_parse(
+            environ, "CHANNEL_RATE_PER_CONVERSATION", "30/60", _rate, "COUNT/SECONDS (e.g. 30/60)"
+        ),
+        channel_rate_per_client=_parse(
+            environ, "CHANNEL_RATE_PER_CLIENT", "60/60", _rate, "COUNT/SECONDS (e.g. 60/60)"
+        ),
+        channel_new_conversations_per_client=_parse(
+            environ, "CHANNEL_NEW_CONVERSATIONS_PER_CLIENT", "20/600", _rate, "COUNT/SECONDS (e.g. 20/600)"
+        ),
         channel_rate_global=_parse(environ, "CHANNEL_RATE_GLOBAL", "6000/60", _rate, "COUNT/SECONDS (e.g. 6000/60)"),
         request_max_bytes=_parse(environ, "REQUEST_MAX_BYTES", "1048576", _positive_int, "a positive number of bytes"),
-        request_body_timeout_s=_parse(environ, "REQUEST_BODY_TIMEOUT", "10", _positive_int, "a positive whole number of seconds"),
-        keep_alive_timeout_s=_parse(environ, "KEEP_ALIVE_TIMEOUT", "5", _positive_int, "a positive whole number of seconds"),
-        sms_code_countries=_parse(environ, "SMS_CODE_COUNTRIES", "US", _countries, "comma-separated ISO country codes (US,CA)"),
-        code_send_limit_conversation=_parse(environ, "CODE_SEND_LIMIT_CONVERSATION", "5/3600", _rate, "COUNT/SECONDS (e.g. 5/3600)"),
-        code_send_limit_client=_parse(environ, "CODE_SEND_LIMIT_CLIENT", "10/3600", _rate, "COUNT/SECONDS (e.g. 10/3600)"),
-        code_send_limit_global=_parse(environ, "CODE_SEND_LIMIT_GLOBAL", "300/3600", _rate, "COUNT/SECONDS (e.g. 300/3600)"),
-        code_send_limit_destination=_parse(environ, "CODE_SEND_LIMIT_DESTINATION", "3/3600", _rate, "COUNT/SECONDS (e.g. 3/3600)"),
-        code_send_limit_destination_daily=_parse(environ, "CODE_SEND_LIMIT_DESTINATION_DAILY", "10/86400", _rate, "COUNT/SECONDS (e.g. 10/86400)"),
-        status_lockout_base_s=_parse(environ, "STATUS_LOCKOUT_BASE", "900", _positive_int, "a positive whole number of seconds"),
-        status_lockouts_per_day=_parse(environ, "STATUS_LOCKOUTS_PER_DAY", "3", _positive_int, "a positive whole number"),
+        request_body_timeout_s=_parse(
+            environ, "REQUEST_BODY_TIMEOUT", "10", _positive_int, "a positive whole number of seconds"
+        ),
+        keep_alive_timeout_s=_parse(
+            environ, "KEEP_ALIVE_TIMEOUT", "5", _positive_int, "a positive whole number of seconds"
+        ),
+        sms_code_countries=_parse(
+            environ, "SMS_CODE_COUNTRIES", "US", _countries, "comma-separated ISO country codes (US,CA)"
+        ),
+        code_send_limit_conversation=_parse(
+            environ, "CODE_SEND_LIMIT_CONVERSATION", "5/3600", _rate, "COUNT/SECONDS (e.g. 5/3600)"
+        ),
+        code_send_limit_client=_parse(
+            environ, "CODE_SEND_LIMIT_CLIENT", "10/3600", _rate, "COUNT/SECONDS (e.g. 10/3600)"
+        ),
+        code_send_limit_global=_parse(
+            environ, "CODE_SEND_LIMIT_GLOBAL", "300/3600", _rate, "COUNT/SECONDS (e.g. 300/3600)"
+        ),
+        code_send_limit_destination=_parse(
+            environ, "CODE_SEND_LIMIT_DESTINATION", "3/3600", _rate, "COUNT/SECONDS (e.g. 3/3600)"
+        ),
+        code_send_limit_destination_daily=_parse(
+            environ, "CODE_SEND_LIMIT_DESTINATION_DAILY", "10/86400", _rate, "COUNT/SECONDS (e.g. 10/86400)"
+        ),
+        status_lockout_base_s=_parse(
+            environ, "STATUS_LOCKOUT_BASE", "900", _positive_int, "a positive whole number of seconds"
+        ),
+        status_lockouts_per_day=_parse(
+            environ, "STATUS_LOCKOUTS_PER_DAY", "3", _positive_int, "a positive whole number"
+        ),
         rest_channel_switch=_parse(environ, "REST_CHANNEL_ENABLED", "", _optional_bool, "true or false"),
         rest_channel_public_switch=_parse(environ, "REST_CHANNEL_PUBLIC", "false", _bool, "true or false"),
         trusted_proxies=_parse(
-            environ, "TRUSTED_PROXIES", "", _networks, "comma-separated IP addresses or networks (10.0.0.5, 10.1.0.0/16)"
+            environ,
+            "TRUSTED_PROXIES",
+            "",
+            _networks,
+            "comma-separated IP addresses or networks (10.0.0.5, 10.1.0.0/16)",
         ),
         outbox_disabled=_parse(environ, "OUTBOX_DISABLED", "false", _bool, "true or false"),
     )

@@ -1,4 +1,5 @@
 """``python -m policy_kb build|search|ask`` — see :mod:`policy_kb.cli`."""
+
 import sys
 
 from .cli import main

@@ -2,6 +2,7 @@
 
 Kept apart from ``kb.py`` so callers (actions, bot) can name these types without the retrieval machinery.
 """
+
 from __future__ import annotations
 
 import enum
@@ -17,11 +18,11 @@ class KBNotFound(FileNotFoundError):
 
 class AnswerReason(str, enum.Enum):
     ANSWERED = "answered"
-    EMPTY = "empty"                  # nothing to search for (blank, punctuation only)
+    EMPTY = "empty"  # nothing to search for (blank, punctuation only)
     NOT_UNDERSTOOD = "not_understood"  # e.g. another language, code fragments
     OTHER_COMPANY = "other_company"  # names an organisation the policy never mentions
-    NOT_COVERED = "not_covered"      # below the confidence threshold
-    OUT_OF_SCOPE = "out_of_scope"    # declined, and no word of the question is a topic of the policy at all
+    NOT_COVERED = "not_covered"  # below the confidence threshold
+    OUT_OF_SCOPE = "out_of_scope"  # declined, and no word of the question is a topic of the policy at all
 
 
 @dataclass(frozen=True)

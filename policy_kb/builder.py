@@ -5,6 +5,7 @@ facts), ``vectors.npy`` (MiniLM embeddings of passages, sentences, clauses of lo
 sentences, then section titles, when the model is installed) and ``manifest.json`` (source sha256, counts, model).  A
 rebuild is skipped when the source hash and builder version are unchanged.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -119,8 +120,11 @@ def sections_from_text(text: str, report: Optional[CleanReport] = None) -> Polic
     raw_sections.append(current)
 
     # no headings at all: every paragraph is its own section, titled by its first words
-    if all(not s["blocks"] or s["title"] is None for s in raw_sections) and len(blocks) > 1 and not any(
-            b.kind == "heading" and b.level > 1 for b in blocks):
+    if (
+        all(not s["blocks"] or s["title"] is None for s in raw_sections)
+        and len(blocks) > 1
+        and not any(b.kind == "heading" and b.level > 1 for b in blocks)
+    ):
         paras = [b for s in raw_sections for b in s["blocks"]]
         raw_sections = []
         for b in paras:
@@ -193,6 +197,7 @@ def _embeddings_available() -> bool:
         find_model_dir()
         import safetensors  # noqa: F401
         import tokenizers  # noqa: F401
+
         return True
     except Exception:  # noqa: BLE001 - any failure means "no embeddings"
         return False
@@ -218,8 +223,12 @@ def build(source: Path, out_dir: Path, force: bool = False, embeddings: Optional
             old = json.loads(manifest_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             old = {}
-        if (old.get("source_sha256") == digest and old.get("builder_version") == BUILDER_VERSION
-                and bool(old.get("embedding_model")) == use_embeddings and (out_dir / KB_FILE).is_file()):
+        if (
+            old.get("source_sha256") == digest
+            and old.get("builder_version") == BUILDER_VERSION
+            and bool(old.get("embedding_model")) == use_embeddings
+            and (out_dir / KB_FILE).is_file()
+        ):
             return BuildResult(out_dir, True, digest, old.get("sections", 0), old.get("passages", 0), use_embeddings)
 
     report = CleanReport()
@@ -249,8 +258,12 @@ def build(source: Path, out_dir: Path, force: bool = False, embeddings: Optional
         from .embed import MODEL_ID, MiniLMEncoder
 
         encoder = MiniLMEncoder()
-        texts = ([f"{_title_of(sections, p['section'])}. {p['text']}" for p in passages] + [s["text"] for s in sentences]
-                 + [c["text"] for c in clauses] + [s["title"] for s in sections])
+        texts = (
+            [f"{_title_of(sections, p['section'])}. {p['text']}" for p in passages]
+            + [s["text"] for s in sentences]
+            + [c["text"] for c in clauses]
+            + [s["title"] for s in sections]
+        )
         vectors = encoder.encode(texts).astype(np.float32)
         buf = _npy_bytes(vectors)
         _atomic_write(out_dir / VECTORS_FILE, buf)

@@ -7,6 +7,7 @@ and stored in ``categories.json`` (7 × 384 weights).  The ranker's ``category``
 agreement of the question's category distribution with its passage's: a retention question prefers a
 retention passage whatever words they share.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,7 +36,11 @@ class CategoryModel:
         return e / e.sum(axis=-1, keepdims=True)
 
     def to_json(self) -> dict:
-        return {"names": list(self.names), "coef": self.coef.round(4).tolist(), "intercept": self.intercept.round(4).tolist()}
+        return {
+            "names": list(self.names),
+            "coef": self.coef.round(4).tolist(),
+            "intercept": self.intercept.round(4).tolist(),
+        }
 
 
 def load_categories(path: Path = CATEGORIES_FILE) -> Optional[CategoryModel]:
@@ -43,5 +48,8 @@ def load_categories(path: Path = CATEGORIES_FILE) -> Optional[CategoryModel]:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return CategoryModel(tuple(data["names"]), np.asarray(data["coef"], dtype=np.float32),
-                         np.asarray(data["intercept"], dtype=np.float32))
+    return CategoryModel(
+        tuple(data["names"]),
+        np.asarray(data["coef"], dtype=np.float32),
+        np.asarray(data["intercept"], dtype=np.float32),
+    )

@@ -5,6 +5,7 @@ Everything here is generic: it repairs the usual damage of web-page extraction
 left by removed widgets, headings given as bold or all-caps lines) without
 knowing which policy it reads.
 """
+
 from __future__ import annotations
 
 import html
@@ -41,12 +42,27 @@ class CleanReport:
 
 # Common misspellings in English legal/privacy prose (generic, not this policy's).
 _TYPOS = {
-    "indentifiable": "identifiable", "identifable": "identifiable", "indentify": "identify",
-    "personaly": "personally", "recieve": "receive", "recieved": "received", "seperate": "separate",
-    "occured": "occurred", "thier": "their", "priviledge": "privilege", "privicy": "privacy",
-    "adress": "address", "informations": "information", "acces": "access", "wich": "which",
-    "concious": "conscious", "guardain": "guardian", "maintainance": "maintenance",
-    "responsability": "responsibility", "transfered": "transferred", "untill": "until",
+    "indentifiable": "identifiable",
+    "identifable": "identifiable",
+    "indentify": "identify",
+    "personaly": "personally",
+    "recieve": "receive",
+    "recieved": "received",
+    "seperate": "separate",
+    "occured": "occurred",
+    "thier": "their",
+    "priviledge": "privilege",
+    "privicy": "privacy",
+    "adress": "address",
+    "informations": "information",
+    "acces": "access",
+    "wich": "which",
+    "concious": "conscious",
+    "guardain": "guardian",
+    "maintainance": "maintenance",
+    "responsability": "responsibility",
+    "transfered": "transferred",
+    "untill": "until",
 }
 _TYPO_RE = re.compile(r"\b(" + "|".join(_TYPOS) + r")\b", re.IGNORECASE)
 
@@ -98,7 +114,7 @@ def clean_inline(text: str, report: Optional[CleanReport] = None) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = text.replace("\u00a0", " ").replace("\u200b", "")
     # a sentence that held a broken HTML fragment is unreliable: drop that sentence
-    if _BROKEN_TAG_RE.search(text) or (_TAG_RE.search(text) and "=\"" in text):
+    if _BROKEN_TAG_RE.search(text) or (_TAG_RE.search(text) and '="' in text):
         kept = []
         for sentence in _split_raw_sentences(text):
             if _BROKEN_TAG_RE.search(sentence) or _DANGLING_ATTR_RE.search(sentence):
@@ -153,9 +169,33 @@ def _looks_like_heading(raw: str, cleaned: str) -> bool:
     if all(c.isupper() for c in letters):
         return True
     # plain-text title case: most significant words capitalised
-    small = {"a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "with", "by", "at", "we", "you", "your", "our", "how", "what"}
+    small = {
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "with",
+        "by",
+        "at",
+        "we",
+        "you",
+        "your",
+        "our",
+        "how",
+        "what",
+    }
     significant = [w for w in re.findall(r"[A-Za-z][A-Za-z'’-]*", cleaned) if w.lower() not in small]
-    return bool(significant) and sum(w[0].isupper() for w in significant) >= 0.8 * len(significant) and cleaned[-1] not in ":"
+    return (
+        bool(significant)
+        and sum(w[0].isupper() for w in significant) >= 0.8 * len(significant)
+        and cleaned[-1] not in ":"
+    )
 
 
 def parse_blocks(source: str, report: Optional[CleanReport] = None) -> List[Block]:
@@ -231,8 +271,10 @@ def split_sentences(text: str) -> List[str]:
         if not part:
             continue
         # don't split after abbreviations like "Inc." / "S.A." / "U.S.A."
-        if out and (re.search(r"\b(?:Inc|Ltd|Co|Corp|S\.A|U\.S\.A|U\.S|N\.A|No|St|Mr|Ms|Dr|e\.g|i\.e|etc)\.$", out[-1])
-                    or re.search(r"(?:^|[:;])\s*\(?[0-9a-zA-Z]{1,3}[.)]$", out[-1])):
+        if out and (
+            re.search(r"\b(?:Inc|Ltd|Co|Corp|S\.A|U\.S\.A|U\.S|N\.A|No|St|Mr|Ms|Dr|e\.g|i\.e|etc)\.$", out[-1])
+            or re.search(r"(?:^|[:;])\s*\(?[0-9a-zA-Z]{1,3}[.)]$", out[-1])
+        ):
             out[-1] = out[-1] + " " + part
         else:
             out.append(part)

@@ -1,9 +1,10 @@
 """Command line: build a KB, search it, ask it.
 
-    python -m policy_kb build --source FILE --out DIR [--force] [--no-embeddings]
-    python -m policy_kb search --kb DIR --top K --json   < questions (one a line)
-    python -m policy_kb ask --kb DIR "question"
+python -m policy_kb build --source FILE --out DIR [--force] [--no-embeddings]
+python -m policy_kb search --kb DIR --top K --json   < questions (one a line)
+python -m policy_kb ask --kb DIR "question"
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,11 +48,15 @@ def main(argv: Optional[List[str]] = None) -> int:
         if args.command == "build":
             result = build(args.source, args.out, force=args.force, embeddings=False if args.no_embeddings else None)
             if result.skipped:
-                print(f"knowledge base in {result.out_dir} is up to date (source sha256 {result.source_sha256[:12]}); rebuild skipped")
+                print(
+                    f"knowledge base in {result.out_dir} is up to date (source sha256 {result.source_sha256[:12]}); rebuild skipped"
+                )
             else:
                 emb = "with embeddings" if result.embeddings else "lexical only"
-                print(f"built {result.out_dir}: {result.sections} sections, {result.passages} passages, {emb} "
-                      f"(source sha256 {result.source_sha256[:12]})")
+                print(
+                    f"built {result.out_dir}: {result.sections} sections, {result.passages} passages, {emb} "
+                    f"(source sha256 {result.source_sha256[:12]})"
+                )
             return 0
         kb = KnowledgeBase.load(args.kb)
         if args.command == "search":

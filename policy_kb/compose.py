@@ -9,6 +9,7 @@ from the first.  A two-part question ("how do I get it removed and what proof do
 part by part, and the best sentence of each part is shown.  Below the calibrated threshold the answer
 declines.  Everything shown is a policy sentence or a marked clause of one.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,8 +29,9 @@ MIN_SUPPORT = 100
 #: ranker score margin within which a sentence holding the asked-for kind of answer replaces the best one
 TYPE_MARGIN = 1.0
 
-_PART_SPLIT = re.compile(r"\?\s+(?=\w)|,?\s+and\s+(?=(?:what|how|who|where|when|which|why|do|does|can|is|are|will|would)\b)",
-                         re.I)
+_PART_SPLIT = re.compile(
+    r"\?\s+(?=\w)|,?\s+and\s+(?=(?:what|how|who|where|when|which|why|do|does|can|is|are|will|would)\b)", re.I
+)
 
 
 #: a question asking how to reach the company, by kind of contact the builder extracts (``facts.py``)
@@ -38,7 +40,9 @@ _CONTACT_Q = re.compile(
     r"\b(?P<kind>e-?mail(?: address)?|(?:postal |mailing |post(?:al)? )?address|(?:tele)?phone(?: number)?|number)\b"
     r"|\b(?:where|who)\b.{0,25}\b(?P<write>write|send (?:a |my |the )?(?:letter|request|mail)|post|mail)\b"
     r"|\bhow (?:do|can|should|would) i\b.{0,10}\b(?P<reach>contact|reach|write to|e-?mail|call)\b"
-    r"|\b(?P<dpo>data protection officer|dpo|privacy officer|contact details|contact information)\b", re.I)
+    r"|\b(?P<dpo>data protection officer|dpo|privacy officer|contact details|contact information)\b",
+    re.I,
+)
 
 
 def contact_sentences(kb, question: str) -> List[int]:
@@ -81,8 +85,9 @@ def _best_typed(kb, kind: str, scores: np.ndarray, floor: float) -> Optional[int
     return best if best is not None and scores[best] >= floor else None
 
 
-def _judge(kb, question: str, weights: RankerWeights, expected: Optional[str],
-           unsupported: int) -> Tuple[np.ndarray, np.ndarray, float, bool]:
+def _judge(
+    kb, question: str, weights: RankerWeights, expected: Optional[str], unsupported: int
+) -> Tuple[np.ndarray, np.ndarray, float, bool]:
     """(features, sentence scores, confidence, whether the policy answers it at all)."""
     X, scores = kb.ranker_scores(question, expected, weights)
     if weights.abstainer is not None:
@@ -92,8 +97,9 @@ def _judge(kb, question: str, weights: RankerWeights, expected: Optional[str],
     return X, scores, confidence, confidence >= weights.threshold
 
 
-def compose(kb, question: str, weights: RankerWeights, expected: Optional[str], max_chars: int,
-            unsupported: int) -> Tuple[float, List[int]]:
+def compose(
+    kb, question: str, weights: RankerWeights, expected: Optional[str], max_chars: int, unsupported: int
+) -> Tuple[float, List[int]]:
     """(confidence, sentence ids to show, leading first). An empty list means nothing scores high enough."""
     parts = question_parts(question)
     X, scores, confidence, covered = _judge(kb, question, weights, expected, unsupported)

@@ -5,6 +5,7 @@ only these two read ``corpora/``: the answering code never does.
 PolicyQA paragraphs carry no headings, so each becomes its own section (the builder titles it by its
 first words) — the same path any heading-less policy takes.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,7 +22,7 @@ CORPORA = ROOT / "corpora"
 class PolicyQuestion:
     question: str
     answers: tuple  # gold answer span texts
-    category: str   # OPP-115 category of the question (PolicyQA "type" field, first part)
+    category: str  # OPP-115 category of the question (PolicyQA "type" field, first part)
     paragraph: int = 0  # index of the paragraph holding the answer
     occurrence: int = 0  # the span is the n-th occurrence of its text in that paragraph
 
@@ -56,8 +57,15 @@ def policyqa(part: str) -> List[Policy]:
                 if answers:
                     first = answers[0]
                     nth = p["context"][: first["answer_start"]].count(first["text"])
-                    qs.append(PolicyQuestion(qa["question"], tuple(a["text"] for a in answers),
-                                             qa.get("type", "").split("|||")[0], k, nth))
+                    qs.append(
+                        PolicyQuestion(
+                            qa["question"],
+                            tuple(a["text"] for a in answers),
+                            qa.get("type", "").split("|||")[0],
+                            k,
+                            nth,
+                        )
+                    )
         out.append(Policy(doc["title"], tuple(paras), tuple(qs)))
     return sorted(out, key=lambda p: p.name)
 

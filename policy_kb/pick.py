@@ -3,6 +3,7 @@
 A mixin of :class:`policy_kb.kb.KnowledgeBase`: it reads the KB's sentences and scores and its tuning
 constants (declared here, valued on ``KnowledgeBase``), so the answering flow in ``kb.py`` stays short.
 """
+
 from __future__ import annotations
 
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -35,9 +36,18 @@ class SentencePicker:
     _idf_max: float
     _typed: Dict[str, frozenset]
 
-    def _pick(self, section_id: str, qstems: set, qexp: set, qvec: Optional[np.ndarray], scores: np.ndarray,
-              fact_sentences: set, max_chars: int, expected: Optional[str],
-              first: Optional[int] = None) -> Tuple[List[Tuple[int, str]], Tuple[int, float]]:
+    def _pick(
+        self,
+        section_id: str,
+        qstems: set,
+        qexp: set,
+        qvec: Optional[np.ndarray],
+        scores: np.ndarray,
+        fact_sentences: set,
+        max_chars: int,
+        expected: Optional[str],
+        first: Optional[int] = None,
+    ) -> Tuple[List[Tuple[int, str]], Tuple[int, float]]:
         """The sentences answering from ``section_id`` (policy order), and (id, score) of the leading one."""
         # every sentence of the chosen section competes: the best passage's own sentence is not always the answer
         candidates = self._section_sentences(section_id)
@@ -59,8 +69,9 @@ class SentencePicker:
         top = first if first is not None else max(candidates, key=lambda i: (sent_scores[i], -i))
         return chosen, (top, sent_scores[top])
 
-    def _holds_type(self, chosen: Sequence[Tuple[int, str]], top: Tuple[int, float], kind: str,
-                    fact_sentences: set) -> bool:
+    def _holds_type(
+        self, chosen: Sequence[Tuple[int, str]], top: Tuple[int, float], kind: str, fact_sentences: set
+    ) -> bool:
         """The leading sentence (as shown, maybe cut) or an asked-for fact sentence holds a ``kind`` answer."""
         for i, text in chosen:
             if (i == top[0] or self.sentences[i]["text"] in fact_sentences) and has_answer_type(text, kind):
@@ -75,8 +86,16 @@ class SentencePicker:
             self._typed[kind] = found
         return found
 
-    def _typed_alternative(self, kind: str, qstems: set, qexp: set, qvec: Optional[np.ndarray],
-                           passage_scores: np.ndarray, fact_sentences: set, top: Tuple[int, float]) -> Optional[int]:
+    def _typed_alternative(
+        self,
+        kind: str,
+        qstems: set,
+        qexp: set,
+        qvec: Optional[np.ndarray],
+        passage_scores: np.ndarray,
+        fact_sentences: set,
+        top: Tuple[int, float],
+    ) -> Optional[int]:
         """The best-scoring sentence of the whole policy that holds a ``kind`` answer, if within the margin."""
         typed = sorted(self._typed_sentences(kind))
         if not typed:
@@ -88,26 +107,40 @@ class SentencePicker:
         best = max(typed, key=lambda i: (all_scores[i], -i))
         return best if all_scores[best] >= top[1] - self.TYPE_MARGIN else None
 
-    def _sentence_scores(self, candidates: Sequence[int], qstems: set, qexp: set, qvec: Optional[np.ndarray],
-                         passage_scores: np.ndarray) -> Dict[int, float]:
+    def _sentence_scores(
+        self, candidates: Sequence[int], qstems: set, qexp: set, qvec: Optional[np.ndarray], passage_scores: np.ndarray
+    ) -> Dict[int, float]:
         out = {}
         sent_cos = self.hybrid.sentence_cosines(qvec) if qvec is not None else None
         q_mass = 1.0 + sum(self._sent_idf.get(t, self._idf_max) for t in qstems)
         for i in candidates:
             toks = self._sent_tokens[i]
             idf = self._sent_idf
-            lexical = (sum(idf.get(t, self._idf_max) for t in qstems & toks)
-                       + 0.3 * sum(idf.get(t, self._idf_max) for t in (qexp - qstems) & toks)) / q_mass
+            lexical = (
+                sum(idf.get(t, self._idf_max) for t in qstems & toks)
+                + 0.3 * sum(idf.get(t, self._idf_max) for t in (qexp - qstems) & toks)
+            ) / q_mass
             sem = float(sent_cos[i]) if sent_cos is not None else 0.0
             if self.LEADIN_WEIGHT and ":" in self.sentences[i]["text"][:120]:
                 # "We will use your information: to ...; to ..." answers "what do you use my data for"
                 lead = set(expand(content_tokens(self.sentences[i]["text"].split(":", 1)[0])))
                 lexical += self.LEADIN_WEIGHT * len(qstems & lead) / (1 + len(qstems))
-            out[i] = sem + self.SENT_LEX_WEIGHT * lexical + self.SENT_PASSAGE_WEIGHT * float(passage_scores[self.sentences[i]["_pi"]])
+            out[i] = (
+                sem
+                + self.SENT_LEX_WEIGHT * lexical
+                + self.SENT_PASSAGE_WEIGHT * float(passage_scores[self.sentences[i]["_pi"]])
+            )
         return out
 
-    def _choose(self, candidates: Sequence[int], sent_scores: Dict[int, float], budget: int,
-                qexp: set, first: Optional[int] = None, expected: Optional[str] = None) -> List[Tuple[int, str]]:
+    def _choose(
+        self,
+        candidates: Sequence[int],
+        sent_scores: Dict[int, float],
+        budget: int,
+        qexp: set,
+        first: Optional[int] = None,
+        expected: Optional[str] = None,
+    ) -> List[Tuple[int, str]]:
         ranked = sorted(dict.fromkeys(candidates), key=lambda i: -sent_scores[i])
         if first is not None:  # the sentence holding the expected kind of answer leads
             ranked = [first] + [i for i in ranked if i != first]
@@ -131,8 +164,13 @@ class SentencePicker:
         for i in ranked:
             n = len(self.sentences[i]["text"]) + (1 if chosen else 0)
             if length + n > budget:
-                near = (self.NEIGHBOUR_BONUS and chosen == [top] and self.sentences[i]["_pi"] == self.sentences[top]["_pi"]
-                        and abs(i - top) == 1 and budget - length - 1 >= self.MIN_CLAUSE_BUDGET)
+                near = (
+                    self.NEIGHBOUR_BONUS
+                    and chosen == [top]
+                    and self.sentences[i]["_pi"] == self.sentences[top]["_pi"]
+                    and abs(i - top) == 1
+                    and budget - length - 1 >= self.MIN_CLAUSE_BUDGET
+                )
                 if near and sent_scores[i] >= sent_scores[top] - self.EXTRA_SENTENCE_GAP:
                     # the next sentence of the same paragraph, cut to its most relevant clauses
                     text_i = _clauses_within(self.sentences[i]["text"], budget - length - 1, qexp, expected)

@@ -9,6 +9,7 @@ user can quote the policy.  A value the policy does not state is ``None`` / empt
     facts.contact_email            # "privacy@example.com" or None
     facts.postal_address.addressee # "Example Corp." (who the letter is addressed to), .care_of "Data Protection"
 """
+
 from __future__ import annotations
 
 import re
@@ -85,18 +86,22 @@ class PolicyFacts:
     @classmethod
     def from_facts(cls, facts: dict) -> "PolicyFacts":
         """From the ``facts`` object of ``kb.json`` (older builds lack some keys: those stay empty)."""
-        emails = tuple(Stated(e["email"], (e.get("sections") or [""])[0], e.get("sentence", ""))
-                       for e in facts.get("emails", []))
+        emails = tuple(
+            Stated(e["email"], (e.get("sections") or [""])[0], e.get("sentence", "")) for e in facts.get("emails", [])
+        )
         revised = facts.get("last_revised")
         return cls(
             emails=emails,
             postal_addresses=tuple(_postal(a) for a in facts.get("postal_addresses", [])),
             telephones=tuple(Stated(t["number"], t["section"], t["sentence"]) for t in facts.get("telephones", [])),
             organisations=tuple(Stated(o["name"], o["section"], o["sentence"]) for o in facts.get("organisations", [])),
-            processors=tuple(Processor(p["name"], p["role"], tuple(p["receives"]), p["section"])
-                             for p in facts.get("processors", [])),
+            processors=tuple(
+                Processor(p["name"], p["role"], tuple(p["receives"]), p["section"]) for p in facts.get("processors", [])
+            ),
             storage_countries=tuple(facts.get("storage_countries", [])),
-            age_thresholds=tuple(AgeThreshold(a["age"], a["section"], a["sentence"]) for a in facts.get("age_thresholds", [])),
+            age_thresholds=tuple(
+                AgeThreshold(a["age"], a["section"], a["sentence"]) for a in facts.get("age_thresholds", [])
+            ),
             last_revised=Stated(revised["date"], revised["section"], revised["sentence"]) if revised else None,
         )
 
@@ -108,10 +113,10 @@ _CARE_OF = re.compile(r"\b(?:C/O|c/o|Attn:?|Attention:?)\s*", re.I)
 def _postal(a: dict) -> PostalAddress:
     address = a["address"]
     m = _STREET_START.search(address)
-    head, street = (address[: m.start()].strip(" ,"), address[m.start():]) if m else ("", address)
+    head, street = (address[: m.start()].strip(" ,"), address[m.start() :]) if m else ("", address)
     addressee, care_of = head or None, None
     c = _CARE_OF.search(head)
     if c:
         addressee = head[: c.start()].strip(" ,") or None
-        care_of = head[c.end():].strip(" ,") or None
+        care_of = head[c.end() :].strip(" ,") or None
     return PostalAddress(address, addressee, care_of, street, a["section"], a["sentence"])

@@ -2,6 +2,7 @@
 
 Pure functions and constants with no KB state, so ``kb.py`` stays about choosing and rendering answers.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,7 +15,10 @@ from .text import content_tokens, stem
 MAX_QUESTION_CHARS = 500
 ELLIPSIS = " … "
 
-_CHILD_STEMS = {stem(w) for w in "child children kid kids minor minors teen teenager son daughter underage young age parent guardian".split()}
+_CHILD_STEMS = {
+    stem(w)
+    for w in "child children kid kids minor minors teen teenager son daughter underage young age parent guardian".split()
+}
 _FOLLOW_UPS = [
     ("deletion", {stem(w) for w in "delete deletion erase erasure remove removal wipe forget forgotten".split()}),
     ("stop_using", {stem(w) for w in "stop unsubscribe opt object withdraw".split()}),
@@ -22,28 +26,72 @@ _FOLLOW_UPS = [
     ("access", {stem(w) for w in "access copy see view obtain".split()}),
 ]
 _FACT_QUESTIONS = [
-    ("revised", re.compile(r"\b(when|date|dated|last|latest|version|current|how old)\b.*\b(updat|revis|chang|modif|date|version|policy)"
-                           r"|\b(last|latest) (updat|revis|chang)|\beffective date")),
+    (
+        "revised",
+        re.compile(
+            r"\b(when|date|dated|last|latest|version|current|how old)\b.*\b(updat|revis|chang|modif|date|version|policy)"
+            r"|\b(last|latest) (updat|revis|chang)|\beffective date"
+        ),
+    ),
     ("storage", re.compile(r"\b(where|which countr|what countr|abroad|overseas|outside|located|servers?)\b")),
-    ("processor", re.compile(r"\b(who|which|what)\b.{0,20}\b(compan|third|partner|provider|vendor|processor|firm|handles?|does|runs?|checks?|process)")),
-    ("contact", re.compile(r"\b(e-?mail|contact|write|postal|address|by post|send (a|my) (letter|request)|reach)\b"
-                           r"|\bhow (do|can|would|should) i (ask|request|exercise|make|send|get|have)\b")),
+    (
+        "processor",
+        re.compile(
+            r"\b(who|which|what)\b.{0,20}\b(compan|third|partner|provider|vendor|processor|firm|handles?|does|runs?|checks?|process)"
+        ),
+    ),
+    (
+        "contact",
+        re.compile(
+            r"\b(e-?mail|contact|write|postal|address|by post|send (a|my) (letter|request)|reach)\b"
+            r"|\bhow (do|can|would|should) i (ask|request|exercise|make|send|get|have)\b"
+        ),
+    ),
     ("rights", re.compile(r"\b(my rights|privacy rights|what rights|right to)\b")),
-    ("security", re.compile(r"\b(secure|securely|security|safe|safely|protect|protected|protecting|encrypt\w*|hack\w*|"
-                            r"breach\w*|leak\w*|stolen|steal\w*)\b")),
+    (
+        "security",
+        re.compile(
+            r"\b(secure|securely|security|safe|safely|protect|protected|protecting|encrypt\w*|hack\w*|"
+            r"breach\w*|leak\w*|stolen|steal\w*)\b"
+        ),
+    ),
 ]
 # conversational words that carry no topic: never count as "not in the policy"
-_CHAT_STEMS = {stem(w) for w in "happen happens need needs ask asking else info stuff someone somebody anyone anybody "
-                                 "anything everything want wants possible sign turn run old year years extra within "
-                                 "together later now look make made way ways fine okay sure".split()}
-_META_STEMS = {stem(w) for w in "question questions ask asking query privacy policy policies notice statement help "
-                                 "quick something about have".split()}
+_CHAT_STEMS = {
+    stem(w)
+    for w in "happen happens need needs ask asking else info stuff someone somebody anyone anybody "
+    "anything everything want wants possible sign turn run old year years extra within "
+    "together later now look make made way ways fine okay sure".split()
+}
+_META_STEMS = {
+    stem(w)
+    for w in "question questions ask asking query privacy policy policies notice statement help "
+    "quick something about have".split()
+}
 _SELF_STEMS = {stem(w) for w in "my mine me i i'm im our account child children kid son daughter".split()}
 _RIGHT_KIND_FOR = {"access": "access", "correction": "correction", "deletion": "deletion", "stop_using": "stop_using"}
-_PLACE_WORDS = {c.lower() for c in COUNTRIES} | {"europe", "asia", "africa", "america", "americas", "north", "south",
-                                                 "east", "west", "eu", "usa", "us", "uk", "english", "i", "sms"}
-_MONTHS = set("january february march april may june july august september october november december monday "
-              "tuesday wednesday thursday friday saturday sunday".split())
+_PLACE_WORDS = {c.lower() for c in COUNTRIES} | {
+    "europe",
+    "asia",
+    "africa",
+    "america",
+    "americas",
+    "north",
+    "south",
+    "east",
+    "west",
+    "eu",
+    "usa",
+    "us",
+    "uk",
+    "english",
+    "i",
+    "sms",
+}
+_MONTHS = set(
+    "january february march april may june july august september october november december monday "
+    "tuesday wednesday thursday friday saturday sunday".split()
+)
 
 
 _REQUEST_RES = {
@@ -102,8 +150,10 @@ def _clauses_within(sentence: str, budget: int, qexp: set, expected: Optional[st
         return out
 
     expected = CLAUSE_TYPE.get(expected or "", expected)
-    relevance = [len(set(content_tokens(part)) & qexp) + (2 if expected and has_answer_type(part, expected) else 0)
-                 for part in parts]
+    relevance = [
+        len(set(content_tokens(part)) & qexp) + (2 if expected and has_answer_type(part, expected) else 0)
+        for part in parts
+    ]
     keep = {0}
     best = max(range(len(parts)), key=lambda i: (relevance[i], -i))
     if relevance[best] > relevance[0] and len(render({0, best})) > budget and len(render({best})) <= budget:

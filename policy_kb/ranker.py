@@ -15,6 +15,7 @@ out of training (grouped cross-validation over the tune policies, see ``train_ra
 The weights live in ``ranker.json`` next to this file (≈ 5 KB, built from MIT-licensed
 data by ``python -m policy_kb.train_ranker``); nothing downloads and nothing trains at run time.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,40 +27,57 @@ import numpy as np
 
 from .text import content_tokens, expand
 
-__all__ = ["FEATURES", "ABSTAIN_FEATURES", "Abstainer", "abstain_features", "RankerWeights", "WEIGHTS_FILE", "sentence_features", "load_weights"]
+__all__ = [
+    "FEATURES",
+    "ABSTAIN_FEATURES",
+    "Abstainer",
+    "abstain_features",
+    "RankerWeights",
+    "WEIGHTS_FILE",
+    "sentence_features",
+    "load_weights",
+]
 
 WEIGHTS_FILE = Path(__file__).with_name("ranker.json")
 
 FEATURES = (
-    "sent_cos",        # cosine(question, sentence or its best clause)
-    "pass_cos",        # cosine(question, "<title>. <passage>")
-    "title_cos",       # cosine(question, section title)
-    "bm25",            # BM25 of the passage, saturated: b / (b + 12)
-    "bm25_rel",        # BM25 of the passage / best BM25 in the policy
-    "sent_lex",        # IDF-weighted share of the question's words in the sentence (synonyms 0.3)
-    "sent_cos_rel",    # sent_cos - best sent_cos in the policy
-    "pass_cos_rel",    # pass_cos - best pass_cos in the policy
-    "type_match",      # the question asks for a kind of answer and the sentence holds one
-    "type_missing",    # the question asks for a kind of answer and the sentence holds none
-    "fact",            # the sentence states a builder fact of the kind the question asks about
+    "sent_cos",  # cosine(question, sentence or its best clause)
+    "pass_cos",  # cosine(question, "<title>. <passage>")
+    "title_cos",  # cosine(question, section title)
+    "bm25",  # BM25 of the passage, saturated: b / (b + 12)
+    "bm25_rel",  # BM25 of the passage / best BM25 in the policy
+    "sent_lex",  # IDF-weighted share of the question's words in the sentence (synonyms 0.3)
+    "sent_cos_rel",  # sent_cos - best sent_cos in the policy
+    "pass_cos_rel",  # pass_cos - best pass_cos in the policy
+    "type_match",  # the question asks for a kind of answer and the sentence holds one
+    "type_missing",  # the question asks for a kind of answer and the sentence holds none
+    "fact",  # the sentence states a builder fact of the kind the question asks about
     "first_in_passage",
-    "log_len",         # log(characters / 100)
-    "hybrid",          # the hybrid retriever's passage score (cosines + saturated BM25)
-    "hybrid_rel",      # hybrid - best hybrid in the policy
-    "category",        # agreement of the question's and the passage's OPP-115 category (category.py)
+    "log_len",  # log(characters / 100)
+    "hybrid",  # the hybrid retriever's passage score (cosines + saturated BM25)
+    "hybrid_rel",  # hybrid - best hybrid in the policy
+    "category",  # agreement of the question's and the passage's OPP-115 category (category.py)
 )
 
 
 #: question-level evidence that the policy answers at all (the abstention model's inputs)
-ABSTAIN_FEATURES = ("top_score", "max_sent_cos", "max_pass_cos", "max_bm25", "max_sent_lex", "unsupported",
-                    "top_type_missing")
+ABSTAIN_FEATURES = (
+    "top_score",
+    "max_sent_cos",
+    "max_pass_cos",
+    "max_bm25",
+    "max_sent_lex",
+    "unsupported",
+    "top_type_missing",
+)
 
 
 def abstain_features(X: np.ndarray, scores: np.ndarray, unsupported: int) -> np.ndarray:
     """:data:`ABSTAIN_FEATURES` from one question's sentence features and ranker scores."""
     top = int(np.argmax(scores))
-    return np.array([scores[top], X[:, 0].max(), X[:, 1].max(), X[:, 3].max(), X[:, 5].max(),
-                     min(2, unsupported), X[top, 9]])
+    return np.array(
+        [scores[top], X[:, 0].max(), X[:, 1].max(), X[:, 3].max(), X[:, 5].max(), min(2, unsupported), X[top, 9]]
+    )
 
 
 @dataclass(frozen=True)
@@ -76,9 +94,14 @@ class Abstainer:
         return float(((features - self.mean) / self.scale) @ self.coef + self.intercept)
 
     def to_json(self) -> dict:
-        return {"features": list(ABSTAIN_FEATURES), "coef": self.coef.round(5).tolist(),
-                "intercept": round(self.intercept, 5), "mean": self.mean.round(5).tolist(),
-                "scale": self.scale.round(5).tolist(), "threshold": round(self.threshold, 4)}
+        return {
+            "features": list(ABSTAIN_FEATURES),
+            "coef": self.coef.round(5).tolist(),
+            "intercept": round(self.intercept, 5),
+            "mean": self.mean.round(5).tolist(),
+            "scale": self.scale.round(5).tolist(),
+            "threshold": round(self.threshold, 4),
+        }
 
 
 @dataclass(frozen=True)
@@ -95,8 +118,9 @@ class RankerWeights:
     abstainer: Optional[Abstainer] = None  # when set, decides coverage instead of ``threshold``
     interaction: Optional[np.ndarray] = None  # a weight per MiniLM dimension of question ⊙ sentence
 
-    def scores(self, features: np.ndarray, qvec: Optional[np.ndarray] = None,
-               svec: Optional[np.ndarray] = None) -> np.ndarray:
+    def scores(
+        self, features: np.ndarray, qvec: Optional[np.ndarray] = None, svec: Optional[np.ndarray] = None
+    ) -> np.ndarray:
         """One score per sentence row; the interaction term needs the question's and the sentences' vectors."""
         out = ((features - self.mean) / self.scale) @ self.coef + self.intercept
         if self.interaction is not None and qvec is not None and svec is not None:
@@ -104,12 +128,18 @@ class RankerWeights:
         return out
 
     def to_json(self) -> dict:
-        return {"features": list(FEATURES), "coef": self.coef.round(5).tolist(), "intercept": round(self.intercept, 5),
-                "mean": self.mean.round(5).tolist(), "scale": self.scale.round(5).tolist(),
-                "threshold": round(self.threshold, 4), "support_gap": round(self.support_gap, 4),
-                "unsupported_penalty": round(self.unsupported_penalty, 4),
-                "abstain": self.abstainer.to_json() if self.abstainer else None,
-                "interaction": self.interaction.round(4).tolist() if self.interaction is not None else None}
+        return {
+            "features": list(FEATURES),
+            "coef": self.coef.round(5).tolist(),
+            "intercept": round(self.intercept, 5),
+            "mean": self.mean.round(5).tolist(),
+            "scale": self.scale.round(5).tolist(),
+            "threshold": round(self.threshold, 4),
+            "support_gap": round(self.support_gap, 4),
+            "unsupported_penalty": round(self.unsupported_penalty, 4),
+            "abstain": self.abstainer.to_json() if self.abstainer else None,
+            "interaction": self.interaction.round(4).tolist() if self.interaction is not None else None,
+        }
 
 
 def load_weights(path: Path = WEIGHTS_FILE) -> Optional[RankerWeights]:
@@ -123,17 +153,30 @@ def load_weights(path: Path = WEIGHTS_FILE) -> Optional[RankerWeights]:
     ab = data.get("abstain")
     abstainer = None
     if ab and ab.get("features") == list(ABSTAIN_FEATURES):
-        abstainer = Abstainer(np.asarray(ab["coef"], float), float(ab["intercept"]), np.asarray(ab["mean"], float),
-                              np.asarray(ab["scale"], float), float(ab["threshold"]))
+        abstainer = Abstainer(
+            np.asarray(ab["coef"], float),
+            float(ab["intercept"]),
+            np.asarray(ab["mean"], float),
+            np.asarray(ab["scale"], float),
+            float(ab["threshold"]),
+        )
     inter = data.get("interaction")
-    return RankerWeights(np.asarray(data["coef"], float), float(data["intercept"]), np.asarray(data["mean"], float),
-                         np.asarray(data["scale"], float), float(data["threshold"]), float(data["support_gap"]),
-                         float(data.get("unsupported_penalty", 0.0)), abstainer,
-                         np.asarray(inter, np.float32) if inter else None)
+    return RankerWeights(
+        np.asarray(data["coef"], float),
+        float(data["intercept"]),
+        np.asarray(data["mean"], float),
+        np.asarray(data["scale"], float),
+        float(data["threshold"]),
+        float(data["support_gap"]),
+        float(data.get("unsupported_penalty", 0.0)),
+        abstainer,
+        np.asarray(inter, np.float32) if inter else None,
+    )
 
 
-def sentence_features(kb, question: str, qvec: Optional[np.ndarray], expected: Optional[str],
-                      fact_sentences: Sequence[str] = ()) -> np.ndarray:
+def sentence_features(
+    kb, question: str, qvec: Optional[np.ndarray], expected: Optional[str], fact_sentences: Sequence[str] = ()
+) -> np.ndarray:
     """One row of :data:`FEATURES` per sentence of ``kb`` (a :class:`policy_kb.kb.KnowledgeBase`)."""
     n = len(kb.sentences)
     pi = kb._sentence_passage
@@ -155,8 +198,10 @@ def sentence_features(kb, question: str, qvec: Optional[np.ndarray], expected: O
     idf, idf_max = kb._sent_idf, kb._idf_max
     q_mass = 1.0 + sum(idf.get(t, idf_max) for t in qstems)
     for i, toks in enumerate(kb._sent_tokens):
-        X[i, 5] = (sum(idf.get(t, idf_max) for t in qstems & toks)
-                   + 0.3 * sum(idf.get(t, idf_max) for t in (qexp - qstems) & toks)) / q_mass
+        X[i, 5] = (
+            sum(idf.get(t, idf_max) for t in qstems & toks)
+            + 0.3 * sum(idf.get(t, idf_max) for t in (qexp - qstems) & toks)
+        ) / q_mass
     if expected:
         typed = kb._typed_sentences(expected)
         hit = np.array([i in typed for i in range(n)], dtype=float)

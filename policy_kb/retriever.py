@@ -3,6 +3,7 @@
 Scores are comparable across questions: the hybrid score is the cosine
 similarity plus a saturated BM25 term, so one threshold can decide abstention.
 """
+
 from __future__ import annotations
 
 import math
@@ -22,7 +23,6 @@ class Encoder(Protocol):
     """What retrieval needs of a sentence encoder (``embed.MiniLMEncoder``; tests pass fakes)."""
 
     def encode(self, texts: Sequence[str], max_tokens: int = ...) -> np.ndarray: ...
-
 
 
 @dataclass(frozen=True)
@@ -101,13 +101,23 @@ class HybridRetriever:
     QUERY_MAX_TOKENS = 64  # questions are short; this bounds the cost of a 5,000-character one
     SENTENCE_WEIGHT = 0.5  # share of the best-sentence cosine in the semantic score
 
-    def __init__(self, passages: Sequence[dict], section_titles: dict, vectors: Optional[np.ndarray] = None,
-                 encoder: Optional[Encoder] = None, sentence_vectors: Optional[np.ndarray] = None,
-                 sentence_passage: Optional[Sequence[int]] = None, clause_vectors: Optional[np.ndarray] = None,
-                 clause_sentence: Optional[np.ndarray] = None, title_vectors: Optional[np.ndarray] = None) -> None:
+    def __init__(
+        self,
+        passages: Sequence[dict],
+        section_titles: dict,
+        vectors: Optional[np.ndarray] = None,
+        encoder: Optional[Encoder] = None,
+        sentence_vectors: Optional[np.ndarray] = None,
+        sentence_passage: Optional[Sequence[int]] = None,
+        clause_vectors: Optional[np.ndarray] = None,
+        clause_sentence: Optional[np.ndarray] = None,
+        title_vectors: Optional[np.ndarray] = None,
+    ) -> None:
         self.passages = list(passages)
         # one row per passage: the embedding of its section's title
-        self.title_vectors = title_vectors if title_vectors is not None and len(title_vectors) == len(self.passages) else None
+        self.title_vectors = (
+            title_vectors if title_vectors is not None and len(title_vectors) == len(self.passages) else None
+        )
         self.sentence_vectors = sentence_vectors
         self.clause_vectors = clause_vectors if clause_vectors is not None and len(clause_vectors) else None
         self.clause_sentence = clause_sentence

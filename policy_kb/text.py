@@ -3,6 +3,7 @@
 The synonym groups are ordinary privacy-policy vocabulary (what customers say
 vs. what policies write); none of them names anything from a particular policy.
 """
+
 from __future__ import annotations
 
 import re
@@ -11,7 +12,8 @@ from typing import Dict, FrozenSet, Iterable, List, Set
 
 __all__ = ["tokens", "stem", "expand", "STOPWORDS", "content_tokens"]
 
-STOPWORDS: FrozenSet[str] = frozenset("""
+STOPWORDS: FrozenSet[str] = frozenset(
+    """
 a about above after again against all am an and any are aren't as at be because been before being below between
 both but by can can't cannot could couldn't did didn't do does doesn't doing don't down during each few for from
 further had hadn't has hasn't have haven't having he her here hers herself him himself his how i i'm if in into is
@@ -21,7 +23,8 @@ themselves then there there's these they this those through to too under until u
 what what's when where which while who whom why with won't would wouldn't you your yours yourself yourselves
 will shall may might must also us hi hello hey please thanks thank ok okay tell know want like get got
 im u ur pls plz really actually just anything something thing things
-""".split())
+""".split()
+)
 
 # what customers say → words policies use (all generic privacy vocabulary)
 _SYNONYM_GROUPS: List[str] = [
@@ -60,12 +63,40 @@ def stem(word: str) -> str:
     w = word.lower()
     if len(w) <= 3:
         return w
-    irregular = {"children": "child", "kids": "kid", "parties": "parti", "countries": "countri", "data": "data",
-                 "sold": "sell", "kept": "keep", "held": "hold", "bought": "buy", "rang": "ring", "gave": "give"}
+    irregular = {
+        "children": "child",
+        "kids": "kid",
+        "parties": "parti",
+        "countries": "countri",
+        "data": "data",
+        "sold": "sell",
+        "kept": "keep",
+        "held": "hold",
+        "bought": "buy",
+        "rang": "ring",
+        "gave": "give",
+    }
     if w in irregular:
         return irregular[w]
-    for suffix in ("ational", "ization", "isation", "ations", "ation", "ments", "ment", "ingly", "ing", "edly",
-                   "ies", "ied", "ed", "es", "er", "ly", "s"):
+    for suffix in (
+        "ational",
+        "ization",
+        "isation",
+        "ations",
+        "ation",
+        "ments",
+        "ment",
+        "ingly",
+        "ing",
+        "edly",
+        "ies",
+        "ied",
+        "ed",
+        "es",
+        "er",
+        "ly",
+        "s",
+    ):
         if w.endswith(suffix) and len(w) - len(suffix) >= 3:
             base = w[: -len(suffix)]
             if suffix in ("ies", "ied"):

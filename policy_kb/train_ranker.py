@@ -11,6 +11,7 @@ declines at most ``DECLINE_TARGET`` of the answerable tune questions.  The suppo
 makes answers hold the gold span most often on tune.  The repository policy's held-out set and the measure-only
 policies are never read here.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -106,12 +107,20 @@ def _policy_groups(examples) -> list:
     by_kb: dict = {}
     for f, g, _, q, kb in examples:
         by_kb.setdefault(id(kb), (kb, []))[1].append((f, g[0], kb.hybrid.query_vector(_normalise_question(q))))
-    return [(np.stack([f for f, _, _ in rows]), np.stack([v for _, _, v in rows]).astype(float),
-             np.asarray(kb._svec, float), np.array([g for _, g, _ in rows])) for kb, rows in by_kb.values()]
+    return [
+        (
+            np.stack([f for f, _, _ in rows]),
+            np.stack([v for _, _, v in rows]).astype(float),
+            np.asarray(kb._svec, float),
+            np.array([g for _, g, _ in rows]),
+        )
+        for kb, rows in by_kb.values()
+    ]
 
 
-def fit(examples, interaction: bool = True, l2: float = L2,
-        l2_inter: float = L2_INTERACTION) -> Tuple[np.ndarray, np.ndarray, np.ndarray, Optional[np.ndarray]]:
+def fit(
+    examples, interaction: bool = True, l2: float = L2, l2_inter: float = L2_INTERACTION
+) -> Tuple[np.ndarray, np.ndarray, np.ndarray, Optional[np.ndarray]]:
     """A listwise ranker: softmax over each question's sentences, gold sentence as the target (L-BFGS, L2).
 
     Score = standardised features · coef (+ qᵀ diag(w) s over the MiniLM vectors when ``interaction``);
@@ -148,8 +157,12 @@ def grouped_cv(examples, folds: int = 4) -> None:
     """Print how well the answering sentence is ranked on tune policies held out of training (policy i → fold
     i mod ``folds``): top-1, mean reciprocal rank, and the top sentence holding the gold span."""
     kbs = list({id(kb): kb for *_, kb in examples}.values())
-    for name, inter, l2_inter in (("16 features", False, 0.0), ("+ q⊙s, L2 1e-4", True, 1e-4),
-                                  ("+ q⊙s, L2 1e-5", True, 1e-5), ("+ q⊙s, L2 1e-6", True, 1e-6)):
+    for name, inter, l2_inter in (
+        ("16 features", False, 0.0),
+        ("+ q⊙s, L2 1e-4", True, 1e-4),
+        ("+ q⊙s, L2 1e-5", True, 1e-5),
+        ("+ q⊙s, L2 1e-6", True, 1e-6),
+    ):
         top1, rr, held = 0, 0.0, 0
         for k in range(folds):
             test = {id(kb) for i, kb in enumerate(kbs) if i % folds == k}
@@ -161,7 +174,9 @@ def grouped_cv(examples, folds: int = 4) -> None:
                 rr += 1.0 / (1 + int((s > s[g[0]]).sum()))
                 held += holds_span(kb.sentences[int(np.argmax(s))]["text"], spans)
         n = len(examples)
-        print(f"grouped CV, {name}: top-1 {top1 / n:.3f}, MRR {rr / n:.3f}, top sentence holds gold span {held / n:.3f}")
+        print(
+            f"grouped CV, {name}: top-1 {top1 / n:.3f}, MRR {rr / n:.3f}, top sentence holds gold span {held / n:.3f}"
+        )
 
 
 def fit_abstainer(positives: List[np.ndarray], negatives: List[np.ndarray], tune_pos: int) -> Abstainer:
@@ -175,7 +190,9 @@ def fit_abstainer(positives: List[np.ndarray], negatives: List[np.ndarray], tune
     model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000).fit((X - mean) / scale, y)
     ab = Abstainer(model.coef_[0], float(model.intercept_[0]), mean, scale, 0.0)
     pos = np.array([ab.log_odds(x) for x in positives])
-    threshold = min(float(np.quantile(pos[:tune_pos], DECLINE_TARGET)), float(np.quantile(pos[tune_pos:], DECLINE_TARGET)))
+    threshold = min(
+        float(np.quantile(pos[:tune_pos], DECLINE_TARGET)), float(np.quantile(pos[tune_pos:], DECLINE_TARGET))
+    )
     return Abstainer(ab.coef, ab.intercept, mean, scale, threshold)
 
 
@@ -188,8 +205,11 @@ def abstain_examples(w: RankerWeights, kbs, examples, dev_kb: KnowledgeBase):
     uncovered questions."""
     pos = []
     for f, _g, _s, q, kb in examples:
-        pos.append(abstain_features(f, w.scores(f, kb.hybrid.query_vector(_normalise_question(q)), kb._svec),
-                                    len(kb.unsupported_terms(q))))
+        pos.append(
+            abstain_features(
+                f, w.scores(f, kb.hybrid.query_vector(_normalise_question(q)), kb._svec), len(kb.unsupported_terms(q))
+            )
+        )
     tune_pos = len(pos)
     neg: List[np.ndarray] = []
     rows = [json.loads(line) for line in DEV_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -231,19 +251,26 @@ def main(argv=None) -> int:
         dev_kb = KnowledgeBase.load(Path(tmp) / "dev-policy")
         pos, tune_pos, neg = abstain_examples(w, kbs, examples, dev_kb)
         abstainer = fit_abstainer(pos, neg, tune_pos)
-        print(f"abstainer: {len(pos)} answerable, {len(neg)} not; " + " ".join(
-            f"{n}={c:+.2f}" for n, c in zip(ABSTAIN_FEATURES, abstainer.coef)) + f"; threshold {abstainer.threshold:.3f}")
+        print(
+            f"abstainer: {len(pos)} answerable, {len(neg)} not; "
+            + " ".join(f"{n}={c:+.2f}" for n, c in zip(ABSTAIN_FEATURES, abstainer.coef))
+            + f"; threshold {abstainer.threshold:.3f}"
+        )
         threshold, penalty = 0.0, 0.0
         w = RankerWeights(coef, intercept, mean, scale, threshold, 1.0, penalty, abstainer, inter)
         dev_rows = [json.loads(line) for line in DEV_SET.read_text(encoding="utf-8").splitlines() if line.strip()]
         answered = [dev_kb.answer(r["question"], weights=w).covered for r in dev_rows]
-        print(f"dev: uncovered declined {np.mean([not a for a, r in zip(answered, dev_rows) if not r['sections']]):.3f}, "
-              f"answerable declined {np.mean([not a for a, r in zip(answered, dev_rows) if r['sections']]):.3f}")
+        print(
+            f"dev: uncovered declined {np.mean([not a for a, r in zip(answered, dev_rows) if not r['sections']]):.3f}, "
+            f"answerable declined {np.mean([not a for a, r in zip(answered, dev_rows) if r['sections']]):.3f}"
+        )
         best: Tuple[int, float] = (-1, 1.0)  # (gold spans held, gap); any count beats -1
         for gap in (1.0, 99.0):
             w = RankerWeights(coef, intercept, mean, scale, threshold, gap, penalty, abstainer, inter)
             held = sum(holds_span(kb.answer(q, weights=w).text, spans) for f, g, spans, q, kb in examples[::4])
-            print(f"support gap {gap}: answer holds gold span {held / len(examples[::4]):.3f} (every 4th tune question)")
+            print(
+                f"support gap {gap}: answer holds gold span {held / len(examples[::4]):.3f} (every 4th tune question)"
+            )
             if held > best[0]:
                 best = (held, gap)
         weights = RankerWeights(coef, intercept, mean, scale, threshold, best[1], penalty, abstainer, inter)

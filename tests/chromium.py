@@ -3,6 +3,7 @@
 Outside CI the browser tests skip when ``/usr/bin/chromium`` is missing; in CI
 (`.ci/run` installs it) they fail instead.
 """
+
 from __future__ import annotations
 
 import os

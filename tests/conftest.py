@@ -5,6 +5,7 @@ default ``postgresql://postgres@127.0.0.1:5432/test``).  Each test session gets
 its own throw-away database so runs never see each other's rows.  Outside CI
 (``CI`` unset) they skip when the server is unreachable; in CI they fail.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Summaries before submission: what we'll file, the option to change any of it, and warnings."""
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
@@ -42,15 +43,22 @@ class ActionAskRequestConfirmed(Action):
                 "confirm that it's yours before changing anything."
             )
         route = rights_code_route(tracker)
-        code = (f"I'll text a code to {messages.number_ending(route.contact or '')}" if route.by_sms
-                else "I'll e-mail you a code")
+        code = (
+            f"I'll text a code to {messages.number_ending(route.contact or '')}"
+            if route.by_sms
+            else "I'll e-mail you a code"
+        )
         if flows.cancels_registration(kind, tracker.get_slot(names.SLOT_STOP_SCOPE)):
             parts.append(messages.CANCELS_REGISTRATION)
-            parts.append(f"Do you want to go ahead? If so, {code} to confirm it's you. "
-                         "Or tell me what to change (for example \"change my email\").")
+            parts.append(
+                f"Do you want to go ahead? If so, {code} to confirm it's you. "
+                'Or tell me what to change (for example "change my email").'
+            )
         else:
-            parts.append(f"Is everything right? If so, {code} to confirm it's you. "
-                         "Or tell me what to change (for example \"change my email\").")
+            parts.append(
+                f"Is everything right? If so, {code} to confirm it's you. "
+                'Or tell me what to change (for example "change my email").'
+            )
         dispatcher.utter_message(text="\n".join(parts), buttons=messages.CONFIRM_BUTTONS)
         return []
 
@@ -133,10 +141,12 @@ class ActionAskPhone(_OfferChannelNumber):
         return names.ACTION_ASK_PHONE
 
     def offer(self, contact: Any) -> Tuple[Text, List[Dict[Text, Text]]]:
-        return (f"What's your phone number, with the area code? It helps us find your records. You can use "
-                f"{messages.number_ending(contact.phone)}, the one you're {from_where(contact)} from: I'll then text "
-                "your code there instead of e-mailing it. Or give another number, or say \"skip\".",
-                phone_buttons(contact))
+        return (
+            f"What's your phone number, with the area code? It helps us find your records. You can use "
+            f"{messages.number_ending(contact.phone)}, the one you're {from_where(contact)} from: I'll then text "
+            'your code there instead of e-mailing it. Or give another number, or say "skip".',
+            phone_buttons(contact),
+        )
 
 
 class ActionAskParentContact(_OfferChannelNumber):
@@ -148,10 +158,12 @@ class ActionAskParentContact(_OfferChannelNumber):
         return names.ACTION_ASK_PARENT_CONTACT
 
     def offer(self, contact: Any) -> Tuple[Text, List[Dict[Text, Text]]]:
-        return (f"What's the best e-mail address or mobile number to reach you? I'll send a code there to confirm it. "
-                f"You can use {messages.number_ending(contact.phone)}, the one you're {from_where(contact)} from, "
-                "or give another number or an e-mail address.",
-                [channel_number_button(contact)])
+        return (
+            f"What's the best e-mail address or mobile number to reach you? I'll send a code there to confirm it. "
+            f"You can use {messages.number_ending(contact.phone)}, the one you're {from_where(contact)} from, "
+            "or give another number or an e-mail address.",
+            [channel_number_button(contact)],
+        )
 
 
 class ActionAskStatusReference(Action):
@@ -167,7 +179,7 @@ class ActionAskStatusReference(Action):
             return []
         dispatcher.utter_message(
             text=f"Is it {last}, the request from this conversation? Choose it, or type another reference "
-            "(they look like PD-7K3D-9QXM). Say \"never mind\" to leave.",
+            '(they look like PD-7K3D-9QXM). Say "never mind" to leave.',
             buttons=[{"title": last, "payload": last}],
         )
         return []

@@ -1,4 +1,5 @@
 """Leaving a form ("never mind", "stop", "cancel") and answers to input that arrives out of place."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -25,7 +26,9 @@ class ActionCancelRequest(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         if tracker.active_loop_name:
             # Leaving a status check files and removes nothing: never say "nothing was filed" there.
-            stopped = messages.STATUS_CHECK_STOPPED if tracker.active_loop_name == names.FORM_STATUS else messages.CANCELLED
+            stopped = (
+                messages.STATUS_CHECK_STOPPED if tracker.active_loop_name == names.FORM_STATUS else messages.CANCELLED
+            )
             dispatcher.utter_message(text=stopped)
             return [ActiveLoop(None), SlotSet(REQUESTED_SLOT, None), *wind_up()]
         dispatcher.utter_message(text=messages.NOTHING_TO_CANCEL)

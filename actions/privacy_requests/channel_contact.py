@@ -25,6 +25,7 @@ what proves the requester holds that phone.  Where the code goes:
   (:func:`bot.requests.flows.submit_request`, ``confirmed_via="sms"``);
 * otherwise: to the e-mail address, as on web chat.
 """
+
 from __future__ import annotations
 
 import logging
@@ -63,8 +64,10 @@ _FROM = r"(?:i'?m|i am|you'?re|you are)\s+(?:texting|calling|messaging|using|wri
 _THING = r"(?:phone\s+number|mobile\s+number|cell\s+number|number|phone|mobile|one)"
 _ACCEPT = (
     # "use this number", "use my number", "use the number ending 4567", "yes, use this one please"
-    re.compile(rf"^{_LEAD}use\s+(?:this|that|my|the\s+same|same|the)\s+{_THING}(?:\s+ending(?:\s+in)?\s+\d{{2,4}})?"
-               rf"(?:\s+{_FROM})?(?:\s+please)?$"),
+    re.compile(
+        rf"^{_LEAD}use\s+(?:this|that|my|the\s+same|same|the)\s+{_THING}(?:\s+ending(?:\s+in)?\s+\d{{2,4}})?"
+        rf"(?:\s+{_FROM})?(?:\s+please)?$"
+    ),
     # "this number", "the same number", "this one please"
     re.compile(rf"^{_LEAD}(?:this|that|the\s+same|same)\s+{_THING}(?:\s+{_FROM})?(?:\s+please)?$"),
     # "the number I'm texting from", "the one I'm calling from"
@@ -110,7 +113,7 @@ def channel_number_button(contact: ChannelContact) -> Dict[str, str]:
 
 
 def from_where(contact: ChannelContact) -> str:
-    """"calling" on the phone line, "texting" on SMS."""
+    """ "calling" on the phone line, "texting" on SMS."""
     return "calling" if contact.channel == TWILIO_VOICE else "texting"
 
 

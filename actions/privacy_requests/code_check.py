@@ -1,4 +1,5 @@
 """Sending and checking the one-time code that confirms a requester's contact, for the request forms."""
+
 from __future__ import annotations
 
 import logging
@@ -22,7 +23,9 @@ __all__ = ["CodeMixin"]
 class CodeMixin:
     """Sending and checking the one-time code that confirms the requester's contact."""
 
-    async def send_code(self, channel: str, contact: Optional[str], dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
+    async def send_code(
+        self, channel: str, contact: Optional[str], dispatcher: CollectingDispatcher
+    ) -> Dict[Text, Any]:
         """Send a code; returns slot values (``challenge_id``) or stop values when it cannot be sent."""
         try:
             services = await get_services()
@@ -42,8 +45,10 @@ class CodeMixin:
             )
             return answers.stop_values("not_sent")
         if status == "invalid_contact" and channel == "sms":
-            dispatcher.utter_message(text="I can't text a code to that number (we text only ordinary numbers in the "
-                                     "countries we serve). Please use an e-mail address instead. " + messages.OTHER_WAYS)
+            dispatcher.utter_message(
+                text="I can't text a code to that number (we text only ordinary numbers in the "
+                "countries we serve). Please use an e-mail address instead. " + messages.OTHER_WAYS
+            )
             return answers.stop_values("not_sent")
         dispatcher.utter_message(text="I couldn't send a code to that contact. " + messages.OTHER_WAYS)
         return answers.stop_values("not_sent")
@@ -65,20 +70,35 @@ class CodeMixin:
         on_phone = tracker.get_latest_input_channel() == TWILIO_VOICE
         if normalise_code(text) is None:
             return self.reject(  # type: ignore[attr-defined]
-                slot, "Please enter the 6-digit code we sent you on your keypad. (Press star, or say \"new code\", "
-                "if it didn't arrive.)" if on_phone else "Please type the 6-digit code we sent you — just the numbers, "
-                "like 123456. (Say \"send a new code\" if it didn't arrive.)", dispatcher, tracker)
+                slot,
+                'Please enter the 6-digit code we sent you on your keypad. (Press star, or say "new code", '
+                "if it didn't arrive.)"
+                if on_phone
+                else "Please type the 6-digit code we sent you — just the numbers, "
+                'like 123456. (Say "send a new code" if it didn\'t arrive.)',
+                dispatcher,
+                tracker,
+            )
         challenge_id = tracker.get_slot(names.SLOT_CHALLENGE_ID)
         try:
             services = await get_services()
             result = await blocking(services.verification.check_code, challenge_id, text)
-            info = await blocking(services.verification.challenge, challenge_id) if result is CheckResult.WRONG else None
+            info = (
+                await blocking(services.verification.challenge, challenge_id) if result is CheckResult.WRONG else None
+            )
         except Exception as exc:  # noqa: BLE001
             logger.error("could not check a verification code: %s", type(exc).__name__)
             return answers.stop_values("unavailable")
         if result is CheckResult.OK:
-            return self.accept(slot, "confirmed", tracker, **{  # type: ignore[attr-defined]
-                names.SLOT_VERIFIED: True, names.SLOT_VERIFICATION_LEVEL: "contact_confirmed"})
+            return self.accept(  # type: ignore[attr-defined]
+                slot,
+                "confirmed",
+                tracker,
+                **{
+                    names.SLOT_VERIFIED: True,
+                    names.SLOT_VERIFICATION_LEVEL: "contact_confirmed",
+                },
+            )
         if result is CheckResult.LOCKED:
             return answers.stop_values("locked")
         if result in (CheckResult.EXPIRED, CheckResult.NO_CHALLENGE):
@@ -86,5 +106,9 @@ class CodeMixin:
             return {slot: None, **(await self.send_code(channel, contact, dispatcher))}
         left = f" You have {info.attempts_left} tries left." if info is not None and info.attempts_left else ""
         again = "enter the 6 digits on your keypad again" if on_phone else "type the 6 digits again"
-        return self.reject(slot, f"That code isn't right. Please check the message and {again}." + left,  # type: ignore[attr-defined]
-                           dispatcher, tracker)
+        return self.reject(  # type: ignore[attr-defined]
+            slot,
+            f"That code isn't right. Please check the message and {again}." + left,
+            dispatcher,
+            tracker,
+        )

@@ -1,4 +1,5 @@
 """Small helpers shared by the request actions."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
@@ -47,7 +48,9 @@ def explain_outcome(outcome: Optional[str], dispatcher: CollectingDispatcher) ->
     elif outcome in ("switch_parental", "switch_request", "offered"):
         return True  # the parental form follows / the offer was already made (listening.ActionBackToRequest)
     else:
-        dispatcher.utter_message(text="Sorry, something was missing, so nothing was filed. Please start again. " + messages.OTHER_WAYS)
+        dispatcher.utter_message(
+            text="Sorry, something was missing, so nothing was filed. Please start again. " + messages.OTHER_WAYS
+        )
     return True
 
 

@@ -11,6 +11,7 @@ a bad value is asked again with what was wrong), or "no thanks" / "skip".  Then
 personal value on a ticket) or without one, says how the team will answer, and
 clears the contact from the conversation's slots.
 """
+
 from __future__ import annotations
 
 import logging
@@ -51,8 +52,12 @@ TRANSCRIPT_LIMIT = 100_000
 def masked_transcript(tracker: Tracker) -> str:
     """The conversation so far for the agent: answers to personal-data questions withheld, a child's words
     discarded, everything else masked (:func:`bot.privacy.masking.agent_transcript`)."""
-    return agent_transcript(tracker.events, personal_questions=PERSONAL_QUESTIONS,
-                            discard_markers=(messages.CHILD_STOP,), limit=TRANSCRIPT_LIMIT)
+    return agent_transcript(
+        tracker.events,
+        personal_questions=PERSONAL_QUESTIONS,
+        discard_markers=(messages.CHILD_STOP,),
+        limit=TRANSCRIPT_LIMIT,
+    )
 
 
 #: Personal-data slots this module fills; cleared once the ticket holds the value (or the flow ends).
@@ -129,7 +134,7 @@ async def known_contact(tracker: Tracker) -> Tuple[Optional[str], Optional[str]]
 
 
 class ValidateEscalationContactForm(PrivacyFormValidation):
-    """"How should our team reach you?" — asked only when no contact is known; one answer, or "no thanks"."""
+    """ "How should our team reach you?" — asked only when no contact is known; one answer, or "no thanks"."""
 
     def name(self) -> Text:
         return names.ACTION_VALIDATE_ESCALATION_CONTACT_FORM
@@ -165,8 +170,10 @@ class ValidateEscalationContactForm(PrivacyFormValidation):
         failures = self._failures(tracker)
         failures[names.SLOT_ESCALATION_CONTACT] = failures.get(names.SLOT_ESCALATION_CONTACT, 0) + 1
         if failures[names.SLOT_ESCALATION_CONTACT] >= MAX_CONTACT_TRIES:
-            dispatcher.utter_message(text="I still couldn't read an e-mail address or phone number there, so I'll pass "
-                                          "this on without one.")
+            dispatcher.utter_message(
+                text="I still couldn't read an e-mail address or phone number there, so I'll pass "
+                "this on without one."
+            )
             return self.accept(names.SLOT_ESCALATION_CONTACT, DECLINED, tracker)
         dispatcher.utter_message(text=parsed.problem or "Sorry, I couldn't use that.")
         return {names.SLOT_ESCALATION_CONTACT: None, names.SLOT_FIELD_FAILURES: failures}
@@ -189,14 +196,23 @@ class ActionEscalate(Action):
                 email, phone = _given_contact(tracker)
             personal = PersonalData(email=email, phone=phone) if (email or phone) else None
             result = await blocking(
-                services.tickets.create, kind=Kind.ESCALATION, channel=ticket_channel(tracker), idempotency_key=key,
-                personal=personal, transcript=masked_transcript(tracker), actor="bot")
+                services.tickets.create,
+                kind=Kind.ESCALATION,
+                channel=ticket_channel(tracker),
+                idempotency_key=key,
+                personal=personal,
+                transcript=masked_transcript(tracker),
+                actor="bot",
+            )
             days = services.escalation_reply_days
         except Exception as exc:  # noqa: BLE001 - tell the truth: nothing was passed on
             logger.error("escalation not filed: %s", type(exc).__name__)
-            dispatcher.utter_message(text=(
-                "I'm sorry — I couldn't pass this to our team just now, so nothing was sent. Please try again in a few "
-                f"minutes, or {messages.OTHER_WAYS[0].lower()}{messages.OTHER_WAYS[1:]}"))
+            dispatcher.utter_message(
+                text=(
+                    "I'm sorry — I couldn't pass this to our team just now, so nothing was sent. Please try again in a few "
+                    f"minutes, or {messages.OTHER_WAYS[0].lower()}{messages.OTHER_WAYS[1:]}"
+                )
+            )
             return [*leave, *wind_up(), *forget]
         reference = result.ticket.reference
         if email:
@@ -204,10 +220,15 @@ class ActionEscalate(Action):
         elif phone:
             how = f"They'll reply by text or phone to {messages.mask_phone(phone)}"
         else:
-            how = (f"I don't have a way for them to reach you once you leave this chat, so please e-mail "
-                   f"{company_texts.escalation_email_instructions(reference)}, and they'll answer there")
-        dispatcher.utter_message(text=(
-            f"I've passed this conversation to our privacy team (reference {reference}). They're people, and they work "
-            f"on business days, so it isn't instant. {how}, normally within {days} business days. "
-            "I've kept a copy of this conversation for them with personal details hidden."))
+            how = (
+                f"I don't have a way for them to reach you once you leave this chat, so please e-mail "
+                f"{company_texts.escalation_email_instructions(reference)}, and they'll answer there"
+            )
+        dispatcher.utter_message(
+            text=(
+                f"I've passed this conversation to our privacy team (reference {reference}). They're people, and they work "
+                f"on business days, so it isn't instant. {how}, normally within {days} business days. "
+                "I've kept a copy of this conversation for them with personal details hidden."
+            )
+        )
         return [*leave, *wind_up(), *forget, SlotSet(names.SLOT_LAST_REFERENCE, reference)]

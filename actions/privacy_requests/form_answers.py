@@ -1,5 +1,6 @@
 """Reading a form answer: yes or no (by intent or by words), a request for a new code, the text of a
 slot value; and the slot values that end a form without filing."""
+
 from __future__ import annotations
 
 import re
@@ -13,12 +14,43 @@ from actions.privacy_requests.forms import clear_personal_slots
 
 __all__ = ["is_yes", "is_no", "as_text", "latest_intent", "stop_values", "RESEND"]
 
-YES = {"yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "correct", "confirm", "i confirm", "right", "that's right",
-        "thats right", "yes please", "yes, that's correct", "yes that's correct", "yes that is correct", "all good",
-        "looks good", "that's correct", "go ahead", "submit", "send it", "absolutely", "of course", "i agree",
-        "i declare this is true", "i declare", "agreed"}
+YES = {
+    "yes",
+    "y",
+    "yeah",
+    "yep",
+    "yup",
+    "sure",
+    "ok",
+    "okay",
+    "correct",
+    "confirm",
+    "i confirm",
+    "right",
+    "that's right",
+    "thats right",
+    "yes please",
+    "yes, that's correct",
+    "yes that's correct",
+    "yes that is correct",
+    "all good",
+    "looks good",
+    "that's correct",
+    "go ahead",
+    "submit",
+    "send it",
+    "absolutely",
+    "of course",
+    "i agree",
+    "i declare this is true",
+    "i declare",
+    "agreed",
+}
 NO = {"no", "n", "nope", "nah", "not really", "no thanks", "i don't", "i do not", "i disagree", "don't", "no way"}
-RESEND = re.compile(r"\b(new code|another code|send (it )?again|resend|re-send|didn'?t (get|receive|arrive)|never (got|came|arrived)|no code|not received|hasn'?t (come|arrived))\b", re.I)
+RESEND = re.compile(
+    r"\b(new code|another code|send (it )?again|resend|re-send|didn'?t (get|receive|arrive)|never (got|came|arrived)|no code|not received|hasn'?t (come|arrived))\b",
+    re.I,
+)
 
 
 def latest_intent(tracker: Tracker) -> Optional[str]:

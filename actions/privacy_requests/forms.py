@@ -33,6 +33,7 @@ Rules the base class enforces:
 * the first run of a form sets ``form_run`` to a random nonce (cleared with the collected data
   when the flow ends): the idempotency key of whatever this run files.
 """
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
@@ -102,8 +103,10 @@ class PrivacyFormValidation(FormValidationAction, ABC):
 
     def answered_now(self, tracker: Tracker) -> bool:
         """Is this run the form's answer to a new user message (not its return after a question or an opening)?"""
-        return (tracker.get_slot(REQUESTED_SLOT) is not None
-                and listening.action_before_form(tracker, self.form_name()) == _ACTION_LISTEN)
+        return (
+            tracker.get_slot(REQUESTED_SLOT) is not None
+            and listening.action_before_form(tracker, self.form_name()) == _ACTION_LISTEN
+        )
 
     async def listen(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -115,8 +118,9 @@ class PrivacyFormValidation(FormValidationAction, ABC):
         "my email is wrong, it's a@b.com" corrects the earlier answer.  Subclasses add more.
         """
         form = self.form_name()
-        if (listening.action_before_form(tracker, form) == names.ACTION_BACK_TO_REQUEST
-                and not listening.is_filing(tracker, form)):
+        if listening.action_before_form(tracker, form) == names.ACTION_BACK_TO_REQUEST and not listening.is_filing(
+            tracker, form
+        ):
             return self.stop("offered")
         if not self.answered_now(tracker):
             return None
@@ -125,7 +129,7 @@ class PrivacyFormValidation(FormValidationAction, ABC):
     async def hear_correction(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Optional[Dict[Text, Any]]:
-        """"X is wrong, it's Y": Y replaces X (checked by X's own validator); without a Y, X is asked again."""
+        """ "X is wrong, it's Y": Y replaces X (checked by X's own validator); without a Y, X is asked again."""
         text, intent = listening.latest_text(tracker), listening.latest_intent(tracker)
         if intent in listening.EXCLUDED_INTENTS or parsing.looks_like_question(text):
             return None

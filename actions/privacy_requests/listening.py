@@ -13,6 +13,7 @@ latest message and the conversation so far:
 
 Pure reading of tracker data; the form base class and validators act on the results.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Text, Tuple
@@ -83,13 +84,32 @@ CHOICE_READERS: Mapping[str, Callable[[str], Optional[Any]]] = {
 
 #: Slots filled from the message that opens a form.  Not the parent's contact (an
 #: address there may be the child's account) nor a date (it may be an order date).
-OPENING_FIELDS = frozenset({names.SLOT_EMAIL, names.SLOT_PHONE, names.SLOT_STATUS_REFERENCE, names.SLOT_STATUS_CONTACT,
-                            names.SLOT_CHILD_AGE, names.SLOT_RELATIONSHIP})
+OPENING_FIELDS = frozenset(
+    {
+        names.SLOT_EMAIL,
+        names.SLOT_PHONE,
+        names.SLOT_STATUS_REFERENCE,
+        names.SLOT_STATUS_CONTACT,
+        names.SLOT_CHILD_AGE,
+        names.SLOT_RELATIONSHIP,
+    }
+)
 
 #: Questions whose own validators already read "change X" (the summary, the code).
 _CONFIRM_FIELDS = frozenset({names.SLOT_REQUEST_CONFIRMED, names.SLOT_PARENTAL_CONFIRMED, names.SLOT_VERIFICATION_CODE})
-_CHANGE_WORDS = ("wrong", "incorrect", "mistake", "typo", "change", "fix", "correct", "update", "not right", "misspel",
-                 "meant")
+_CHANGE_WORDS = (
+    "wrong",
+    "incorrect",
+    "mistake",
+    "typo",
+    "change",
+    "fix",
+    "correct",
+    "update",
+    "not right",
+    "misspel",
+    "meant",
+)
 
 
 def latest_intent(tracker: Tracker) -> Optional[str]:
@@ -132,8 +152,9 @@ def value_for_requested(text: str, requested: Optional[str], intent: Optional[st
     return None
 
 
-def correction(text: str, fields: Sequence[str], filled: Mapping[str, Any],
-               requested: Optional[str]) -> Optional[Tuple[str, Optional[Any]]]:
+def correction(
+    text: str, fields: Sequence[str], filled: Mapping[str, Any], requested: Optional[str]
+) -> Optional[Tuple[str, Optional[Any]]]:
     """``(field, new value or None)`` when the message corrects an earlier answer ("my email is wrong, it's ...")."""
     lowered = " ".join(text.lower().split())
     if requested == names.SLOT_VERIFICATION_CODE or not any(word in lowered for word in _CHANGE_WORDS):
@@ -153,8 +174,9 @@ def correction(text: str, fields: Sequence[str], filled: Mapping[str, Any],
     return field, value
 
 
-def switch_target(text: str, intent: Optional[str], current_kind: Optional[str],
-                  requested: Optional[str]) -> Optional[str]:
+def switch_target(
+    text: str, intent: Optional[str], current_kind: Optional[str], requested: Optional[str]
+) -> Optional[str]:
     """The flow a change of mind asks for (a request kind, or ``"parental"``), if it differs from the current one."""
     if intent in EXCLUDED_INTENTS or current_kind is None or requested in (None, names.SLOT_REQUEST_KIND):
         return None
@@ -173,7 +195,7 @@ def switch_target(text: str, intent: Optional[str], current_kind: Optional[str],
 
 
 def kind_label(kind: Optional[str]) -> str:
-    """"delete your personal information" — what a request of ``kind`` does, in the user's terms."""
+    """ "delete your personal information" — what a request of ``kind`` does, in the user's terms."""
     if kind == PARENTAL:
         return "delete a child's registration and details"
     return flows.KIND_LABELS.get(kind or "", "make a privacy request")
@@ -184,7 +206,7 @@ def _events_since_form_opened(tracker: Tracker, form: str) -> List[Dict[str, Any
     for index in range(len(events) - 1, -1, -1):
         event = events[index]
         if event.get("event") == "active_loop" and event.get("name") == form:
-            return events[index + 1:]
+            return events[index + 1 :]
     return []
 
 
@@ -197,7 +219,9 @@ def is_filing(tracker: Tracker, form: str) -> bool:
     """
     users = [e for e in _events_since_form_opened(tracker, form) if e.get("event") == "user"]
     earlier = users[:-1]
-    return any(((e.get("parse_data") or {}).get("intent") or {}).get("name") != names.INTENT_ASK_POLICY for e in earlier)
+    return any(
+        ((e.get("parse_data") or {}).get("intent") or {}).get("name") != names.INTENT_ASK_POLICY for e in earlier
+    )
 
 
 def action_before_form(tracker: Tracker, form: str) -> Optional[str]:
@@ -238,8 +262,10 @@ class ActionBackToRequest(Action):
             text = "If you'd like to check a request you've made, just say so. What else can I help with?"
         else:
             what = PARENTAL if form == names.FORM_PARENTAL else tracker.get_slot(names.SLOT_REQUEST_KIND)
-            text = (f"If you'd like to {kind_label(what)}, I can file that request for you: just say so. "
-                    "Otherwise, ask me anything else about your privacy.")
+            text = (
+                f"If you'd like to {kind_label(what)}, I can file that request for you: just say so. "
+                "Otherwise, ask me anything else about your privacy."
+            )
         title, payload = _OFFERS.get(what or "", ("Make a privacy request", "I want to make a privacy request"))
         dispatcher.utter_message(text=text, buttons=[{"title": title, "payload": payload}])
         return []

@@ -3,6 +3,7 @@
 Never tell users to reply "cancel" or "stop": on SMS, Twilio treats those as an
 opt-out.  The way out of a form is "never mind".
 """
+
 from __future__ import annotations
 
 from typing import Dict, List
@@ -29,7 +30,7 @@ def parental_proof(reference: str) -> str:
     return company_texts.parental_proof(reference)
 
 
-LEAVE_HINT = "(Say \"never mind\" at any time to leave.)"
+LEAVE_HINT = '(Say "never mind" at any time to leave.)'
 
 PERSON_BUTTON = {"title": "Talk to a person", "payload": "talk to a person"}
 CONFIRM_BUTTONS: List[Dict[str, str]] = [
@@ -38,14 +39,17 @@ CONFIRM_BUTTONS: List[Dict[str, str]] = [
     {"title": "Never mind", "payload": "never mind"},
 ]
 
-OFFER_PERSON = "If you'd rather, I can put you in touch with a person: just say \"talk to a person\"."
+OFFER_PERSON = 'If you\'d rather, I can put you in touch with a person: just say "talk to a person".'
 
 CANCELLED = "OK, I've stopped. Nothing was filed, and I've removed the details you gave me from this conversation."
 NOTHING_TO_CANCEL = "OK. Is there anything else I can help with?"
-STATUS_CHECK_STOPPED = ("OK, I've stopped the status check. Your request itself is not affected. "
-                        "Is there anything else I can help with?")
+STATUS_CHECK_STOPPED = (
+    "OK, I've stopped the status check. Your request itself is not affected. " "Is there anything else I can help with?"
+)
 
-WHAT_TO_CHANGE = "What would you like to change? For example \"change my email\" or \"change my date of birth\". " + LEAVE_HINT
+WHAT_TO_CHANGE = (
+    'What would you like to change? For example "change my email" or "change my date of birth". ' + LEAVE_HINT
+)
 
 CANCELS_REGISTRATION = (
     "Please note: as our privacy policy says, deleting your personal information or asking us to stop using it "
@@ -54,14 +58,14 @@ CANCELS_REGISTRATION = (
 
 LOCKED = (
     "That's too many wrong codes, so I've stopped this check for your security and removed the details from this "
-    "conversation. You can try again later, or talk to a person: just say \"talk to a person\"."
+    'conversation. You can try again later, or talk to a person: just say "talk to a person".'
 )
 
 CODE_BEFORE_REQUEST = (
     "I haven't sent you a code in this conversation. If you'd like to check a request you've already made, "
-    "say \"check my request status\"; to make a new request, say what you'd like to do, for example \"delete my data\"."
+    'say "check my request status"; to make a new request, say what you\'d like to do, for example "delete my data".'
 )
-REFERENCE_OUTSIDE_FORM = "That looks like a request reference. To check its status, say \"check my request status\"."
+REFERENCE_OUTSIDE_FORM = 'That looks like a request reference. To check its status, say "check my request status".'
 
 
 def mask_email(email: str) -> str:
@@ -88,6 +92,8 @@ def code_sent(contact: str) -> str:
     if "@" in contact:
         return f"I've sent a 6-digit code to {mask_email(contact)}. It's valid for 10 minutes."
     # Said for every number alike: whether a number opted out of our texts is never revealed.
-    return (f"I've texted a 6-digit code to {number_ending(contact)}. It's valid for 10 minutes. If no text arrives "
-            "(for example because that number once replied STOP to us; texting START opts back in), say \"send a new "
-            "code\" or use an e-mail address instead.")
+    return (
+        f"I've texted a 6-digit code to {number_ending(contact)}. It's valid for 10 minutes. If no text arrives "
+        '(for example because that number once replied STOP to us; texting START opts back in), say "send a new '
+        'code" or use an e-mail address instead.'
+    )

@@ -4,6 +4,7 @@ The bot promises a confirmation only when one was queued: :func:`queue_notice`
 returns ``None`` when there is no verified contact or queueing failed, and
 :func:`notice_line` then says nothing about one.
 """
+
 from __future__ import annotations
 
 import logging

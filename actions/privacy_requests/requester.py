@@ -11,6 +11,7 @@ message metadata (``bot.verification.limits.CLIENT_METADATA_KEY``), or the phone
 number an SMS/call came from (sealed in metadata by the Twilio channels); channels
 drop client-supplied metadata, so a user cannot set either.
 """
+
 from __future__ import annotations
 
 from contextvars import ContextVar

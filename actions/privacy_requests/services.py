@@ -4,6 +4,7 @@ Nothing is built at import: the first action that needs the ticket store or
 verification builds both from :func:`bot.settings.load_settings` (sharing one
 database engine).  Tests inject their own with :func:`set_services`.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -41,8 +42,13 @@ _services: Optional[RequestServices] = None
 def _build() -> RequestServices:
     settings = load_settings()
     services = Services.from_settings(settings)
-    return RequestServices(services.tickets, services.verification, settings.escalation_reply_business_days, services.cipher,
-                           services.notices)
+    return RequestServices(
+        services.tickets,
+        services.verification,
+        settings.escalation_reply_business_days,
+        services.cipher,
+        services.notices,
+    )
 
 
 def get_services_blocking() -> RequestServices:

@@ -1,4 +1,5 @@
 """Telling a requester the status of their request once the status form checked their code."""
+
 from __future__ import annotations
 
 import logging
@@ -29,14 +30,18 @@ class ActionReportStatus(Action):
             return wind_up()
         reference = tracker.get_slot(names.SLOT_STATUS_REFERENCE)
         if tracker.get_slot(names.SLOT_STATUS_CODE) != "confirmed" or not reference:
-            dispatcher.utter_message(text="Sorry, I couldn't check that request. Please start again by saying \"check my request status\".")
+            dispatcher.utter_message(
+                text='Sorry, I couldn\'t check that request. Please start again by saying "check my request status".'
+            )
             return wind_up()
         try:
             services = await get_services()
             ticket = await blocking(services.tickets.get_by_reference, reference)
         except Exception as exc:  # noqa: BLE001
             logger.error("status lookup failed: %s", type(exc).__name__)
-            dispatcher.utter_message(text="Sorry, I can't look up requests right now. Please try again later. " + messages.OTHER_WAYS)
+            dispatcher.utter_message(
+                text="Sorry, I can't look up requests right now. Please try again later. " + messages.OTHER_WAYS
+            )
             return wind_up()
         dispatcher.utter_message(text=describe_status(ticket))
         return wind_up()

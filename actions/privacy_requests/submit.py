@@ -1,4 +1,5 @@
 """Filing a request once its form is complete; the confirmation comes only from the ticket store's answer."""
+
 from __future__ import annotations
 
 import logging
@@ -42,32 +43,39 @@ def confirmation(outcome: SubmitOutcome, queued: Any = None) -> str:
 
 def _confirmation(outcome: SubmitOutcome) -> str:
     if outcome.status == "awaiting_verification":
-        how = ("by text or phone at the number" if outcome.confirmed_via == "sms"
-               else "by e-mail at the address")
-        return "\n".join([
-            f"Your request is filed. Your reference is {outcome.reference} — please keep it; you'll need it to check the status.",
-            "I couldn't match the details you gave with a customer record automatically, so a person on our privacy "
-            f"team will check who you are before acting on it. They'll contact you {how} you just confirmed.",
-            f"We'll respond by {outcome.due_text} at the latest.",
-        ])
+        how = "by text or phone at the number" if outcome.confirmed_via == "sms" else "by e-mail at the address"
+        return "\n".join(
+            [
+                f"Your request is filed. Your reference is {outcome.reference} — please keep it; you'll need it to check the status.",
+                "I couldn't match the details you gave with a customer record automatically, so a person on our privacy "
+                f"team will check who you are before acting on it. They'll contact you {how} you just confirmed.",
+                f"We'll respond by {outcome.due_text} at the latest.",
+            ]
+        )
     lines = [
         f"Your request is filed. Your reference is {outcome.reference} — please keep it; you'll need it to check the status.",
         _next_step(outcome),
         f"We'll respond by {outcome.due_text} at the latest.",
     ]
     if outcome.downgraded:
-        lines.append("As you didn't sign the declaration or we could only match two details, it's filed as a request for "
-                     "the categories of information we hold; for a copy of specific pieces, please talk to a person.")
+        lines.append(
+            "As you didn't sign the declaration or we could only match two details, it's filed as a request for "
+            "the categories of information we hold; for a copy of specific pieces, please talk to a person."
+        )
     if outcome.flagged:
-        lines.append("Because the new e-mail address isn't the one you verified with, our team will confirm it's yours "
-                     "before changing anything.")
+        lines.append(
+            "Because the new e-mail address isn't the one you verified with, our team will confirm it's yours "
+            "before changing anything."
+        )
     return "\n".join(lines)
 
 
 def failure_text(outcome: SubmitOutcome) -> str:
     if outcome.failure is Failure.NOT_VERIFIED:
-        return ("I couldn't confirm your contact details with a code, so your request was NOT filed. "
-                f"You can start again at any time. {messages.OTHER_WAYS}")
+        return (
+            "I couldn't confirm your contact details with a code, so your request was NOT filed. "
+            f"You can start again at any time. {messages.OTHER_WAYS}"
+        )
     if outcome.failure is Failure.INVALID:
         return "Sorry, some details were missing, so nothing was filed. Please start again. " + messages.OTHER_WAYS
     return messages.NOT_FILED_UNAVAILABLE
@@ -91,9 +99,15 @@ class ActionSubmitRequest(Action):
         try:
             services = await get_services()
             outcome = await blocking(
-                flows.submit_request, values, conversation_id=tracker.sender_id, channel=ticket_channel(tracker),
-                challenge_id=tracker.get_slot(names.SLOT_CHALLENGE_ID), tickets=services.tickets,
-                verification=services.verification, form_run=tracker.get_slot(names.SLOT_FORM_RUN))
+                flows.submit_request,
+                values,
+                conversation_id=tracker.sender_id,
+                channel=ticket_channel(tracker),
+                challenge_id=tracker.get_slot(names.SLOT_CHALLENGE_ID),
+                tickets=services.tickets,
+                verification=services.verification,
+                form_run=tracker.get_slot(names.SLOT_FORM_RUN),
+            )
         except Exception as exc:  # noqa: BLE001 - never a false confirmation
             logger.error("request submission failed: %s", type(exc).__name__)
             outcome = SubmitOutcome(ok=False, kind=str(kind or ""), failure=Failure.UNAVAILABLE)
@@ -119,24 +133,36 @@ class ActionSubmitParentalRequest(Action):
         try:
             services = await get_services()
             outcome = await blocking(
-                flows.submit_parental_request, values, conversation_id=tracker.sender_id,
-                channel=ticket_channel(tracker), challenge_id=tracker.get_slot(names.SLOT_CHALLENGE_ID),
-                tickets=services.tickets, verification=services.verification,
-                form_run=tracker.get_slot(names.SLOT_FORM_RUN))
+                flows.submit_parental_request,
+                values,
+                conversation_id=tracker.sender_id,
+                channel=ticket_channel(tracker),
+                challenge_id=tracker.get_slot(names.SLOT_CHALLENGE_ID),
+                tickets=services.tickets,
+                verification=services.verification,
+                form_run=tracker.get_slot(names.SLOT_FORM_RUN),
+            )
         except Exception as exc:  # noqa: BLE001
             logger.error("parental submission failed: %s", type(exc).__name__)
             outcome = SubmitOutcome(ok=False, kind="parental_deletion", failure=Failure.UNAVAILABLE)
         if outcome.ok and outcome.reference is not None:
             queued = await queue_notice(services, outcome.reference, "documents")
             sent = notice_line(queued, "the list of documents to send, with your reference,")
-            dispatcher.utter_message(text=(
-                f"Thank you. Your request is filed. Your reference is {outcome.reference} — please keep it.\n"
-                + messages.parental_proof(outcome.reference)
-                + f"\nWe'll respond by {outcome.due_text} at the latest." + (f"\n{sent}" if sent else "")))
+            dispatcher.utter_message(
+                text=(
+                    f"Thank you. Your request is filed. Your reference is {outcome.reference} — please keep it.\n"
+                    + messages.parental_proof(outcome.reference)
+                    + f"\nWe'll respond by {outcome.due_text} at the latest."
+                    + (f"\n{sent}" if sent else "")
+                )
+            )
             return [*wind_up(), SlotSet(names.SLOT_LAST_REFERENCE, outcome.reference)]
         if outcome.failure is Failure.NOT_VERIFIED:
-            dispatcher.utter_message(text="I couldn't confirm your contact details with a code, so the request was NOT filed. "
-                                     + messages.OTHER_WAYS, buttons=[messages.PERSON_BUTTON])
+            dispatcher.utter_message(
+                text="I couldn't confirm your contact details with a code, so the request was NOT filed. "
+                + messages.OTHER_WAYS,
+                buttons=[messages.PERSON_BUTTON],
+            )
         else:
             dispatcher.utter_message(text=failure_text(outcome))
         return wind_up()

@@ -21,6 +21,7 @@ Actions read it with::
 
 No Rasa import here: actions and domain code may use this module.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -59,7 +60,9 @@ def seal_contact(cipher: DataCipher, channel: str, sender_id: str, phone: str) -
     return {METADATA_KEY: token.decode("ascii")}
 
 
-def confirmed_contact(metadata: Optional[Mapping[str, Any]], sender_id: str, cipher: DataCipher) -> Optional[ChannelContact]:
+def confirmed_contact(
+    metadata: Optional[Mapping[str, Any]], sender_id: str, cipher: DataCipher
+) -> Optional[ChannelContact]:
     """The channel-confirmed phone of this message, or ``None`` (absent, forged, or another conversation's)."""
     if not isinstance(metadata, Mapping):
         return None

@@ -5,6 +5,7 @@ entities (``/inform{"verified": true}``), skipping NLU.  Users must never be
 able to do that, so a leading slash is removed and the rest is kept as text.
 Button payloads in this project are plain text for the same reason.
 """
+
 from __future__ import annotations
 
 import unicodedata

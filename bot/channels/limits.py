@@ -28,6 +28,7 @@ The client address is the peer, or — when the peer is a trusted proxy
 (the terminal chat, tests): it has no per-client limit; per-conversation and
 global limits still apply.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -67,7 +68,9 @@ def retry_text(refusal: Refusal) -> str:
         return "We are receiving more messages than we can answer right now. Please try again in a few minutes."
     if refusal.scope == "new_conversation":
         return "Too many new conversations were started from your connection. Please try again in a few minutes."
-    wait = f"{refusal.retry_after} seconds" if refusal.retry_after < 120 else f"{round(refusal.retry_after / 60)} minutes"
+    wait = (
+        f"{refusal.retry_after} seconds" if refusal.retry_after < 120 else f"{round(refusal.retry_after / 60)} minutes"
+    )
     return f"You are sending messages faster than I can answer. Please wait {wait} and try again."
 
 
@@ -83,7 +86,9 @@ def _is_trusted(address: str, trusted: Tuple[Any, ...]) -> bool:
     return ip.is_loopback or any(ip in network for network in trusted)
 
 
-def client_address(peer: Optional[str], forwarded_for: Optional[str], trusted_proxies: Sequence[str] = ()) -> Optional[str]:
+def client_address(
+    peer: Optional[str], forwarded_for: Optional[str], trusted_proxies: Sequence[str] = ()
+) -> Optional[str]:
     """The client's address, or ``None`` for this machine itself (a loopback peer, nothing forwarded).
 
     ``X-Forwarded-For`` is believed only from trusted proxies, and read from the
@@ -210,7 +215,12 @@ class ChannelLimits:
             if decision is not None and not decision.allowed:
                 first = decision.hits == limit.count + 1
                 if first:
-                    logger.warning("channel rate limit reached (%s, %s); refusing for up to %d s", scope, limit, decision.retry_after)
+                    logger.warning(
+                        "channel rate limit reached (%s, %s); refusing for up to %d s",
+                        scope,
+                        limit,
+                        decision.retry_after,
+                    )
                 return Refusal(scope, decision.retry_after, first)
         return None
 

@@ -1,4 +1,5 @@
 """Bot response text (light Markdown, maybe HTML) → plain text for SMS and speech."""
+
 from __future__ import annotations
 
 import html
@@ -50,5 +51,7 @@ def strip_markup(text: str, link_style: str = "inline") -> str:
     out = _MD_HEADING.sub("", out)
     out = _MD_QUOTE.sub("", out)
     out = _MD_BULLET.sub("- ", out)
-    out = "\n".join(_SPACES.sub(" ", line).strip() for line in out.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    out = "\n".join(
+        _SPACES.sub(" ", line).strip() for line in out.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    )
     return _BLANK_LINES.sub("\n\n", out).strip()

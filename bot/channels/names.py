@@ -3,6 +3,7 @@
 Rasa routes ``/webhooks/<name>/webhook`` by them and stores them on each
 conversation turn, so they are part of the public surface: change them never.
 """
+
 from __future__ import annotations
 
 __all__ = ["TWILIO_SMS", "TWILIO_VOICE", "TWILIO_CHANNELS"]

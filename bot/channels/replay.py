@@ -14,6 +14,7 @@ shared by every replica) when ``REDIS_URL`` is set, else the channel store's
 job).  A digest is a SHA-256 of Twilio's fields: no personal data is readable
 from it.  Blocking: call from async code via ``asyncio.to_thread``.
 """
+
 from __future__ import annotations
 
 import hashlib

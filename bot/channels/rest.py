@@ -8,6 +8,7 @@ Rasa's own REST channel lets the client choose ``input_channel`` and
 requests (404) in the production profile, where only signed channels are public
 — unless ``REST_CHANNEL_ENABLED=true`` (load tests on a private network).
 """
+
 from __future__ import annotations
 
 import logging
@@ -74,9 +75,7 @@ class GuardedRestInput(LimitedChannel, InputChannel):
                 return response.json({"error": "the REST channel is disabled in this profile"}, status=404)
             parsed = self._parse(request)
             if parsed is None:
-                return response.json(
-                    {"error": 'expected JSON {"sender": "<id>", "message": "<text>"}'}, status=400
-                )
+                return response.json({"error": 'expected JSON {"sender": "<id>", "message": "<text>"}'}, status=400)
             client = self.limits.client_of(request.ip, request.headers.get("x-forwarded-for"))
             refusal = await self.limits.admit_message(self.name(), parsed["sender"], client)
             if refusal is not None:
@@ -88,8 +87,13 @@ class GuardedRestInput(LimitedChannel, InputChannel):
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(
-                    UserMessage(parsed["message"], collector, parsed["sender"], input_channel=self.name(),
-                                metadata=self.limits.client_metadata(client) or None)
+                    UserMessage(
+                        parsed["message"],
+                        collector,
+                        parsed["sender"],
+                        input_channel=self.name(),
+                        metadata=self.limits.client_metadata(client) or None,
+                    )
                 )
             except CancelledError:
                 # Sanic cancels the handler when the client hangs up (or the response timeout ends):

@@ -21,6 +21,7 @@ the Twilio webhooks' 64 KiB check ran only after Sanic had buffered the lot.
 The body checks live in :class:`BoundedRequest` (Sanic's documented hook for
 custom body handling), so they hold for every route, Rasa's own included.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -58,7 +59,9 @@ class BoundedRequest(Request):
             # Nothing more is read from this connection: answer 408 and close it.
             stream.keep_alive = False
             stream.request_body = None
-            logger.info("request refused: body not received within %s s (%s %s)", self.body_timeout_s, self.method, self.path)
+            logger.info(
+                "request refused: body not received within %s s (%s %s)", self.body_timeout_s, self.method, self.path
+            )
             raise RequestTimeout("request body not received in time") from None
 
 

@@ -14,6 +14,7 @@
 :func:`segments` counts what a carrier bills: GSM-7 (160 a single message,
 153 a part; ``^{}\\[~]|€`` take two) or UCS-2 (70 / 67 UTF-16 units).
 """
+
 from __future__ import annotations
 
 import re
@@ -50,14 +51,39 @@ GSM7_EXTENDED = set("^{}\\[~]|€\f")
 
 _TRANSLITERATE = str.maketrans(
     {
-        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
-        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
-        "\u2022": "-", "\u00b7": "-", "\u2023": "-", "\u25cf": "-",
-        "\u00a0": " ", "\u2007": " ", "\u2009": " ", "\u202f": " ", "\u200b": "",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+        "\u2022": "-",
+        "\u00b7": "-",
+        "\u2023": "-",
+        "\u25cf": "-",
+        "\u00a0": " ",
+        "\u2007": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+        "\u200b": "",
         "\u2026": "...",
-        "\u2122": "(TM)", "\u00ae": "(R)", "\u00a9": "(C)",
-        "\u2192": "->", "\u2190": "<-",
+        "\u2122": "(TM)",
+        "\u00ae": "(R)",
+        "\u00a9": "(C)",
+        "\u2192": "->",
+        "\u2190": "<-",
     }
 )
 
@@ -173,7 +199,9 @@ def paginate(text: str, limit: int = SMS_PAGE_CHARS) -> List[str]:
     return pages
 
 
-def compose_reply(messages: Sequence[Mapping[str, Any]], limit: int = SMS_PAGE_CHARS) -> Tuple[List[str], List[Dict[str, Any]]]:
+def compose_reply(
+    messages: Sequence[Mapping[str, Any]], limit: int = SMS_PAGE_CHARS
+) -> Tuple[List[str], List[Dict[str, Any]]]:
     """A turn's bot messages → (SMS pages, the buttons shown, in option order).
 
     All texts of one turn become one SMS (paragraphs), with the last message's

@@ -10,6 +10,7 @@ New sessions and messages are rate limited (:mod:`bot.channels.limits`); a
 refused one gets a chat bubble saying when to try again.  A socket.io message
 is capped at :data:`MAX_SOCKET_MESSAGE_BYTES` (engine.io's own buffer cap).
 """
+
 from __future__ import annotations
 
 import hmac
@@ -147,7 +148,9 @@ class GuardedSocketIOInput(LimitedChannel, InputChannel):
         async def handle_message(sid: Text, data: Any = None) -> None:
             session_id = sessions.get(sid)
             if session_id is None:
-                await sio.emit(self.bot_message_evt, {"text": "Your session expired — please reload the page."}, room=sid)
+                await sio.emit(
+                    self.bot_message_evt, {"text": "Your session expired — please reload the page."}, room=sid
+                )
                 return
             refusal = await self.limits.admit_message(self.name(), session_id, clients.get(sid))
             if refusal is not None:
@@ -157,12 +160,16 @@ class GuardedSocketIOInput(LimitedChannel, InputChannel):
             output = SocketIOOutput(sio, self.bot_message_evt)
             try:
                 metadata = self.limits.client_metadata(clients.get(sid)) or None
-                await on_new_message(UserMessage(text, output, session_id, input_channel=self.name(), metadata=metadata))
+                await on_new_message(
+                    UserMessage(text, output, session_id, input_channel=self.name(), metadata=metadata)
+                )
             except Exception as exc:  # noqa: BLE001 - tell the user, log the type only
                 logger.error("web chat turn failed: %s", type(exc).__name__)
                 await sio.emit(
                     self.bot_message_evt,
-                    {"text": "Sorry, something went wrong on our side and your message was not processed. Please try again."},
+                    {
+                        "text": "Sorry, something went wrong on our side and your message was not processed. Please try again."
+                    },
                     room=session_id,
                 )
 

@@ -9,6 +9,7 @@
 - buttons become "To ..., say ..., or press 1." — the keypad digit maps back
   to the payload with :func:`bot.channels.sms_format.choice_for_reply`.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,7 +19,15 @@ from typing import Any, List, Mapping, Sequence
 from bot.channels.markup import EMAIL_PATTERN, URL_PATTERN, strip_markup
 from bot.channels.sms_format import MAX_OPTIONS
 
-__all__ = ["normalise_spoken_email", "to_speech", "spell_email", "spell_reference", "speak_options", "speech_hints", "compose_speech"]
+__all__ = [
+    "normalise_spoken_email",
+    "to_speech",
+    "spell_email",
+    "spell_reference",
+    "speak_options",
+    "speech_hints",
+    "compose_speech",
+]
 
 _REFERENCE = re.compile(r"\b(PD)-([0-9A-HJKMNP-TV-Z]{4})-([0-9A-HJKMNP-TV-Z]{4})\b", re.IGNORECASE)
 _MASKED_EMAIL = re.compile(r"\b([A-Za-z0-9])\*{2,}@([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})\b")
@@ -76,7 +85,9 @@ def _digits(match: "re.Match[str]") -> str:
 def to_speech(text: str) -> str:
     """One bot message's text as something a voice can read."""
     out = strip_markup(text or "", link_style="text")
-    out = _MASKED_EMAIL.sub(lambda m: f"the address starting with {m.group(1).upper()} at {_spoken_domain(m.group(2))}", out)
+    out = _MASKED_EMAIL.sub(
+        lambda m: f"the address starting with {m.group(1).upper()} at {_spoken_domain(m.group(2))}", out
+    )
     out = EMAIL_PATTERN.sub(lambda m: spell_email(m.group(0)), out)
     out = URL_PATTERN.sub("our website", out)
     out = _REFERENCE.sub(lambda m: spell_reference(m.group(0)), out)

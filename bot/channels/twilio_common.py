@@ -1,4 +1,5 @@
 """What the Twilio SMS and Voice channels share: services, the signed-request gate, field checks."""
+
 from __future__ import annotations
 
 import asyncio
@@ -98,7 +99,9 @@ class TwilioServices:
         """The process's :class:`bot.notify.Notifier` (outbox locally, Twilio in production)."""
         with self._lock:
             if self._notifier is None:
-                self._notifier = self.core.notifier if self.core is not None else build_notifier(self.settings, self.database)
+                self._notifier = (
+                    self.core.notifier if self.core is not None else build_notifier(self.settings, self.database)
+                )
             return self._notifier
 
     @property
@@ -106,7 +109,11 @@ class TwilioServices:
         """Signed requests already taken on (Redis when configured, else the channel store)."""
         with self._lock:
             if self._replays is None:
-                seen = RedisSeen.from_url(self.settings.redis_url) if self.settings.redis_url else StoreSeen(self.store, TWILIO_VOICE)
+                seen = (
+                    RedisSeen.from_url(self.settings.redis_url)
+                    if self.settings.redis_url
+                    else StoreSeen(self.store, TWILIO_VOICE)
+                )
                 self._replays = ReplayGuard(seen)
             return self._replays
 
@@ -114,7 +121,9 @@ class TwilioServices:
     def optouts(self) -> Any:
         with self._lock:
             if self._optouts is None:
-                self._optouts = self.core.optouts if self.core is not None else OptOutRegistry(self.database, self.indexer)
+                self._optouts = (
+                    self.core.optouts if self.core is not None else OptOutRegistry(self.database, self.indexer)
+                )
             return self._optouts
 
 
@@ -152,8 +161,22 @@ def verified_params(request: Request, checker: SignatureChecker) -> Tuple[Option
 #: What "agent" / "0" / "AGENT" becomes: a phrase the NLU maps to the human-handoff intent.
 AGENT_UTTERANCE = "I want to talk to a person"
 AGENT_WORDS = frozenset(
-    {"agent", "an agent", "operator", "representative", "person", "a person", "human", "a human",
-     "real person", "a real person", "talk to a person", "speak to a person", "speak to an agent", "talk to an agent"}
+    {
+        "agent",
+        "an agent",
+        "operator",
+        "representative",
+        "person",
+        "a person",
+        "human",
+        "a human",
+        "real person",
+        "a real person",
+        "talk to a person",
+        "speak to a person",
+        "speak to an agent",
+        "talk to an agent",
+    }
 )
 
 
@@ -225,4 +248,3 @@ class TwilioInputBase(LimitedChannel, InputChannel):
         """Wait for the background turns started so far."""
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=timeout)
-

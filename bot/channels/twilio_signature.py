@@ -10,6 +10,7 @@ The check itself is twilio's own :class:`~twilio.request_validator.RequestValida
 The body is parsed here (not by Sanic) so a malformed body is a clean
 :class:`MalformedRequest` (→ 400) and empty fields are kept: Twilio signs them.
 """
+
 from __future__ import annotations
 
 import logging
@@ -77,7 +78,9 @@ def parse_form(body: Optional[bytes], content_type: Optional[str] = None) -> For
         raise MalformedRequest("body too large")
     try:
         decoded = raw.decode("utf-8")
-        pairs = parse_qsl(decoded, keep_blank_values=True, strict_parsing=False, errors="strict", max_num_fields=MAX_FIELDS)
+        pairs = parse_qsl(
+            decoded, keep_blank_values=True, strict_parsing=False, errors="strict", max_num_fields=MAX_FIELDS
+        )
     except (UnicodeDecodeError, ValueError) as exc:
         raise MalformedRequest("body is not a valid form") from exc
     return FormParams(pairs)

@@ -15,6 +15,7 @@ What Rasa 3.6's own Twilio connector gets wrong and this one does instead:
   (:mod:`bot.channels.contact`);
 - replies are SMS text: plain, numbered options, pages of ≤ 320 characters.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -98,7 +99,11 @@ class TwilioSmsInput(TwilioInputBase):
                 return forbidden()
             sid, phone, body = params.text("MessageSid"), params.text("From"), params.text("Body")
             account = params.text("AccountSid")
-            if account is not None and services.settings.twilio_account_sid and account != services.settings.twilio_account_sid:
+            if (
+                account is not None
+                and services.settings.twilio_account_sid
+                and account != services.settings.twilio_account_sid
+            ):
                 return forbidden()
             if sid is None or not is_sid(sid, ("SM", "MM")):
                 return bad_request("MessageSid")
@@ -185,7 +190,9 @@ class TwilioSmsInput(TwilioInputBase):
 
         collector = SmsTurnCollector()
         metadata = seal_contact(services.cipher, self.name(), conversation_id, phone)
-        await on_new_message(UserMessage(text, collector, conversation_id, input_channel=self.name(), metadata=metadata))
+        await on_new_message(
+            UserMessage(text, collector, conversation_id, input_channel=self.name(), metadata=metadata)
+        )
         pages, options = compose_reply(collector.messages)
         await asyncio.to_thread(
             services.store.save, state_key, {"pages": pages[1:], "options": options} if (pages[1:] or options) else {}

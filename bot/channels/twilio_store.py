@@ -15,6 +15,7 @@ Both live in the ticket store's database (tables created by the Alembic
 revision ``0003_twilio_channels``).  Blocking: call from async code via
 ``asyncio.to_thread``.  No Rasa import.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -52,7 +53,6 @@ class TwilioState(Base):
     key: Mapped[str] = Column(String(96), primary_key=True)
     state_ct: Mapped[bytes] = Column(LargeBinary, nullable=False)
     updated_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
-
 
 
 class TwilioChannelStore:

@@ -36,6 +36,7 @@ later — starts with an empty tracker (no slots, no verification state) and can
 neither hear nor change what the first caller said.  The number reaches actions
 sealed in metadata (the channel-confirmed phone), never as the conversation id.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -149,7 +150,10 @@ class TwilioVoiceInput(TwilioInputBase):
         return cls(turn_seconds=float(credentials.get("turn_seconds", TURN_SECONDS)))
 
     def __init__(
-        self, services: Optional[TwilioServices] = None, turn_seconds: float = TURN_SECONDS, limits: Optional[ChannelLimits] = None
+        self,
+        services: Optional[TwilioServices] = None,
+        turn_seconds: float = TURN_SECONDS,
+        limits: Optional[ChannelLimits] = None,
     ) -> None:
         super().__init__(services, limits)
         self.turn_seconds = turn_seconds
@@ -178,7 +182,9 @@ class TwilioVoiceInput(TwilioInputBase):
             signed_url = self.services.checker.public_url(request.path, request.query_string or "")
             try:
                 if not await asyncio.to_thread(self.services.replays.is_new, signed_url, params):
-                    return response.text(str(call.listen([GENERIC_PROMPT], [], silence=0)), content_type="application/xml")
+                    return response.text(
+                        str(call.listen([GENERIC_PROMPT], [], silence=0)), content_type="application/xml"
+                    )
                 twiml = await call.answer(params)
             except Exception as exc:  # noqa: BLE001 - never a 5xx mid-call: apologise and listen again
                 logger.error("voice turn failed: %s", type(exc).__name__)
@@ -260,8 +266,9 @@ class _Call:
             silence = self._int("silence") + 1
             if silence > MAX_SILENCES:
                 return self.hang_up([to_speech(company_texts.voice_goodbye_silent())])
-            return self.listen(state.get("prompt") or [GENERIC_PROMPT], options, silence=silence, preface=[NO_INPUT],
-                               keypad=keypad)
+            return self.listen(
+                state.get("prompt") or [GENERIC_PROMPT], options, silence=silence, preface=[NO_INPUT], keypad=keypad
+            )
         if keyed == "0" or (text and is_agent_request(text)):
             return await self.agent()
         said = keyed or text  # a key press, else the speech
@@ -287,10 +294,17 @@ class _Call:
         refusal = await self.channel.limits.admit_message(TWILIO_VOICE, self.conversation_id, None)
         if refusal is not None:
             state = await asyncio.to_thread(self.services.store.load, self.state_key)
-            return self.listen(state.get("prompt") or [GENERIC_PROMPT], state.get("options") or [], silence=0,
-                               preface=list(preface) + [retry_text(refusal)], keypad=keypad_settings(state.get("keypad")))
+            return self.listen(
+                state.get("prompt") or [GENERIC_PROMPT],
+                state.get("options") or [],
+                silence=0,
+                preface=list(preface) + [retry_text(refusal)],
+                keypad=keypad_settings(state.get("keypad")),
+            )
         collector = VoiceTurnCollector()
-        metadata = seal_contact(self.services.cipher, TWILIO_VOICE, self.conversation_id, self.caller) if self.caller else None
+        metadata = (
+            seal_contact(self.services.cipher, TWILIO_VOICE, self.conversation_id, self.caller) if self.caller else None
+        )
         message = UserMessage(text, collector, self.conversation_id, input_channel=TWILIO_VOICE, metadata=metadata)
         task = asyncio.create_task(self.on_new_message(message))
         done, _ = await asyncio.wait({task}, timeout=self.channel.turn_seconds)
@@ -330,8 +344,12 @@ class _Call:
             state = await asyncio.to_thread(self.services.store.load, self.state_key)
             answer = state.get("answer") or {}
             if state.get("pending") != turn_id:
-                return self.listen(state.get("prompt") or [GENERIC_PROMPT], state.get("options") or [], silence=0,
-                                   keypad=keypad_settings(state.get("keypad")))
+                return self.listen(
+                    state.get("prompt") or [GENERIC_PROMPT],
+                    state.get("options") or [],
+                    silence=0,
+                    keypad=keypad_settings(state.get("keypad")),
+                )
             if answer.get("turn") == turn_id:
                 if not answer.get("ok"):
                     return self.listen([FAILURE], [], silence=0)
@@ -343,15 +361,23 @@ class _Call:
         if waited > MAX_PENDING_REDIRECTS:
             state.pop("pending", None)
             await asyncio.to_thread(self.services.store.save, self.state_key, state)
-            return self.listen([TOO_SLOW], state.get("options") or [], silence=0, keypad=keypad_settings(state.get("keypad")))
+            return self.listen(
+                [TOO_SLOW], state.get("options") or [], silence=0, keypad=keypad_settings(state.get("keypad"))
+            )
         reply = VoiceResponse()
         reply.say(ONE_MOMENT, voice=VOICE, language=LANGUAGE)
         reply.redirect(self.url(step="pending", turn=turn_id, wait=waited), method="POST")
         return reply
 
-    async def reply(self, messages: Sequence[Mapping[str, Any]], escalation: bool = False, preface: Sequence[str] = ()) -> VoiceResponse:
+    async def reply(
+        self, messages: Sequence[Mapping[str, Any]], escalation: bool = False, preface: Sequence[str] = ()
+    ) -> VoiceResponse:
         said, buttons = compose_speech(messages)
-        hang_up = any(m.get("utter_action") == "utter_goodbye" or (m.get("custom") or {}).get("hangup") is True for m in messages if isinstance(m, Mapping))
+        hang_up = any(
+            m.get("utter_action") == "utter_goodbye" or (m.get("custom") or {}).get("hangup") is True
+            for m in messages
+            if isinstance(m, Mapping)
+        )
         if escalation and self.caller and _confirms_escalation(messages):
             said.append(CALLBACK_PROMISE)
         if hang_up:
@@ -360,7 +386,9 @@ class _Call:
             said = [ANYTHING_ELSE]
         keypad = keypad_request(messages)
         await asyncio.to_thread(
-            self.services.store.save, self.state_key, {"prompt": said, "options": [dict(b) for b in buttons], "keypad": keypad}
+            self.services.store.save,
+            self.state_key,
+            {"prompt": said, "options": [dict(b) for b in buttons], "keypad": keypad},
         )
         return self.listen(said, buttons, silence=0, preface=list(preface), keypad=keypad)
 
@@ -470,4 +498,3 @@ def _confirms_escalation(messages: Sequence[Mapping[str, Any]]) -> bool:
         if _BY_EMAIL.search(text):
             return False
     return confirmed
-

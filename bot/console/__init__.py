@@ -7,6 +7,7 @@
 
 The web layer is :mod:`bot.webapp.console` / :mod:`bot.webapp.api`.
 """
+
 from bot.console.accounts import (
     PASSWORD_MAX,
     PASSWORD_MIN,

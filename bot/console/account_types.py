@@ -1,6 +1,7 @@
 """What the account service hands out and checks: roles, the password and username
 rules, the account policy, and the views of agents, sessions, tokens and account events
 (plain values, never a secret)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -36,8 +37,6 @@ PASSWORD_MIN = 12
 PASSWORD_MAX = 1024
 _USERNAME = re.compile(r"^[a-z][a-z0-9_.\-]{1,31}$")
 _TOKEN_PREFIX = "pdt_"  # noqa: S105 - the visible prefix of API tokens, not a secret
-
-
 
 
 def hash_secret(value: str) -> str:
@@ -153,7 +152,13 @@ class AccountEventView:
     subject: Optional[str]
 
     def to_json(self) -> dict:
-        return {"id": self.id, "at": self.at.isoformat(), "actor": self.actor, "action": self.action, "subject": self.subject}
+        return {
+            "id": self.id,
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "action": self.action,
+            "subject": self.subject,
+        }
 
 
 def _agent_view(agent: Agent) -> AgentView:

@@ -21,6 +21,7 @@ Security properties:
 * API tokens: ``pdt_`` + 256 random bits, shown once, stored as SHA-256 digest;
   revocable; refused while the agent is disabled.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -116,7 +117,9 @@ class AccountService:
 
     # ------------------------------------------------------------------ agents
 
-    def create_agent(self, username: str, password: str, *, role: str = ROLE_AGENT, actor: str = "system:cli") -> AgentView:
+    def create_agent(
+        self, username: str, password: str, *, role: str = ROLE_AGENT, actor: str = "system:cli"
+    ) -> AgentView:
         name = normalise_username(username)
         role_ = _role(role)
         hashed = self._hasher.hash(validate_password(password))
@@ -126,7 +129,12 @@ class AccountService:
                 if session.scalars(select(Agent.id).where(Agent.username == name)).first() is not None:
                     raise AgentExists(name)
                 agent = Agent(
-                    username=name, role=role_, password_hash=hashed, created_at=now, updated_at=now, password_changed_at=now
+                    username=name,
+                    role=role_,
+                    password_hash=hashed,
+                    created_at=now,
+                    updated_at=now,
+                    password_changed_at=now,
                 )
                 session.add(agent)
                 session.flush()
@@ -210,7 +218,9 @@ class AccountService:
             for row in session.scalars(select(LoginThrottle).where(LoginThrottle.key_hash.in_(keys))).all():
                 if row.locked_until is not None and row.locked_until > now:
                     raise AccountLocked(int((row.locked_until - now).total_seconds()))
-            agent = session.scalars(select(Agent).where(Agent.username == name)).first() if _USERNAME.match(name) else None
+            agent = (
+                session.scalars(select(Agent).where(Agent.username == name)).first() if _USERNAME.match(name) else None
+            )
             stored = agent.password_hash if agent is not None else None
             disabled = agent is None or agent.disabled_at is not None
         ok = isinstance(password, str) and 0 < len(password) <= PASSWORD_MAX and self._verify(stored, password)
@@ -222,14 +232,14 @@ class AccountService:
         now = self._clock()
         with self._db.write.begin() as session:
             session.execute(delete(LoginThrottle).where(LoginThrottle.key_hash == keys[0]))
-            session.execute(
-                delete(ConsoleSession).where(ConsoleSession.last_seen_at < now - self.policy.idle_timeout)
-            )
+            session.execute(delete(ConsoleSession).where(ConsoleSession.last_seen_at < now - self.policy.idle_timeout))
             row = self._load_agent(session, name)
             row.last_login_at = now
             if self._hasher.check_needs_rehash(row.password_hash):
                 row.password_hash = self._hasher.hash(password)
-            record = ConsoleSession(id_hash=hash_secret(raw), agent_id=row.id, csrf_token=csrf, created_at=now, last_seen_at=now)
+            record = ConsoleSession(
+                id_hash=hash_secret(raw), agent_id=row.id, csrf_token=csrf, created_at=now, last_seen_at=now
+            )
             session.add(record)
             self._event(session, f"agent:{name}", "login", name, now)
             session.flush()
@@ -247,7 +257,9 @@ class AccountService:
         now = self._clock()
         with self._db.read() as session:
             row = session.execute(
-                select(ConsoleSession, Agent).join(Agent, Agent.id == ConsoleSession.agent_id).where(ConsoleSession.id_hash == digest)
+                select(ConsoleSession, Agent)
+                .join(Agent, Agent.id == ConsoleSession.agent_id)
+                .where(ConsoleSession.id_hash == digest)
             ).first()
         if row is None:
             return None
@@ -265,11 +277,15 @@ class AccountService:
         if now - last_seen >= self.policy.touch_interval:
             with self._db.write.begin() as session:
                 session.execute(
-                    update(ConsoleSession).where(ConsoleSession.id_hash == digest).values(last_seen_at=now)
+                    update(ConsoleSession)
+                    .where(ConsoleSession.id_hash == digest)
+                    .values(last_seen_at=now)
                     .execution_options(synchronize_session=False)
                 )
             last_seen = now
-        return SessionView(agent=_agent_view(agent), csrf_token=record.csrf_token, created_at=record.created_at, last_seen_at=last_seen)
+        return SessionView(
+            agent=_agent_view(agent), csrf_token=record.csrf_token, created_at=record.created_at, last_seen_at=last_seen
+        )
 
     def logout(self, session_id: Any) -> None:
         """Delete the session (idempotent)."""
@@ -279,7 +295,9 @@ class AccountService:
         now = self._clock()
         with self._db.write.begin() as session:
             row = session.execute(
-                select(Agent.username).join(ConsoleSession, ConsoleSession.agent_id == Agent.id).where(ConsoleSession.id_hash == digest)
+                select(Agent.username)
+                .join(ConsoleSession, ConsoleSession.agent_id == Agent.id)
+                .where(ConsoleSession.id_hash == digest)
             ).first()
             result = session.execute(delete(ConsoleSession).where(ConsoleSession.id_hash == digest))
             if result.rowcount and row is not None:
@@ -308,7 +326,13 @@ class AccountService:
             agent = self._load_agent(session, name)
             rows = session.scalars(select(ApiToken).where(ApiToken.agent_id == agent.id).order_by(ApiToken.id)).all()
             return [
-                TokenView(id=t.id, label=t.label, created_at=t.created_at, last_used_at=t.last_used_at, revoked=t.revoked_at is not None)
+                TokenView(
+                    id=t.id,
+                    label=t.label,
+                    created_at=t.created_at,
+                    last_used_at=t.last_used_at,
+                    revoked=t.revoked_at is not None,
+                )
                 for t in rows
             ]
 
@@ -317,7 +341,9 @@ class AccountService:
         now = self._clock()
         with self._db.write.begin() as session:
             agent = self._load_agent(session, name)
-            token = session.scalars(select(ApiToken).where(ApiToken.id == token_id, ApiToken.agent_id == agent.id)).first()
+            token = session.scalars(
+                select(ApiToken).where(ApiToken.id == token_id, ApiToken.agent_id == agent.id)
+            ).first()
             if token is None:
                 raise TokenNotFound()
             if token.revoked_at is None:
@@ -342,7 +368,10 @@ class AccountService:
         if token.last_used_at is None or now - token.last_used_at >= self.policy.touch_interval:
             with self._db.write.begin() as session:
                 session.execute(
-                    update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now).execution_options(synchronize_session=False)
+                    update(ApiToken)
+                    .where(ApiToken.id == token.id)
+                    .values(last_used_at=now)
+                    .execution_options(synchronize_session=False)
                 )
         return _agent_view(agent)
 
@@ -355,7 +384,9 @@ class AccountService:
                 select(AccountEvent).order_by(AccountEvent.id.desc()).limit(limit).offset(offset)
             ).all()
             total = session.execute(select(func.count(AccountEvent.id))).scalar_one()
-            return [AccountEventView(id=e.id, at=e.at, actor=e.actor, action=e.action, subject=e.subject) for e in rows], int(total)
+            return [
+                AccountEventView(id=e.id, at=e.at, actor=e.actor, action=e.action, subject=e.subject) for e in rows
+            ], int(total)
 
     # ------------------------------------------------------------------ helpers
 
@@ -382,12 +413,15 @@ class AccountService:
                     # Forget expired counters (attackers may try many usernames; keep the table small).
                     session.execute(
                         delete(LoginThrottle).where(
-                            LoginThrottle.window_started_at < now - max(self.policy.failure_window, self.policy.lockout),
+                            LoginThrottle.window_started_at
+                            < now - max(self.policy.failure_window, self.policy.lockout),
                             or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until < now),
                         )
                     )
                     for key, limit in zip(keys, limits):
-                        row = session.scalars(select(LoginThrottle).where(LoginThrottle.key_hash == key).with_for_update()).first()
+                        row = session.scalars(
+                            select(LoginThrottle).where(LoginThrottle.key_hash == key).with_for_update()
+                        ).first()
                         if row is None:
                             row = LoginThrottle(key_hash=key, failures=0, window_started_at=now)
                             session.add(row)

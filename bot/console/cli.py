@@ -6,6 +6,7 @@
 
 Passwords come from a prompt (``getpass``) or one line on stdin, never from argv.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -114,7 +115,9 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: "argparse._SubParsersAction") -> None:
-    agents = subparsers.add_parser("agents", help="manage agent console accounts (create, disable, reset-password, token)")
+    agents = subparsers.add_parser(
+        "agents", help="manage agent console accounts (create, disable, reset-password, token)"
+    )
     sub = agents.add_subparsers(dest="agents_command", metavar="ACTION", required=True)
 
     create = sub.add_parser("create", help="create an agent or admin (password prompted)")

@@ -15,6 +15,7 @@ Every figure is one cheap query, so the page stays fast at any number of tickets
 
 No personal data is read.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -108,27 +109,33 @@ class DashboardService:
         with self._db.read() as session:
             counts = session.execute(
                 select(TicketCount.status, TicketCount.kind, func.sum(TicketCount.n))
-                .where(TicketCount.status.in_(_OPEN)).group_by(TicketCount.status, TicketCount.kind)
+                .where(TicketCount.status.in_(_OPEN))
+                .group_by(TicketCount.status, TicketCount.kind)
             ).all()
             overdue = session.execute(
                 select(func.count()).where(Ticket.respond_by < today, Ticket.status.in_(_OPEN))
             ).scalar_one()
             soon = session.execute(
                 select(func.count()).where(
-                    Ticket.respond_by >= today, Ticket.respond_by <= today + timedelta(days=SOON_DAYS),
-                    Ticket.status.in_(_OPEN))
+                    Ticket.respond_by >= today,
+                    Ticket.respond_by <= today + timedelta(days=SOON_DAYS),
+                    Ticket.status.in_(_OPEN),
+                )
             ).scalar_one()
             # One statement, one index range count per week (a CASE per row over the whole
             # range is ten times slower on SQLite).
             week_counts = session.execute(
-                select(*[
-                    select(func.count()).where(Ticket.received_at >= lo, Ticket.received_at < hi).scalar_subquery()
-                    for lo, hi in zip(bounds, bounds[1:])
-                ])
+                select(
+                    *[
+                        select(func.count()).where(Ticket.received_at >= lo, Ticket.received_at < hi).scalar_subquery()
+                        for lo, hi in zip(bounds, bounds[1:])
+                    ]
+                )
             ).one()
             histogram = session.execute(
                 select(_elapsed_days(self._db).label("days"), func.count())
-                .where(Ticket.closed_at >= now - timedelta(days=CLOSED_WINDOW_DAYS)).group_by("days")
+                .where(Ticket.closed_at >= now - timedelta(days=CLOSED_WINDOW_DAYS))
+                .group_by("days")
             ).all()
         by_status: Dict[str, Dict[str, int]] = {s: {k.value: 0 for k in Kind} for s in _OPEN}
         for status, kind, n in counts:

@@ -1,4 +1,5 @@
 """Errors of the console's account domain.  Messages never contain passwords, tokens or session ids."""
+
 from __future__ import annotations
 
 __all__ = [

@@ -28,6 +28,7 @@ How the numbers are read from the store:
 No personal data is read: only the ticket skeleton (reference, kind, channel,
 dates, status) and audit codes.
 """
+
 from __future__ import annotations
 
 import csv
@@ -84,8 +85,16 @@ _RESPONSE_OF = {Status.REJECTED.value: "denied", Status.WITHDRAWN.value: "withdr
 RESPONSES = ("complied_in_whole", "complied_in_part", "denied", "withdrawn", "pending")
 #: 7101 record columns (nothing about the requester beyond the request itself).
 RECORD_COLUMNS = (
-    "reference", "request_type", "ticket_kind", "received_on", "manner", "responded_on", "response",
-    "denial_basis", "extended", "respond_by",
+    "reference",
+    "request_type",
+    "ticket_kind",
+    "received_on",
+    "manner",
+    "responded_on",
+    "response",
+    "denial_basis",
+    "extended",
+    "respond_by",
 )
 #: Longest period one report or export covers (7101 keeps 24 months; a little slack for leap years).
 MAX_PERIOD_DAYS = 800
@@ -167,17 +176,37 @@ class CategoryMetrics:
 
     def to_json(self) -> Dict[str, Any]:
         return {
-            "category": self.category, "label": self.label, "received": self.received,
-            "complied": self.complied, "complied_in_whole": self.complied_in_whole,
-            "complied_in_part": self.complied_in_part, "denied": self.denied, "withdrawn": self.withdrawn,
-            "pending": self.pending, "extended": self.extended, "median_days": self.median_days,
-            "mean_days": self.mean_days, "denial_bases": dict(sorted(self.denial_bases.items())),
+            "category": self.category,
+            "label": self.label,
+            "received": self.received,
+            "complied": self.complied,
+            "complied_in_whole": self.complied_in_whole,
+            "complied_in_part": self.complied_in_part,
+            "denied": self.denied,
+            "withdrawn": self.withdrawn,
+            "pending": self.pending,
+            "extended": self.extended,
+            "median_days": self.median_days,
+            "mean_days": self.mean_days,
+            "denial_bases": dict(sorted(self.denial_bases.items())),
         }
 
 
 #: CSV columns of the 7102 table.
-METRIC_COLUMNS = ("category", "label", "received", "complied", "complied_in_whole", "complied_in_part", "denied",
-                  "withdrawn", "pending", "extended", "median_days", "mean_days")
+METRIC_COLUMNS = (
+    "category",
+    "label",
+    "received",
+    "complied",
+    "complied_in_whole",
+    "complied_in_part",
+    "denied",
+    "withdrawn",
+    "pending",
+    "extended",
+    "median_days",
+    "mean_days",
+)
 
 
 @dataclass(frozen=True)
@@ -218,14 +247,18 @@ class MetricsReport:
             if not row.received:
                 lines.append(f"- {row.label}: we received none.")
                 continue
-            sentence = (f"- {row.label}: we received {row.received}, complied with {row.complied} in whole or in part "
-                        f"and denied {row.denied}")
+            sentence = (
+                f"- {row.label}: we received {row.received}, complied with {row.complied} in whole or in part "
+                f"and denied {row.denied}"
+            )
             other = row.withdrawn + row.pending
             if other:
                 sentence += f" ({row.withdrawn} were withdrawn and {row.pending} are still being handled)"
             if row.median_days is not None:
-                sentence += (f". We responded to {noun} in a median of {_days(row.median_days)} "
-                             f"(mean {_days(row.mean_days)})")
+                sentence += (
+                    f". We responded to {noun} in a median of {_days(row.median_days)} "
+                    f"(mean {_days(row.mean_days)})"
+                )
             lines.append(sentence + ".")
         return "\n".join(lines)
 
@@ -256,7 +289,9 @@ class CcpaReports:
         batch_size: records read per round trip when streaming an export.
     """
 
-    def __init__(self, database: Database, rules: DeadlineRules, clock: Callable[[], datetime], batch_size: int = 2000) -> None:
+    def __init__(
+        self, database: Database, rules: DeadlineRules, clock: Callable[[], datetime], batch_size: int = 2000
+    ) -> None:
         self._db = database
         self._rules = rules
         self._clock = clock
@@ -294,11 +329,25 @@ class CcpaReports:
             AuditEvent.to_status.in_([s.value for s in TERMINAL_STATUSES]),
         )
         base = (
-            select(Ticket.id, Ticket.reference, Ticket.kind, Ticket.channel, Ticket.status, Ticket.received_at,
-                   Ticket.extension_count, Ticket.respond_by, AuditEvent.at, AuditEvent.reason_code)
+            select(
+                Ticket.id,
+                Ticket.reference,
+                Ticket.kind,
+                Ticket.channel,
+                Ticket.status,
+                Ticket.received_at,
+                Ticket.extension_count,
+                Ticket.respond_by,
+                AuditEvent.at,
+                AuditEvent.reason_code,
+            )
             .outerjoin(AuditEvent, closing)
-            .where(Ticket.received_at >= lower, Ticket.received_at < upper,
-                   Ticket.jurisdiction.in_(self._codes), Ticket.kind.in_(list(_CATEGORY_OF)))
+            .where(
+                Ticket.received_at >= lower,
+                Ticket.received_at < upper,
+                Ticket.jurisdiction.in_(self._codes),
+                Ticket.kind.in_(list(_CATEGORY_OF)),
+            )
             .order_by(Ticket.received_at, Ticket.id)
         )
         # One query, streamed in batches (a server-side cursor on PostgreSQL; SQLite steps its cursor).

@@ -8,6 +8,7 @@ keys as SHA-256 digests of the username / client address.
 The schema is created by the Alembic revision ``0002_console_accounts`` in
 ``bot/storage/migrations`` (one linear history for the shared database).
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -48,7 +49,9 @@ class ConsoleSession(Base):
     __tablename__ = "console_sessions"
 
     id_hash: Mapped[str] = Column(String(64), primary_key=True)
-    agent_id: Mapped[int] = Column(Integer, ForeignKey("console_agents.id", ondelete="CASCADE"), nullable=False, index=True)
+    agent_id: Mapped[int] = Column(
+        Integer, ForeignKey("console_agents.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     csrf_token: Mapped[str] = Column(String(64), nullable=False)
     created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
     last_seen_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)
@@ -58,7 +61,9 @@ class ApiToken(Base):
     __tablename__ = "console_api_tokens"
 
     id: Mapped[int] = Column(Integer, primary_key=True)
-    agent_id: Mapped[int] = Column(Integer, ForeignKey("console_agents.id", ondelete="CASCADE"), nullable=False, index=True)
+    agent_id: Mapped[int] = Column(
+        Integer, ForeignKey("console_agents.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     token_hash: Mapped[str] = Column(String(64), nullable=False, unique=True)
     label: Mapped[str] = Column(String(64), nullable=False)
     created_at: Mapped[datetime] = Column(UTCDateTime, nullable=False)

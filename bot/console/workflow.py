@@ -19,6 +19,7 @@ own rules:
 
 Blocking: call from async code through a thread.
 """
+
 from __future__ import annotations
 
 import logging
@@ -104,6 +105,8 @@ def move_for(current: Status, target: Status) -> Tuple[str, str]:
     if target is Status.VERIFIED and current is Status.AWAITING_VERIFICATION:
         return IDENTITY_CHECKED_MOVE
     return MOVES[target]
+
+
 REVEAL_REASONS: Mapping[str, str] = {
     RevealReason.FULFIL_REQUEST.value: "Fulfil the request",
     RevealReason.VERIFY_IDENTITY.value: "Verify identity",
@@ -229,7 +232,10 @@ class CaseWork:
         if to is not None and to.disabled:
             raise InvalidField("to", "that agent is disabled")
         return self.tickets.reassign(
-            reference, to_agent=to.actor if to is not None else None, actor=admin.actor, expected_version=_version(expected_version)
+            reference,
+            to_agent=to.actor if to is not None else None,
+            actor=admin.actor,
+            expected_version=_version(expected_version),
         )
 
     def _held(self, reference: str, agent: AgentView, expected_version: Any) -> TicketView:
@@ -285,23 +291,46 @@ class CaseWork:
                 method=VerificationMethod.DOCUMENTS, level=VerificationLevel.REASONABLE, data_points=("documents",)
             )
         return self.tickets.transition(
-            reference, target, actor=agent.actor, reason_code=reason_code,
-            verification=verification, expected_version=view.version,
+            reference,
+            target,
+            actor=agent.actor,
+            reason_code=reason_code,
+            verification=verification,
+            expected_version=view.version,
         )
 
-    def complete(self, reference: str, agent: AgentView, outcome: Any, expected_version: Any, note: Any = None) -> TicketView:
-        return self._close(reference, agent, Status.COMPLETED, outcome, COMPLETION_OUTCOMES, "outcome", expected_version, note)
+    def complete(
+        self, reference: str, agent: AgentView, outcome: Any, expected_version: Any, note: Any = None
+    ) -> TicketView:
+        return self._close(
+            reference, agent, Status.COMPLETED, outcome, COMPLETION_OUTCOMES, "outcome", expected_version, note
+        )
 
-    def reject(self, reference: str, agent: AgentView, reason: Any, expected_version: Any, note: Any = None) -> TicketView:
-        return self._close(reference, agent, Status.REJECTED, reason, REJECTION_REASONS, "reason", expected_version, note)
+    def reject(
+        self, reference: str, agent: AgentView, reason: Any, expected_version: Any, note: Any = None
+    ) -> TicketView:
+        return self._close(
+            reference, agent, Status.REJECTED, reason, REJECTION_REASONS, "reason", expected_version, note
+        )
 
-    def _close(self, reference: str, agent: AgentView, target: Status, code: Any, codes: Mapping[str, str],
-               field: str, expected_version: Any, note: Any) -> TicketView:
+    def _close(
+        self,
+        reference: str,
+        agent: AgentView,
+        target: Status,
+        code: Any,
+        codes: Mapping[str, str],
+        field: str,
+        expected_version: Any,
+        note: Any,
+    ) -> TicketView:
         if not isinstance(code, str) or code not in codes:
             raise InvalidField(field, f"must be one of {', '.join(codes)}")
         text = _check_text("note", note, NOTE_LIMIT, required=False)
         view = self._held(reference, agent, expected_version)
-        result = self.tickets.transition(reference, target, actor=agent.actor, reason_code=code, expected_version=view.version)
+        result = self.tickets.transition(
+            reference, target, actor=agent.actor, reason_code=code, expected_version=view.version
+        )
         if text:
             self.tickets.add_note(reference, text, author=agent.actor, kind=NoteKind.INTERNAL)
         if target is Status.REJECTED:
@@ -317,7 +346,9 @@ class CaseWork:
         self._notice(reference, "extended", step=str(extended.extension_count), reason=text or "")
         return extended
 
-    def request_documents(self, reference: str, agent: AgentView, expected_version: Any, notify: bool = True) -> TicketView:
+    def request_documents(
+        self, reference: str, agent: AgentView, expected_version: Any, notify: bool = True
+    ) -> TicketView:
         """Move to ``awaiting_documents`` and (``notify``) send the requester the fixed request text."""
         view = self._held(reference, agent, expected_version)
         if Status.AWAITING_DOCUMENTS not in view.allowed_transitions:
@@ -330,13 +361,19 @@ class CaseWork:
             channel, to = self._contact(view, agent, require_verified=False)
             self._deliver(channel, to, view.reference, message)
         updated = self.tickets.transition(
-            reference, Status.AWAITING_DOCUMENTS, actor=agent.actor, reason_code="documents_requested",
+            reference,
+            Status.AWAITING_DOCUMENTS,
+            actor=agent.actor,
+            reason_code="documents_requested",
             expected_version=view.version,
         )
         if notify and self.notices is not None:
             queued = self._notice(reference, "documents", step=str(updated.version))
-            message = (f"Documents notice queued ({queued.channel} to {queued.recipient})" if queued is not None
-                       else "No documents notice: the requester has no verified contact")
+            message = (
+                f"Documents notice queued ({queued.channel} to {queued.recipient})"
+                if queued is not None
+                else "No documents notice: the requester has no verified contact"
+            )
             self.tickets.add_note(reference, message, author=agent.actor, kind=NoteKind.INTERNAL)
         elif notify:
             self.tickets.add_note(reference, message, author=agent.actor, kind=NoteKind.REPLY)
@@ -352,12 +389,16 @@ class CaseWork:
         channel, to = self._contact(view, agent, require_verified=True)
         delivery = self._deliver(channel, to, view.reference, text or "")
         note = self.tickets.add_note(reference, text or "", author=agent.actor, kind=NoteKind.REPLY)
-        return ReplyResult(ticket=self.tickets.get_by_reference(reference), note=note, channel=channel, delivery=delivery)
+        return ReplyResult(
+            ticket=self.tickets.get_by_reference(reference), note=note, channel=channel, delivery=delivery
+        )
 
     def reply_channel_hint(self, view: TicketView) -> str:
         """Which channel a reply will use, without reading personal data (for the form label)."""
         method = view.verification.method
-        if method is VerificationMethod.SMS_CODE or (method is not VerificationMethod.EMAIL_CODE and view.channel in (Channel.SMS, Channel.VOICE)):
+        if method is VerificationMethod.SMS_CODE or (
+            method is not VerificationMethod.EMAIL_CODE and view.channel in (Channel.SMS, Channel.VOICE)
+        ):
             return "sms"
         return "email"
 
@@ -370,7 +411,9 @@ class CaseWork:
         code_confirmed = _CODE_CONFIRMED.get(view.verification.method)
         if require_verified and not verified and code_confirmed is None:
             raise ReplyNotAllowed("the requester is not verified yet: no replies to unverified contact details")
-        personal = self.tickets.reveal_personal_data(view.reference, actor=agent.actor, reason=RevealReason.CONTACT_REQUESTER)
+        personal = self.tickets.reveal_personal_data(
+            view.reference, actor=agent.actor, reason=RevealReason.CONTACT_REQUESTER
+        )
         phone = to_e164(personal.phone)
         if require_verified and not verified:
             to = phone if code_confirmed == "sms" else personal.email
@@ -402,4 +445,7 @@ class CaseWork:
 
 
 #: Which contact a one-time code confirmed, by verification method.
-_CODE_CONFIRMED: Mapping[VerificationMethod, str] = {VerificationMethod.EMAIL_CODE: "email", VerificationMethod.SMS_CODE: "sms"}
+_CODE_CONFIRMED: Mapping[VerificationMethod, str] = {
+    VerificationMethod.EMAIL_CODE: "email",
+    VerificationMethod.SMS_CODE: "sms",
+}

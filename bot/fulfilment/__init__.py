@@ -8,6 +8,7 @@ Plain Python + SQLAlchemy + httpx (no Rasa, no Starlette).  Public surface:
 * :class:`~bot.fulfilment.service.FulfilmentService` — plan, approve, execute (resumable),
   complete manual items; :class:`~bot.fulfilment.package.AccessPackage`.
 """
+
 from bot.fulfilment.connectors import Purpose, Receipt
 from bot.fulfilment.datamap import DataMap, load_datamap, parse_datamap
 from bot.fulfilment.errors import (
@@ -23,7 +24,23 @@ from bot.fulfilment.service import FulfilmentService, Systems, load_checked_data
 from bot.fulfilment.store import RunBusy, RunView, StepView
 
 __all__ = [
-    "Purpose", "Receipt", "DataMap", "load_datamap", "parse_datamap", "AmbiguousPerson", "ConnectorError", "DataMapError",
-    "FulfilmentError", "PlanChanged", "RunNotFound", "AccessPackage", "FulfilmentService", "Systems", "load_checked_datamap",
-    "open_systems", "RunBusy", "RunView", "StepView",
+    "Purpose",
+    "Receipt",
+    "DataMap",
+    "load_datamap",
+    "parse_datamap",
+    "AmbiguousPerson",
+    "ConnectorError",
+    "DataMapError",
+    "FulfilmentError",
+    "PlanChanged",
+    "RunNotFound",
+    "AccessPackage",
+    "FulfilmentService",
+    "Systems",
+    "load_checked_datamap",
+    "open_systems",
+    "RunBusy",
+    "RunView",
+    "StepView",
 ]

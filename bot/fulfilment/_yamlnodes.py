@@ -4,6 +4,7 @@ PyYAML's ``compose`` keeps each node's position; plain ``safe_load`` throws it
 away (and silently keeps the last of two duplicate keys, which in a data map
 would silently drop a rule).  These helpers read the node tree directly.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable, Iterable, List, Optional, Tuple
@@ -41,7 +42,9 @@ def compose(source: str) -> Optional[Node]:
         raise NodeError(f"not valid YAML: {type(exc).__name__}", "", None) from None
 
 
-def mapping(node: Node, where: Where, allowed: Optional[Iterable[str]] = None, required: Iterable[str] = ()) -> List[Tuple[str, Node, Node]]:
+def mapping(
+    node: Node, where: Where, allowed: Optional[Iterable[str]] = None, required: Iterable[str] = ()
+) -> List[Tuple[str, Node, Node]]:
     """``(key, key_node, value_node)`` in file order; unknown, duplicate and missing keys are errors."""
     if not isinstance(node, MappingNode):
         raise NodeError("must be a mapping (key: value lines)", where, line_of(node))
@@ -56,7 +59,9 @@ def mapping(node: Node, where: Where, allowed: Optional[Iterable[str]] = None, r
         if key in seen:
             raise NodeError(f"'{key}' is given twice (first on line {seen[key]})", child, line_of(key_node))
         if allowed_set is not None and key not in allowed_set:
-            raise NodeError(f"unknown key '{key}' (expected one of: {', '.join(sorted(allowed_set))})", child, line_of(key_node))
+            raise NodeError(
+                f"unknown key '{key}' (expected one of: {', '.join(sorted(allowed_set))})", child, line_of(key_node)
+            )
         seen[key] = line_of(key_node)
         items.append((key, key_node, value_node))
     for name in required:

@@ -4,6 +4,7 @@ A map that names a table or column the system does not have would fail in the
 middle of an erasure; it is refused before any request is touched, with the line
 of the offending entry.  Only SQL systems can be inspected this way.
 """
+
 from __future__ import annotations
 
 from typing import Dict, Mapping, Optional
@@ -70,14 +71,28 @@ def _check_system(datamap: DataMap, system: System, engine: Engine) -> None:
             if table.erase is EraseMode.DELETE_ROW:
                 continue
             if rule.action is FieldAction.NULLIFY and not info.get("nullable", True):
-                raise datamap.error(f"field '{rule.column}' cannot be empty (NOT NULL): use mask, keep, or erase: delete_row", f"{where}.fields.{rule.column}", rule.line)
+                raise datamap.error(
+                    f"field '{rule.column}' cannot be empty (NOT NULL): use mask, keep, or erase: delete_row",
+                    f"{where}.fields.{rule.column}",
+                    rule.line,
+                )
             if rule.action is FieldAction.MASK and not isinstance(info.get("type"), String):
-                raise datamap.error(f"field '{rule.column}' is not text, so it cannot be masked: use nullify or keep", f"{where}.fields.{rule.column}", rule.line)
+                raise datamap.error(
+                    f"field '{rule.column}' is not text, so it cannot be masked: use nullify or keep",
+                    f"{where}.fields.{rule.column}",
+                    rule.line,
+                )
             length = getattr(info.get("type"), "length", None)
             if rule.action is FieldAction.MASK and length is not None and length < len(MASK):
-                raise datamap.error(f"field '{rule.column}' holds {length} characters, too few for the mask '{MASK}': use nullify or keep", f"{where}.fields.{rule.column}", rule.line)
+                raise datamap.error(
+                    f"field '{rule.column}' holds {length} characters, too few for the mask '{MASK}': use nullify or keep",
+                    f"{where}.fields.{rule.column}",
+                    rule.line,
+                )
         for column, _ in table.stop_using:
-            need_column(columns, table.name, column, f"{where}.stop_using.{column}", table.lines.get(f"stop_using.{column}"))
+            need_column(
+                columns, table.name, column, f"{where}.stop_using.{column}", table.lines.get(f"stop_using.{column}")
+            )
 
 
 def check_against_systems(datamap: DataMap, engines: Mapping[str, Engine]) -> None:

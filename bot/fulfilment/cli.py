@@ -1,4 +1,5 @@
 """``privacy-desk shop seed`` (the demo company's database) and ``privacy-desk fulfilment check`` (the data map)."""
+
 from __future__ import annotations
 
 import argparse
@@ -17,7 +18,9 @@ def shop_url(settings: Any) -> str:
 
 
 def register(subparsers: "argparse._SubParsersAction") -> None:
-    shop = subparsers.add_parser("shop", help="the demo company's shop database (stands in for the company's own systems)")
+    shop = subparsers.add_parser(
+        "shop", help="the demo company's shop database (stands in for the company's own systems)"
+    )
     actions = shop.add_subparsers(dest="shop_command", metavar="ACTION")
     seed = actions.add_parser("seed", help="create and fill the demo shop (skipped when already seeded)")
     seed.add_argument("--url", help="SQLAlchemy URL (default: SHOP_DATABASE_URL, else var/shop.db)")
@@ -37,7 +40,9 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
     status = f_actions.add_parser("status", help="a run's systems: status, attempts, counts (no personal data)")
     status.add_argument("run_id")
     status.set_defaults(func=_status)
-    resume = f_actions.add_parser("resume", help="retry the systems of a run that are not done (after a failure or a crash)")
+    resume = f_actions.add_parser(
+        "resume", help="retry the systems of a run that are not done (after a failure or a crash)"
+    )
     resume.add_argument("run_id")
     resume.add_argument("--break-lease", action="store_true", help="the previous executor is known to be dead")
     resume.set_defaults(func=_resume)
@@ -51,7 +56,9 @@ def _seed(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     if not settings.is_local and not args.force:
-        print("Skipped: the demo shop is not seeded in the production profile (use --force to insist).", file=sys.stderr)
+        print(
+            "Skipped: the demo shop is not seeded in the production profile (use --force to insist).", file=sys.stderr
+        )
         return 0
     engine = create_system_engine(args.url or shop_url(settings))
     started = time.perf_counter()
@@ -59,7 +66,9 @@ def _seed(args: argparse.Namespace) -> int:
         report = seed_shop(
             engine,
             customers=DEFAULT_CUSTOMERS if args.customers is None else args.customers,
-            orders_per_customer=DEFAULT_ORDERS_PER_CUSTOMER if args.orders_per_customer is None else args.orders_per_customer,
+            orders_per_customer=DEFAULT_ORDERS_PER_CUSTOMER
+            if args.orders_per_customer is None
+            else args.orders_per_customer,
             heavy_orders=args.heavy_orders,
             reset=args.reset,
         )
@@ -84,7 +93,9 @@ def _check(args: argparse.Namespace) -> int:
     except DataMapError as exc:
         print(f"Data map refused: {exc}", file=sys.stderr)
         return 1
-    print(f"Data map OK: {len(datamap.systems)} system(s), {sum(len(s.tables) for s in datamap.systems.values())} table(s).")
+    print(
+        f"Data map OK: {len(datamap.systems)} system(s), {sum(len(s.tables) for s in datamap.systems.values())} table(s)."
+    )
     return 0
 
 
@@ -102,7 +113,9 @@ def _print_run(view: object) -> None:
     print(f"Run {view.id} ({view.purpose}): {view.status}")  # type: ignore[attr-defined]
     for step in view.steps:  # type: ignore[attr-defined]
         receipt = step.receipt
-        counts = "" if receipt is None or receipt.found is None else f"  found {receipt.found}, changed {receipt.changed}"
+        counts = (
+            "" if receipt is None or receipt.found is None else f"  found {receipt.found}, changed {receipt.changed}"
+        )
         error = f" ({step.error_code})" if step.error_code else ""
         print(f"  {step.system:<20} {step.status}{error}  attempts {step.attempts}{counts}")
 

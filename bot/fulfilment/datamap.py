@@ -11,6 +11,7 @@ A person is found by walking a small graph: a request carries some identities
 (e-mail, phone); each *lookup* reads one table by one identity and *yields*
 others (an account id, a phone); tables are then matched on any identity known.
 """
+
 from __future__ import annotations
 
 import enum
@@ -191,7 +192,9 @@ class _Parser:
         root = yn.compose(source)
         if root is None:
             raise yn.NodeError("the data map is empty", "", 1)
-        top = {key: value for key, _, value in yn.mapping(root, "", _TOP, required=("version", "identities", "systems"))}
+        top = {
+            key: value for key, _, value in yn.mapping(root, "", _TOP, required=("version", "identities", "systems"))
+        }
         if yn.scalar(top["version"], "version") != 1:
             raise yn.NodeError("only version 1 is understood", "version", yn.line_of(top["version"]))
         if "legal_reasons" in top:
@@ -224,20 +227,54 @@ class _Parser:
         line = yn.line_of(key_node)
         title = yn.text(items["title"], f"{where}.title") if "title" in items else name
         get = lambda key: yn.text(items[key], f"{where}.{key}") if key in items else None  # noqa: E731
-        send = tuple(_name(n, f"{where}.send", self.identities, "identity") for n in yn.sequence(items["send"], f"{where}.send")) if "send" in items else ()
+        send = (
+            tuple(
+                _name(n, f"{where}.send", self.identities, "identity")
+                for n in yn.sequence(items["send"], f"{where}.send")
+            )
+            if "send" in items
+            else ()
+        )
         if kind is ConnectorKind.SQL:
             if "url_env" not in items and "default_url" not in items:
-                raise yn.NodeError("an SQL system needs url_env (the variable holding its SQLAlchemy URL) or default_url", where, line)
-            tables = tuple(self._table(f"{where}.tables.{k}", k, kn, v) for k, kn, v in yn.mapping(items["tables"], f"{where}.tables")) if "tables" in items else ()
+                raise yn.NodeError(
+                    "an SQL system needs url_env (the variable holding its SQLAlchemy URL) or default_url", where, line
+                )
+            tables = (
+                tuple(
+                    self._table(f"{where}.tables.{k}", k, kn, v)
+                    for k, kn, v in yn.mapping(items["tables"], f"{where}.tables")
+                )
+                if "tables" in items
+                else ()
+            )
             if not tables:
                 raise yn.NodeError("an SQL system needs at least one table under 'tables'", where, line)
-            lookups = tuple(self._lookup(f"{where}.lookups[{i}]", n) for i, n in enumerate(yn.sequence(items["lookups"], f"{where}.lookups"))) if "lookups" in items else ()
-            return System(name, title, kind, line, url_env=get("url_env"), default_url=get("default_url"), lookups=lookups, tables=tables)
+            lookups = (
+                tuple(
+                    self._lookup(f"{where}.lookups[{i}]", n)
+                    for i, n in enumerate(yn.sequence(items["lookups"], f"{where}.lookups"))
+                )
+                if "lookups" in items
+                else ()
+            )
+            return System(
+                name,
+                title,
+                kind,
+                line,
+                url_env=get("url_env"),
+                default_url=get("default_url"),
+                lookups=lookups,
+                tables=tables,
+            )
         if kind is ConnectorKind.WEBHOOK:
             if "url" not in items and "url_env" not in items:
                 raise yn.NodeError("a webhook system needs url (https://...) or url_env", where, line)
             if "secret_env" not in items:
-                raise yn.NodeError("a webhook system needs secret_env (the variable holding its signing secret)", where, line)
+                raise yn.NodeError(
+                    "a webhook system needs secret_env (the variable holding its signing secret)", where, line
+                )
             url = get("url")
             if url is not None and not url.startswith("https://"):
                 raise yn.NodeError("must be an https:// URL", f"{where}.url", yn.line_of(items["url"]))
@@ -245,7 +282,18 @@ class _Parser:
             retries = int(yn.number(items["retries"], f"{where}.retries")) if "retries" in items else 3
             if not send:
                 raise yn.NodeError("a webhook system needs 'send': the identities it is given", where, line)
-            return System(name, title, kind, line, url=url, url_env=get("url_env"), secret_env=get("secret_env"), timeout_s=timeout, retries=retries, send=send)
+            return System(
+                name,
+                title,
+                kind,
+                line,
+                url=url,
+                url_env=get("url_env"),
+                secret_env=get("secret_env"),
+                timeout_s=timeout,
+                retries=retries,
+                send=send,
+            )
         if "instructions" not in items:
             raise yn.NodeError("a manual system needs 'instructions' for the agent", where, line)
         return System(name, title, kind, line, instructions=get("instructions"), send=send)
@@ -258,8 +306,16 @@ class _Parser:
             for k, k_node, v in yn.mapping(items["yields"], f"{where}.yields")
         )
         if not yields:
-            raise yn.NodeError("a lookup must yield at least one identity", f"{where}.yields", yn.line_of(items["yields"]))
-        return Lookup(by, yn.text(items["table"], f"{where}.table"), yn.text(items["field"], f"{where}.field"), yields, yn.line_of(node))
+            raise yn.NodeError(
+                "a lookup must yield at least one identity", f"{where}.yields", yn.line_of(items["yields"])
+            )
+        return Lookup(
+            by,
+            yn.text(items["table"], f"{where}.table"),
+            yn.text(items["field"], f"{where}.field"),
+            yields,
+            yn.line_of(node),
+        )
 
     def _table(self, where: str, name: str, key_node: Node, node: Node) -> TableRule:
         items = {k: v for k, _, v in yn.mapping(node, where, _TABLE, required=("match", "erase", "fields"))}
@@ -269,7 +325,9 @@ class _Parser:
             match.append((column, _name(identity, f"{where}.match.{column}", self.identities, "identity")))
             lines[f"match.{column}"] = yn.line_of(column_node)
         if not match:
-            raise yn.NodeError("'match' needs at least one column: identity", f"{where}.match", yn.line_of(items["match"]))
+            raise yn.NodeError(
+                "'match' needs at least one column: identity", f"{where}.match", yn.line_of(items["match"])
+            )
         erase = _enum(EraseMode, items["erase"], f"{where}.erase")
         fields = self._fields(f"{where}.fields", items["fields"], erase)
         key = None
@@ -282,18 +340,24 @@ class _Parser:
             node_su = items["stop_using"]
             if isinstance(node_su, ScalarNode):
                 if yn.scalar(node_su, f"{where}.stop_using") != "delete_row":
-                    raise yn.NodeError("must be delete_row or a mapping of column: value", f"{where}.stop_using", yn.line_of(node_su))
+                    raise yn.NodeError(
+                        "must be delete_row or a mapping of column: value", f"{where}.stop_using", yn.line_of(node_su)
+                    )
                 stop_delete = True
             else:
                 for column, column_node, value in yn.mapping(node_su, f"{where}.stop_using"):
                     stop_using.append((column, yn.scalar(value, f"{where}.stop_using.{column}")))
                     lines[f"stop_using.{column}"] = yn.line_of(column_node)
-        return TableRule(name, tuple(match), erase, fields, key, tuple(stop_using), stop_delete, yn.line_of(key_node), lines)
+        return TableRule(
+            name, tuple(match), erase, fields, key, tuple(stop_using), stop_delete, yn.line_of(key_node), lines
+        )
 
     def _fields(self, where: str, node: Node, erase: EraseMode) -> Tuple[FieldRule, ...]:
         if erase is EraseMode.DELETE_ROW:
             # The whole row goes: the list only says which columns access returns.
-            return tuple(FieldRule(yn.text(n, where), FieldAction.NULLIFY, None, yn.line_of(n)) for n in yn.sequence(node, where))
+            return tuple(
+                FieldRule(yn.text(n, where), FieldAction.NULLIFY, None, yn.line_of(n)) for n in yn.sequence(node, where)
+            )
         rules = []
         for column, column_node, spec in yn.mapping(node, where):
             here = f"{where}.{column}"
@@ -315,7 +379,9 @@ def _check_reachable(datamap: DataMap) -> None:
     """Every identity a table is matched on must come from the request or from some lookup."""
     reachable: Set[str] = {name for name, identity in datamap.identities.items() if identity.from_request}
     if not reachable:
-        raise DataMapError("no identity has from_request: true, so no person can ever be found", datamap.path, "identities", None)
+        raise DataMapError(
+            "no identity has from_request: true, so no person can ever be found", datamap.path, "identities", None
+        )
     lookups = [lookup for system in datamap.systems.values() for lookup in system.lookups]
     changed = True
     while changed:

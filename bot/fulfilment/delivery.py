@@ -10,6 +10,7 @@ Each download uses one of ``max_downloads``; after ``ttl`` the link answers
 "gone" and :meth:`~PackageDelivery.purge_expired` (the daily retention job)
 deletes the package.  Nothing here logs a token, a code, a contact or a value.
 """
+
 from __future__ import annotations
 
 import logging
@@ -26,7 +27,15 @@ from bot.fulfilment.errors import FulfilmentError
 from bot.fulfilment.models import FulfilmentPackage
 from bot.fulfilment.package import AccessPackage
 
-__all__ = ["PackageDelivery", "PackageGone", "CodeRefused", "purge_expired_packages", "DEFAULT_TTL", "DEFAULT_MAX_DOWNLOADS", "LINK_PATH"]
+__all__ = [
+    "PackageDelivery",
+    "PackageGone",
+    "CodeRefused",
+    "purge_expired_packages",
+    "DEFAULT_TTL",
+    "DEFAULT_MAX_DOWNLOADS",
+    "LINK_PATH",
+]
 
 DEFAULT_TTL = timedelta(days=7)
 DEFAULT_MAX_DOWNLOADS = 3
@@ -88,24 +97,40 @@ class PackageDelivery:
 
     # ---------------------------------------------------------------- agent side
 
-    def publish(self, run_id: str, package: AccessPackage, *, channel: str, contact: str, ticket_reference: Optional[str] = None) -> str:
+    def publish(
+        self, run_id: str, package: AccessPackage, *, channel: str, contact: str, ticket_reference: Optional[str] = None
+    ) -> str:
         """Store the package and send the link; returns the token (for tests and the outbox only)."""
         if channel not in ("email", "sms"):
             raise ValueError("channel must be 'email' or 'sms'")
         token = secrets.token_urlsafe(32)
         now = self._clock()
         with self._db.write.begin() as session:
-            session.add(FulfilmentPackage(
-                id=uuid.uuid4().hex, token_digest=self._digest(token), run_id=run_id, ticket_reference=ticket_reference,
-                channel=channel, contact_ct=self._cipher.encrypt(contact),
-                package_ct=self._cipher.encrypt_json({"json": package.json_bytes.decode("utf-8"), "html": package.html}),
-                downloads_left=self.max_downloads, created_at=now, expires_at=now + self.ttl,
-            ))
+            session.add(
+                FulfilmentPackage(
+                    id=uuid.uuid4().hex,
+                    token_digest=self._digest(token),
+                    run_id=run_id,
+                    ticket_reference=ticket_reference,
+                    channel=channel,
+                    contact_ct=self._cipher.encrypt(contact),
+                    package_ct=self._cipher.encrypt_json(
+                        {"json": package.json_bytes.decode("utf-8"), "html": package.html}
+                    ),
+                    downloads_left=self.max_downloads,
+                    created_at=now,
+                    expires_at=now + self.ttl,
+                )
+            )
         days = max(1, round(self.ttl / timedelta(days=1)))
         link = f"{self._public_url}{LINK_PATH}{token}"
-        self._send(channel, contact, "Your data is ready",
-                   f"The copy of your personal data you asked for is ready: {link} . The link works for {days} day(s) and "
-                   f"{self.max_downloads} download(s); we will send a new code to this address when you open it.")
+        self._send(
+            channel,
+            contact,
+            "Your data is ready",
+            f"The copy of your personal data you asked for is ready: {link} . The link works for {days} day(s) and "
+            f"{self.max_downloads} download(s); we will send a new code to this address when you open it.",
+        )
         log.info("fulfilment package published: run=%s channel=%s", run_id, channel)
         return token
 
@@ -136,8 +161,15 @@ class PackageDelivery:
         if challenge_id is None:
             return None
         with self._db.write.begin() as session:
-            session.execute(update(FulfilmentPackage).where(FulfilmentPackage.id == found.id).values(challenge_id=challenge_id))
-        self._send(found.channel, found.contact, "Your code", f"Your code to download your data: {issued.code}. It expires in 10 minutes.")
+            session.execute(
+                update(FulfilmentPackage).where(FulfilmentPackage.id == found.id).values(challenge_id=challenge_id)
+            )
+        self._send(
+            found.channel,
+            found.contact,
+            "Your code",
+            f"Your code to download your data: {issued.code}. It expires in 10 minutes.",
+        )
         return challenge_id
 
     def download(self, token: str, challenge_id: str, code: str, fmt: str = "json") -> Tuple[bytes, str]:
@@ -154,7 +186,11 @@ class PackageDelivery:
         with self._db.write.begin() as session:
             taken = session.execute(
                 update(FulfilmentPackage)
-                .where(FulfilmentPackage.id == package_id, FulfilmentPackage.downloads_left > 0, FulfilmentPackage.expires_at > now)
+                .where(
+                    FulfilmentPackage.id == package_id,
+                    FulfilmentPackage.downloads_left > 0,
+                    FulfilmentPackage.expires_at > now,
+                )
                 .values(downloads_left=FulfilmentPackage.downloads_left - 1, challenge_id=None)
             ).rowcount
             if taken != 1:
@@ -176,5 +212,7 @@ def purge_expired_packages(database: Any, now: Optional[datetime] = None) -> int
     now = now or now_utc()
     with database.write.begin() as session:
         return session.execute(
-            delete(FulfilmentPackage).where((FulfilmentPackage.expires_at <= now) | (FulfilmentPackage.downloads_left <= 0))
+            delete(FulfilmentPackage).where(
+                (FulfilmentPackage.expires_at <= now) | (FulfilmentPackage.downloads_left <= 0)
+            )
         ).rowcount

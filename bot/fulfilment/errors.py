@@ -1,4 +1,5 @@
 """Fulfilment's errors: they carry names and counts, never a person's values."""
+
 from __future__ import annotations
 
 from typing import Optional

@@ -4,6 +4,7 @@ Values are compared in normalised form: e-mail trimmed and lower-cased, phone in
 E.164 (``phonenumbers``, US default region), text trimmed.  Systems should store
 them that way (the demo shop does); otherwise declare the identity ``format: text``.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, FrozenSet, Iterable, Mapping, Optional
@@ -31,7 +32,11 @@ def normalise(fmt: IdentityFormat, value: Any) -> Optional[str]:
             parsed = phonenumbers.parse(text, "US")
         except phonenumbers.NumberParseException:
             return None
-        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164) if phonenumbers.is_possible_number(parsed) else None
+        return (
+            phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+            if phonenumbers.is_possible_number(parsed)
+            else None
+        )
     return text
 
 

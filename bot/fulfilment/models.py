@@ -8,6 +8,7 @@ counts only).  An access package waiting for its requester is a
 :class:`FulfilmentPackage` (encrypted; found by a keyed digest of its link token).
 The schema is owned by migrations ``0007_fulfilment`` and ``0008_fulfilment_packages``.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -56,7 +57,9 @@ class FulfilmentStep(Base):
     __tablename__ = "fulfilment_steps"
 
     id: Mapped[int] = Column(Integer, primary_key=True)
-    run_id: Mapped[str] = Column(String(32), ForeignKey("fulfilment_runs.id", ondelete="CASCADE"), nullable=False, index=True)
+    run_id: Mapped[str] = Column(
+        String(32), ForeignKey("fulfilment_runs.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     position: Mapped[int] = Column(Integer, nullable=False)
     system: Mapped[str] = Column(String(64), nullable=False)
     status: Mapped[str] = Column(String(16), nullable=False)
@@ -79,7 +82,9 @@ class FulfilmentPackage(Base):
 
     id: Mapped[str] = Column(String(32), primary_key=True)
     token_digest: Mapped[str] = Column(String(64), nullable=False, unique=True)
-    run_id: Mapped[str] = Column(String(32), ForeignKey("fulfilment_runs.id", ondelete="CASCADE"), nullable=False, index=True)
+    run_id: Mapped[str] = Column(
+        String(32), ForeignKey("fulfilment_runs.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     ticket_reference: Mapped[Optional[str]] = Column(String(12), nullable=True)
     channel: Mapped[str] = Column(String(8), nullable=False)
     contact_ct: Mapped[bytes] = Column(LargeBinary, nullable=False)

@@ -7,6 +7,7 @@ and a phone that belong to two different accounts) stops everything with
 :class:`~bot.fulfilment.errors.AmbiguousPerson`: merging two people's data into one
 request is the one mistake fulfilment must never make.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, FrozenSet, Iterable, Mapping
@@ -18,7 +19,9 @@ from bot.fulfilment.identities import check_unique, from_request, merged
 __all__ = ["resolve_person"]
 
 
-def resolve_person(datamap: DataMap, connectors: Mapping[str, Connector], given: Mapping[str, Iterable[Any]]) -> Dict[str, FrozenSet[str]]:
+def resolve_person(
+    datamap: DataMap, connectors: Mapping[str, Connector], given: Mapping[str, Iterable[Any]]
+) -> Dict[str, FrozenSet[str]]:
     known = from_request(datamap, given)
     if not known:
         return {}

@@ -16,6 +16,7 @@ ticket flow use:
 Everything persisted or logged is names and counts; the person's identities are
 stored encrypted, their records only ever leave in the access package.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -79,14 +80,18 @@ def _env(settings: Any, name: Optional[str]) -> Optional[str]:
     return ((getattr(settings, "extra", {}) or {}).get(name) or "").strip() or None
 
 
-def open_systems(datamap: DataMap, settings: Any, *, check: bool = True, http_client: Any = None, sleep: Any = None) -> Systems:
+def open_systems(
+    datamap: DataMap, settings: Any, *, check: bool = True, http_client: Any = None, sleep: Any = None
+) -> Systems:
     """Build every connector of ``datamap`` from ``settings``; with ``check``, refuse a map that does not fit the live systems."""
     engines: Dict[str, Engine] = {}
     by_url: Dict[str, Engine] = {}
     connectors: Dict[str, Connector] = {}
     for system in datamap.systems.values():
         if system.connector is ConnectorKind.SQL:
-            url = _env(settings, system.url_env) or (system.default_url or "").replace("{var_dir}", str(getattr(settings, "var_dir", "var")))
+            url = _env(settings, system.url_env) or (system.default_url or "").replace(
+                "{var_dir}", str(getattr(settings, "var_dir", "var"))
+            )
             if not url:
                 raise datamap.error(f"{system.url_env} is not set", f"systems.{system.name}.url_env", system.line)
             engines[system.name] = by_url.get(url) or by_url.setdefault(url, create_system_engine(url))
@@ -95,7 +100,13 @@ def open_systems(datamap: DataMap, settings: Any, *, check: bool = True, http_cl
             extra = {"client": http_client} if http_client is not None else {}
             if sleep is not None:
                 extra["sleep"] = sleep
-            connectors[system.name] = WebhookConnector(datamap, system, url=_env(settings, system.url_env) or system.url, secret=_env(settings, system.secret_env), **extra)
+            connectors[system.name] = WebhookConnector(
+                datamap,
+                system,
+                url=_env(settings, system.url_env) or system.url,
+                secret=_env(settings, system.secret_env),
+                **extra,
+            )
         else:
             connectors[system.name] = ManualConnector(datamap, system)
     systems = Systems(datamap, connectors, engines)
@@ -139,7 +150,13 @@ def _digest(datamap: DataMap) -> str:
 
 def _plan_json(plans: Iterable[TablePlan]) -> List[Dict[str, Any]]:
     return [
-        {"table": p.table, "rows": p.rows, "action": p.action, "changed_fields": [list(f) for f in p.changed_fields], "kept_fields": [list(f) for f in p.kept_fields]}
+        {
+            "table": p.table,
+            "rows": p.rows,
+            "action": p.action,
+            "changed_fields": [list(f) for f in p.changed_fields],
+            "kept_fields": [list(f) for f in p.kept_fields],
+        }
         for p in plans
     ]
 
@@ -159,11 +176,16 @@ class FulfilmentService:
         """The person's identities across the systems (raises AmbiguousPerson, ConnectorError)."""
         return resolve_person(self.datamap, self.systems.connectors, given)
 
-    def plan(self, purpose: Purpose, given: Mapping[str, Iterable[Any]], *, ticket_reference: Optional[str] = None) -> RunView:
+    def plan(
+        self, purpose: Purpose, given: Mapping[str, Iterable[Any]], *, ticket_reference: Optional[str] = None
+    ) -> RunView:
         """Find the person, preview every system, persist the run awaiting approval."""
         known = self.find(given)
         run_id = uuid.uuid4().hex
-        preview: Dict[str, Any] = {"identities_found": {name: len(values) for name, values in known.items()}, "systems": {}}
+        preview: Dict[str, Any] = {
+            "identities_found": {name: len(values) for name, values in known.items()},
+            "systems": {},
+        }
         for name, connector in self.systems.connectors.items():
             system = self.datamap.systems[name]
             entry: Dict[str, Any] = {"title": system.title, "connector": system.connector.value}
@@ -174,8 +196,15 @@ class FulfilmentService:
             preview["systems"][name] = entry
         preview["legal_reasons"] = dict(self.datamap.legal_reasons)
         ids_ct = self.cipher.encrypt_json({name: sorted(values) for name, values in known.items()})
-        self.store.create(run_id, purpose=purpose.value, ticket_reference=ticket_reference, identities_ct=ids_ct, digest=self.digest,
-                          plan=preview, systems=list(self.systems.connectors))
+        self.store.create(
+            run_id,
+            purpose=purpose.value,
+            ticket_reference=ticket_reference,
+            identities_ct=ids_ct,
+            digest=self.digest,
+            plan=preview,
+            systems=list(self.systems.connectors),
+        )
         log.info("fulfilment plan: run=%s purpose=%s systems=%d", run_id, purpose.value, len(self.systems.connectors))
         return self.store.view(run_id)
 
@@ -221,7 +250,9 @@ class FulfilmentService:
         package = build_access_package(view, self.datamap, records) if purpose is Purpose.ACCESS else None
         return view, package
 
-    def _run_step(self, run_id: str, system: str, purpose: Purpose, known: Mapping[str, frozenset], records: Dict[str, Any]) -> Receipt:
+    def _run_step(
+        self, run_id: str, system: str, purpose: Purpose, known: Mapping[str, frozenset], records: Dict[str, Any]
+    ) -> Receipt:
         connector = self.systems.connectors[system]
         self.store.start_step(run_id, system)
         try:
@@ -234,7 +265,14 @@ class FulfilmentService:
                 receipt = connector.erase(known, purpose, run_id)
         except ConnectorError as exc:
             log.warning("fulfilment step failed: run=%s system=%s error=%s", run_id, system, exc.code)
-            receipt = Receipt(system, purpose.value, "failed", getattr(connector, "rule", system), now_utc().isoformat(), error=exc.code)
+            receipt = Receipt(
+                system,
+                purpose.value,
+                "failed",
+                getattr(connector, "rule", system),
+                now_utc().isoformat(),
+                error=exc.code,
+            )
         self.store.finish_step(run_id, system, receipt)
         return receipt
 
@@ -246,7 +284,9 @@ class FulfilmentService:
             raise ValueError("the checklist item is not waiting")
         connector = self.systems.connectors[system]
         purpose = self.store.view(run_id).purpose
-        receipt = Receipt(system, purpose, "done", f"{getattr(connector, 'rule', system)}; ticked by {agent}", now_utc().isoformat())
+        receipt = Receipt(
+            system, purpose, "done", f"{getattr(connector, 'rule', system)}; ticked by {agent}", now_utc().isoformat()
+        )
         self.store.finish_step(run_id, system, receipt)
         self._forget_if_done(run_id, Purpose(purpose), self.store.finish_run(run_id))
         return self.store.view(run_id)

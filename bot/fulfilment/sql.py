@@ -1,4 +1,5 @@
 """Engines for the company's SQL systems (any database SQLAlchemy speaks)."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """Persistence of fulfilment runs and steps (the service owns every transaction)."""
+
 from __future__ import annotations
 
 import json
@@ -55,14 +56,36 @@ class RunStore:
     def __init__(self, database: Any) -> None:
         self._db = database
 
-    def create(self, run_id: str, *, purpose: str, ticket_reference: Optional[str], identities_ct: bytes, digest: str, plan: Mapping[str, Any], systems: Sequence[str]) -> None:
+    def create(
+        self,
+        run_id: str,
+        *,
+        purpose: str,
+        ticket_reference: Optional[str],
+        identities_ct: bytes,
+        digest: str,
+        plan: Mapping[str, Any],
+        systems: Sequence[str],
+    ) -> None:
         now = now_utc()
         with self._db.write() as session, session.begin():
-            session.add(FulfilmentRun(id=run_id, ticket_reference=ticket_reference, purpose=purpose, status="planned", identities_ct=identities_ct,
-                                      datamap_digest=digest, plan_json=json.dumps(plan, sort_keys=True), created_at=now))
+            session.add(
+                FulfilmentRun(
+                    id=run_id,
+                    ticket_reference=ticket_reference,
+                    purpose=purpose,
+                    status="planned",
+                    identities_ct=identities_ct,
+                    datamap_digest=digest,
+                    plan_json=json.dumps(plan, sort_keys=True),
+                    created_at=now,
+                )
+            )
             session.flush()
             for position, system in enumerate(systems):
-                session.add(FulfilmentStep(run_id=run_id, position=position, system=system, status="pending", attempts=0))
+                session.add(
+                    FulfilmentStep(run_id=run_id, position=position, system=system, status="pending", attempts=0)
+                )
 
     def _run(self, session: Any, run_id: str) -> FulfilmentRun:
         run = session.get(FulfilmentRun, run_id)
@@ -73,21 +96,48 @@ class RunStore:
     def secret_parts(self, run_id: str) -> Dict[str, Any]:
         with self._db.read() as session:
             run = self._run(session, run_id)
-            return {"identities_ct": run.identities_ct, "digest": run.datamap_digest, "purpose": run.purpose, "status": run.status}
+            return {
+                "identities_ct": run.identities_ct,
+                "digest": run.datamap_digest,
+                "purpose": run.purpose,
+                "status": run.status,
+            }
 
     def view(self, run_id: str) -> RunView:
         with self._db.read() as session:
             run = self._run(session, run_id)
-            steps = session.scalars(select(FulfilmentStep).where(FulfilmentStep.run_id == run_id).order_by(FulfilmentStep.position)).all()
+            steps = session.scalars(
+                select(FulfilmentStep).where(FulfilmentStep.run_id == run_id).order_by(FulfilmentStep.position)
+            ).all()
             return RunView(
-                id=run.id, purpose=run.purpose, status=run.status, ticket_reference=run.ticket_reference, plan=json.loads(run.plan_json),
+                id=run.id,
+                purpose=run.purpose,
+                status=run.status,
+                ticket_reference=run.ticket_reference,
+                plan=json.loads(run.plan_json),
                 approved_by=run.approved_by,
-                steps=[StepView(s.system, s.position, s.status, s.attempts, s.error_code, Receipt.from_json(json.loads(s.receipt_json)) if s.receipt_json else None) for s in steps],
+                steps=[
+                    StepView(
+                        s.system,
+                        s.position,
+                        s.status,
+                        s.attempts,
+                        s.error_code,
+                        Receipt.from_json(json.loads(s.receipt_json)) if s.receipt_json else None,
+                    )
+                    for s in steps
+                ],
             )
 
     def runs_for_ticket(self, reference: str) -> List[str]:
         with self._db.read() as session:
-            return list(session.scalars(select(FulfilmentRun.id).where(FulfilmentRun.ticket_reference == reference).order_by(FulfilmentRun.created_at)).all())
+            return list(
+                session.scalars(
+                    select(FulfilmentRun.id)
+                    .where(FulfilmentRun.ticket_reference == reference)
+                    .order_by(FulfilmentRun.created_at)
+                ).all()
+            )
 
     def approve(self, run_id: str, agent: str) -> None:
         with self._db.write() as session, session.begin():
@@ -111,15 +161,25 @@ class RunStore:
     def start_step(self, run_id: str, system: str) -> None:
         now = now_utc()
         with self._db.write() as session, session.begin():
-            session.execute(update(FulfilmentStep).where(FulfilmentStep.run_id == run_id, FulfilmentStep.system == system)
-                            .values(status="running", attempts=FulfilmentStep.attempts + 1, started_at=now, error_code=None))
+            session.execute(
+                update(FulfilmentStep)
+                .where(FulfilmentStep.run_id == run_id, FulfilmentStep.system == system)
+                .values(status="running", attempts=FulfilmentStep.attempts + 1, started_at=now, error_code=None)
+            )
             session.execute(update(FulfilmentRun).where(FulfilmentRun.id == run_id).values(lease_until=now + LEASE))
 
     def finish_step(self, run_id: str, system: str, receipt: Receipt) -> None:
         with self._db.write() as session, session.begin():
-            session.execute(update(FulfilmentStep).where(FulfilmentStep.run_id == run_id, FulfilmentStep.system == system).values(
-                status=receipt.status, receipt_json=json.dumps(receipt.to_json(), sort_keys=True), error_code=receipt.error,
-                finished_at=now_utc() if receipt.status != "waiting" else None))
+            session.execute(
+                update(FulfilmentStep)
+                .where(FulfilmentStep.run_id == run_id, FulfilmentStep.system == system)
+                .values(
+                    status=receipt.status,
+                    receipt_json=json.dumps(receipt.to_json(), sort_keys=True),
+                    error_code=receipt.error,
+                    finished_at=now_utc() if receipt.status != "waiting" else None,
+                )
+            )
 
     def finish_run(self, run_id: str) -> str:
         with self._db.write() as session, session.begin():
@@ -137,18 +197,28 @@ class RunStore:
 
     def finished_access_runs(self, before: Any) -> List[str]:
         with self._db.read() as session:
-            return list(session.scalars(select(FulfilmentRun.id).where(
-                FulfilmentRun.purpose == "access", FulfilmentRun.created_at < before, FulfilmentRun.status.in_(("done", "partial"))
-            )).all())
+            return list(
+                session.scalars(
+                    select(FulfilmentRun.id).where(
+                        FulfilmentRun.purpose == "access",
+                        FulfilmentRun.created_at < before,
+                        FulfilmentRun.status.in_(("done", "partial")),
+                    )
+                ).all()
+            )
 
     def step_status(self, run_id: str, system: str) -> Optional[str]:
         with self._db.read() as session:
-            return session.scalar(select(FulfilmentStep.status).where(FulfilmentStep.run_id == run_id, FulfilmentStep.system == system))
+            return session.scalar(
+                select(FulfilmentStep.status).where(FulfilmentStep.run_id == run_id, FulfilmentStep.system == system)
+            )
 
 
 def rotate_run_keys(database: Any, cipher: Any, batch_size: int = 500) -> int:
     """Re-encrypt the runs' stored identities under the first ``DATA_KEYS`` key (``privacy-desk rotate-keys``)."""
-    return reencrypt_columns(database.write.begin, FulfilmentRun, FulfilmentRun.id, [FulfilmentRun.identities_ct], cipher.rotate, batch_size)
+    return reencrypt_columns(
+        database.write.begin, FulfilmentRun, FulfilmentRun.id, [FulfilmentRun.identities_ct], cipher.rotate, batch_size
+    )
 
 
 def forget_old_access_runs(database: Any, cipher: Any, older_than: timedelta = ACCESS_RUN_KEEP) -> int:

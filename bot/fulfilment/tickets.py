@@ -6,6 +6,7 @@ run and ticked checklist item adds an internal note holding the receipts —
 system names, statuses, counts and the map rules, never a value.  Completing or
 rejecting the ticket stays the agent's decision in the console.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple
@@ -20,7 +21,11 @@ from bot.tickets import RevealReason, Status
 __all__ = ["TicketFulfilment", "NotFulfillable", "PURPOSE_BY_KIND", "plan_summary", "receipts_summary"]
 
 #: Ticket kinds fulfilment can carry out, and what it does for each.
-PURPOSE_BY_KIND: Dict[str, Purpose] = {"access": Purpose.ACCESS, "deletion": Purpose.ERASURE, "stop_using": Purpose.STOP_USING}
+PURPOSE_BY_KIND: Dict[str, Purpose] = {
+    "access": Purpose.ACCESS,
+    "deletion": Purpose.ERASURE,
+    "stop_using": Purpose.STOP_USING,
+}
 
 
 class NotFulfillable(FulfilmentError):
@@ -35,7 +40,11 @@ def plan_summary(view: RunView) -> str:
             continue
         parts = []
         for table in system.get("tables", []):
-            kept = f", keeps {', '.join(f for f, _ in table['kept_fields'])} ({', '.join(sorted({r for _, r in table['kept_fields']}))})" if table["kept_fields"] else ""
+            kept = (
+                f", keeps {', '.join(f for f, _ in table['kept_fields'])} ({', '.join(sorted({r for _, r in table['kept_fields']}))})"
+                if table["kept_fields"]
+                else ""
+            )
             parts.append(f"{table['table']}: {table['rows']} row(s), {table['action']}{kept}")
         lines.append(f"- {system['title']}: " + ("; ".join(parts) or "nothing found"))
     return "\n".join(lines)
@@ -81,7 +90,11 @@ class TicketFulfilment:
         """Find the requester in every system and record the plan on the ticket (awaiting approval)."""
         ticket, purpose = self._check_ticket(reference)
         data = self.tickets.reveal_personal_data(ticket.reference, actor=agent, reason=RevealReason.FULFIL_REQUEST)
-        given = {name: [value] for name, value in (("email", data.email), ("phone", data.phone), ("account_id", data.account_id)) if value}
+        given = {
+            name: [value]
+            for name, value in (("email", data.email), ("phone", data.phone), ("account_id", data.account_id))
+            if value
+        }
         view = self.fulfilment.plan(purpose, given, ticket_reference=ticket.reference)
         self.tickets.add_note(ticket.reference, plan_summary(view), author=agent)
         return view
@@ -92,14 +105,20 @@ class TicketFulfilment:
         self._run_of(reference, run_id)
         self.fulfilment.approve(run_id, agent)
         if ticket.status is Status.VERIFIED:
-            self.tickets.transition(ticket.reference, Status.IN_PROGRESS, actor=agent, reason_code="fulfilment_approved")
+            self.tickets.transition(
+                ticket.reference, Status.IN_PROGRESS, actor=agent, reason_code="fulfilment_approved"
+            )
         return self._execute(reference, run_id, agent)
 
-    def resume(self, reference: str, run_id: str, *, agent: str, break_lease: bool = False) -> Tuple[RunView, Optional[AccessPackage]]:
+    def resume(
+        self, reference: str, run_id: str, *, agent: str, break_lease: bool = False
+    ) -> Tuple[RunView, Optional[AccessPackage]]:
         self._run_of(reference, run_id)
         return self._execute(reference, run_id, agent, break_lease=break_lease)
 
-    def _execute(self, reference: str, run_id: str, agent: str, break_lease: bool = False) -> Tuple[RunView, Optional[AccessPackage]]:
+    def _execute(
+        self, reference: str, run_id: str, agent: str, break_lease: bool = False
+    ) -> Tuple[RunView, Optional[AccessPackage]]:
         view, package = self.fulfilment.execute(run_id, break_lease=break_lease)
         self.tickets.add_note(reference, receipts_summary(view), author=agent)
         return view, package
@@ -134,12 +153,18 @@ class TicketFulfilment:
             raise NotFulfillable("only a finished erasure or stop-using run has a completion notice")
         systems = view.plan.get("systems", {})
         titles = [s["title"] for s in systems.values() if any(t["rows"] for t in s.get("tables", []))]
-        reasons = sorted({r for s in systems.values() for t in s.get("tables", []) if t["rows"] for _, r in t["kept_fields"]})
+        reasons = sorted(
+            {r for s in systems.values() for t in s.get("tables", []) if t["rows"] for _, r in t["kept_fields"]}
+        )
         where = f" ({'; '.join(titles)})" if titles else ""
         if view.purpose == Purpose.ERASURE.value:
-            text = f"Your request {reference} is complete: we deleted your personal information from our systems{where}."
+            text = (
+                f"Your request {reference} is complete: we deleted your personal information from our systems{where}."
+            )
         else:
-            text = f"Your request {reference} is complete: we stopped using your personal information as you asked{where}."
+            text = (
+                f"Your request {reference} is complete: we stopped using your personal information as you asked{where}."
+            )
         if reasons:
             legal = self.fulfilment.datamap.legal_reasons
             text += " Some records are kept because the law requires it: " + " ".join(legal.get(r, r) for r in reasons)

@@ -5,6 +5,7 @@ sending every ``--interval`` seconds until SIGTERM/SIGINT (the supervisor runs
 it next to the other processes).  Any number of senders may run at once: each
 notice is claimed by one (see :mod:`bot.notices.sender`).  Output: counts only.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,9 @@ def remind(services: Any) -> int:
     return queue_at_risk(services.notices, services.tickets, policy, services.clock().date())
 
 
-def run_sender(services: Any, *, loop: bool = False, interval: float = 5.0, limit: int = 50,
-               stop: Optional[threading.Event] = None) -> dict:
+def run_sender(
+    services: Any, *, loop: bool = False, interval: float = 5.0, limit: int = 50, stop: Optional[threading.Event] = None
+) -> dict:
     """Send due notices (once, or until ``stop`` is set); returns the totals.  A looping sender
     also queues the at-risk reminders every :data:`REMIND_EVERY_SECONDS`."""
     stop = stop or threading.Event()
@@ -107,7 +109,8 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
     send.add_argument("--limit", type=int, default=50, help="notices per pass")
     send.set_defaults(func=_send)
     commands.add_parser("remind", help="queue at-risk reminders to the desk (NOTICE_AT_RISK_DAYS)").set_defaults(
-        func=_remind)
+        func=_remind
+    )
     failed = commands.add_parser("failed", help="notices that did not reach the requester (masked, JSON)")
     failed.add_argument("--limit", type=int, default=50)
     failed.set_defaults(func=_failed)

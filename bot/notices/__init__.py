@@ -9,6 +9,7 @@
 
 Domain code: no Rasa, no HTTP.  Blocking: call from async code through a thread.
 """
+
 from bot.notices.company import CompanyDetails, company_details
 from bot.notices.kinds import NoticeKind, NoticeState
 from bot.notices.render import RenderedNotice, render_notice, sms_segments

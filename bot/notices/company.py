@@ -3,6 +3,7 @@
 They come from the company profile (:func:`bot.company.current_profile`: the policy's facts completed
 by the operator's ``company.yml``); :func:`company_details` is the one place notices read them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -27,5 +28,6 @@ def company_details() -> CompanyDetails:
     from bot.company import current_profile
 
     profile = current_profile()
-    return CompanyDetails(name=profile.display_name, email=profile.privacy_email,
-                          postal_address=profile.postal_address_line or "")
+    return CompanyDetails(
+        name=profile.display_name, email=profile.privacy_email, postal_address=profile.postal_address_line or ""
+    )

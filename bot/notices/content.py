@@ -1,6 +1,7 @@
 """What each notice says about a ticket: the template context, built from the ticket's
 non-personal fields, the company details and the masked contact (never the requester's data).
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -26,7 +27,7 @@ _NEXT_STEP: Mapping[Kind, str] = {
     Kind.DELETION: "our privacy team will delete your personal information and cancel your registration.",
     Kind.STOP_USING: "our privacy team will stop the use you asked about.",
     Kind.PARENTAL_DELETION: "once we have proof of your parental or guardian status, we will cancel the child's "
-                            "registration and delete their details; this is handled with priority.",
+    "registration and delete their details; this is handled with priority.",
     Kind.ESCALATION: "a person on our privacy team will reply.",
 }
 _OUTCOMES: Mapping[str, str] = {
@@ -47,7 +48,7 @@ _ASK_AGAIN: Mapping[str, str] = {
 }
 _COMPLAIN: Mapping[str, str] = {
     "ccpa": "If you are not satisfied, you may complain to the California Privacy Protection Agency (cppa.ca.gov) "
-            "or the California Attorney General (oag.ca.gov/privacy).",
+    "or the California Attorney General (oag.ca.gov/privacy).",
     "gdpr": "If you are not satisfied, you may complain to your data protection supervisory authority.",
 }
 _REJECTION_SHORT: Mapping[str, str] = {
@@ -97,12 +98,14 @@ def notice_context(
         values["ask_again"] = _ASK_AGAIN.get(code, f"e-mail {company.email} quoting your reference.")
     elif kind is NoticeKind.DOCUMENTS:
         parental = ticket.kind is Kind.PARENTAL_DELETION
-        values["proof_of"] = ("your identity and of your parental or guardian status" if parental else "your identity")
+        values["proof_of"] = "your identity and of your parental or guardian status" if parental else "your identity"
         values["proof_of_short"] = "parental status" if parental else "identity"
         values["documents"] = (
             "official documents establishing parental or guardian status, for example the child's birth certificate "
-            "or a court order naming you as guardian, and a copy of your own identity document." if parental
-            else "a copy of an official identity document (a passport, driving licence or national identity card).")
+            "or a court order naming you as guardian, and a copy of your own identity document."
+            if parental
+            else "a copy of an official identity document (a passport, driving licence or national identity card)."
+        )
         values["documents_short"] = "e.g. birth certificate" if parental else "e.g. passport"
         values["documents_by"] = format_day(details.get("documents_by") or ticket.respond_by)
     elif kind is NoticeKind.AT_RISK:

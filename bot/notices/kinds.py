@@ -1,4 +1,5 @@
 """Notice types and delivery states (plain enums, no database)."""
+
 from __future__ import annotations
 
 import enum

@@ -6,6 +6,7 @@ they carry no personal data beyond the reference and the masked contact.
 ``dedupe_key`` makes queueing idempotent (``<reference>:<kind>:<step>:<channel>``).
 Created by the Alembic revision ``0009_notices``.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -48,9 +49,7 @@ class NoticeRow(Base):
 
     __table_args__ = (
         CheckConstraint("channel IN ('sms', 'email')", name="channel"),
-        CheckConstraint(
-            "state IN ('queued', 'sending', 'sent', 'delivered', 'failed', 'opted_out')", name="state"
-        ),
+        CheckConstraint("state IN ('queued', 'sending', 'sent', 'delivered', 'failed', 'opted_out')", name="state"),
         Index("ix_notices_state_next_attempt", "state", "next_attempt_at"),
         Index("ix_notices_ticket_reference", "ticket_reference"),
         Index("ix_notices_provider_id", "provider_id"),

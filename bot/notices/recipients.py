@@ -6,6 +6,7 @@
   phone requests by SMS, the others by e-mail — to the contact on the ticket.
 * Neither: no notice (never to an unverified contact).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -5,6 +5,7 @@ names the reference, the kind, the due date and the console link — nothing abo
 requester.  One reminder per ticket and due date: the sweep may run as often as it
 likes (the sender runs it every few minutes).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,8 +38,9 @@ class ReminderPolicy:
         return cls(int(raw), desk, base)
 
 
-def queue_at_risk(notices: NoticeService, tickets: TicketService, policy: ReminderPolicy, today: date,
-                  page_size: int = 200) -> int:
+def queue_at_risk(
+    notices: NoticeService, tickets: TicketService, policy: ReminderPolicy, today: date, page_size: int = 200
+) -> int:
     """Queue a reminder for every open ticket due by ``today + days_before``; returns how many were new."""
     if policy.days_before <= 0 or not policy.desk_email:
         return 0
@@ -49,8 +51,11 @@ def queue_at_risk(notices: NoticeService, tickets: TicketService, policy: Remind
         page = tickets.list_queue(overdue_on=before, limit=page_size, after=cursor)
         for ticket in page.items:
             reminder = notices.queue_agent_reminder(
-                ticket, policy.desk_email, days_left=(ticket.respond_by - today).days,
-                console_url=f"{policy.console_base}/console/tickets/{ticket.reference}")
+                ticket,
+                policy.desk_email,
+                days_left=(ticket.respond_by - today).days,
+                console_url=f"{policy.console_base}/console/tickets/{ticket.reference}",
+            )
             queued += int(reminder.created)
         cursor = page.next_cursor
         if not cursor or not page.items:

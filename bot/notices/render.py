@@ -10,6 +10,7 @@ SMS: normalised to the GSM-7 alphabet (curly quotes, dashes and other characters
 become their plain forms) and kept within :data:`SMS_MAX_SEGMENTS` segments; a long
 free-text value (an agent's reason) is shortened to fit, never the fixed wording.
 """
+
 from __future__ import annotations
 
 import re

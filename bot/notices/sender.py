@@ -16,6 +16,7 @@ Claims are conditional UPDATEs (``WHERE state = 'queued'``, one winner), picked
 with ``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL so replicas do not wait on
 each other; SQLite serialises writers (``BEGIN IMMEDIATE``).
 """
+
 from __future__ import annotations
 
 import logging
@@ -108,9 +109,12 @@ class NoticeSender:
         return report
 
     def _pick(self, session: Session) -> Optional[NoticeRow]:
-        query = (select(NoticeRow)
-                 .where(NoticeRow.state == NoticeState.QUEUED.value, NoticeRow.next_attempt_at <= self._clock())
-                 .order_by(NoticeRow.id).limit(1))
+        query = (
+            select(NoticeRow)
+            .where(NoticeRow.state == NoticeState.QUEUED.value, NoticeRow.next_attempt_at <= self._clock())
+            .order_by(NoticeRow.id)
+            .limit(1)
+        )
         if not self._db.is_sqlite:
             query = query.with_for_update(skip_locked=True)
         return session.scalars(query).first()
@@ -166,8 +170,9 @@ class NoticeSender:
             row = self._pick(session)
             if row is None:
                 return None
-            if not self._claim(session, row, NoticeState.SENDING, claimed_by=self.worker_id,
-                               lease_until=now + self._lease):
+            if not self._claim(
+                session, row, NoticeState.SENDING, claimed_by=self.worker_id, lease_until=now + self._lease
+            ):
                 return "retried"
             notice_pk, attempts = row.id, row.attempts + 1
             reference, kind = row.ticket_reference, row.kind
@@ -182,8 +187,9 @@ class NoticeSender:
             self._after_sent(reference, kind)
         return outcome
 
-    def _deliver(self, channel: MessageChannel, to: str, subject: Optional[str], body: str,
-                 html: Optional[str]) -> Delivery:
+    def _deliver(
+        self, channel: MessageChannel, to: str, subject: Optional[str], body: str, html: Optional[str]
+    ) -> Delivery:
         try:
             if channel is MessageChannel.SMS:
                 return self._notifier.send_sms(to, body)
@@ -204,8 +210,11 @@ class NoticeSender:
             values.update(state=NoticeState.OPTED_OUT.value, error=(delivery.error or "opted_out")[:32])
             outcome = "failed"
         elif _transient(delivery.error) and attempts < self._max_attempts:
-            values.update(state=NoticeState.QUEUED.value, error=(delivery.error or "failed")[:32],
-                          next_attempt_at=now + self._backoff * (2 ** (attempts - 1)))
+            values.update(
+                state=NoticeState.QUEUED.value,
+                error=(delivery.error or "failed")[:32],
+                next_attempt_at=now + self._backoff * (2 ** (attempts - 1)),
+            )
             outcome = "retried"
         else:
             values.update(state=NoticeState.FAILED.value, error=(delivery.error or "failed")[:32])
@@ -213,9 +222,13 @@ class NoticeSender:
         with self._db.write.begin() as session:
             session.execute(
                 update(NoticeRow)
-                .where(NoticeRow.id == notice_pk, NoticeRow.state == NoticeState.SENDING.value,
-                       NoticeRow.claimed_by == self.worker_id)
-                .values(**values).execution_options(synchronize_session=False)
+                .where(
+                    NoticeRow.id == notice_pk,
+                    NoticeRow.state == NoticeState.SENDING.value,
+                    NoticeRow.claimed_by == self.worker_id,
+                )
+                .values(**values)
+                .execution_options(synchronize_session=False)
             )
         if outcome != "sent":
             log.warning("notice delivery %s (%s), attempt %d", outcome, values.get("error"), attempts)

@@ -6,6 +6,7 @@ Queueing is idempotent: each step has one ``dedupe_key``, so a retried action or
 a double click queues nothing twice.  Reading the requester's contact is an audited
 reveal by ``system:notices``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -54,9 +55,15 @@ class NoticeView:
 
     def to_json(self) -> Dict[str, Any]:
         return {
-            "notice_id": self.notice_id, "reference": self.reference, "kind": self.kind.value,
-            "channel": self.channel, "state": self.state.value, "recipient": self.recipient,
-            "attempts": self.attempts, "error": self.error, "created_at": self.created_at.isoformat(),
+            "notice_id": self.notice_id,
+            "reference": self.reference,
+            "kind": self.kind.value,
+            "channel": self.channel,
+            "state": self.state.value,
+            "recipient": self.recipient,
+            "attempts": self.attempts,
+            "error": self.error,
+            "created_at": self.created_at.isoformat(),
             "sent_at": self.sent_at.isoformat() if self.sent_at else None,
             "delivered_at": self.delivered_at.isoformat() if self.delivered_at else None,
         }
@@ -109,8 +116,9 @@ class NoticeService:
         ticket = self._tickets.get_by_reference(reference)
         if ticket.kind is Kind.ESCALATION:
             return None  # a conversation handed to a person: the agent's reply is the answer
-        personal = self._tickets.reveal_personal_data(ticket.reference, actor=SYSTEM_ACTOR,
-                                                      reason=RevealReason.CONTACT_REQUESTER)
+        personal = self._tickets.reveal_personal_data(
+            ticket.reference, actor=SYSTEM_ACTOR, reason=RevealReason.CONTACT_REQUESTER
+        )
         recipient = choose_recipient(ticket, personal)
         if recipient is None:
             log.info("no verified contact: %s notice not queued", kind.value)
@@ -118,16 +126,25 @@ class NoticeService:
         dedupe = f"{ticket.reference}:{kind.value}:{step}:{recipient.channel.value}"
         return self._store(ticket, kind, recipient, dedupe, details)
 
-    def queue_agent_reminder(self, ticket: TicketView, desk_email: str, *, days_left: int, console_url: str) -> QueuedNotice:
+    def queue_agent_reminder(
+        self, ticket: TicketView, desk_email: str, *, days_left: int, console_url: str
+    ) -> QueuedNotice:
         """Queue the at-risk reminder of ``ticket`` to the agents' ``desk_email``: once per due date
         (an extension moves the date, so the new date is reminded again)."""
         recipient = Recipient(MessageChannel.EMAIL, desk_email)
         dedupe = f"{ticket.reference}:{NoticeKind.AT_RISK.value}:{ticket.respond_by.isoformat()}:email"
-        return self._store(ticket, NoticeKind.AT_RISK, recipient, dedupe,
-                           {"days_left": days_left, "console_url": console_url})
+        return self._store(
+            ticket, NoticeKind.AT_RISK, recipient, dedupe, {"days_left": days_left, "console_url": console_url}
+        )
 
-    def _store(self, ticket: TicketView, kind: NoticeKind, recipient: Recipient, dedupe: str,
-               details: Optional[Mapping[str, Any]]) -> QueuedNotice:
+    def _store(
+        self,
+        ticket: TicketView,
+        kind: NoticeKind,
+        recipient: Recipient,
+        dedupe: str,
+        details: Optional[Mapping[str, Any]],
+    ) -> QueuedNotice:
         existing = self._by_dedupe(dedupe)
         if existing is not None:
             return existing
@@ -137,15 +154,25 @@ class NoticeService:
         notice_id = "nt_" + secrets.token_hex(12)
         try:
             with self._db.write.begin() as session:
-                session.add(NoticeRow(
-                    notice_id=notice_id, dedupe_key=dedupe, ticket_reference=ticket.reference, kind=kind.value,
-                    channel=recipient.channel.value, state=NoticeState.QUEUED.value,
-                    recipient_ct=self._cipher.encrypt(recipient.address), recipient_mask=recipient.masked,
-                    subject_ct=None if is_sms else self._cipher.encrypt(rendered.subject),
-                    body_ct=self._cipher.encrypt(rendered.sms if is_sms else rendered.text),
-                    html_ct=None if is_sms else self._cipher.encrypt(rendered.html),
-                    attempts=0, next_attempt_at=now, created_at=now, updated_at=now,
-                ))
+                session.add(
+                    NoticeRow(
+                        notice_id=notice_id,
+                        dedupe_key=dedupe,
+                        ticket_reference=ticket.reference,
+                        kind=kind.value,
+                        channel=recipient.channel.value,
+                        state=NoticeState.QUEUED.value,
+                        recipient_ct=self._cipher.encrypt(recipient.address),
+                        recipient_mask=recipient.masked,
+                        subject_ct=None if is_sms else self._cipher.encrypt(rendered.subject),
+                        body_ct=self._cipher.encrypt(rendered.sms if is_sms else rendered.text),
+                        html_ct=None if is_sms else self._cipher.encrypt(rendered.html),
+                        attempts=0,
+                        next_attempt_at=now,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
         except IntegrityError:
             found = self._by_dedupe(dedupe)
             if found is None:
@@ -156,7 +183,9 @@ class NoticeService:
     def _by_dedupe(self, dedupe: str) -> Optional[QueuedNotice]:
         with self._db.read() as session:
             row = session.scalars(select(NoticeRow).where(NoticeRow.dedupe_key == dedupe)).first()
-            return QueuedNotice(row.notice_id, row.channel, row.recipient_mask, created=False) if row is not None else None
+            return (
+                QueuedNotice(row.notice_id, row.channel, row.recipient_mask, created=False) if row is not None else None
+            )
 
     # ------------------------------------------------------------------ reading
 
@@ -168,8 +197,12 @@ class NoticeService:
 
     def failed(self, limit: int = 50) -> List[NoticeView]:
         """Notices that did not reach the requester, newest first (for the queue page)."""
-        query = (select(NoticeRow).where(NoticeRow.state.in_([NoticeState.FAILED.value, NoticeState.OPTED_OUT.value]))
-                 .order_by(NoticeRow.id.desc()).limit(max(1, min(limit, 500))))
+        query = (
+            select(NoticeRow)
+            .where(NoticeRow.state.in_([NoticeState.FAILED.value, NoticeState.OPTED_OUT.value]))
+            .order_by(NoticeRow.id.desc())
+            .limit(max(1, min(limit, 500)))
+        )
         with self._db.read() as session:
             return [_view(row) for row in session.scalars(query)]
 
@@ -190,7 +223,8 @@ class NoticeService:
             result = session.execute(
                 update(NoticeRow)
                 .where(NoticeRow.provider_id == provider_id[:128], NoticeRow.state == NoticeState.SENT.value)
-                .values(**values).execution_options(synchronize_session=False)
+                .values(**values)
+                .execution_options(synchronize_session=False)
             )
             return bool(result.rowcount)
 
@@ -202,15 +236,26 @@ class NoticeService:
 
 
 #: Twilio status-callback ``MessageStatus`` → our state (the others are on the way: no change).
-TWILIO_FINAL_STATES = {"delivered": NoticeState.DELIVERED, "undelivered": NoticeState.FAILED,
-                       "failed": NoticeState.FAILED}
+TWILIO_FINAL_STATES = {
+    "delivered": NoticeState.DELIVERED,
+    "undelivered": NoticeState.FAILED,
+    "failed": NoticeState.FAILED,
+}
 
 
 def _view(row: NoticeRow) -> NoticeView:
     return NoticeView(
-        notice_id=row.notice_id, reference=row.ticket_reference, kind=NoticeKind(row.kind), channel=row.channel,
-        state=NoticeState(row.state), recipient=row.recipient_mask, attempts=row.attempts, error=row.error,
-        created_at=row.created_at, sent_at=row.sent_at, delivered_at=row.delivered_at,
+        notice_id=row.notice_id,
+        reference=row.ticket_reference,
+        kind=NoticeKind(row.kind),
+        channel=row.channel,
+        state=NoticeState(row.state),
+        recipient=row.recipient_mask,
+        attempts=row.attempts,
+        error=row.error,
+        created_at=row.created_at,
+        sent_at=row.sent_at,
+        delivered_at=row.delivered_at,
     )
 
 
@@ -227,10 +272,16 @@ def purge_notices(database: Database, older_than: timedelta, clock: Clock = utcn
     from sqlalchemy import delete
 
     cutoff = clock() - older_than
-    finished = [NoticeState.SENT.value, NoticeState.DELIVERED.value, NoticeState.FAILED.value, NoticeState.OPTED_OUT.value]
+    finished = [
+        NoticeState.SENT.value,
+        NoticeState.DELIVERED.value,
+        NoticeState.FAILED.value,
+        NoticeState.OPTED_OUT.value,
+    ]
     with database.write.begin() as session:
         result = session.execute(
-            delete(NoticeRow).where(NoticeRow.created_at < cutoff, NoticeRow.state.in_(finished))
+            delete(NoticeRow)
+            .where(NoticeRow.created_at < cutoff, NoticeRow.state.in_(finished))
             .execution_options(synchronize_session=False)
         )
         return int(result.rowcount or 0)

@@ -16,6 +16,7 @@ Use it through :func:`build_notifier`::
 
 Domain code: no Rasa imports.  Blocking: call from async code via ``asyncio.to_thread``.
 """
+
 from bot.notify.factory import ChannelNotifier, build_notifier
 from bot.notify.optouts import OptOutRegistry, SmsKeyword, classify_keyword
 from bot.notify.outbox import Outbox, OutboxMessage, OutboxNotifier

@@ -1,5 +1,6 @@
 """``Settings.extra`` for the one reader left (``bot.notices.reminders``: ``NOTICE_AT_RISK_DAYS``,
 ``NOTICE_AGENT_EMAIL``); every other notifier variable is a typed ``Settings`` field."""
+
 from __future__ import annotations
 
 from typing import Any, Mapping

@@ -5,6 +5,7 @@
 (``--limit N``, ``--channel sms|email``, ``--to ADDRESS_OR_NUMBER`` narrow it).
 Without ``--json`` it prints a short human-readable list.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,7 +37,9 @@ def _command(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     if not settings.is_local:
-        print("The outbox is used only in the local profile (PROFILE=local); production sends for real.", file=sys.stderr)
+        print(
+            "The outbox is used only in the local profile (PROFILE=local); production sends for real.", file=sys.stderr
+        )
         return 2
     database = init_db(settings)
     try:

@@ -1,4 +1,5 @@
 """Pick the notifier for the profile: the outbox locally, Twilio + SMTP in production."""
+
 from __future__ import annotations
 
 import logging
@@ -55,8 +56,10 @@ def build_notifier(settings: Any, database: Optional[Database] = None) -> Notifi
         outbox = Outbox(database, DataCipher(list(settings.data_keys)), indexer)
         return OutboxNotifier(outbox, optouts)
     sms: SmsSender
-    if settings.twilio_account_sid and settings.twilio_auth_token and (
-        settings.twilio_number or settings.twilio_messaging_service_sid
+    if (
+        settings.twilio_account_sid
+        and settings.twilio_auth_token
+        and (settings.twilio_number or settings.twilio_messaging_service_sid)
     ):
         sms = TwilioSmsSender.from_settings(settings, optouts)
     else:

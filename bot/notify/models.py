@@ -5,6 +5,7 @@
 Created by the Alembic revision ``verification_and_notify`` in
 ``bot/storage/migrations/versions``.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -8,6 +8,7 @@ send to unsubscribed recipient") records an opt-out too.
 Keywords follow Twilio's defaults (:func:`classify_keyword`).  Never tell a
 user to reply CANCEL: Twilio treats it as STOP.
 """
+
 from __future__ import annotations
 
 import enum
@@ -78,7 +79,9 @@ class OptOutRegistry:
                 with self._db.write.begin() as session:
                     row = session.get(SmsOptOut, index, with_for_update=True)
                     if row is None:
-                        session.add(SmsOptOut(phone_index=index, opted_out=opted_out, source=source, updated_at=self._clock()))
+                        session.add(
+                            SmsOptOut(phone_index=index, opted_out=opted_out, source=source, updated_at=self._clock())
+                        )
                     else:
                         row.opted_out = opted_out
                         row.source = source

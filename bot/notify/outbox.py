@@ -6,6 +6,7 @@ decrypting the table.  ``privacy-desk outbox --json`` prints them decrypted,
 newest first; the console (admin, local profile) reads them through
 :meth:`Outbox.list`.
 """
+
 from __future__ import annotations
 
 import secrets

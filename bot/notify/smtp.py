@@ -7,6 +7,7 @@ and, from ``.env`` when needed, ``SMTP_STARTTLS`` (true/false), ``SMTP_USERNAME`
 Temporary failures (connection errors, 4xx replies) are retried with backoff;
 permanent ones (5xx) are not.  Blocking: call via ``asyncio.to_thread``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -113,7 +114,9 @@ class SmtpEmailSender:
             log.warning("e-mail delivery attempt %d/%d failed (%s)", attempt, self.max_attempts, error)
             if attempt < self.max_attempts:
                 self._sleep(self.backoff * (2 ** (attempt - 1)))
-        return Delivery(MessageChannel.EMAIL, DeliveryStatus.FAILED, message_id=message_id, error=error, attempts=attempt)
+        return Delivery(
+            MessageChannel.EMAIL, DeliveryStatus.FAILED, message_id=message_id, error=error, attempts=attempt
+        )
 
     def _deliver(self, message: EmailMessage) -> None:
         with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:

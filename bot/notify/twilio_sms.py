@@ -14,6 +14,7 @@ Blocking: call via ``asyncio.to_thread``.  A timed-out request may still have
 been delivered by Twilio; the retry can then duplicate one SMS (Twilio has no
 idempotency key for message creation) — acceptable for codes and replies.
 """
+
 from __future__ import annotations
 
 import logging
@@ -48,7 +49,9 @@ def status_callback_url(settings: Any) -> Optional[str]:
     return f"{base}{STATUS_CALLBACK_PATH}" if base else None
 
 
-def twilio_client(account_sid: str, auth_token: str, *, api_base: Optional[str] = None, timeout: float = 10.0) -> Client:
+def twilio_client(
+    account_sid: str, auth_token: str, *, api_base: Optional[str] = None, timeout: float = 10.0
+) -> Client:
     """A ``twilio.rest.Client`` with a request timeout, optionally pointed at ``api_base``.
 
     Also used by the Twilio channels for their REST calls, so tests point one setting
@@ -126,7 +129,9 @@ class TwilioSmsSender:
                 if exc.code == ERROR_UNSUBSCRIBED:
                     if self._optouts is not None:
                         self._optouts.opt_out(to_e164, source="twilio_21610")
-                    return Delivery(MessageChannel.SMS, DeliveryStatus.OPTED_OUT, error=str(ERROR_UNSUBSCRIBED), attempts=attempt)
+                    return Delivery(
+                        MessageChannel.SMS, DeliveryStatus.OPTED_OUT, error=str(ERROR_UNSUBSCRIBED), attempts=attempt
+                    )
                 error = str(exc.code) if exc.code else f"http_{exc.status}"
                 if not (exc.status >= 500 or exc.status == 429):
                     break

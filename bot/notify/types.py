@@ -8,6 +8,7 @@ and audited.
 
 All senders block: from async code call them via ``asyncio.to_thread``.
 """
+
 from __future__ import annotations
 
 import enum

@@ -17,6 +17,7 @@ The Rasa readiness route is a tiny input channel (``credentials.yml`` entry
 ``bot.ops.health.RasaReadiness``) because Rasa builds its Sanic app itself and
 routes cannot be added after it starts.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -98,9 +99,7 @@ def _rasa_checks_factory() -> Callable[[Any], Awaitable[Dict[str, bool]]]:
         tracker_store = getattr(tracker_store, "_tracker_store", tracker_store)  # inside Rasa's FailSafeTrackerStore
         engine = getattr(tracker_store, "engine", None)
         if engine is not None:
-            results["conversations_db"] = await check_database(
-                engine.url.render_as_string(hide_password=False)
-            )
+            results["conversations_db"] = await check_database(engine.url.render_as_string(hide_password=False))
         lock_store = getattr(agent, "lock_store", None)
         red = getattr(lock_store, "red", None)  # RedisLockStore's client
         if red is not None:
@@ -137,7 +136,10 @@ class RasaReadiness(InputChannel):  # type: ignore[misc,valid-type]
         async def readiness(request: "Request") -> "HTTPResponse":
             results = await checks(request.app)
             ok = bool(results) and all(results.values())
-            body = {"status": "ready" if ok else "not ready", "checks": {k: "ok" if v else "failing" for k, v in results.items()}}
+            body = {
+                "status": "ready" if ok else "not ready",
+                "checks": {k: "ok" if v else "failing" for k, v in results.items()},
+            }
             return response.json(body, status=200 if ok else 503)
 
         return ready

@@ -24,6 +24,7 @@ Ctrl-C/SIGTERM stops in dependency order so in-flight turns finish: load
 balancer (graceful ``SIGQUIT``) → Rasa replicas (Sanic drains open requests) →
 action servers and web app.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -103,7 +104,9 @@ WEB = "web app"
 LB = "load balancer"
 
 
-def render_nginx_conf(layout: ReplicaLayout, run_dir: Path, rest_public: bool = False, template: Path = NGINX_TEMPLATE) -> str:
+def render_nginx_conf(
+    layout: ReplicaLayout, run_dir: Path, rest_public: bool = False, template: Path = NGINX_TEMPLATE
+) -> str:
     """Fill ``deploy/nginx/privacy-desk.conf.template`` for this layout (``{{NAME}}`` placeholders)."""
     upstreams = "\n".join(f"        server 127.0.0.1:{port} max_fails=3 fail_timeout=5s;" for port in layout.rasa_ports)
     rest = (
@@ -326,4 +329,3 @@ def register(subparsers: "argparse._SubParsersAction") -> None:
     cmd.add_argument("--replicas", type=int, default=2, help="number of Rasa replicas (default 2)")
     cmd.add_argument("--log-dir", default=None, help="each process's output goes to a file here (default var/logs)")
     cmd.set_defaults(func=_command)
-

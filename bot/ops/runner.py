@@ -4,6 +4,7 @@
 :class:`~bot.ops.supervisor.Supervisor`, prints the URLs, and stops them all on
 Ctrl-C or when any of them dies.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -54,7 +55,9 @@ def run_stack(settings: Settings, log_dir: Optional[Path] = None, banner: bool =
                 "  agent console  http://localhost:{web}/console\n"
                 "  REST channel   http://localhost:{rasa}/webhooks/rest/webhook\n"
                 "  Rasa HTTP API  http://localhost:{rasa}/ (token: RASA_API_TOKEN in .env)\n"
-                "Press Ctrl-C to stop.\n".format(time.monotonic() - started, web=settings.web_port, rasa=settings.rasa_port),
+                "Press Ctrl-C to stop.\n".format(
+                    time.monotonic() - started, web=settings.web_port, rasa=settings.rasa_port
+                ),
                 flush=True,
             )
         dead = supervisor.watch()

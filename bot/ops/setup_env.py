@@ -4,6 +4,7 @@ Existing ``.env`` files are completed, never overwritten: a variable added to
 ``.env.example`` later appears in ``.env`` on the next run, with a fresh
 secret where needed, while every value the operator set stays as it is.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -7,6 +7,7 @@ orphaned.  A port already taken is reported before anything starts.  Used by
 ``privacy-desk run`` (:mod:`bot.ops.runner`), the replicas
 (:mod:`bot.ops.replicas`), the terminal chat and the integration tests.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -168,14 +169,18 @@ class Supervisor:
             print(f"  starting {spec.name} ...", flush=True)
             time.sleep(WORKER_SETTLE_SECONDS)
             if child.poll() is not None:
-                raise RuntimeError(f"{spec.name} exited during startup (exit code {child.returncode}); see its log above")
+                raise RuntimeError(
+                    f"{spec.name} exited during startup (exit code {child.returncode}); see its log above"
+                )
             print(f"  {spec.name} is up", flush=True)
             return
         print(f"  starting {spec.name} on port {spec.port} ...", flush=True)
         deadline = time.monotonic() + spec.startup_timeout
         while time.monotonic() < deadline:
             if child.poll() is not None:
-                raise RuntimeError(f"{spec.name} exited during startup (exit code {child.returncode}); see its log above")
+                raise RuntimeError(
+                    f"{spec.name} exited during startup (exit code {child.returncode}); see its log above"
+                )
             if healthy(spec.health_url):
                 print(f"  {spec.name} is up", flush=True)
                 return

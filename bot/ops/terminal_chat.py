@@ -3,6 +3,7 @@
 Uses a running stack if there is one; otherwise starts one in the background
 (logs in ``var/logs``) and stops it when you leave.
 """
+
 from __future__ import annotations
 
 import secrets

@@ -20,6 +20,7 @@ This module is plain SQLAlchemy (no Rasa import), so the CLI (purge, key
 rotation) and the ticket store's deletion hook can use it in any process.
 :mod:`bot.rasa.tracker_store` builds the Rasa tracker store on top of it.
 """
+
 from __future__ import annotations
 
 import json
@@ -212,7 +213,7 @@ class ConversationRecords:
 
     @staticmethod
     def quarantine_key(key: str) -> str:
-        return _QUARANTINE_PREFIX + key[len(_KEY_PREFIX):] if key.startswith(_KEY_PREFIX) else _QUARANTINE_PREFIX + key
+        return _QUARANTINE_PREFIX + key[len(_KEY_PREFIX) :] if key.startswith(_KEY_PREFIX) else _QUARANTINE_PREFIX + key
 
     @staticmethod
     def reference(key: str) -> str:
@@ -257,7 +258,10 @@ class ConversationRecords:
         """True if the newest stored event decrypts (or there is none); logs a clear error otherwise."""
         with self.engine.connect() as connection:
             data = connection.execute(
-                sa.select(EVENTS.c.data).where(EVENTS.c.sender_id.like(_KEY_PREFIX + "%")).order_by(EVENTS.c.id.desc()).limit(1)
+                sa.select(EVENTS.c.data)
+                .where(EVENTS.c.sender_id.like(_KEY_PREFIX + "%"))
+                .order_by(EVENTS.c.id.desc())
+                .limit(1)
             ).scalar()
         if data is None:
             return True
@@ -296,12 +300,16 @@ class ConversationRecords:
         key = self.key(conversation_id)
         with self.engine.begin() as connection:
             exists = connection.execute(
-                sa.select(LINKS.c.id).where(LINKS.c.ticket_reference == ticket_reference, LINKS.c.conversation_key == key)
+                sa.select(LINKS.c.id).where(
+                    LINKS.c.ticket_reference == ticket_reference, LINKS.c.conversation_key == key
+                )
             ).first()
             if exists is None:
                 connection.execute(
                     sa.insert(LINKS).values(
-                        ticket_reference=ticket_reference, conversation_key=key, created_at=datetime.now(timezone.utc).timestamp()
+                        ticket_reference=ticket_reference,
+                        conversation_key=key,
+                        created_at=datetime.now(timezone.utc).timestamp(),
                     )
                 )
 
@@ -310,7 +318,9 @@ class ConversationRecords:
         self._ensure_schema()
         with self.engine.begin() as connection:
             keys = list(
-                connection.execute(sa.select(LINKS.c.conversation_key).where(LINKS.c.ticket_reference == ticket_reference)).scalars()
+                connection.execute(
+                    sa.select(LINKS.c.conversation_key).where(LINKS.c.ticket_reference == ticket_reference)
+                ).scalars()
             )
             if not keys:
                 return 0
@@ -327,7 +337,9 @@ class ConversationRecords:
         removed what the user said.  Returns how many events were rewritten.
         """
         rows = connection.execute(
-            sa.select(EVENTS.c.id, EVENTS.c.data).where(EVENTS.c.sender_id == key, EVENTS.c.type_name.in_(_WORDS_EVENTS))
+            sa.select(EVENTS.c.id, EVENTS.c.data).where(
+                EVENTS.c.sender_id == key, EVENTS.c.type_name.in_(_WORDS_EVENTS)
+            )
         ).all()
         changed = 0
         for row in rows:
@@ -343,9 +355,9 @@ class ConversationRecords:
         with self.engine.connect() as connection:
             return int(
                 connection.execute(
-                    sa.select(sa.func.count()).select_from(EVENTS).where(
-                        EVENTS.c.sender_id.in_([key, self.quarantine_key(key)])
-                    )
+                    sa.select(sa.func.count())
+                    .select_from(EVENTS)
+                    .where(EVENTS.c.sender_id.in_([key, self.quarantine_key(key)]))
                 ).scalar()
                 or 0
             )
@@ -368,9 +380,16 @@ class ConversationRecords:
         last = sa.func.max(EVENTS.c.timestamp)
         while True:
             with self.engine.begin() as connection:
-                stale = connection.execute(
-                    sa.select(EVENTS.c.sender_id).group_by(EVENTS.c.sender_id).having(last < limit).limit(batch_size)
-                ).scalars().all()
+                stale = (
+                    connection.execute(
+                        sa.select(EVENTS.c.sender_id)
+                        .group_by(EVENTS.c.sender_id)
+                        .having(last < limit)
+                        .limit(batch_size)
+                    )
+                    .scalars()
+                    .all()
+                )
                 if not stale:
                     break
                 events += int(connection.execute(sa.delete(EVENTS).where(EVENTS.c.sender_id.in_(stale))).rowcount or 0)
@@ -426,7 +445,9 @@ class ConversationRecords:
         if legacy:
             log.warning("encrypted %d plaintext conversation event(s) left by an unencrypted tracker store", legacy)
         if unreadable:
-            log.error("%d conversation event(s) cannot be decrypted with any key in DATA_KEYS; left as they are", unreadable)
+            log.error(
+                "%d conversation event(s) cannot be decrypted with any key in DATA_KEYS; left as they are", unreadable
+            )
         return RotationCounts(rotated=rotated, encrypted_legacy=legacy, unreadable=unreadable)
 
 

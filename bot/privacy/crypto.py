@@ -10,6 +10,7 @@ Lookups never decrypt a table: e-mail addresses and phone numbers are found
 through a keyed HMAC "blind index" of their normalised form, and phone numbers
 that would otherwise become conversation ids are replaced by a keyed pseudonym.
 """
+
 from __future__ import annotations
 
 import hashlib

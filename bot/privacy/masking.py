@@ -3,18 +3,29 @@
 Patterns are deliberately greedy: a false positive costs a few masked
 characters in a log line, a false negative leaks a customer's data.
 """
+
 from __future__ import annotations
 
 import re
 from typing import Any, Collection, Iterable, List, Mapping, Optional, Pattern, Sequence, Tuple
 
-__all__ = ["mask_text", "MASKS", "agent_transcript", "WITHHELD", "DISCARDED", "DISCARD_USER_WORDS", "discards_user_words"]
+__all__ = [
+    "mask_text",
+    "MASKS",
+    "agent_transcript",
+    "WITHHELD",
+    "DISCARDED",
+    "DISCARD_USER_WORDS",
+    "discards_user_words",
+]
 
 _MONTHS = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _AT = r"(?:[(\[{<]\s*at\s*[)\]}>]|\bat\b)"
 _DOT = r"(?:[(\[{<]\s*dot\s*[)\]}>]|\bdot\b)"
-_STREET = (r"(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|terrace|close|"
-           r"square|sq|parkway|pkwy|highway|hwy|crescent|circle|cir|row|gardens|mews|alley|trail|plaza)")
+_STREET = (
+    r"(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|place|pl|terrace|close|"
+    r"square|sq|parkway|pkwy|highway|hwy|crescent|circle|cir|row|gardens|mews|alley|trail|plaza)"
+)
 _UNIT = r"(?:,?\s*(?:apt|apartment|suite|ste|unit|flat|floor|fl|#)\.?\s*[\w-]+|,?\s*\d+(?:st|nd|rd|th)\s+floor)*"
 
 # Order matters: longer, more specific shapes first.  URL-encoded shapes
@@ -22,10 +33,23 @@ _UNIT = r"(?:,?\s*(?:apt|apartment|suite|ste|unit|flat|floor|fl|#)\.?\s*[\w-]+|,
 # come before the plain ones.
 MASKS: Sequence[Tuple[str, Pattern[str]]] = (
     # Typos too: "x@@example.net", "x @ example . net".
-    ("[email]", re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+\s*(?:@|%40|\\u0040)+\s*[\w-]+(?:\s*\.\s*[\w-]+)+", re.UNICODE | re.IGNORECASE)),
+    (
+        "[email]",
+        re.compile(
+            r"[\w.!#$%&'*+/=?^`{|}~-]+\s*(?:@|%40|\\u0040)+\s*[\w-]+(?:\s*\.\s*[\w-]+)+", re.UNICODE | re.IGNORECASE
+        ),
+    ),
     # Spelled out against scrapers: "dmitri at example dot net", "dmitri (at) example [dot] net".
-    ("[email]", re.compile(rf"[\w.+-]+\s*{_AT}\s*[\w-]+(?:\s*{_DOT}\s*[\w-]+)*\s*{_DOT}\s*[a-z]{{2,24}}\b", re.IGNORECASE)),
-    ("[address]", re.compile(rf"\b\d{{1,6}}[a-z]?(?:[-/]\d{{1,4}})?,?\s+(?:[\w'.-]+\s+){{0,4}}{_STREET}\b\.?{_UNIT}", re.IGNORECASE)),
+    (
+        "[email]",
+        re.compile(rf"[\w.+-]+\s*{_AT}\s*[\w-]+(?:\s*{_DOT}\s*[\w-]+)*\s*{_DOT}\s*[a-z]{{2,24}}\b", re.IGNORECASE),
+    ),
+    (
+        "[address]",
+        re.compile(
+            rf"\b\d{{1,6}}[a-z]?(?:[-/]\d{{1,4}})?,?\s+(?:[\w'.-]+\s+){{0,4}}{_STREET}\b\.?{_UNIT}", re.IGNORECASE
+        ),
+    ),
     ("[address]", re.compile(r"\bP\.?\s*O\.?\s*Box\s+\d+\b", re.IGNORECASE)),
     # UK-style postcodes (SW1A 1AA, m1 1ae); US ZIP codes are caught as numbers below.
     ("[postcode]", re.compile(r"\b[a-z]{1,2}\d[a-z\d]?\s*\d[a-z]{2}\b", re.IGNORECASE)),

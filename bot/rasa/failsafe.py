@@ -22,6 +22,7 @@ is lost; the failed action's events are dropped (nothing half-done is stored),
 so an active form stays where it was and resumes when the user answers again
 after the action server is back.
 """
+
 from __future__ import annotations
 
 import logging
@@ -86,7 +87,9 @@ def tell_user_when_actions_fail() -> None:
         except ActionExecutionRejection:
             raise  # a form rejecting an answer is normal dialogue, not a failure
         except Exception as exc:
-            logger.error("action %s failed (%s); the user is told, its events are dropped", self.name(), type(exc).__name__)
+            logger.error(
+                "action %s failed (%s); the user is told, its events are dropped", self.name(), type(exc).__name__
+            )
             if output_channel is not None and not getattr(output_channel, _TOLD, False):
                 try:
                     setattr(output_channel, _TOLD, True)

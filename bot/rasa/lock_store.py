@@ -14,6 +14,7 @@ Rasa's own (``TicketLock`` JSON under ``<prefix>:lock:<conversation id>``).
 
 Configured by :mod:`bot.rasa.server` in the production profile.
 """
+
 from __future__ import annotations
 
 import json

@@ -17,6 +17,7 @@ Config (``config.yml``)::
       max_gap: 0.35        # top-1 minus top-2 confidence at most this
       min_second: 0.12     # and the runner-up at least this
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text

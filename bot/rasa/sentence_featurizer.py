@@ -19,6 +19,7 @@ Use in ``config.yml`` after the tokenizer::
 
     - name: bot.rasa.sentence_featurizer.MiniLMSentenceFeaturizer
 """
+
 from __future__ import annotations
 
 import logging

@@ -5,6 +5,7 @@ Why not ``rasa run``: the API token would sit on the command line (visible in
 could not follow the profile.  Here the token comes from settings, logging is
 ours (masked), and production gets Rasa's RedisLockStore.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,7 +47,12 @@ def _redis_kwargs(url: str, key_prefix: str) -> dict:
 
     parsed = urlparse(url)
     db = (parsed.path or "/0").lstrip("/") or "0"
-    kwargs = {"host": parsed.hostname or "127.0.0.1", "port": parsed.port or 6379, "db": int(db), "key_prefix": key_prefix}  # Rasa: alphanumeric only
+    kwargs = {
+        "host": parsed.hostname or "127.0.0.1",
+        "port": parsed.port or 6379,
+        "db": int(db),
+        "key_prefix": key_prefix,
+    }  # Rasa: alphanumeric only
     if parsed.password:
         kwargs["password"] = parsed.password
     return kwargs

@@ -8,6 +8,7 @@
 
 :func:`install` is idempotent; :mod:`bot.rasa.server` calls it at start-up.
 """
+
 from __future__ import annotations
 
 import functools

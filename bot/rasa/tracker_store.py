@@ -20,6 +20,7 @@ under a key no longer in ``DATA_KEYS``) is quarantined and restarts as a new
 conversation with one masked error in the log; other conversations are not
 touched and nothing is raised to Rasa.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -19,6 +19,7 @@ many data points match the customer directory
 :class:`SubmitOutcome`; the user's confirmation comes only from the ticket
 store's answer.
 """
+
 from __future__ import annotations
 
 import enum
@@ -28,7 +29,7 @@ import logging
 import secrets
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 from bot.requests import parsing
 from bot.tickets import (
@@ -36,7 +37,6 @@ from bot.tickets import (
     Kind,
     PersonalData,
     Status,
-    TicketError,
     Verification,
     VerificationLevel,
     VerificationMethod,
@@ -104,17 +104,48 @@ STATUS_CONTACT = "status_contact"
 STATUS_CODE = "status_code"
 
 _IDENTITY = (FULL_NAME, EMAIL, PHONE, DATE_OF_BIRTH, IDENTIFIER)
-RIGHTS_FIELDS = (REQUEST_KIND, ACCESS_SCOPE, ACCESS_DETAILS, CORRECTION_WHAT, CORRECTION_VALUE, STOP_SCOPE,
-                 *_IDENTITY, DECLARATION, REQUEST_CONFIRMED, VERIFICATION_CODE)
-PARENTAL_FIELDS = (PARENT_NAME, PARENT_CONTACT, RELATIONSHIP, CHILD_NAME, CHILD_ACCOUNT, CHILD_AGE,
-                   PARENTAL_CONFIRMED, VERIFICATION_CODE)
+RIGHTS_FIELDS = (
+    REQUEST_KIND,
+    ACCESS_SCOPE,
+    ACCESS_DETAILS,
+    CORRECTION_WHAT,
+    CORRECTION_VALUE,
+    STOP_SCOPE,
+    *_IDENTITY,
+    DECLARATION,
+    REQUEST_CONFIRMED,
+    VERIFICATION_CODE,
+)
+PARENTAL_FIELDS = (
+    PARENT_NAME,
+    PARENT_CONTACT,
+    RELATIONSHIP,
+    CHILD_NAME,
+    CHILD_ACCOUNT,
+    CHILD_AGE,
+    PARENTAL_CONFIRMED,
+    VERIFICATION_CODE,
+)
 #: A reference alone never sends a code: the e-mail or phone on the request must match first.
 STATUS_FIELDS = (STATUS_REFERENCE, STATUS_CONTACT, STATUS_CODE)
 
 #: Slots holding what a person told us: cleared when the ticket holds them or the user leaves.
-PERSONAL_FIELDS = (ACCESS_DETAILS, CORRECTION_WHAT, CORRECTION_VALUE, *_IDENTITY, PARENT_NAME, PARENT_CONTACT,
-                   RELATIONSHIP, CHILD_NAME, CHILD_ACCOUNT, CHILD_AGE, VERIFICATION_CODE, STATUS_REFERENCE,
-                   STATUS_CONTACT, STATUS_CODE)
+PERSONAL_FIELDS = (
+    ACCESS_DETAILS,
+    CORRECTION_WHAT,
+    CORRECTION_VALUE,
+    *_IDENTITY,
+    PARENT_NAME,
+    PARENT_CONTACT,
+    RELATIONSHIP,
+    CHILD_NAME,
+    CHILD_ACCOUNT,
+    CHILD_AGE,
+    VERIFICATION_CODE,
+    STATUS_REFERENCE,
+    STATUS_CONTACT,
+    STATUS_CODE,
+)
 #: Questions the user may decline with "skip".
 OPTIONAL_FIELDS = frozenset({PHONE, IDENTIFIER, CHILD_ACCOUNT})
 
@@ -155,12 +186,45 @@ def parental_fields() -> List[str]:
 # --------------------------------------------------------------------------- reading choices from text
 
 _KIND_WORDS: Sequence[Tuple[str, Tuple[str, ...]]] = (
-    ("stop_using", ("stop using", "stop use", "opt out", "opt-out", "unsubscribe", "marketing", "stop sending",
-                    "stop processing", "stop contacting", "stop emailing", "no more emails", "restrict")),
+    (
+        "stop_using",
+        (
+            "stop using",
+            "stop use",
+            "opt out",
+            "opt-out",
+            "unsubscribe",
+            "marketing",
+            "stop sending",
+            "stop processing",
+            "stop contacting",
+            "stop emailing",
+            "no more emails",
+            "restrict",
+        ),
+    ),
     ("deletion", ("delet", "erase", "remove", "forget", "wipe", "close my account", "get rid")),
     ("correction", ("correct", "fix", "update", "wrong", "change", "rectif", "mistake", "outdated", "incorrect")),
-    ("access", ("access", "copy", "see", "what data", "what information", "what do you have", "what you have",
-                "disclos", "download", "export", "know what", "view", "show me", "which data", "get my data")),
+    (
+        "access",
+        (
+            "access",
+            "copy",
+            "see",
+            "what data",
+            "what information",
+            "what do you have",
+            "what you have",
+            "disclos",
+            "download",
+            "export",
+            "know what",
+            "view",
+            "show me",
+            "which data",
+            "get my data",
+        ),
+    ),
 )
 
 
@@ -194,7 +258,19 @@ _FIELD_WORDS: Sequence[Tuple[str, Tuple[str, ...]]] = (
     (ACCESS_SCOPE, ("categories", "specific")),
     (REQUEST_KIND, ("request type", "kind of request", "type of request", "the request")),
 )
-_CHANGE_VERBS = ("change", "edit", "fix", "correct", "update", "wrong", "mistake", "typo", "redo", "modify", "not right")
+_CHANGE_VERBS = (
+    "change",
+    "edit",
+    "fix",
+    "correct",
+    "update",
+    "wrong",
+    "mistake",
+    "typo",
+    "redo",
+    "modify",
+    "not right",
+)
 
 
 def field_to_change(text: object, fields: Sequence[str]) -> Optional[str]:
@@ -407,7 +483,7 @@ def _shown(name: str, value: Any) -> str:
 
 
 def summary_lines(fields: Sequence[str], values: Mapping[str, Any]) -> List[str]:
-    """"Label: value" lines for the summary before submission (only questions asked)."""
+    """ "Label: value" lines for the summary before submission (only questions asked)."""
     return [f"- {_LABELS[name]}: {_shown(name, values.get(name))}" for name in fields if name in _LABELS]
 
 
@@ -515,7 +591,10 @@ def submit_request(
             order_number=draft.identifier if ident_kind == "order_number" else None,
         )
         verdict = verification.assess(
-            draft.verification_kind, match, declaration=draft.declaration, contact_confirmed=confirmed,
+            draft.verification_kind,
+            match,
+            declaration=draft.declaration,
+            contact_confirmed=confirmed,
             confirmed_via=via or "email",
         )
         downgraded = False
@@ -526,29 +605,45 @@ def submit_request(
             if fallback.allowed:
                 verdict, downgraded = fallback, True
         if not confirmed:
-            return SubmitOutcome(ok=False, kind=draft.kind, failure=Failure.NOT_VERIFIED,
-                                 explanation=verdict.explanation, matched_points=tuple(verdict.matched_points))
+            return SubmitOutcome(
+                ok=False,
+                kind=draft.kind,
+                failure=Failure.NOT_VERIFIED,
+                explanation=verdict.explanation,
+                matched_points=tuple(verdict.matched_points),
+            )
         # The contact is proven but the directory did not match enough data points: a person checks
         # who this is (status awaiting_verification) instead of the requester losing the request.
         unmatched = not verdict.allowed
         flagged = False
         details = draft.details_text()
         if unmatched:
-            details += (f" NOT VERIFIED: the contact was confirmed by a one-time code, but the details did not "
-                        f"match a customer record well enough ({verdict.explanation or 'no match'} Matched: "
-                        f"{', '.join(verdict.matched_points) or 'nothing'}). Verify the requester before acting.")
+            details += (
+                f" NOT VERIFIED: the contact was confirmed by a one-time code, but the details did not "
+                f"match a customer record well enough ({verdict.explanation or 'no match'} Matched: "
+                f"{', '.join(verdict.matched_points) or 'nothing'}). Verify the requester before acting."
+            )
         if downgraded:
-            details += (" NOTE: verified to the two-data-point level only (no third point or no declaration), "
-                        "so handled as a request for categories (CCPA 11 CCR 7062).")
+            details += (
+                " NOTE: verified to the two-data-point level only (no third point or no declaration), "
+                "so handled as a request for categories (CCPA 11 CCR 7062)."
+            )
         if via == "sms":
-            details += (" Contact confirmed by a one-time code texted to the phone number the requester was texting "
-                        "or calling from; the e-mail address was not confirmed by a code")
-            details += (" (it matches the customer record)." if "email" in verdict.matched_points
-                        else " and does not match the customer record: reply only to contacts on file.")
+            details += (
+                " Contact confirmed by a one-time code texted to the phone number the requester was texting "
+                "or calling from; the e-mail address was not confirmed by a code"
+            )
+            details += (
+                " (it matches the customer record)."
+                if "email" in verdict.matched_points
+                else " and does not match the customer record: reply only to contacts on file."
+            )
         if draft.kind == "correction" and correction_email_conflict(values):
             flagged = True
-            details += (" FLAG: the correct value is an e-mail address different from the one the requester "
-                        "verified; confirm the requester controls it before changing anything.")
+            details += (
+                " FLAG: the correct value is an e-mail address different from the one the requester "
+                "verified; confirm the requester controls it before changing anything."
+            )
             other = verification.match(email=draft.correction_value or "")
             if other.customer_id is not None and other.customer_id != verdict.customer_id:
                 details += " The new address belongs to another customer record."

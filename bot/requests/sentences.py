@@ -7,6 +7,7 @@ value in the form its ``parse_*`` validator in :mod:`bot.requests.parsing` accep
 (:func:`looks_like_question`, :func:`says_instead`, :func:`new_value_after_cue`) let the
 forms tell a question, a change of mind or a correction from an answer.
 """
+
 from __future__ import annotations
 
 import re
@@ -33,6 +34,7 @@ __all__ = [
     "read_stop_scope",
 ]
 
+
 def clean_text(text: object) -> str:
     """NFKC-normalised text with runs of white space made one space (``""`` for a non-string)."""
     if not isinstance(text, str):
@@ -42,17 +44,53 @@ def clean_text(text: object) -> str:
 
 
 MONTHS = {
-    "jan": 1, "january": 1, "feb": 2, "february": 2, "febuary": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
-    "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9,
-    "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
+    "jan": 1,
+    "january": 1,
+    "feb": 2,
+    "february": 2,
+    "febuary": 2,
+    "mar": 3,
+    "march": 3,
+    "apr": 4,
+    "april": 4,
+    "may": 5,
+    "jun": 6,
+    "june": 6,
+    "jul": 7,
+    "july": 7,
+    "aug": 8,
+    "august": 8,
+    "sep": 9,
+    "sept": 9,
+    "september": 9,
+    "oct": 10,
+    "october": 10,
+    "nov": 11,
+    "november": 11,
+    "dec": 12,
+    "december": 12,
 }
 
 WORD_NUMBERS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
 }
-
 
 
 _REFERENCE_IN_TEXT = re.compile(r"\bPD[\s\-_.:#]*([0-9A-Z]{4})[\s\-_.]*([0-9A-Z]{4})\b", re.IGNORECASE)
@@ -89,6 +127,8 @@ def find_reference(text: object, *, asked: bool = True) -> Optional[str]:
 
 
 _EMAIL_IN_TEXT = re.compile(r"[^\s@<>(),;:\"'\[\]]+@[^\s@<>(),;:\"'\[\]]+")
+
+
 def _email_ok(candidate: str) -> Optional[str]:
     try:
         return validate_email(candidate, check_deliverability=False).normalized
@@ -103,8 +143,11 @@ def find_email(text: object) -> Optional[str]:
     for match in _EMAIL_IN_TEXT.finditer(cleaned):
         before = cleaned[: match.start()]
         words = before.split()
-        if words and not re.search(r"(?:\b(?:is|it'?s|its|at|to|use|email|e-mail|mail|address|be|on|try|instead|new|now|me|of|was|and|or)|[,;:(<\-])$",
-                                   words[-1], re.IGNORECASE):
+        if words and not re.search(
+            r"(?:\b(?:is|it'?s|its|at|to|use|email|e-mail|mail|address|be|on|try|instead|new|now|me|of|was|and|or)|[,;:(<\-])$",
+            words[-1],
+            re.IGNORECASE,
+        ):
             continue  # "jane doe@example.com": not an address inside a sentence
         address = _email_ok(match.group(0).strip(".,;!?"))
         if address:
@@ -148,13 +191,19 @@ _CHILD_AGE_IN_TEXT = (
     re.compile(_AGE_NUMBER + r"\s*(?:-\s*)?(?:years?|yrs?|yr)(?:\s*-\s*|\s+)old\b", re.IGNORECASE),
     re.compile(_AGE_NUMBER + r"\s*(?:yo|y/o|y\.o\.)\b", re.IGNORECASE),
     re.compile(r"\b(?:aged?|age\s+is|age\s*:)\s*" + _AGE_NUMBER + r"\b", re.IGNORECASE),
-    re.compile(r"\b(?:he|she|they|son|daughter|child|kid|boy|girl)\s*(?:'s|’s|\s+is|\s+are|\s+was|\s+just\s+turned|\s+turned|s)\s+"
-               r"(?:only\s+|just\s+)?" + _AGE_NUMBER + r"\b(?!\s*(?:%|percent|minutes|hours|dollars|\$|times|th\b))",
-               re.IGNORECASE),
+    re.compile(
+        r"\b(?:he|she|they|son|daughter|child|kid|boy|girl)\s*(?:'s|’s|\s+is|\s+are|\s+was|\s+just\s+turned|\s+turned|s)\s+"
+        r"(?:only\s+|just\s+)?" + _AGE_NUMBER + r"\b(?!\s*(?:%|percent|minutes|hours|dollars|\$|times|th\b))",
+        re.IGNORECASE,
+    ),
     re.compile(r"\b(?:my|our)\s+" + _AGE_NUMBER + r"\s*(?:-\s*)?(?:year\s*-?\s*old|yr\s*-?\s*old|yo)\b", re.IGNORECASE),
     # "my son (10)", "my son who is 11", "my daughter, 12, made an account"
-    re.compile(r"\b(?:son|daughter|child|kid|boy|girl)\s*(?:\(\s*|,\s*|\s+who\s+is\s+|\s+who'?s\s+)" + _AGE_NUMBER
-               + r"\s*(?:\)|,|\b)(?!\s*(?:%|percent|minutes|hours|dollars|\$|times|accounts?|orders?))", re.IGNORECASE),
+    re.compile(
+        r"\b(?:son|daughter|child|kid|boy|girl)\s*(?:\(\s*|,\s*|\s+who\s+is\s+|\s+who'?s\s+)"
+        + _AGE_NUMBER
+        + r"\s*(?:\)|,|\b)(?!\s*(?:%|percent|minutes|hours|dollars|\$|times|accounts?|orders?))",
+        re.IGNORECASE,
+    ),
 )
 
 
@@ -230,7 +279,7 @@ def new_value_after_cue(text: object) -> Optional[str]:
     matches = list(_NEW_VALUE_CUE.finditer(cleaned))
     if not matches:
         return None
-    rest = cleaned[matches[-1].end():].strip(" .!\"'")
+    rest = cleaned[matches[-1].end() :].strip(" .!\"'")
     return rest or None
 
 

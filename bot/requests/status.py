@@ -12,6 +12,7 @@ Lockouts escalate per reference (typed references too, existing or not), with a
 daily cap (:class:`bot.verification.limits.Lockouts`).
 No Rasa.  Blocking: call from async code via ``asyncio.to_thread``.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -106,7 +107,9 @@ def start_status_check(
     return StatusStart(verification.start_decoy_check().challenge_id, ref)
 
 
-def finish_status_check(reference: str, challenge_id: Optional[str], code: object, *, tickets: Any, verification: Any) -> StatusLookup:
+def finish_status_check(
+    reference: str, challenge_id: Optional[str], code: object, *, tickets: Any, verification: Any
+) -> StatusLookup:
     """Check the code; a challenge locked by wrong codes locks the reference out for a while (longer each time)."""
     result = verification.check_code(challenge_id, code)
     if result is CheckResult.LOCKED:
@@ -122,14 +125,20 @@ def finish_status_check(reference: str, challenge_id: Optional[str], code: objec
 _STATUS_TEXT = {
     Status.AWAITING_VERIFICATION: ("is waiting for identity verification", "we'll contact you to confirm who you are"),
     Status.VERIFIED: ("has been received and your identity is verified", "an agent will pick it up and work on it"),
-    Status.IN_PROGRESS: ("is being worked on by our privacy team", "we'll contact you when it's done or if we need anything"),
+    Status.IN_PROGRESS: (
+        "is being worked on by our privacy team",
+        "we'll contact you when it's done or if we need anything",
+    ),
     Status.AWAITING_REQUESTER: ("is waiting for a reply from you", "please answer our last message so we can continue"),
     Status.AWAITING_DOCUMENTS: (
         "is waiting for documents",
         "please send the official documents establishing parental or guardian status, quoting the reference",
     ),
     Status.COMPLETED: ("is completed", "nothing more is needed from you"),
-    Status.REJECTED: ("was closed without action", "we sent you the reason; you can talk to a person if you have questions"),
+    Status.REJECTED: (
+        "was closed without action",
+        "we sent you the reason; you can talk to a person if you have questions",
+    ),
     Status.WITHDRAWN: ("was withdrawn", "nothing more will happen with it"),
 }
 

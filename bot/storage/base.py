@@ -4,6 +4,7 @@ One metadata object means one naming convention for constraints and indexes, so
 Alembic revisions (``bot/storage/migrations``) name them the same way on SQLite
 and PostgreSQL.
 """
+
 from __future__ import annotations
 
 from typing import Any

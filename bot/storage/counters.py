@@ -11,6 +11,7 @@ channels' (:mod:`bot.channels.limits`) and the one-time-code sends
 
 Everything here is blocking (Redis round trips); call it from a worker thread.
 """
+
 from __future__ import annotations
 
 import logging
@@ -55,8 +56,10 @@ def limit_from_environ(environ: Mapping[str, str], name: str, default: str) -> L
     except ValueError:
         limit = None
     if not sep or limit is None or not 1 <= limit.count <= 1_000_000 or not 1 <= limit.window_s <= 86_400:
-        raise SettingsError(f"{name} must be COUNT/SECONDS (e.g. {default}: {default.split('/')[0]} requests per "
-                            f"{default.split('/')[1]} seconds), got {raw!r}")
+        raise SettingsError(
+            f"{name} must be COUNT/SECONDS (e.g. {default}: {default.split('/')[0]} requests per "
+            f"{default.split('/')[1]} seconds), got {raw!r}"
+        )
     return limit
 
 

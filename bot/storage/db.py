@@ -6,6 +6,7 @@ mode with a busy timeout and foreign keys on; write transactions start with
 failing on a lock upgrade.  PostgreSQL uses ``READ COMMITTED`` with row locks
 taken by the service (``SELECT ... FOR UPDATE`` / compare-and-set ``UPDATE``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -104,7 +105,9 @@ def init_db(settings_or_url: Union[str, Any], **engine_kwargs: Any) -> Database:
     """
     url = settings_or_url if isinstance(settings_or_url, str) else settings_or_url.database_url
     engine = create_db_engine(url, **engine_kwargs)
-    write_engine = engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"}) if engine.dialect.name == "sqlite" else engine
+    write_engine = (
+        engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"}) if engine.dialect.name == "sqlite" else engine
+    )
     read = sessionmaker(bind=engine, future=True, expire_on_commit=False)
     write = sessionmaker(bind=write_engine, future=True, expire_on_commit=False)
     return Database(engine=engine, read=read, write=write)

@@ -4,6 +4,7 @@
 linear history (``bot/storage/migrations``) holds every table; its version table
 keeps the name it was created with (``tickets_alembic_version``).
 """
+
 from __future__ import annotations
 
 import argparse

@@ -4,6 +4,7 @@ Each batch is one transaction, walked in primary-key order, so an interrupted
 run can simply be started again; rows already under the new key are rotated
 again harmlessly.
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable, ContextManager, Optional, Sequence
@@ -55,7 +56,10 @@ def reencrypt_columns(
                         values[column.key] = new
                 if values:
                     connection.execute(
-                        update(table).where(id_column == row[0]).values(**values).execution_options(synchronize_session=False)
+                        update(table)
+                        .where(id_column == row[0])
+                        .values(**values)
+                        .execution_options(synchronize_session=False)
                     )
                     count += 1
             last = rows[-1][0]

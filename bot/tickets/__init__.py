@@ -12,6 +12,7 @@ Use it through :class:`TicketService` only::
 
 Domain code: no Rasa imports.  Blocking: call from async code via ``asyncio.to_thread``.
 """
+
 from bot.tickets.deadlines import DeadlineRules, JurisdictionRule
 from bot.tickets.errors import (
     AlreadyClaimed,

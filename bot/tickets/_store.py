@@ -6,6 +6,7 @@ Every public method of the parts (:mod:`~bot.tickets.lifecycle`,
 :mod:`~bot.tickets.upkeep`) is one unit of work: one session, one transaction,
 the audit event inside it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -57,7 +58,6 @@ _S = TypeVar("_S", bound="TicketStore")
 
 class DatabaseNotReady(TicketError):
     """The ticket tables do not exist (run ``privacy-desk migrate``)."""
-
 
 
 class TicketStore:
@@ -138,7 +138,10 @@ class TicketStore:
         try:
             with self._db.read() as session:
                 token = session.scalars(
-                    select(Ticket.personal_ct).where(Ticket.personal_ct.is_not(None)).order_by(Ticket.id.desc()).limit(1)
+                    select(Ticket.personal_ct)
+                    .where(Ticket.personal_ct.is_not(None))
+                    .order_by(Ticket.id.desc())
+                    .limit(1)
                 ).first()
         except (OperationalError, ProgrammingError) as exc:
             raise DatabaseNotReady("ticket tables are missing; run `privacy-desk migrate`") from exc
@@ -228,9 +231,11 @@ class TicketStore:
     def _retire_key(self, digest: str) -> None:
         """Free an idempotency digest held by a closed ticket (it gets a digest no key produces)."""
         with self._db.write.begin() as session:
-            for ticket in session.scalars(select(Ticket).where(
-                    Ticket.idempotency_digest == digest,
-                    Ticket.status.in_([s.value for s in TERMINAL_STATUSES])).with_for_update()).all():
+            for ticket in session.scalars(
+                select(Ticket)
+                .where(Ticket.idempotency_digest == digest, Ticket.status.in_([s.value for s in TERMINAL_STATUSES]))
+                .with_for_update()
+            ).all():
                 ticket.idempotency_digest = self._indexer.digest("ticket-idempotency-retired", f"{ticket.id}:{digest}")
 
     def _find_by_digest(self, digest: str) -> Optional[TicketView]:

@@ -4,6 +4,7 @@ Every function raises :class:`~bot.tickets.errors.InvalidField` (or
 :class:`~bot.tickets.errors.FieldTooLong`) naming the field, never the value,
 so errors can be logged and shown without leaking personal data.
 """
+
 from __future__ import annotations
 
 import re

@@ -14,6 +14,7 @@ Rules (defaults, all configurable through :class:`JurisdictionRule`):
 Dates are calendar dates in the jurisdiction's time zone: a request received
 at 23:30 in Los Angeles is received that day, not the next UTC day.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -244,8 +245,12 @@ GDPR_UK = replace(GDPR_EU, code="UK", regime="UK GDPR", timezone="Europe/London"
 class DeadlineRules:
     """The configured jurisdictions and the default for requests that name none."""
 
-    def __init__(self, rules: Iterable[JurisdictionRule] = (CCPA, GDPR_EU, GDPR_UK), default: str = "US-CA",
-                 escalation_reply_business_days: int = 2) -> None:
+    def __init__(
+        self,
+        rules: Iterable[JurisdictionRule] = (CCPA, GDPR_EU, GDPR_UK),
+        default: str = "US-CA",
+        escalation_reply_business_days: int = 2,
+    ) -> None:
         self._rules: Dict[str, JurisdictionRule] = {rule.code: rule for rule in rules}
         if default not in self._rules:
             raise ValueError(f"default jurisdiction {default!r} has no rule")
@@ -264,7 +269,9 @@ class DeadlineRules:
         key = self.default if code is None else code.strip().upper() if isinstance(code, str) else code
         rule = self._rules.get(key) if isinstance(key, str) else None
         if rule is None:
-            raise InvalidField("jurisdiction", f"unknown jurisdiction; expected one of {', '.join(sorted(self._rules))}")
+            raise InvalidField(
+                "jurisdiction", f"unknown jurisdiction; expected one of {', '.join(sorted(self._rules))}"
+            )
         return rule
 
     @classmethod

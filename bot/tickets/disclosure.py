@@ -1,5 +1,5 @@
-"""Personal data out of the store: reveal (audited, with a reason) and the access-request export package.
-"""
+"""Personal data out of the store: reveal (audited, with a reason) and the access-request export package."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -32,7 +32,6 @@ EXPORT_FORMAT = "privacy-desk.access-export.v1"
 REVEAL_DISPLAY_WINDOW = timedelta(minutes=10)
 
 
-
 class TicketDisclosure(TicketStore):
     """Hand out a ticket's personal data, always audited."""
 
@@ -49,7 +48,9 @@ class TicketDisclosure(TicketStore):
         """
         return self.reveal_with_receipt(reference, actor=actor, reason=reason)[0]
 
-    def reveal_with_receipt(self, reference: str, *, actor: str, reason: Union[RevealReason, str]) -> Tuple[PersonalData, int]:
+    def reveal_with_receipt(
+        self, reference: str, *, actor: str, reason: Union[RevealReason, str]
+    ) -> Tuple[PersonalData, int]:
         """:meth:`reveal_personal_data`, plus the id of its audit event (the "receipt").
 
         A page that shows the data after a redirect passes the receipt to
@@ -62,12 +63,16 @@ class TicketDisclosure(TicketStore):
         with self._db.write.begin() as session:
             ticket = self._load(session, ref)
             data = self._decrypt_personal(ticket.personal_ct)
-            event = self._audit(session, ticket.id, actor_, AuditAction.PERSONAL_DATA_REVEALED, None, None, reason_.value, now)
+            event = self._audit(
+                session, ticket.id, actor_, AuditAction.PERSONAL_DATA_REVEALED, None, None, reason_.value, now
+            )
             session.flush()
             receipt = int(event.id)
         return data, receipt
 
-    def show_revealed(self, reference: str, *, actor: str, receipt: int, within: timedelta = REVEAL_DISPLAY_WINDOW) -> Optional[PersonalData]:
+    def show_revealed(
+        self, reference: str, *, actor: str, receipt: int, within: timedelta = REVEAL_DISPLAY_WINDOW
+    ) -> Optional[PersonalData]:
         """The data of an earlier reveal, shown again without a new audit event; ``None`` if the receipt is not valid.
 
         Valid: the receipt is a ``personal_data_revealed`` event of this ticket, by
@@ -81,12 +86,19 @@ class TicketDisclosure(TicketStore):
         with self._db.read() as session:
             ticket = self._load(session, ref)
             event = session.get(AuditEvent, receipt)
-            if (event is None or event.ticket_id != ticket.id or event.actor != actor_
-                    or event.action != AuditAction.PERSONAL_DATA_REVEALED.value or event.at < self._clock() - within):
+            if (
+                event is None
+                or event.ticket_id != ticket.id
+                or event.actor != actor_
+                or event.action != AuditAction.PERSONAL_DATA_REVEALED.value
+                or event.at < self._clock() - within
+            ):
                 return None
             return self._decrypt_personal(ticket.personal_ct)
 
-    def export_package(self, reference: str, *, actor: str, account_data: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+    def export_package(
+        self, reference: str, *, actor: str, account_data: Optional[Dict[str, Any]] = None
+    ) -> Dict[str, Any]:
         """The JSON-ready package an access request is answered with (audited as ``exported``).
 
         Contains the request (reference, kind, dates, status history) and the personal

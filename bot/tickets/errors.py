@@ -5,6 +5,7 @@ status only in adapters: ``TicketNotFound`` → 404, ``AlreadyClaimed`` /
 ``VersionConflict`` → 409, ``InvalidTransition`` → 409, ``InvalidField`` /
 ``FieldTooLong`` → 422.  Messages name fields and codes, never values.
 """
+
 from __future__ import annotations
 
 from typing import Optional
@@ -31,7 +32,9 @@ class TicketNotFound(TicketError):
 
     def __init__(self, reference: str) -> None:
         # References are public, non-personal identifiers; still, echo only well-formed ones.
-        shown = reference if isinstance(reference, str) and len(reference) <= 20 and reference.isascii() else "<invalid>"
+        shown = (
+            reference if isinstance(reference, str) and len(reference) <= 20 and reference.isascii() else "<invalid>"
+        )
         super().__init__(f"no ticket with reference {shown}")
         self.reference = shown
 

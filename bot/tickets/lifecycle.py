@@ -1,6 +1,7 @@
 """A ticket's life: filing (idempotent), reading, and every state change (acknowledge,
 claim, release, reassign, note, extend, transition) with its audit event.
 """
+
 from __future__ import annotations
 
 import logging
@@ -59,7 +60,6 @@ log = logging.getLogger(__name__)
 _CREATE_ATTEMPTS = 5
 
 
-
 class TicketLifecycle(TicketStore):
     """File, read and move tickets through their states."""
 
@@ -108,7 +108,9 @@ class TicketLifecycle(TicketStore):
         channel_ = parse_enum(Channel, channel, "channel")
         status_ = parse_enum(Status, status, "status")
         if status_ not in INITIAL_STATUSES:
-            raise InvalidField("status", f"a new ticket starts in one of {', '.join(sorted(s.value for s in INITIAL_STATUSES))}")
+            raise InvalidField(
+                "status", f"a new ticket starts in one of {', '.join(sorted(s.value for s in INITIAL_STATUSES))}"
+            )
         priority_ = default_priority(kind_) if priority is None else parse_enum(Priority, priority, "priority")
         rule = self.rules.rule_for(jurisdiction)
         key = _text("idempotency_key", idempotency_key, required=True)
@@ -214,7 +216,9 @@ class TicketLifecycle(TicketStore):
         ref = self._ref(reference)
         with self._db.read() as session:
             ticket = self._load(session, ref)
-            rows = session.scalars(select(TicketNote).where(TicketNote.ticket_id == ticket.id).order_by(TicketNote.id)).all()
+            rows = session.scalars(
+                select(TicketNote).where(TicketNote.ticket_id == ticket.id).order_by(TicketNote.id)
+            ).all()
             return [self._note_view(n) for n in rows]
 
     def transcript(self, reference: str) -> Optional[str]:
@@ -320,7 +324,11 @@ class TicketLifecycle(TicketStore):
         if holder is not None and holder != agent_:
             raise AlreadyClaimed(holder)
         with self._db.write.begin() as session:
-            conditions = [Ticket.reference == ref, Ticket.assignee.is_(None), Ticket.status.in_([s.value for s in OPEN_STATUSES])]
+            conditions = [
+                Ticket.reference == ref,
+                Ticket.assignee.is_(None),
+                Ticket.status.in_([s.value for s in OPEN_STATUSES]),
+            ]
             if expected is not None:
                 conditions.append(Ticket.version == expected)
             result = session.execute(
@@ -431,7 +439,11 @@ class TicketLifecycle(TicketStore):
         with self._db.write.begin() as session:
             ticket = self._load(session, ref)
             note = TicketNote(
-                ticket_id=ticket.id, kind=kind_.value, author=author_, created_at=now, body_ct=self._cipher.encrypt(body_ or "")
+                ticket_id=ticket.id,
+                kind=kind_.value,
+                author=author_,
+                created_at=now,
+                body_ct=self._cipher.encrypt(body_ or ""),
             )
             session.add(note)
             self._audit(session, ticket.id, author_, AuditAction.NOTE_ADDED, None, None, kind_.value, now)

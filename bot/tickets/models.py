@@ -10,6 +10,7 @@ The schema itself is owned by the Alembic migrations in
 ``bot/storage/migrations``; ``tests/.../test_migrations.py`` checks that the
 migrations and these models agree.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime

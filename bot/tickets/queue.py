@@ -1,6 +1,7 @@
 """The agents' queue: filtered pages in queue order with opaque cursors, and the
 per-status counts kept by database triggers.
 """
+
 from __future__ import annotations
 
 import base64
@@ -74,7 +75,9 @@ def page_position(limit: Any, offset: Any, after: Optional[str]) -> Optional[Pos
     return position
 
 
-def read_page(session: Session, filters: List[Any], *, limit: int, offset: int, position: Optional[Position]) -> List[Ticket]:
+def read_page(
+    session: Session, filters: List[Any], *, limit: int, offset: int, position: Optional[Position]
+) -> List[Ticket]:
     """One page of tickets matching ``filters`` in queue order, by offset or after a cursor position.
 
     First the ids (an index walk of ``ix_tickets_queue``, cheap even at a deep
@@ -84,17 +87,29 @@ def read_page(session: Session, filters: List[Any], *, limit: int, offset: int, 
     stops after ``limit``.
     """
     if position is None:
-        ids = list(session.scalars(select(Ticket.id).where(*filters).order_by(*QUEUE_ORDER).limit(limit).offset(offset)))
+        ids = list(
+            session.scalars(select(Ticket.id).where(*filters).order_by(*QUEUE_ORDER).limit(limit).offset(offset))
+        )
     else:
         priority, respond_by, last_id = position
-        ids = list(session.scalars(
-            select(Ticket.id)
-            .where(*filters, Ticket.priority == priority, tuple_(Ticket.respond_by, Ticket.id) > tuple_(respond_by, last_id))
-            .order_by(*QUEUE_ORDER).limit(limit)
-        ))
+        ids = list(
+            session.scalars(
+                select(Ticket.id)
+                .where(
+                    *filters,
+                    Ticket.priority == priority,
+                    tuple_(Ticket.respond_by, Ticket.id) > tuple_(respond_by, last_id),
+                )
+                .order_by(*QUEUE_ORDER)
+                .limit(limit)
+            )
+        )
         if len(ids) < limit:
             ids += session.scalars(
-                select(Ticket.id).where(*filters, Ticket.priority < priority).order_by(*QUEUE_ORDER).limit(limit - len(ids))
+                select(Ticket.id)
+                .where(*filters, Ticket.priority < priority)
+                .order_by(*QUEUE_ORDER)
+                .limit(limit - len(ids))
             ).all()
     by_id = {t.id: t for t in session.scalars(select(Ticket).where(Ticket.id.in_(ids))).all()} if ids else {}
     return [by_id[i] for i in ids if i in by_id]
@@ -228,9 +243,19 @@ class TicketQueue(TicketStore):
                 insert(TicketCount).from_select(
                     ["status", "kind", "channel", "jurisdiction", "assignee", "n"],
                     select(
-                        Ticket.status, Ticket.kind, Ticket.channel, Ticket.jurisdiction,
-                        func.coalesce(Ticket.assignee, ""), func.count(),
-                    ).group_by(Ticket.status, Ticket.kind, Ticket.channel, Ticket.jurisdiction, func.coalesce(Ticket.assignee, "")),
+                        Ticket.status,
+                        Ticket.kind,
+                        Ticket.channel,
+                        Ticket.jurisdiction,
+                        func.coalesce(Ticket.assignee, ""),
+                        func.count(),
+                    ).group_by(
+                        Ticket.status,
+                        Ticket.kind,
+                        Ticket.channel,
+                        Ticket.jurisdiction,
+                        func.coalesce(Ticket.assignee, ""),
+                    ),
                 )
             )
             return int(session.execute(select(func.coalesce(func.sum(TicketCount.n), 0))).scalar_one())

@@ -6,6 +6,7 @@ confuse when read aloud or typed on a phone keypad), drawn with ``secrets``:
 forgiving the way Crockford intends: case, spaces and dashes are ignored and
 ``O`` → ``0``, ``I``/``L`` → ``1``.
 """
+
 from __future__ import annotations
 
 import re

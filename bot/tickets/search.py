@@ -20,6 +20,7 @@ included unless a status filter says otherwise.
 Date ranges are calendar days in the default jurisdiction's time zone (the
 business's reporting calendar), inclusive at both ends.
 """
+
 from __future__ import annotations
 
 import re
@@ -72,7 +73,9 @@ def classify(text: str, region: str = DEFAULT_PHONE_REGION) -> Terms:
         InvalidField: the text is none of them (the message never repeats it).
     """
     if not isinstance(text, str) or len(text) > QUERY_LIMIT:
-        raise InvalidField("q", f"must be a reference, an e-mail address or a phone number (at most {QUERY_LIMIT} characters)")
+        raise InvalidField(
+            "q", f"must be a reference, an e-mail address or a phone number (at most {QUERY_LIMIT} characters)"
+        )
     stripped = text.strip()
     reference = normalise_reference(stripped)
     email = stripped if _EMAIL.match(stripped) else None
@@ -177,7 +180,9 @@ class TicketSearch:
         with self._tickets.database.read() as session:
             rows = read_page(session, filters, limit=limit, offset=offset, position=position)
             if text or start is not None or end is not None or query.due:
-                counts = dict(session.execute(select(Ticket.status, func.count()).where(*common).group_by(Ticket.status)).all())
+                counts = dict(
+                    session.execute(select(Ticket.status, func.count()).where(*common).group_by(Ticket.status)).all()
+                )
             else:
                 # Only kind / channel filters: the trigger-kept per-bucket counts (a few rows).
                 where = []
@@ -185,9 +190,11 @@ class TicketSearch:
                     where.append(TicketCount.kind.in_(kinds))
                 if channels is not None:
                     where.append(TicketCount.channel.in_(channels))
-                counts = dict(session.execute(
-                    select(TicketCount.status, func.sum(TicketCount.n)).where(*where).group_by(TicketCount.status)
-                ).all())
+                counts = dict(
+                    session.execute(
+                        select(TicketCount.status, func.sum(TicketCount.n)).where(*where).group_by(TicketCount.status)
+                    ).all()
+                )
         wanted = set(statuses) if statuses is not None else {s.value for s in Status}
         total = sum(int(n or 0) for status, n in counts.items() if status in wanted)
         return QueuePage(

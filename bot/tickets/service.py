@@ -22,6 +22,7 @@ Concurrency:
 
 All methods are blocking: from async code call them via ``asyncio.to_thread``.
 """
+
 from __future__ import annotations
 
 from bot.tickets._store import Clock, DatabaseNotReady

@@ -12,6 +12,7 @@
 The table :data:`TRANSITIONS` is the whole machine; :func:`check_transition`
 raises :class:`~bot.tickets.errors.InvalidTransition` for anything else.
 """
+
 from __future__ import annotations
 
 import enum

@@ -7,6 +7,7 @@ personal data; :class:`PersonalData` is only returned by
 Field caps (characters, checked before anything is written; longer input raises
 :class:`~bot.tickets.errors.FieldTooLong`) are in :data:`FIELD_LIMITS`.
 """
+
 from __future__ import annotations
 
 import enum

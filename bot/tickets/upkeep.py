@@ -1,6 +1,7 @@
 """Upkeep of the whole store: retention (anonymise closed tickets), key rotation,
 the retention-run audit record and the admin audit log.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -28,14 +29,14 @@ from bot.tickets.types import (
 __all__ = ["TicketUpkeep"]
 
 
-
-
 class TicketUpkeep(TicketStore):
     """Retention, key rotation and the audit log."""
 
     # ------------------------------------------------------------------ retention and keys
 
-    def anonymise_closed(self, older_than: Optional[timedelta] = None, *, actor: str = "system:retention", batch_size: int = 500) -> int:
+    def anonymise_closed(
+        self, older_than: Optional[timedelta] = None, *, actor: str = "system:retention", batch_size: int = 500
+    ) -> int:
         """Erase personal data of tickets closed more than ``older_than`` ago (default: retention).
 
         Keeps the ticket skeleton (reference, kind, dates, status) and the audit trail
@@ -62,7 +63,10 @@ class TicketUpkeep(TicketStore):
                     return done
                 ids = [t.id for t in tickets]
                 session.execute(
-                    update(TicketNote).where(TicketNote.ticket_id.in_(ids)).values(body_ct=None).execution_options(synchronize_session=False)
+                    update(TicketNote)
+                    .where(TicketNote.ticket_id.in_(ids))
+                    .values(body_ct=None)
+                    .execution_options(synchronize_session=False)
                 )
                 for ticket in tickets:
                     ticket.personal_ct = None
@@ -74,7 +78,6 @@ class TicketUpkeep(TicketStore):
                     self._touch(ticket, now)
                     self._audit(session, ticket.id, actor_, AuditAction.ANONYMISED, None, None, "retention", now)
                 done += len(tickets)
-
 
     def rotate_keys(self, *, actor: str = "system:rotate-keys", batch_size: int = 500) -> RotationReport:
         """Re-encrypt every ciphertext under the primary (first) key of ``DATA_KEYS``.

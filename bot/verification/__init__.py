@@ -13,6 +13,7 @@ Use it through :class:`VerificationService`::
 
 Domain code: no Rasa imports.  Blocking: call from async code via ``asyncio.to_thread``.
 """
+
 from bot.verification.codes import (
     CODE_LENGTH,
     CODE_TTL,

@@ -1,4 +1,5 @@
 """``privacy-desk customers seed``: (re)write the demo customers (idempotent; a no-op in production)."""
+
 from __future__ import annotations
 
 import argparse
@@ -26,7 +27,9 @@ def _seed(args: argparse.Namespace) -> int:
     settings = load_settings()
     if not settings.is_local and not args.force:
         # A no-op, not an error, so `make setup` can always call it.
-        print("Skipped: demo customers are not seeded in the production profile (use --force to insist).", file=sys.stderr)
+        print(
+            "Skipped: demo customers are not seeded in the production profile (use --force to insist).", file=sys.stderr
+        )
         return 0
     database = init_db(settings)
     try:

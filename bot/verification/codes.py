@@ -21,6 +21,7 @@ locked; SQLite serialises writers with ``BEGIN IMMEDIATE``.
 
 All methods block: from async code call them via ``asyncio.to_thread``.
 """
+
 from __future__ import annotations
 
 import enum
@@ -66,8 +67,6 @@ MAX_DAILY_SENDS = 10
 DAILY_WINDOW = timedelta(days=1)
 _CHALLENGE_ID_MAX = 40
 _SEPARATORS = re.compile(r"[\s\-‐-―−.·_/]+")
-
-
 
 
 class CheckResult(str, enum.Enum):
@@ -332,9 +331,9 @@ class CodeStore:
         cutoff = self._clock() - max(older_than, self.send_window, self.daily_window)
         with self._db.write.begin() as session:
             result = session.execute(
-                delete(VerificationChallenge).where(VerificationChallenge.created_at < cutoff).execution_options(
-                    synchronize_session=False
-                )
+                delete(VerificationChallenge)
+                .where(VerificationChallenge.created_at < cutoff)
+                .execution_options(synchronize_session=False)
             )
             return int(result.rowcount or 0)
 

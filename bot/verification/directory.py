@@ -15,6 +15,7 @@ form, so matching never decrypts the table.  Normalisation:
 :data:`DEMO_CUSTOMERS` are obviously fake people (``example.com`` addresses,
 555-01xx numbers reserved for fiction) seeded by ``privacy-desk customers seed``.
 """
+
 from __future__ import annotations
 
 import re
@@ -320,10 +321,30 @@ class SqlCustomerDirectory:
 
 #: Obviously fake demo customers (README "Verification and notifications").
 DEMO_CUSTOMERS: Sequence[CustomerRecord] = (
-    CustomerRecord("demo-ada", "Ada Demo", "ada.demo@example.com", "+12025550100", date(1985, 12, 10), "10022", "CNA-100001"),
-    CustomerRecord("demo-bruno", "Bruno Démo", "bruno.demo@example.com", "+12025550101", date(1990, 3, 4), "94105", "CNA-100002"),
-    CustomerRecord("demo-chloe", "Chloé Exemple", "chloe.example@example.org", "+12025550102", date(1978, 7, 21), "60601", "CNA-100003"),
-    CustomerRecord("demo-dmitri", "Dmitri Testov", "dmitri.test@example.net", "+12025550103", date(2001, 1, 31), "33101", "CNA-100004"),
+    CustomerRecord(
+        "demo-ada", "Ada Demo", "ada.demo@example.com", "+12025550100", date(1985, 12, 10), "10022", "CNA-100001"
+    ),
+    CustomerRecord(
+        "demo-bruno", "Bruno Démo", "bruno.demo@example.com", "+12025550101", date(1990, 3, 4), "94105", "CNA-100002"
+    ),
+    CustomerRecord(
+        "demo-chloe",
+        "Chloé Exemple",
+        "chloe.example@example.org",
+        "+12025550102",
+        date(1978, 7, 21),
+        "60601",
+        "CNA-100003",
+    ),
+    CustomerRecord(
+        "demo-dmitri",
+        "Dmitri Testov",
+        "dmitri.test@example.net",
+        "+12025550103",
+        date(2001, 1, 31),
+        "33101",
+        "CNA-100004",
+    ),
     # A child's account (born 2015): the parental-deletion flow names it by e-mail.
     CustomerRecord("demo-finn", "Finn Demo", "finn.demo@example.com", None, date(2015, 6, 1), "10022", None),
 )

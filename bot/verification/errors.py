@@ -5,6 +5,7 @@ Expected outcomes (a wrong code, a rate limit, a locked challenge) are *results*
 not exceptions.  These errors are for what callers must not ignore.  Messages
 name fields and codes, never values (no personal data).
 """
+
 from __future__ import annotations
 
 __all__ = [

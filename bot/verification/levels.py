@@ -19,6 +19,7 @@ holds for the same customer (``email``, ``phone``, ``full_name``,
 contact (a one-time code entered correctly) the level is ``none`` whatever
 matched: knowing someone's details is not proof of being them.
 """
+
 from __future__ import annotations
 
 import enum

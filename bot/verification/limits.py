@@ -32,6 +32,7 @@ is sent: the cost is real) and open for e-mail.
 
 Blocking (Redis round trips): call from a worker thread.
 """
+
 from __future__ import annotations
 
 import enum
@@ -63,12 +64,14 @@ log = logging.getLogger(__name__)
 CLIENT_METADATA_KEY = "client_key"
 
 #: Number types a code may be texted to (everything else costs more, or reaches no one).
-SENDABLE_TYPES: FrozenSet[int] = frozenset({
-    PhoneNumberType.MOBILE,
-    PhoneNumberType.FIXED_LINE_OR_MOBILE,
-    PhoneNumberType.FIXED_LINE,
-    PhoneNumberType.VOIP,
-})
+SENDABLE_TYPES: FrozenSet[int] = frozenset(
+    {
+        PhoneNumberType.MOBILE,
+        PhoneNumberType.FIXED_LINE_OR_MOBILE,
+        PhoneNumberType.FIXED_LINE,
+        PhoneNumberType.VOIP,
+    }
+)
 
 _REDIS_PREFIX = "pd:codes:"
 
@@ -131,9 +134,11 @@ class SendLimits:
         """``(None, None)`` when a code may go to ``target``; else why not and when to try again."""
         if channel == "sms" and not self.policy.allows(target):
             return SendRefusal.DESTINATION, None
-        checks = [("conv", conversation, self.per_conversation, SendRefusal.CONVERSATION),
-                  ("client", client, self.per_client, SendRefusal.CLIENT),
-                  ("global", channel, self.global_, SendRefusal.GLOBAL)]
+        checks = [
+            ("conv", conversation, self.per_conversation, SendRefusal.CONVERSATION),
+            ("client", client, self.per_client, SendRefusal.CLIENT),
+            ("global", channel, self.global_, SendRefusal.GLOBAL),
+        ]
         try:
             for scope, value, limit, refusal in checks:
                 if not value:
@@ -153,8 +158,9 @@ class Lockouts:
 
     DAY = 86_400
 
-    def __init__(self, counter: Counter, indexer: Indexer, *, base: timedelta = timedelta(minutes=15),
-                 per_day: int = 3) -> None:
+    def __init__(
+        self, counter: Counter, indexer: Indexer, *, base: timedelta = timedelta(minutes=15), per_day: int = 3
+    ) -> None:
         self.counter = counter
         self._indexer = indexer
         self.base = base
@@ -194,7 +200,9 @@ def counter_for(settings: Any) -> Counter:
     return RedisCounter.from_url(settings.redis_url, prefix=_REDIS_PREFIX) if settings.redis_url else MemoryCounter()
 
 
-def limits_from_settings(settings: Any, indexer: Indexer, counter: Optional[Counter] = None) -> Tuple[SendLimits, Lockouts]:
+def limits_from_settings(
+    settings: Any, indexer: Indexer, counter: Optional[Counter] = None
+) -> Tuple[SendLimits, Lockouts]:
     """The send limits and status lockouts configured in :class:`bot.settings.Settings` (one shared counter)."""
     counter = counter or counter_for(settings)
     sends = SendLimits(
@@ -205,6 +213,10 @@ def limits_from_settings(settings: Any, indexer: Indexer, counter: Optional[Coun
         per_client=Limit(*settings.code_send_limit_client),
         global_=Limit(*settings.code_send_limit_global),
     )
-    lockouts = Lockouts(counter, indexer, base=timedelta(seconds=settings.status_lockout_base_s),
-                        per_day=settings.status_lockouts_per_day)
+    lockouts = Lockouts(
+        counter,
+        indexer,
+        base=timedelta(seconds=settings.status_lockout_base_s),
+        per_day=settings.status_lockouts_per_day,
+    )
     return sends, lockouts

@@ -4,6 +4,7 @@ Re-encrypts every ciphertext in ``verification_challenges``, ``customers`` and
 ``outbox`` under the first key of ``DATA_KEYS``, in batches of one transaction
 each; safe to re-run after an interruption.  Blind indexes (``INDEX_KEY``) do not change.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, Sequence
@@ -20,7 +21,9 @@ __all__ = ["rotate_keys"]
 def rotate_keys(database: Database, cipher: DataCipher, batch_size: int = 500) -> Dict[str, int]:
     """Rows re-encrypted per table: ``{"verification_challenges": n, "customers": n, "outbox": n}``."""
     return {
-        "verification_challenges": _rotate(database, cipher, VerificationChallenge, (VerificationChallenge.contact_ct,), batch_size),
+        "verification_challenges": _rotate(
+            database, cipher, VerificationChallenge, (VerificationChallenge.contact_ct,), batch_size
+        ),
         "customers": _rotate(database, cipher, Customer, (Customer.data_ct,), batch_size),
         "outbox": _rotate(
             database,

@@ -7,6 +7,7 @@ e-mail address, a phone number or any other personal value in plaintext.
 The schema is created by the Alembic revision in ``bot/storage/migrations/versions``
 (``verification_and_notify``); tests may ``create_all`` just these tables.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

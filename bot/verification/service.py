@@ -17,6 +17,7 @@ Status checks without enumeration: for an unknown reference call
 :meth:`start_decoy_check` and answer exactly as after a real send; its
 challenge accepts no code, so a wrong reference and a wrong code look the same.
 """
+
 from __future__ import annotations
 
 import enum
@@ -159,7 +160,9 @@ class Assessment:
 
 
 def code_sms_text(code: str, minutes: int) -> str:
-    return f"Privacy Desk: your verification code is {code}. It expires in {minutes} minutes. Never share it with anyone."
+    return (
+        f"Privacy Desk: your verification code is {code}. It expires in {minutes} minutes. Never share it with anyone."
+    )
 
 
 def code_email_text(code: str, minutes: int) -> Tuple[str, str]:
@@ -234,8 +237,16 @@ class VerificationService:
         kwargs: Dict[str, Any] = {"clock": clock} if clock else {}
         most, short_window = settings.code_send_limit_destination
         daily, window = settings.code_send_limit_destination_daily
-        codes = CodeStore(database, indexer, cipher, max_sends=most, send_window=timedelta(seconds=short_window),
-                          max_daily_sends=daily, daily_window=timedelta(seconds=window), **kwargs)
+        codes = CodeStore(
+            database,
+            indexer,
+            cipher,
+            max_sends=most,
+            send_window=timedelta(seconds=short_window),
+            max_daily_sends=daily,
+            daily_window=timedelta(seconds=window),
+            **kwargs,
+        )
         directory = SqlCustomerDirectory(database, cipher, indexer, **kwargs)
         limits, lockouts = limits_from_settings(settings, indexer)
         return cls(codes, notifier or build_notifier(settings, database), directory, limits=limits, lockouts=lockouts)
@@ -295,7 +306,9 @@ class VerificationService:
             self.codes.invalidate(issued.challenge_id)
             log.warning("verification code not delivered (%s, %s)", channel_.value, delivery.error)
             return StartResult(StartStatus.DELIVERY_FAILED, delivery=delivery)
-        return StartResult(StartStatus.SENT, challenge_id=issued.challenge_id, expires_at=issued.expires_at, delivery=delivery)
+        return StartResult(
+            StartStatus.SENT, challenge_id=issued.challenge_id, expires_at=issued.expires_at, delivery=delivery
+        )
 
     def start_decoy_check(self) -> StartResult:
         """Pretend to send a code (unknown reference in a status check): same result shape, nothing sent."""
@@ -357,8 +370,10 @@ class VerificationService:
             names = matched or ()
         points = tuple(name for name in DATA_POINTS if name in set(names))
         via = ContactChannel(confirmed_via) if confirmed_via else None
-        contact_on_file = ("email" in points) if via is ContactChannel.EMAIL else (
-            ("phone" in points) if via is ContactChannel.SMS else ("email" in points or "phone" in points)
+        contact_on_file = (
+            ("email" in points)
+            if via is ContactChannel.EMAIL
+            else (("phone" in points) if via is ContactChannel.SMS else ("email" in points or "phone" in points))
         )
 
         if not contact_confirmed:

@@ -3,6 +3,7 @@
 Starlette, one small module per concern; each contributes ``routes(settings)``.
 No Rasa import here: the chat page talks to Rasa from the browser over socket.io.
 """
+
 from bot.webapp.app import create_app
 
 __all__ = ["create_app"]

@@ -1,4 +1,5 @@
 """``python -m bot.webapp``: serve the web app with uvicorn (masked logging, no access log)."""
+
 from __future__ import annotations
 
 import uvicorn

@@ -9,6 +9,7 @@ with ``Retry-After``.  Errors are
 ``field`` where useful) with the status codes of :func:`error_response`.
 The OpenAPI 3 document is :mod:`bot.webapp.openapi` (served at ``/api/v1/openapi.json``).
 """
+
 from __future__ import annotations
 
 from functools import wraps
@@ -88,7 +89,13 @@ def ticket_json(view: TicketView) -> Dict[str, Any]:
 
 
 def note_json(note: NoteView) -> Dict[str, Any]:
-    return {"id": note.id, "kind": note.kind.value, "author": note.author, "created_at": note.created_at.isoformat(), "body": note.body}
+    return {
+        "id": note.id,
+        "kind": note.kind.value,
+        "author": note.author,
+        "created_at": note.created_at.isoformat(),
+        "body": note.body,
+    }
 
 
 def event_json(event: AuditEventView) -> Dict[str, Any]:
@@ -127,7 +134,9 @@ def error_response(exc: Exception) -> JSONResponse:
 Endpoint = Callable[..., Awaitable[Response]]
 
 
-def operation(*, admin: bool = False, body: bool = False, allow_empty: bool = False) -> Callable[[Endpoint], Callable[[Request], Awaitable[Response]]]:
+def operation(
+    *, admin: bool = False, body: bool = False, allow_empty: bool = False
+) -> Callable[[Endpoint], Callable[[Request], Awaitable[Response]]]:
     """Bearer auth (401), admin check (403), bounded JSON body (400/413), domain errors → status codes."""
 
     def decorate(handler: Endpoint) -> Callable[[Request], Awaitable[Response]]:
@@ -139,7 +148,9 @@ def operation(*, admin: bool = False, body: bool = False, allow_empty: bool = Fa
                 return error_response(exc)
             limits = limits_for(request.app.state, services.settings)
             outcome = await run_in_threadpool(
-                limits.authenticate, services.accounts.authenticate_token, bearer_token(request),
+                limits.authenticate,
+                services.accounts.authenticate_token,
+                bearer_token(request),
                 request.client.host if request.client else "",
             )
             if outcome.limited:
@@ -257,7 +268,11 @@ async def list_tickets(request: Request, services: ConsoleServices, agent: Agent
     cursor = request.query_params.get("cursor")
     if cursor:
         query["after"] = cursor
-    for name, enum_type, key in (("kind", Kind, "kinds"), ("status", Status, "statuses"), ("channel", Channel, "channels")):
+    for name, enum_type, key in (
+        ("kind", Kind, "kinds"),
+        ("status", Status, "statuses"),
+        ("channel", Channel, "channels"),
+    ):
         value = _query_enum(request, name, enum_type)
         if value is not None:
             query[key] = [value]
@@ -337,12 +352,19 @@ async def reply(request: Request, services: ConsoleServices, agent: AgentView, d
         services.work.reply, _ref(request), agent, _field(data, "message", str), _field(data, "expected_version", int)
     )
     return JSONResponse(
-        {"ticket": ticket_json(result.ticket), "note": note_json(result.note), "channel": result.channel, "delivery": result.delivery}
+        {
+            "ticket": ticket_json(result.ticket),
+            "note": note_json(result.note),
+            "channel": result.channel,
+            "delivery": result.delivery,
+        }
     )
 
 
 @operation(body=True)
-async def request_documents(request: Request, services: ConsoleServices, agent: AgentView, data: Dict[str, Any]) -> Response:
+async def request_documents(
+    request: Request, services: ConsoleServices, agent: AgentView, data: Dict[str, Any]
+) -> Response:
     view = await _call(services.work.request_documents, _ref(request), agent, _field(data, "expected_version", int))
     return JSONResponse(ticket_json(view))
 
@@ -357,14 +379,20 @@ async def extend(request: Request, services: ConsoleServices, agent: AgentView, 
 
 @operation(body=True)
 async def transition(request: Request, services: ConsoleServices, agent: AgentView, data: Dict[str, Any]) -> Response:
-    view = await _call(services.work.move, _ref(request), agent, _field(data, "to", str), _field(data, "expected_version", int))
+    view = await _call(
+        services.work.move, _ref(request), agent, _field(data, "to", str), _field(data, "expected_version", int)
+    )
     return JSONResponse(ticket_json(view))
 
 
 @operation(body=True)
 async def complete(request: Request, services: ConsoleServices, agent: AgentView, data: Dict[str, Any]) -> Response:
     view = await _call(
-        services.work.complete, _ref(request), agent, _field(data, "outcome", str), _field(data, "expected_version", int),
+        services.work.complete,
+        _ref(request),
+        agent,
+        _field(data, "outcome", str),
+        _field(data, "expected_version", int),
         _field(data, "note", str, required=False),
     )
     return JSONResponse(ticket_json(view))
@@ -373,7 +401,11 @@ async def complete(request: Request, services: ConsoleServices, agent: AgentView
 @operation(body=True)
 async def reject(request: Request, services: ConsoleServices, agent: AgentView, data: Dict[str, Any]) -> Response:
     view = await _call(
-        services.work.reject, _ref(request), agent, _field(data, "reason", str), _field(data, "expected_version", int),
+        services.work.reject,
+        _ref(request),
+        agent,
+        _field(data, "reason", str),
+        _field(data, "expected_version", int),
         _field(data, "note", str, required=False),
     )
     return JSONResponse(ticket_json(view))
@@ -410,7 +442,11 @@ async def list_agents(request: Request, services: ConsoleServices, agent: AgentV
 async def create_agent(request: Request, services: ConsoleServices, agent: AgentView, data: Dict[str, Any]) -> Response:
     role = _field(data, "role", str, required=False) or "agent"
     created = await _call(
-        services.accounts.create_agent, _field(data, "username", str), _field(data, "password", str), role=role, actor=agent.actor
+        services.accounts.create_agent,
+        _field(data, "username", str),
+        _field(data, "password", str),
+        role=role,
+        actor=agent.actor,
     )
     return JSONResponse(created.to_json(), status_code=201)
 
@@ -440,7 +476,9 @@ async def audit_events(request: Request, services: ConsoleServices, agent: Agent
     limit = _query_int(request, "limit", 100, 1, 1000)
     before = _query_int(request, "before_id", 0, 1, 2**62) if request.query_params.get("before_id") else None
     events = await _call(services.tickets.audit_log, limit=limit, before_id=before)
-    return JSONResponse({"items": [event_json(e) for e in events], "next_before_id": events[-1].id if len(events) == limit else None})
+    return JSONResponse(
+        {"items": [event_json(e) for e in events], "next_before_id": events[-1].id if len(events) == limit else None}
+    )
 
 
 @operation()

@@ -12,6 +12,7 @@
 
 Authentication, rate limits and errors are the API's own (:func:`bot.webapp.api.operation`).
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List
@@ -48,8 +49,10 @@ def _attachment(name: str, start: Any, end: Any) -> Dict[str, str]:
 @operation()
 async def search(request: Request, services: ConsoleServices, agent: AgentView) -> Response:
     query = reporting.search_query(
-        request.query_params, today=services.clock().date(),
-        limit=_query_int(request, "limit", 50, 1, MAX_PAGE_SIZE), offset=_query_int(request, "offset", 0, 0, 1_000_000),
+        request.query_params,
+        today=services.clock().date(),
+        limit=_query_int(request, "limit", 50, 1, MAX_PAGE_SIZE),
+        offset=_query_int(request, "offset", 0, 0, 1_000_000),
     )
     if query.is_empty:
         raise InvalidField("q", "give a search text or at least one filter")
@@ -70,7 +73,9 @@ async def ccpa_7102(request: Request, services: ConsoleServices, agent: AgentVie
     start, end = reports.check_period(*reporting.report_period(request.query_params, services.clock().date()))
     report = await run_in_threadpool(reports.metrics, start, end)
     if fmt == "csv":
-        return Response(report.to_csv(), media_type="text/csv; charset=utf-8", headers=_attachment("ccpa-7102", start, end))
+        return Response(
+            report.to_csv(), media_type="text/csv; charset=utf-8", headers=_attachment("ccpa-7102", start, end)
+        )
     return JSONResponse(report.to_json())
 
 
@@ -81,10 +86,19 @@ async def ccpa_7101(request: Request, services: ConsoleServices, agent: AgentVie
     start, end = reports.check_period(*reporting.records_period(request.query_params, services.clock().date()))
     if fmt == "csv":
         chunks = iterate_in_threadpool(reports.records_csv(start, end))
-        return StreamingResponse(chunks, media_type="text/csv; charset=utf-8", headers=_attachment("ccpa-7101", start, end))
+        return StreamingResponse(
+            chunks, media_type="text/csv; charset=utf-8", headers=_attachment("ccpa-7101", start, end)
+        )
     items = await run_in_threadpool(lambda: [r.to_row() for r in reports.records(start, end)])
-    return JSONResponse({"regulation": "11 CCR 7101", "period_start": start.isoformat(), "period_end": end.isoformat(),
-                         "time_zone": reports.time_zone, "items": items})
+    return JSONResponse(
+        {
+            "regulation": "11 CCR 7101",
+            "period_start": start.isoformat(),
+            "period_end": end.isoformat(),
+            "time_zone": reports.time_zone,
+            "items": items,
+        }
+    )
 
 
 def routes(settings: Settings) -> List[BaseRoute]:

@@ -1,4 +1,5 @@
 """Assemble the Starlette application from the route modules."""
+
 from __future__ import annotations
 
 import importlib
@@ -59,7 +60,11 @@ def create_app(settings: Optional[Settings] = None) -> Starlette:
         routes=routes,
         middleware=[
             # Outermost: bodies bounded in size and read time, a client that leaves is not an error.
-            Middleware(RequestLimitsMiddleware, max_bytes=settings.request_max_bytes, body_timeout_s=settings.request_body_timeout_s),
+            Middleware(
+                RequestLimitsMiddleware,
+                max_bytes=settings.request_max_bytes,
+                body_timeout_s=settings.request_body_timeout_s,
+            ),
             Middleware(SecurityHeadersMiddleware, settings=settings),
         ],
     )

@@ -10,6 +10,7 @@ Session cookie: ``pd_console`` (``__Host-pd_console`` over https), HttpOnly,
 ``PUBLIC_CONSOLE_URL`` is an https URL; no ``Max-Age`` (the server decides: 30
 minutes idle, 12 hours at most).
 """
+
 from __future__ import annotations
 
 import logging

@@ -4,6 +4,7 @@ Every console form and API body is read through here, with a cap
 (:data:`MAX_BODY_BYTES`, 256 KiB: a 10,000-character note in any script fits);
 bigger bodies are refused with 413 before they are parsed.
 """
+
 from __future__ import annotations
 
 import json
@@ -53,7 +54,9 @@ async def read_form(request: Request) -> Dict[str, str]:
         return {}
     try:
         text = body.decode("utf-8")
-        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=False, errors="strict", max_num_fields=MAX_FIELDS)
+        pairs = parse_qsl(
+            text, keep_blank_values=True, strict_parsing=False, errors="strict", max_num_fields=MAX_FIELDS
+        )
     except (UnicodeDecodeError, ValueError):
         raise BadBody("the form is not valid UTF-8 URL-encoded data") from None
     return {key: value for key, value in pairs}

@@ -7,6 +7,7 @@ is the accessible and printable form; the SVG is decoration with a text
 alternative.  Colours come from ``console.css`` classes (the CSP allows no
 inline styles), and presentation attributes carry only geometry.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -44,8 +45,16 @@ class BarChart:
     maximum: int
 
 
-def bar_chart(chart_id: str, title: str, items: Sequence[Tuple[str, int]], *, horizontal: bool = True,
-              width: int = 460, row: int = 26, height: int = 200) -> BarChart:
+def bar_chart(
+    chart_id: str,
+    title: str,
+    items: Sequence[Tuple[str, int]],
+    *,
+    horizontal: bool = True,
+    width: int = 460,
+    row: int = 26,
+    height: int = 200,
+) -> BarChart:
     """Lay out ``items`` (label, value) as bars scaled to the largest value.
 
     The description spells every value out (``"access 4, deletion 2"``), so the
@@ -61,8 +70,20 @@ def bar_chart(chart_id: str, title: str, items: Sequence[Tuple[str, int]], *, ho
         for i, (label, value) in enumerate(items):
             y = 4 + i * row
             w = span * value / scale_to
-            bars.append(Bar(label, value, label_w, y + 3, w, row - 8, label_w - 8, y + row / 2 + 4,
-                            label_w + w + 6, y + row / 2 + 4))
+            bars.append(
+                Bar(
+                    label,
+                    value,
+                    label_w,
+                    y + 3,
+                    w,
+                    row - 8,
+                    label_w - 8,
+                    y + row / 2 + 4,
+                    label_w + w + 6,
+                    y + row / 2 + 4,
+                )
+            )
     else:
         top, bottom = 18, 34
         slot = width / max(len(items), 1)
@@ -70,7 +91,19 @@ def bar_chart(chart_id: str, title: str, items: Sequence[Tuple[str, int]], *, ho
         for i, (label, value) in enumerate(items):
             h = span * value / scale_to
             x = i * slot + slot * 0.15
-            bars.append(Bar(label, value, x, top + span - h, slot * 0.7, h, x + slot * 0.35, height - bottom + 16,
-                            x + slot * 0.35, top + span - h - 4))
+            bars.append(
+                Bar(
+                    label,
+                    value,
+                    x,
+                    top + span - h,
+                    slot * 0.7,
+                    h,
+                    x + slot * 0.35,
+                    height - bottom + 16,
+                    x + slot * 0.35,
+                    top + span - h - 4,
+                )
+            )
     description = "; ".join(f"{label} {value}" for label, value in items) or "no data"
     return BarChart(chart_id, title, description, width, height, horizontal, tuple(bars), maximum)

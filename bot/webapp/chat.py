@@ -1,4 +1,5 @@
 """The web chat page at ``/``."""
+
 from __future__ import annotations
 
 from typing import List

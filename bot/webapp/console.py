@@ -6,6 +6,7 @@ admin (:mod:`~bot.webapp.console_admin`), search and reports
 (:mod:`~bot.webapp.console_reports`); what they share is
 :mod:`~bot.webapp.console_pages`.
 """
+
 from __future__ import annotations
 
 from typing import List

@@ -1,5 +1,5 @@
-"""Admin pages: agents (create, disable, enable, reset password), the audit trail, the local outbox.
-"""
+"""Admin pages: agents (create, disable, enable, reset password), the audit trail, the local outbox."""
+
 from __future__ import annotations
 
 from typing import Any, Awaitable, Callable, Dict, Optional
@@ -29,11 +29,18 @@ from bot.webapp.console_pages import (
 )
 
 
-async def _agents(request: Request, services: ConsoleServices, session: SessionView, *, error: Optional[str] = None,
-                  status_code: int = 200) -> Response:
+async def _agents(
+    request: Request,
+    services: ConsoleServices,
+    session: SessionView,
+    *,
+    error: Optional[str] = None,
+    status_code: int = 200,
+) -> Response:
     agents = await run_in_threadpool(services.accounts.list_agents)
     return _render(
-        request, "admin_agents.html",
+        request,
+        "admin_agents.html",
         _base(request, session, agents=agents, error=error, roles=(ROLE_AGENT, ROLE_ADMIN), password_min=PASSWORD_MIN),
         status_code=status_code,
     )
@@ -45,11 +52,16 @@ async def admin_agents(request: Request, services: ConsoleServices, session: Ses
 
 
 @action(admin=True)
-async def admin_agent_create(request: Request, services: ConsoleServices, session: SessionView, form: Dict[str, str]) -> Response:
+async def admin_agent_create(
+    request: Request, services: ConsoleServices, session: SessionView, form: Dict[str, str]
+) -> Response:
     try:
         await run_in_threadpool(
             lambda: services.accounts.create_agent(
-                form.get("username", ""), form.get("password", ""), role=form.get("role", ROLE_AGENT), actor=session.agent.actor
+                form.get("username", ""),
+                form.get("password", ""),
+                role=form.get("role", ROLE_AGENT),
+                actor=session.agent.actor,
             )
         )
     except ConsoleError as exc:
@@ -58,9 +70,13 @@ async def admin_agent_create(request: Request, services: ConsoleServices, sessio
     return RedirectResponse("/console/admin/agents?done=agent_created", status_code=303)
 
 
-def _admin_agent_op(op: Callable[[ConsoleServices, SessionView, str, Dict[str, str]], Any]) -> Callable[[Request], Awaitable[Response]]:
+def _admin_agent_op(
+    op: Callable[[ConsoleServices, SessionView, str, Dict[str, str]], Any],
+) -> Callable[[Request], Awaitable[Response]]:
     @action(admin=True)
-    async def endpoint(request: Request, services: ConsoleServices, session: SessionView, form: Dict[str, str]) -> Response:
+    async def endpoint(
+        request: Request, services: ConsoleServices, session: SessionView, form: Dict[str, str]
+    ) -> Response:
         username = request.path_params["username"]
         try:
             await run_in_threadpool(op, services, session, username, form)
@@ -112,10 +128,21 @@ async def admin_audit(request: Request, services: ConsoleServices, session: Sess
         except TicketError as exc:
             status_code, error = error_for(exc)
     return _render(
-        request, "admin_audit.html",
-        _base(request, session, trail=trail, older=trail[-1].id if len(trail) == AUDIT_PAGE else None,
-              events=events, total=total, accounts_page=account_page_no, accounts_next=account_page_no * AUDIT_PAGE < total,
-              reference=reference, history=history, error=error),
+        request,
+        "admin_audit.html",
+        _base(
+            request,
+            session,
+            trail=trail,
+            older=trail[-1].id if len(trail) == AUDIT_PAGE else None,
+            events=events,
+            total=total,
+            accounts_page=account_page_no,
+            accounts_next=account_page_no * AUDIT_PAGE < total,
+            reference=reference,
+            history=history,
+            error=error,
+        ),
         status_code=status_code,
     )
 

@@ -1,5 +1,5 @@
-"""Console sign-in and the agent's own account: login (throttled), logout, password change, API tokens.
-"""
+"""Console sign-in and the agent's own account: login (throttled), logout, password change, API tokens."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, Optional
@@ -46,8 +46,15 @@ async def login_page(request: Request) -> Response:
     return _login_form(request, services.settings, next_url=request.query_params.get("next"))
 
 
-def _login_form(request: Request, settings: Settings, *, next_url: Optional[str] = None, error: Optional[str] = None,
-                status_code: int = 200, username: str = "") -> Response:
+def _login_form(
+    request: Request,
+    settings: Settings,
+    *,
+    next_url: Optional[str] = None,
+    error: Optional[str] = None,
+    status_code: int = 200,
+    username: str = "",
+) -> Response:
     token = csrf.new_token()
     response = _render(
         request,
@@ -56,7 +63,12 @@ def _login_form(request: Request, settings: Settings, *, next_url: Optional[str]
         status_code=status_code,
     )
     response.set_cookie(
-        csrf.LOGIN_COOKIE, token, path="/console/login", httponly=True, samesite="strict", secure=is_secure(request, settings)
+        csrf.LOGIN_COOKIE,
+        token,
+        path="/console/login",
+        httponly=True,
+        samesite="strict",
+        secure=is_secure(request, settings),
     )
     return response
 
@@ -81,7 +93,9 @@ async def login_submit(request: Request) -> Response:
         return _login_form(request, settings, error="The form could not be read.", status_code=400)
     next_url = form.get("next")
     if not csrf.tokens_match(request.cookies.get(csrf.LOGIN_COOKIE), form.get(csrf.FIELD)):
-        return _login_form(request, settings, next_url=next_url, error="The login form expired. Please try again.", status_code=403)
+        return _login_form(
+            request, settings, next_url=next_url, error="The login form expired. Please try again.", status_code=403
+        )
     username = form.get("username", "")
     client = _throttle_client(request)
     try:
@@ -89,12 +103,22 @@ async def login_submit(request: Request) -> Response:
     except AccountLocked as exc:
         minutes = max(1, -(-exc.retry_after // 60))
         return _login_form(
-            request, settings, next_url=next_url, username=username, status_code=429,
+            request,
+            settings,
+            next_url=next_url,
+            username=username,
+            status_code=429,
             error=f"Too many failed attempts. Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
         )
     except InvalidCredentials:
-        return _login_form(request, settings, next_url=next_url, username=username, status_code=401,
-                           error="Wrong username or password.")
+        return _login_form(
+            request,
+            settings,
+            next_url=next_url,
+            username=username,
+            status_code=401,
+            error="Wrong username or password.",
+        )
     old = read_session_id(request, settings)
     if old:
         await run_in_threadpool(services.accounts.logout, old)
@@ -117,20 +141,33 @@ async def console_root(request: Request) -> Response:
 
 
 @page()
-async def account_page(request: Request, services: ConsoleServices, session: SessionView,
-                       *, new_token: Optional[str] = None, error: Optional[str] = None, status_code: int = 200) -> Response:
+async def account_page(
+    request: Request,
+    services: ConsoleServices,
+    session: SessionView,
+    *,
+    new_token: Optional[str] = None,
+    error: Optional[str] = None,
+    status_code: int = 200,
+) -> Response:
     # A token just issued arrives once, in a short-lived cookie the redirect set (post/redirect/get):
     # shown on this page, then deleted, so a reload neither shows it again nor issues another.
     handed = request.cookies.get(NEW_TOKEN_COOKIE) if request.method == "GET" else None
     tokens = await run_in_threadpool(services.accounts.list_tokens, session.agent.username)
     response = _render(
-        request, "account.html",
+        request,
+        "account.html",
         _base(request, session, tokens=tokens, new_token=new_token or handed, error=error, password_min=PASSWORD_MIN),
         status_code=status_code,
     )
     if handed is not None:
-        response.delete_cookie(NEW_TOKEN_COOKIE, path="/console/account", httponly=True, samesite="strict",
-                               secure=is_secure(request, services.settings))
+        response.delete_cookie(
+            NEW_TOKEN_COOKIE,
+            path="/console/account",
+            httponly=True,
+            samesite="strict",
+            secure=is_secure(request, services.settings),
+        )
     return response
 
 
@@ -139,12 +176,17 @@ async def _account(request: Request, services: ConsoleServices, session: Session
 
 
 @action()
-async def account_password(request: Request, services: ConsoleServices, session: SessionView, form: Dict[str, str]) -> Response:
+async def account_password(
+    request: Request, services: ConsoleServices, session: SessionView, form: Dict[str, str]
+) -> Response:
     if form.get("new_password", "") != form.get("repeat_password", ""):
         return await _account(request, services, session, error="The new passwords do not match.", status_code=422)
     try:
         await run_in_threadpool(
-            services.accounts.change_password, session.agent.username, form.get("current_password", ""), form.get("new_password", "")
+            services.accounts.change_password,
+            session.agent.username,
+            form.get("current_password", ""),
+            form.get("new_password", ""),
         )
     except InvalidCredentials:
         return await _account(request, services, session, error="The current password is wrong.", status_code=422)
@@ -161,21 +203,34 @@ NEW_TOKEN_COOKIE = "pd_new_token"  # noqa: S105 - a cookie name, not a secret
 
 
 @action()
-async def account_token(request: Request, services: ConsoleServices, session: SessionView, form: Dict[str, str]) -> Response:
+async def account_token(
+    request: Request, services: ConsoleServices, session: SessionView, form: Dict[str, str]
+) -> Response:
     try:
         raw, _view = await run_in_threadpool(
-            lambda: services.accounts.issue_token(session.agent.username, label=form.get("label") or "console", actor=session.agent.actor)
+            lambda: services.accounts.issue_token(
+                session.agent.username, label=form.get("label") or "console", actor=session.agent.actor
+            )
         )
     except ConsoleError as exc:
         return await _account(request, services, session, error=error_for(exc)[1], status_code=422)
     response = RedirectResponse("/console/account#new-token", status_code=303)
-    response.set_cookie(NEW_TOKEN_COOKIE, raw, max_age=120, path="/console/account", httponly=True, samesite="strict",
-                        secure=is_secure(request, services.settings))
+    response.set_cookie(
+        NEW_TOKEN_COOKIE,
+        raw,
+        max_age=120,
+        path="/console/account",
+        httponly=True,
+        samesite="strict",
+        secure=is_secure(request, services.settings),
+    )
     return response
 
 
 @action()
-async def account_token_revoke(request: Request, services: ConsoleServices, session: SessionView, form: Dict[str, str]) -> Response:
+async def account_token_revoke(
+    request: Request, services: ConsoleServices, session: SessionView, form: Dict[str, str]
+) -> Response:
     try:
         token_id = int(request.path_params["token_id"])
         await run_in_threadpool(

@@ -10,6 +10,7 @@ The fulfilment service is built once per app on first use (tests put their own
 :class:`~bot.fulfilment.tickets.TicketFulfilment` on ``app.state.ticket_fulfilment``).
 A data map that does not fit the systems is shown as the page's error, with its line.
 """
+
 from __future__ import annotations
 
 import json
@@ -96,7 +97,9 @@ def _holds(services: ConsoleServices, session: SessionView, reference: str) -> b
     return services.tickets.get_by_reference(reference).assignee == session.agent.actor
 
 
-async def _page(request: Request, services: ConsoleServices, session: SessionView, *, status_code: int = 200, error: str = "") -> Response:
+async def _page(
+    request: Request, services: ConsoleServices, session: SessionView, *, status_code: int = 200, error: str = ""
+) -> Response:
     reference = request.path_params["reference"]
     try:
         ticket = await run_in_threadpool(services.tickets.get_by_reference, reference)
@@ -110,11 +113,19 @@ async def _page(request: Request, services: ConsoleServices, session: SessionVie
     except (FulfilmentError, TicketError, SQLAlchemyError) as exc:
         status_code, error = _problem(exc)
     context = dict(
-        ticket=ticket, runs=list(reversed(runs)), holds=ticket.assignee == session.agent.actor,
-        purpose=PURPOSE_BY_KIND.get(ticket.kind.value), legal_reasons=(runs[-1].plan.get("legal_reasons", {}) if runs else {}),
+        ticket=ticket,
+        runs=list(reversed(runs)),
+        holds=ticket.assignee == session.agent.actor,
+        purpose=PURPOSE_BY_KIND.get(ticket.kind.value),
+        legal_reasons=(runs[-1].plan.get("legal_reasons", {}) if runs else {}),
     )
     flash = _DONE.get(request.query_params.get("done", ""))
-    return _render(request, "fulfilment.html", _base(request, session, error=error or None, flash=flash, **context), status_code=status_code)
+    return _render(
+        request,
+        "fulfilment.html",
+        _base(request, session, error=error or None, flash=flash, **context),
+        status_code=status_code,
+    )
 
 
 @page()
@@ -122,16 +133,22 @@ async def fulfilment_page(request: Request, services: ConsoleServices, session: 
     return await _page(request, services, session)
 
 
-async def _do(request: Request, services: ConsoleServices, session: SessionView, form: Dict[str, str], op: Any, done: str) -> Response:
+async def _do(
+    request: Request, services: ConsoleServices, session: SessionView, form: Dict[str, str], op: Any, done: str
+) -> Response:
     """Run ``op`` for the agent holding the ticket; redirect back on success, the page with the reason on failure."""
     reference = request.path_params["reference"]
     try:
         if not await run_in_threadpool(_holds, services, session, reference):
-            return await _page(request, services, session, status_code=409, error="Claim the ticket before working on its fulfilment.")
+            return await _page(
+                request, services, session, status_code=409, error="Claim the ticket before working on its fulfilment."
+            )
         link = await _link(request, services)
         result = await run_in_threadpool(op, link, services, session, reference, form)
     except (FulfilmentError, TicketError, ConsoleError, ValueError) as exc:
-        status, message = _problem(exc) if not isinstance(exc, ValueError) else (422, "That checklist item is not waiting.")
+        status, message = (
+            _problem(exc) if not isinstance(exc, ValueError) else (422, "That checklist item is not waiting.")
+        )
         return await _page(request, services, session, status_code=status, error=message)
     if isinstance(result, Response):
         return result
@@ -142,36 +159,57 @@ def _run_action(op: Any, done: str) -> Any:
     """A POST form on a ticket's fulfilment (session, CSRF, bounded body: :func:`action`)."""
 
     @action()
-    async def endpoint(request: Request, services: ConsoleServices, session: SessionView, form: Dict[str, str]) -> Response:
+    async def endpoint(
+        request: Request, services: ConsoleServices, session: SessionView, form: Dict[str, str]
+    ) -> Response:
         return await _do(request, services, session, form, op, done)
 
     return endpoint
 
 
-def _preview(link: TicketFulfilment, services: ConsoleServices, session: SessionView, reference: str, form: Dict[str, str]) -> Any:
+def _preview(
+    link: TicketFulfilment, services: ConsoleServices, session: SessionView, reference: str, form: Dict[str, str]
+) -> Any:
     return link.preview(reference, agent=session.agent.actor)
 
 
-def _approve(link: TicketFulfilment, services: ConsoleServices, session: SessionView, reference: str, form: Dict[str, str]) -> Any:
+def _approve(
+    link: TicketFulfilment, services: ConsoleServices, session: SessionView, reference: str, form: Dict[str, str]
+) -> Any:
     return link.approve_and_run(reference, form.get("run_id", ""), agent=session.agent.actor)
 
 
-def _resume(link: TicketFulfilment, services: ConsoleServices, session: SessionView, reference: str, form: Dict[str, str]) -> Any:
-    return link.resume(reference, form.get("run_id", ""), agent=session.agent.actor, break_lease=session.agent.is_admin and form.get("break_lease") == "yes")
+def _resume(
+    link: TicketFulfilment, services: ConsoleServices, session: SessionView, reference: str, form: Dict[str, str]
+) -> Any:
+    return link.resume(
+        reference,
+        form.get("run_id", ""),
+        agent=session.agent.actor,
+        break_lease=session.agent.is_admin and form.get("break_lease") == "yes",
+    )
 
 
-def _tick(link: TicketFulfilment, services: ConsoleServices, session: SessionView, reference: str, form: Dict[str, str]) -> Any:
+def _tick(
+    link: TicketFulfilment, services: ConsoleServices, session: SessionView, reference: str, form: Dict[str, str]
+) -> Any:
     return link.tick(reference, form.get("run_id", ""), form.get("system", ""), agent=session.agent.actor)
 
 
-def _complete(link: TicketFulfilment, services: ConsoleServices, session: SessionView, reference: str, form: Dict[str, str]) -> Any:
+def _complete(
+    link: TicketFulfilment, services: ConsoleServices, session: SessionView, reference: str, form: Dict[str, str]
+) -> Any:
     """Tell the requester (a reply on the ticket's verified contact), then complete the ticket."""
     text, outcome = link.completion_notice(reference, form.get("run_id", ""))
     services.work.reply(reference, session.agent, text, services.tickets.get_by_reference(reference).version)
-    return services.work.complete(reference, session.agent, outcome, services.tickets.get_by_reference(reference).version)
+    return services.work.complete(
+        reference, session.agent, outcome, services.tickets.get_by_reference(reference).version
+    )
 
 
-def _package(link: TicketFulfilment, services: ConsoleServices, session: SessionView, reference: str, form: Dict[str, str]) -> Response:
+def _package(
+    link: TicketFulfilment, services: ConsoleServices, session: SessionView, reference: str, form: Dict[str, str]
+) -> Response:
     """The access package, re-read from the systems, through the ticket's audited export."""
     run_id = form.get("run_id", "")
     view, package = link.resume(reference, run_id, agent=session.agent.actor)
@@ -179,22 +217,33 @@ def _package(link: TicketFulfilment, services: ConsoleServices, session: Session
         raise NotFulfillable("only an access request has a package")
     exported = services.work.export(reference, session.agent)
     if form.get("format") == "html":
-        return Response(package.html, media_type="text/html; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{reference}-your-data.html"'})
+        return Response(
+            package.html,
+            media_type="text/html; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{reference}-your-data.html"'},
+        )
     body = dict(exported)
     body["systems"] = json.loads(package.json_bytes)
-    return Response(json.dumps(body, indent=2, ensure_ascii=False), media_type="application/json",
-                    headers={"Content-Disposition": f'attachment; filename="{reference}-your-data.json"'})
+    return Response(
+        json.dumps(body, indent=2, ensure_ascii=False),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{reference}-your-data.json"'},
+    )
 
 
 def _send(delivery: Any) -> Any:
-    def op(link: TicketFulfilment, services: ConsoleServices, session: SessionView, reference: str, form: Dict[str, str]) -> Any:
+    def op(
+        link: TicketFulfilment, services: ConsoleServices, session: SessionView, reference: str, form: Dict[str, str]
+    ) -> Any:
         return link.send_package(reference, form.get("run_id", ""), agent=session.agent.actor, delivery=delivery)
 
     return op
 
 
 @action()
-async def send_package(request: Request, services: ConsoleServices, session: SessionView, form: Dict[str, str]) -> Response:
+async def send_package(
+    request: Request, services: ConsoleServices, session: SessionView, form: Dict[str, str]
+) -> Response:
     """Send the access package to the requester (an expiring link; a fresh code at download)."""
     from bot.webapp.your_data import delivery_for
 

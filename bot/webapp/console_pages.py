@@ -3,6 +3,7 @@ CSRF, bounded body, admin check), rendering with the base context, the error
 page, and the console's wording of domain errors (:func:`error_for`, from the
 one table in :mod:`bot.webapp.errors`).
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -22,7 +23,17 @@ from bot.webapp.bodies import BadBody, BodyTooLarge, read_form
 from bot.webapp.errors import STALE_MESSAGE, describe, display_actor
 from bot.webapp.templating import templates
 
-__all__ = ["PAGE_SIZE", "STALE_MESSAGE", "DONE_MESSAGES", "Handler", "error_for", "page", "action", "display_actor", "due_class"]
+__all__ = [
+    "PAGE_SIZE",
+    "STALE_MESSAGE",
+    "DONE_MESSAGES",
+    "Handler",
+    "error_for",
+    "page",
+    "action",
+    "display_actor",
+    "due_class",
+]
 
 PAGE_SIZE = 25
 DONE_MESSAGES = {
@@ -99,7 +110,13 @@ def _login_redirect(request: Request) -> Response:
 
 
 def _safe_next(value: Optional[str]) -> str:
-    if value and value.startswith("/console/") and not value.startswith("//") and "\\" not in value and "\n" not in value:
+    if (
+        value
+        and value.startswith("/console/")
+        and not value.startswith("//")
+        and "\\" not in value
+        and "\n" not in value
+    ):
         return value
     return "/console/queue"
 
@@ -157,7 +174,12 @@ def action(*, admin: bool = False) -> Callable[[Handler], Callable[[Request], Aw
             except BadBody:
                 return _plain_error(request, session, 400, "The form could not be read.")
             if not csrf.tokens_match(session.csrf_token, form.get(csrf.FIELD)):
-                return _plain_error(request, session, 403, "This form expired or did not come from the console. Reload the page and try again.")
+                return _plain_error(
+                    request,
+                    session,
+                    403,
+                    "This form expired or did not come from the console. Reload the page and try again.",
+                )
             if admin and session.agent.role != ROLE_ADMIN:
                 return _plain_error(request, session, 403, "Only admins can do that.")
             return await handler(request, services, session, form)

@@ -11,6 +11,7 @@
 
 Read-only pages (GET); the same session rules as the rest of the console.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -46,8 +47,14 @@ async def search_page(request: Request, services: ConsoleServices, session: Sess
     filters = {key: (params.get(key) or "").strip()[:254] for key in _SEARCH_KEYS}
     today = services.clock().date()
     context: Dict[str, Any] = dict(
-        filters=filters, today=today, result=None, next_link=None, first_link=None,
-        kinds=[k.value for k in Kind], statuses=[s.value for s in Status], channels=[c.value for c in Channel],
+        filters=filters,
+        today=today,
+        result=None,
+        next_link=None,
+        first_link=None,
+        kinds=[k.value for k in Kind],
+        statuses=[s.value for s in Status],
+        channels=[c.value for c in Channel],
     )
     status_code = 200
     if any(filters.values()):
@@ -75,12 +82,16 @@ async def dashboard_page(request: Request, services: ConsoleServices, session: S
         "status": bar_chart("chart-status", "Open tickets by status", [(_label(s), n) for s, n in by_status.items()]),
         "kind": bar_chart("chart-kind", "Open tickets by kind", [(_label(k), n) for k, n in by_kind.items()]),
         "weeks": bar_chart(
-            "chart-weeks", "Tickets received per week",
-            [(week.strftime("%d %b"), n) for week, n in board.received_per_week], horizontal=False, width=620,
+            "chart-weeks",
+            "Tickets received per week",
+            [(week.strftime("%d %b"), n) for week, n in board.received_per_week],
+            horizontal=False,
+            width=620,
         ),
     }
-    return _render(request, "dashboard.html", _base(request, session, board=board, charts=charts,
-                                                    kinds=[k.value for k in Kind]))
+    return _render(
+        request, "dashboard.html", _base(request, session, board=board, charts=charts, kinds=[k.value for k in Kind])
+    )
 
 
 def _period(request: Request, services: ConsoleServices, records: bool) -> Tuple[date, date]:
@@ -98,8 +109,12 @@ async def reports_page(request: Request, services: ConsoleServices, session: Ses
         start, end = _period(request, services, records=False)
         context["report"] = await run_in_threadpool(reporting.reports(services).metrics, start, end)
         period = urlencode({"start": start.isoformat(), "end": end.isoformat()})
-        context.update(start=start, end=end, csv_link=f"/console/reports/ccpa-7102.csv?{period}",
-                       records_link=f"/console/reports/ccpa-7101.csv?{period}")
+        context.update(
+            start=start,
+            end=end,
+            csv_link=f"/console/reports/ccpa-7102.csv?{period}",
+            records_link=f"/console/reports/ccpa-7101.csv?{period}",
+        )
     except TicketError as exc:
         status_code, context["error"] = error_for(exc)
         context.update(start=request.query_params.get("start", "")[:10], end=request.query_params.get("end", "")[:10])

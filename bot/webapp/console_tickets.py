@@ -12,6 +12,7 @@ on failure the page is shown again with the reason and a 4xx status:
 
 Personal data is only shown in the response to "Reveal" (audited, with a reason).
 """
+
 from __future__ import annotations
 
 import json
@@ -95,7 +96,8 @@ async def queue_page(request: Request, services: ConsoleServices, session: Sessi
         query["unassigned"] = True
     result = await run_in_threadpool(lambda: services.tickets.list_queue(**query))
     failed_notices = await run_in_threadpool(
-        lambda: services.notices.failed(limit=20) if services.notices is not None else [])
+        lambda: services.notices.failed(limit=20) if services.notices is not None else []
+    )
     filters = {"kind": kind or "", "status": status or "", "channel": channel or "", "assigned": assigned}
 
     def link(**changes: Any) -> str:
@@ -107,14 +109,22 @@ async def queue_page(request: Request, services: ConsoleServices, session: Sessi
         request,
         "queue.html",
         _base(
-            request, session,
-            result=result, filters=filters, today=services.clock().date(), page_no=page_no, pages=pages,
+            request,
+            session,
+            result=result,
+            filters=filters,
+            today=services.clock().date(),
+            page_no=page_no,
+            pages=pages,
             prev_link=link(page=page_no - 1) if page_no > 1 else None,
             next_link=link(page=page_no + 1) if result.next_offset is not None else None,
             status_links={s.value: link(status=s.value, page=None) for s in Status},
             all_link=link(status=None, page=None),
-            kinds=[k.value for k in Kind], statuses=[s.value for s in Status], channels=[c.value for c in Channel],
-            assigned_choices=ASSIGNED_CHOICES, failed_notices=failed_notices,
+            kinds=[k.value for k in Kind],
+            statuses=[s.value for s in Status],
+            channels=[c.value for c in Channel],
+            assigned_choices=ASSIGNED_CHOICES,
+            failed_notices=failed_notices,
         ),
     )
 
@@ -144,8 +154,14 @@ def _extension_left(services: ConsoleServices, view: Any) -> bool:
 
 
 async def _ticket_response(
-    request: Request, services: ConsoleServices, session: SessionView, reference: str, *,
-    status_code: int = 200, error: Optional[str] = None, personal: Optional[Dict[str, Any]] = None,
+    request: Request,
+    services: ConsoleServices,
+    session: SessionView,
+    reference: str,
+    *,
+    status_code: int = 200,
+    error: Optional[str] = None,
+    personal: Optional[Dict[str, Any]] = None,
     draft: Optional[Dict[str, str]] = None,
 ) -> Response:
     try:
@@ -169,18 +185,23 @@ async def _ticket_response(
         can_complete=Status.COMPLETED in view.allowed_transitions,
         can_reject=Status.REJECTED in view.allowed_transitions,
         can_request_documents=Status.AWAITING_DOCUMENTS in view.allowed_transitions,
-        can_export=view.kind is Kind.ACCESS and view.verified_at is not None and view.status is not Status.AWAITING_VERIFICATION,
+        can_export=view.kind is Kind.ACCESS
+        and view.verified_at is not None
+        and view.status is not Status.AWAITING_VERIFICATION,
         note_limit=NOTE_LIMIT,
         reply_limit=REPLY_LIMIT,
         reassign_to=(
             [a.username for a in await run_in_threadpool(services.accounts.list_agents) if not a.disabled]
-            if session.agent.is_admin and view.is_open else []
+            if session.agent.is_admin and view.is_open
+            else []
         ),
     )
     return _render(request, "ticket.html", _base(request, session, error=error, **context), status_code=status_code)
 
 
-REVEAL_EXPIRED = "That reveal is no longer shown (it was over 10 minutes ago). Reveal again if you still need it; it is recorded."
+REVEAL_EXPIRED = (
+    "That reveal is no longer shown (it was over 10 minutes ago). Reveal again if you still need it; it is recorded."
+)
 
 
 @page()
@@ -206,22 +227,35 @@ def _redirect_ticket(reference: str, done: str) -> Response:
 TicketOp = Callable[[ConsoleServices, SessionView, str, Dict[str, str]], Any]
 
 
-async def _ticket_action(request: Request, services: ConsoleServices, session: SessionView, form: Dict[str, str],
-                         op: TicketOp, done: str, draft_field: Optional[str] = None) -> Response:
+async def _ticket_action(
+    request: Request,
+    services: ConsoleServices,
+    session: SessionView,
+    form: Dict[str, str],
+    op: TicketOp,
+    done: str,
+    draft_field: Optional[str] = None,
+) -> Response:
     reference = request.path_params["reference"]
     try:
         result = await run_in_threadpool(op, services, session, reference, form)
     except (TicketError, ConsoleError) as exc:
         status, message = error_for(exc)
         draft = {draft_field: form.get(draft_field, "")} if draft_field and status != 404 else None
-        return await _ticket_response(request, services, session, reference, status_code=status, error=message, draft=draft)
+        return await _ticket_response(
+            request, services, session, reference, status_code=status, error=message, draft=draft
+        )
     ref = getattr(result, "reference", None) or getattr(getattr(result, "ticket", None), "reference", None) or reference
     return _redirect_ticket(ref, done)
 
 
-def _ticket_route(done: str, op: TicketOp, draft_field: Optional[str] = None) -> Callable[[Request], Awaitable[Response]]:
+def _ticket_route(
+    done: str, op: TicketOp, draft_field: Optional[str] = None
+) -> Callable[[Request], Awaitable[Response]]:
     @action()
-    async def endpoint(request: Request, services: ConsoleServices, session: SessionView, form: Dict[str, str]) -> Response:
+    async def endpoint(
+        request: Request, services: ConsoleServices, session: SessionView, form: Dict[str, str]
+    ) -> Response:
         return await _ticket_action(request, services, session, form, op, done, draft_field)
 
     return endpoint
@@ -238,15 +272,27 @@ note = _ticket_route(
     lambda s, sess, ref, f: (s.work.add_note(ref, sess.agent, f.get("body")), s.tickets.get_by_reference(ref))[1],
     "body",
 )
-reply = _ticket_route("replied", lambda s, sess, ref, f: s.work.reply(ref, sess.agent, f.get("message"), f.get("expected_version")), "message")
+reply = _ticket_route(
+    "replied",
+    lambda s, sess, ref, f: s.work.reply(ref, sess.agent, f.get("message"), f.get("expected_version")),
+    "message",
+)
 request_documents = _ticket_route(
     "documents", lambda s, sess, ref, f: s.work.request_documents(ref, sess.agent, f.get("expected_version"))
 )
-extend = _ticket_route("extended", lambda s, sess, ref, f: s.work.extend(ref, sess.agent, f.get("reason"), f.get("expected_version")), "reason")
-move = _ticket_route("moved", lambda s, sess, ref, f: s.work.move(ref, sess.agent, f.get("to"), f.get("expected_version")))
+extend = _ticket_route(
+    "extended",
+    lambda s, sess, ref, f: s.work.extend(ref, sess.agent, f.get("reason"), f.get("expected_version")),
+    "reason",
+)
+move = _ticket_route(
+    "moved", lambda s, sess, ref, f: s.work.move(ref, sess.agent, f.get("to"), f.get("expected_version"))
+)
 complete = _ticket_route(
     "completed",
-    lambda s, sess, ref, f: s.work.complete(ref, sess.agent, f.get("outcome"), f.get("expected_version"), f.get("note")),
+    lambda s, sess, ref, f: s.work.complete(
+        ref, sess.agent, f.get("outcome"), f.get("expected_version"), f.get("note")
+    ),
     "note",
 )
 reject = _ticket_route(
@@ -269,7 +315,9 @@ reassign = _ticket_route("reassigned", _reassign)
 async def reveal(request: Request, services: ConsoleServices, session: SessionView, form: Dict[str, str]) -> Response:
     reference = request.path_params["reference"]
     try:
-        _data, receipt = await run_in_threadpool(services.work.reveal_with_receipt, reference, session.agent, form.get("reason"))
+        _data, receipt = await run_in_threadpool(
+            services.work.reveal_with_receipt, reference, session.agent, form.get("reason")
+        )
         ref = await run_in_threadpool(_ref_of, services, reference)
     except TicketError as exc:
         status, message = error_for(exc)

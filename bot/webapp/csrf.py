@@ -10,6 +10,7 @@
 Cookies are ``SameSite=Strict`` as well, so a cross-site form does not even
 carry the session; the token is the second, independent layer.
 """
+
 from __future__ import annotations
 
 import hmac

@@ -8,6 +8,7 @@ finds a row the way Starlette finds an exception handler: by walking
 ``type(exc).__mro__``, so the most specific class wins (``FieldTooLong`` before
 ``InvalidField``).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -29,7 +30,9 @@ from bot.tickets.service import DatabaseNotReady
 
 __all__ = ["Problem", "ERRORS", "describe", "display_actor", "STALE_MESSAGE"]
 
-STALE_MESSAGE = "This ticket changed since you loaded it. Nothing was saved: review the current state below and try again."
+STALE_MESSAGE = (
+    "This ticket changed since you loaded it. Nothing was saved: review the current state below and try again."
+)
 
 
 def display_actor(actor: Optional[str]) -> str:
@@ -79,7 +82,9 @@ def _not_holder(exc: Any) -> Problem:
 
 #: Exception type → its answer.  Looked up by :func:`describe` along the MRO.
 ERRORS: Dict[Type[BaseException], Callable[[Any], Problem]] = {
-    TicketNotFound: lambda exc: Problem(404, "not_found", "no ticket with that reference", "No ticket with that reference."),
+    TicketNotFound: lambda exc: Problem(
+        404, "not_found", "no ticket with that reference", "No ticket with that reference."
+    ),
     AgentNotFound: _account_problem(404, "not_found"),
     TokenNotFound: _account_problem(404, "not_found"),
     NotAdmin: lambda exc: Problem(403, "forbidden", "this operation is for admins", "Only admins can do that."),
@@ -89,28 +94,49 @@ ERRORS: Dict[Type[BaseException], Callable[[Any], Problem]] = {
     NotClaimed: _not_claimed,
     NotHolder: _not_holder,
     VersionConflict: lambda exc: Problem(
-        409, "version_conflict", "the ticket changed since you loaded it; nothing was written", STALE_MESSAGE,
+        409,
+        "version_conflict",
+        "the ticket changed since you loaded it; nothing was written",
+        STALE_MESSAGE,
         {"current_version": exc.current},
     ),
     InvalidTransition: lambda exc: Problem(
         409, "invalid_transition", str(exc), f"Not allowed while the ticket is {exc.current.replace('_', ' ')}."
     ),
-    ExtensionNotAllowed: lambda exc: Problem(409, "extension_not_allowed", str(exc), f"No extension possible: {exc.problem}."),
-    ReplyNotAllowed: lambda exc: Problem(409, "reply_not_allowed", str(exc), f"Cannot contact the requester: {exc.problem}."),
+    ExtensionNotAllowed: lambda exc: Problem(
+        409, "extension_not_allowed", str(exc), f"No extension possible: {exc.problem}."
+    ),
+    ReplyNotAllowed: lambda exc: Problem(
+        409, "reply_not_allowed", str(exc), f"Cannot contact the requester: {exc.problem}."
+    ),
     AgentExists: _account_problem(409, "agent_exists"),
     FieldTooLong: lambda exc: Problem(
-        422, "too_long", str(exc), f"The {exc.field.replace('_', ' ')} is too long (at most {exc.limit:,} characters).",
+        422,
+        "too_long",
+        str(exc),
+        f"The {exc.field.replace('_', ' ')} is too long (at most {exc.limit:,} characters).",
         {"field": exc.field},
     ),
     InvalidField: lambda exc: Problem(
-        422, "invalid_field", str(exc), f"{exc.field.replace('_', ' ').capitalize()}: {exc.problem}.", {"field": exc.field}
+        422,
+        "invalid_field",
+        str(exc),
+        f"{exc.field.replace('_', ' ').capitalize()}: {exc.problem}.",
+        {"field": exc.field},
     ),
     InvalidAccountField: _account_problem(422, "invalid_field"),
-    InvalidCredentials: lambda exc: Problem(422, "invalid_credentials", str(exc), str(exc).capitalize() + ".", api=False),
+    InvalidCredentials: lambda exc: Problem(
+        422, "invalid_credentials", str(exc), str(exc).capitalize() + ".", api=False
+    ),
     DeliveryFailed: _delivery_failed,
-    NotificationUnavailable: lambda exc: Problem(503, "unavailable", str(exc), "Messaging is not configured; nothing was sent."),
+    NotificationUnavailable: lambda exc: Problem(
+        503, "unavailable", str(exc), "Messaging is not configured; nothing was sent."
+    ),
     DatabaseNotReady: lambda exc: Problem(
-        503, "unavailable", "the ticket database is not ready", "The ticket database is not ready (run privacy-desk migrate)."
+        503,
+        "unavailable",
+        "the ticket database is not ready",
+        "The ticket database is not ready (run privacy-desk migrate).",
     ),
 }
 

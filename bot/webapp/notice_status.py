@@ -7,6 +7,7 @@ like every Twilio webhook (``X-Twilio-Signature`` over the public URL, with
 changes nothing.  Reports are idempotent: only a ``sent`` notice moves, once, to
 ``delivered`` or ``failed``; reports for other messages (one-time codes) are ignored.
 """
+
 from __future__ import annotations
 
 import logging
@@ -45,7 +46,9 @@ async def status_report(request: Request) -> Response:
         return Response(status_code=413)
     except (BadBody, MalformedRequest):
         return Response(status_code=400)
-    if not _checker(settings).is_valid(request.url.path, request.url.query, params, request.headers.get(SIGNATURE_HEADER)):
+    if not _checker(settings).is_valid(
+        request.url.path, request.url.query, params, request.headers.get(SIGNATURE_HEADER)
+    ):
         log.warning("refused a notice status report with a missing or wrong signature")
         return Response(status_code=403)
     sid = params.text("MessageSid") or ""

@@ -1,4 +1,5 @@
 """The OpenAPI 3.0 document of ``/api/v1`` (hand-written; tests check responses against it)."""
+
 from __future__ import annotations
 
 import copy
@@ -24,7 +25,9 @@ def _ref(name: str) -> Dict[str, Any]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _object(properties: Dict[str, Any], required: Optional[List[str]] = None, additional: bool = False) -> Dict[str, Any]:
+def _object(
+    properties: Dict[str, Any], required: Optional[List[str]] = None, additional: bool = False
+) -> Dict[str, Any]:
     schema: Dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": additional}
     schema["required"] = list(properties) if required is None else required
     if not schema["required"]:
@@ -37,7 +40,12 @@ DATE = {"type": "string", "format": "date"}
 DATETIME = {"type": "string", "format": "date-time"}
 INT = {"type": "integer"}
 BOOL = {"type": "boolean"}
-VERSION = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1, "description": "The ticket's `version` you last saw (stale → 409 version_conflict)."}
+VERSION = {
+    "type": "integer",
+    "minimum": 1,
+    "maximum": 2**31 - 1,
+    "description": "The ticket's `version` you last saw (stale → 409 version_conflict).",
+}
 
 SCHEMAS: Dict[str, Any] = {
     "Error": _object(
@@ -47,7 +55,11 @@ SCHEMAS: Dict[str, Any] = {
             "holder": _nullable(STR),
             "current_version": INT,
             "field": STR,
-            "retry_after": {"type": "integer", "minimum": 1, "description": "With 429: seconds to wait (as `Retry-After`)."},
+            "retry_after": {
+                "type": "integer",
+                "minimum": 1,
+                "description": "With 429: seconds to wait (as `Retry-After`).",
+            },
         },
         required=["error", "message"],
     ),
@@ -86,10 +98,15 @@ SCHEMAS: Dict[str, Any] = {
             "is_open": BOOL,
             "allowed_transitions": {"type": "array", "items": _enum(Status)},
             "version": {"type": "integer", "minimum": 1},
-            "policy_version": {**_nullable(STR), "description": "The privacy policy in force when filed: revision @ source sha."},
+            "policy_version": {
+                **_nullable(STR),
+                "description": "The privacy policy in force when filed: revision @ source sha.",
+            },
         }
     ),
-    "Note": _object({"id": INT, "kind": _enum(NoteKind), "author": STR, "created_at": DATETIME, "body": _nullable(STR)}),
+    "Note": _object(
+        {"id": INT, "kind": _enum(NoteKind), "author": STR, "created_at": DATETIME, "body": _nullable(STR)}
+    ),
     "AuditEvent": _object(
         {
             "id": INT,
@@ -109,7 +126,10 @@ SCHEMAS: Dict[str, Any] = {
             "limit": INT,
             "offset": INT,
             "next_offset": _nullable(INT),
-            "next_cursor": {**_nullable(STR), "description": "Pass as `cursor` for the next page (null on a short page)."},
+            "next_cursor": {
+                **_nullable(STR),
+                "description": "Pass as `cursor` for the next page (null on a short page).",
+            },
             "counts_by_status": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}},
         }
     ),
@@ -123,7 +143,9 @@ SCHEMAS: Dict[str, Any] = {
         }
     ),
     "History": _object({"items": {"type": "array", "items": _ref("AuditEvent")}}),
-    "AuditEventPage": _object({"items": {"type": "array", "items": _ref("AuditEvent")}, "next_before_id": _nullable(INT)}),
+    "AuditEventPage": _object(
+        {"items": {"type": "array", "items": _ref("AuditEvent")}, "next_before_id": _nullable(INT)}
+    ),
     "PersonalData": _object(
         {
             "personal_data": {
@@ -132,8 +154,15 @@ SCHEMAS: Dict[str, Any] = {
                 "properties": {
                     name: (DATE if name.endswith("date_of_birth") else STR)
                     for name in (
-                        "requester_name", "email", "phone", "date_of_birth", "account_id", "postal_address",
-                        "child_name", "child_date_of_birth", "details",
+                        "requester_name",
+                        "email",
+                        "phone",
+                        "date_of_birth",
+                        "account_id",
+                        "postal_address",
+                        "child_name",
+                        "child_date_of_birth",
+                        "details",
                     )
                 },
                 "additionalProperties": False,
@@ -148,15 +177,34 @@ SCHEMAS: Dict[str, Any] = {
             "delivery": {"type": "object", "additionalProperties": True},
         }
     ),
-    "ExportPackage": {"type": "object", "additionalProperties": True, "required": ["format", "request", "personal_data"],
-                      "properties": {"format": STR, "request": {"type": "object"}, "personal_data": {"type": "object"}}},
-    "Agent": _object({"username": STR, "role": _enum(["agent", "admin"]), "disabled": BOOL, "created_at": DATETIME,
-                      "last_login_at": _nullable(DATETIME)}),
+    "ExportPackage": {
+        "type": "object",
+        "additionalProperties": True,
+        "required": ["format", "request", "personal_data"],
+        "properties": {"format": STR, "request": {"type": "object"}, "personal_data": {"type": "object"}},
+    },
+    "Agent": _object(
+        {
+            "username": STR,
+            "role": _enum(["agent", "admin"]),
+            "disabled": BOOL,
+            "created_at": DATETIME,
+            "last_login_at": _nullable(DATETIME),
+        }
+    ),
     "AgentList": _object({"items": {"type": "array", "items": _ref("Agent")}}),
     "AccountEvent": _object({"id": INT, "at": DATETIME, "actor": STR, "action": STR, "subject": _nullable(STR)}),
     "AccountEventPage": _object({"items": {"type": "array", "items": _ref("AccountEvent")}, "total": INT}),
-    "OutboxMessage": _object({"id": STR, "created_at": DATETIME, "channel": _enum(["sms", "email"]), "to": STR,
-                              "subject": _nullable(STR), "body": STR}),
+    "OutboxMessage": _object(
+        {
+            "id": STR,
+            "created_at": DATETIME,
+            "channel": _enum(["sms", "email"]),
+            "to": STR,
+            "subject": _nullable(STR),
+            "body": STR,
+        }
+    ),
     "OutboxPage": _object({"items": {"type": "array", "items": _ref("OutboxMessage")}}),
 }
 
@@ -167,24 +215,38 @@ _DESCRIPTIONS = {
     403: "Admin operation called with an agent's token.",
     404: "Unknown ticket / agent.",
     409: "Conflict: claimed by someone else (`holder`), not holding the ticket, stale `expected_version` "
-         "(`current_version`), transition not allowed, no extension left, reply not possible.",
+    "(`current_version`), transition not allowed, no extension left, reply not possible.",
     413: "Body larger than 256 KiB.",
     422: "Invalid or oversize field (`field` names it).",
     429: "Rate limit: too many requests with this token (`API_RATE_LIMIT`, default 300 a minute), or too many "
-         "failed authentications from this address (`API_AUTH_FAILURE_LIMIT`, default 20 in 5 minutes). "
-         "Wait `Retry-After` seconds.",
+    "failed authentications from this address (`API_AUTH_FAILURE_LIMIT`, default 20 in 5 minutes). "
+    "Wait `Retry-After` seconds.",
     502: "The SMS / e-mail provider did not accept the reply (nothing recorded).",
     503: "Messaging or the database is not available.",
 }
 
 
-_RETRY_AFTER = {"Retry-After": {"description": "Seconds until the limit's window ends.", "required": True,
-                                 "schema": {"type": "integer", "minimum": 1}}}
+_RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds until the limit's window ends.",
+        "required": True,
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
 
 
-def _op(op_id: str, summary: str, ok: Dict[str, Any], errors: List[int], *, ok_status: int = 200,
-        body: Optional[Dict[str, Any]] = None, body_required: bool = True, params: Optional[List[Dict[str, Any]]] = None,
-        tag: str = "tickets") -> Dict[str, Any]:
+def _op(
+    op_id: str,
+    summary: str,
+    ok: Dict[str, Any],
+    errors: List[int],
+    *,
+    ok_status: int = 200,
+    body: Optional[Dict[str, Any]] = None,
+    body_required: bool = True,
+    params: Optional[List[Dict[str, Any]]] = None,
+    tag: str = "tickets",
+) -> Dict[str, Any]:
     responses: Dict[str, Any] = {str(ok_status): {"description": "OK", "content": {"application/json": {"schema": ok}}}}
     for status in sorted({401, 429, *errors}):
         responses[str(status)] = {"description": _DESCRIPTIONS[status], **copy.deepcopy(_ERR)}
@@ -201,10 +263,19 @@ def _query(name: str, schema: Dict[str, Any], description: str = "") -> Dict[str
     return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
 
 
-_REFERENCE = {"name": "reference", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 32},
-              "description": "Ticket reference, e.g. PD-7K3D-9QXM."}
-_USERNAME = {"name": "username", "in": "path", "required": True,
-             "schema": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_.-]{1,31}$"}}
+_REFERENCE = {
+    "name": "reference",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "maxLength": 32},
+    "description": "Ticket reference, e.g. PD-7K3D-9QXM.",
+}
+_USERNAME = {
+    "name": "username",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_.-]{1,31}$"},
+}
 _TICKET_ERRORS = [400, 404, 409, 413, 422]
 
 
@@ -219,7 +290,10 @@ def openapi_document() -> Dict[str, Any]:
         "/api/v1/me": {"get": _op("getMe", "The agent owning the token", _ref("Agent"), [], tag="account")},
         "/api/v1/tickets": {
             "get": _op(
-                "listTickets", "The queue: high priority first, then earliest due date", _ref("QueuePage"), [422],
+                "listTickets",
+                "The queue: high priority first, then earliest due date",
+                _ref("QueuePage"),
+                [422],
                 params=[
                     _query("kind", _enum(Kind)),
                     _query("status", _enum(Status), "Default: every open status."),
@@ -227,14 +301,22 @@ def openapi_document() -> Dict[str, Any]:
                     _query("assigned", _enum(["any", "mine", "unassigned"])),
                     _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": 50}),
                     _query("offset", {"type": "integer", "minimum": 0, "maximum": 1_000_000, "default": 0}),
-                    _query("cursor", {"type": "string", "maxLength": 100},
-                           "A page's `next_cursor`: the tickets after it (instead of `offset`; as fast at any depth)."),
+                    _query(
+                        "cursor",
+                        {"type": "string", "maxLength": 100},
+                        "A page's `next_cursor`: the tickets after it (instead of `offset`; as fast at any depth).",
+                    ),
                 ],
             )
         },
         "/api/v1/tickets/{reference}": {
             "parameters": [_REFERENCE],
-            "get": _op("getTicket", "A ticket with notes, history and masked transcript (no personal data)", _ref("TicketDetail"), [404]),
+            "get": _op(
+                "getTicket",
+                "A ticket with notes, history and masked transcript (no personal data)",
+                _ref("TicketDetail"),
+                [404],
+            ),
         },
         "/api/v1/tickets/{reference}/history": {
             "parameters": [_REFERENCE],
@@ -242,106 +324,231 @@ def openapi_document() -> Dict[str, Any]:
         },
         "/api/v1/tickets/{reference}/claim": {
             "parameters": [_REFERENCE],
-            "post": _op("claimTicket", "Claim (atomic; 409 with `holder` if someone else has it)", ticket, _TICKET_ERRORS,
-                        body=version_only, body_required=False),
+            "post": _op(
+                "claimTicket",
+                "Claim (atomic; 409 with `holder` if someone else has it)",
+                ticket,
+                _TICKET_ERRORS,
+                body=version_only,
+                body_required=False,
+            ),
         },
         "/api/v1/tickets/{reference}/release": {
             "parameters": [_REFERENCE],
-            "post": _op("releaseTicket", "Release a ticket you hold", ticket, _TICKET_ERRORS, body=version_only, body_required=False),
+            "post": _op(
+                "releaseTicket",
+                "Release a ticket you hold",
+                ticket,
+                _TICKET_ERRORS,
+                body=version_only,
+                body_required=False,
+            ),
         },
         "/api/v1/tickets/{reference}/notes": {
             "parameters": [_REFERENCE],
-            "post": _op("addNote", f"Add an internal note (at most {NOTE_LIMIT} characters)", _ref("Note"), _TICKET_ERRORS,
-                        ok_status=201, body=_body({"body": {"type": "string", "minLength": 1, "maxLength": NOTE_LIMIT}}, ["body"])),
+            "post": _op(
+                "addNote",
+                f"Add an internal note (at most {NOTE_LIMIT} characters)",
+                _ref("Note"),
+                _TICKET_ERRORS,
+                ok_status=201,
+                body=_body({"body": {"type": "string", "minLength": 1, "maxLength": NOTE_LIMIT}}, ["body"]),
+            ),
         },
         "/api/v1/tickets/{reference}/reveal": {
             "parameters": [_REFERENCE],
-            "post": _op("revealPersonalData", "Reveal the requester's personal data (audited with the reason)", _ref("PersonalData"),
-                        _TICKET_ERRORS, body=_body({"reason": _enum(REVEAL_REASONS)}, ["reason"])),
+            "post": _op(
+                "revealPersonalData",
+                "Reveal the requester's personal data (audited with the reason)",
+                _ref("PersonalData"),
+                _TICKET_ERRORS,
+                body=_body({"reason": _enum(REVEAL_REASONS)}, ["reason"]),
+            ),
         },
         "/api/v1/tickets/{reference}/reply": {
             "parameters": [_REFERENCE],
             "post": _op(
-                "replyToRequester", f"Send a reply on the requester's verified channel and record it (at most {REPLY_LIMIT} characters)",
-                _ref("ReplyResult"), [*_TICKET_ERRORS, 502, 503],
-                body=_body({"message": {"type": "string", "minLength": 1, "maxLength": REPLY_LIMIT}, "expected_version": VERSION},
-                           ["message", "expected_version"]),
+                "replyToRequester",
+                f"Send a reply on the requester's verified channel and record it (at most {REPLY_LIMIT} characters)",
+                _ref("ReplyResult"),
+                [*_TICKET_ERRORS, 502, 503],
+                body=_body(
+                    {
+                        "message": {"type": "string", "minLength": 1, "maxLength": REPLY_LIMIT},
+                        "expected_version": VERSION,
+                    },
+                    ["message", "expected_version"],
+                ),
             ),
         },
         "/api/v1/tickets/{reference}/request-documents": {
             "parameters": [_REFERENCE],
-            "post": _op("requestDocuments", "Ask the requester for documents and wait for them", ticket, [*_TICKET_ERRORS, 502, 503],
-                        body=_body({"expected_version": VERSION}, ["expected_version"])),
+            "post": _op(
+                "requestDocuments",
+                "Ask the requester for documents and wait for them",
+                ticket,
+                [*_TICKET_ERRORS, 502, 503],
+                body=_body({"expected_version": VERSION}, ["expected_version"]),
+            ),
         },
         "/api/v1/tickets/{reference}/extend": {
             "parameters": [_REFERENCE],
-            "post": _op("extendTicket", "Extend the deadline once, with the reason told to the requester", ticket, _TICKET_ERRORS,
-                        body=_body({"reason": {"type": "string", "minLength": 1, "maxLength": FIELD_LIMITS["extension_reason"]},
-                                    "expected_version": VERSION}, ["reason", "expected_version"])),
+            "post": _op(
+                "extendTicket",
+                "Extend the deadline once, with the reason told to the requester",
+                ticket,
+                _TICKET_ERRORS,
+                body=_body(
+                    {
+                        "reason": {"type": "string", "minLength": 1, "maxLength": FIELD_LIMITS["extension_reason"]},
+                        "expected_version": VERSION,
+                    },
+                    ["reason", "expected_version"],
+                ),
+            ),
         },
         "/api/v1/tickets/{reference}/transition": {
             "parameters": [_REFERENCE],
-            "post": _op("transitionTicket", "Move the ticket (start work, wait for requester, documents received, withdrawn)",
-                        ticket, _TICKET_ERRORS,
-                        body=_body({"to": _enum([s.value for s in MOVES]), "expected_version": VERSION}, ["to", "expected_version"])),
+            "post": _op(
+                "transitionTicket",
+                "Move the ticket (start work, wait for requester, documents received, withdrawn)",
+                ticket,
+                _TICKET_ERRORS,
+                body=_body(
+                    {"to": _enum([s.value for s in MOVES]), "expected_version": VERSION}, ["to", "expected_version"]
+                ),
+            ),
         },
         "/api/v1/tickets/{reference}/complete": {
             "parameters": [_REFERENCE],
-            "post": _op("completeTicket", "Complete with an outcome", ticket, _TICKET_ERRORS,
-                        body=_body({"outcome": _enum(COMPLETION_OUTCOMES), "expected_version": VERSION,
-                                    "note": {"type": "string", "maxLength": NOTE_LIMIT}}, ["outcome", "expected_version"])),
+            "post": _op(
+                "completeTicket",
+                "Complete with an outcome",
+                ticket,
+                _TICKET_ERRORS,
+                body=_body(
+                    {
+                        "outcome": _enum(COMPLETION_OUTCOMES),
+                        "expected_version": VERSION,
+                        "note": {"type": "string", "maxLength": NOTE_LIMIT},
+                    },
+                    ["outcome", "expected_version"],
+                ),
+            ),
         },
         "/api/v1/tickets/{reference}/reject": {
             "parameters": [_REFERENCE],
-            "post": _op("rejectTicket", "Reject with a reason", ticket, _TICKET_ERRORS,
-                        body=_body({"reason": _enum(REJECTION_REASONS), "expected_version": VERSION,
-                                    "note": {"type": "string", "maxLength": NOTE_LIMIT}}, ["reason", "expected_version"])),
+            "post": _op(
+                "rejectTicket",
+                "Reject with a reason",
+                ticket,
+                _TICKET_ERRORS,
+                body=_body(
+                    {
+                        "reason": _enum(REJECTION_REASONS),
+                        "expected_version": VERSION,
+                        "note": {"type": "string", "maxLength": NOTE_LIMIT},
+                    },
+                    ["reason", "expected_version"],
+                ),
+            ),
         },
         "/api/v1/tickets/{reference}/export": {
             "parameters": [_REFERENCE],
-            "post": _op("exportTicket", "The access-request package (verified access requests only; audited)", _ref("ExportPackage"),
-                        [404, 409]),
+            "post": _op(
+                "exportTicket",
+                "The access-request package (verified access requests only; audited)",
+                _ref("ExportPackage"),
+                [404, 409],
+            ),
         },
         "/api/v1/tickets/{reference}/reassign": {
             "parameters": [_REFERENCE],
-            "post": _op("reassignTicket", "Hand an open ticket to another agent, or back to the queue with `to: null` (admin only)",
-                        ticket, [*_TICKET_ERRORS, 403], tag="admin",
-                        body=_body({"to": {"type": "string", "nullable": True, "pattern": "^[A-Za-z][A-Za-z0-9_.-]{1,31}$"},
-                                    "expected_version": VERSION}, ["to", "expected_version"])),
+            "post": _op(
+                "reassignTicket",
+                "Hand an open ticket to another agent, or back to the queue with `to: null` (admin only)",
+                ticket,
+                [*_TICKET_ERRORS, 403],
+                tag="admin",
+                body=_body(
+                    {
+                        "to": {"type": "string", "nullable": True, "pattern": "^[A-Za-z][A-Za-z0-9_.-]{1,31}$"},
+                        "expected_version": VERSION,
+                    },
+                    ["to", "expected_version"],
+                ),
+            ),
         },
         "/api/v1/audit-events": {
-            "get": _op("listAuditEvents", "The ticket audit trail, newest first (admin only); page with `before_id`",
-                       _ref("AuditEventPage"), [403, 422], tag="admin",
-                       params=[_query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}),
-                               _query("before_id", {"type": "integer", "minimum": 1, "maximum": 2**62})]),
+            "get": _op(
+                "listAuditEvents",
+                "The ticket audit trail, newest first (admin only); page with `before_id`",
+                _ref("AuditEventPage"),
+                [403, 422],
+                tag="admin",
+                params=[
+                    _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}),
+                    _query("before_id", {"type": "integer", "minimum": 1, "maximum": 2**62}),
+                ],
+            ),
         },
         "/api/v1/agents": {
             "get": _op("listAgents", "Agents and admins (admin only)", _ref("AgentList"), [403], tag="admin"),
-            "post": _op("createAgent", "Create an agent or admin (admin only)", _ref("Agent"), [400, 403, 409, 413, 422], ok_status=201,
-                        tag="admin",
-                        body=_body({"username": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_.-]{1,31}$"},
-                                    "password": {"type": "string", "minLength": 12, "maxLength": 1024},
-                                    "role": _enum(["agent", "admin"])}, ["username", "password"])),
+            "post": _op(
+                "createAgent",
+                "Create an agent or admin (admin only)",
+                _ref("Agent"),
+                [400, 403, 409, 413, 422],
+                ok_status=201,
+                tag="admin",
+                body=_body(
+                    {
+                        "username": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_.-]{1,31}$"},
+                        "password": {"type": "string", "minLength": 12, "maxLength": 1024},
+                        "role": _enum(["agent", "admin"]),
+                    },
+                    ["username", "password"],
+                ),
+            ),
         },
         "/api/v1/agents/{username}/disable": {
             "parameters": [_USERNAME],
-            "post": _op("disableAgent", "Disable an account: sessions end, tokens stop working (admin only)", _ref("Agent"),
-                        [403, 404, 422], tag="admin"),
+            "post": _op(
+                "disableAgent",
+                "Disable an account: sessions end, tokens stop working (admin only)",
+                _ref("Agent"),
+                [403, 404, 422],
+                tag="admin",
+            ),
         },
         "/api/v1/agents/{username}/enable": {
             "parameters": [_USERNAME],
-            "post": _op("enableAgent", "Re-enable an account (admin only)", _ref("Agent"), [403, 404, 422], tag="admin"),
+            "post": _op(
+                "enableAgent", "Re-enable an account (admin only)", _ref("Agent"), [403, 404, 422], tag="admin"
+            ),
         },
         "/api/v1/account-events": {
-            "get": _op("listAccountEvents", "Account audit events, newest first (admin only)", _ref("AccountEventPage"), [403, 422],
-                       tag="admin",
-                       params=[_query("limit", {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}),
-                               _query("offset", {"type": "integer", "minimum": 0, "maximum": 1_000_000, "default": 0})]),
+            "get": _op(
+                "listAccountEvents",
+                "Account audit events, newest first (admin only)",
+                _ref("AccountEventPage"),
+                [403, 422],
+                tag="admin",
+                params=[
+                    _query("limit", {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}),
+                    _query("offset", {"type": "integer", "minimum": 0, "maximum": 1_000_000, "default": 0}),
+                ],
+            ),
         },
         "/api/v1/outbox": {
-            "get": _op("listOutbox", "Messages the local profile would have sent (admin only; 404 in production)", _ref("OutboxPage"),
-                       [403, 404, 422], tag="admin",
-                       params=[_query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50})]),
+            "get": _op(
+                "listOutbox",
+                "Messages the local profile would have sent (admin only; 404 in production)",
+                _ref("OutboxPage"),
+                [403, 404, 422],
+                tag="admin",
+                params=[_query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50})],
+            ),
         },
     }
     from bot.webapp.openapi_reports import REPORT_SCHEMAS, report_paths  # built from this module's helpers
@@ -353,13 +560,15 @@ def openapi_document() -> Dict[str, Any]:
             "title": "Privacy Desk agent API",
             "version": "1.0.0",
             "description": "The agent console's operations. Authenticate with a per-agent API token: "
-                           "`Authorization: Bearer pdt_...`. Personal data only comes from `reveal` and `export`, both audited.",
+            "`Authorization: Bearer pdt_...`. Personal data only comes from `reveal` and `export`, both audited.",
         },
         "servers": [{"url": "/"}],
         "security": [{"bearerAuth": []}],
         "paths": paths,
         "components": {
             "schemas": copy.deepcopy({**SCHEMAS, **REPORT_SCHEMAS}),
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "description": "Per-agent API token (pdt_...)."}},
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "description": "Per-agent API token (pdt_...)."}
+            },
         },
     }

@@ -2,6 +2,7 @@
 
 Merged into the one document by :func:`bot.webapp.openapi.openapi_document`.
 """
+
 from __future__ import annotations
 
 import copy
@@ -20,63 +21,73 @@ _DAYS = _nullable({"type": "number", "minimum": 0})
 _COUNTS_BY = {"type": "object", "additionalProperties": _COUNT}
 
 REPORT_SCHEMAS: Dict[str, Any] = {
-    "Dashboard": _object({
-        "today": DATE,
-        "open_total": _COUNT,
-        "open_by_status_kind": {"type": "object", "additionalProperties": _COUNTS_BY},
-        "open_by_status": _COUNTS_BY,
-        "open_by_kind": _COUNTS_BY,
-        "due_soon": {**_COUNT, "description": "Open tickets due today or within `soon_days` days."},
-        "overdue": {**_COUNT, "description": "Open tickets whose respond-by date has passed."},
-        "soon_days": INT,
-        "received_per_week": {"type": "array", "items": _object({"week_start": DATE, "received": _COUNT})},
-        "median_days_to_close": _DAYS,
-        "closed_in_window": _COUNT,
-        "closed_window_days": INT,
-    }),
-    "CcpaCategory": _object({
-        "category": _enum(CATEGORIES),
-        "label": STR,
-        "received": _COUNT,
-        "complied": {**_COUNT, "description": "Complied with in whole or in part."},
-        "complied_in_whole": _COUNT,
-        "complied_in_part": _COUNT,
-        "denied": _COUNT,
-        "withdrawn": _COUNT,
-        "pending": {**_COUNT, "description": "Still open when the report was made."},
-        "extended": _COUNT,
-        "median_days": _DAYS,
-        "mean_days": _DAYS,
-        "denial_bases": _COUNTS_BY,
-    }),
-    "Ccpa7102": _object({
-        "regulation": STR,
-        "period_start": DATE,
-        "period_end": DATE,
-        "time_zone": STR,
-        "generated_at": DATETIME,
-        "categories": {"type": "array", "items": _ref("CcpaCategory")},
-        "text": {"type": "string", "description": "Sentences to publish (7102(a))."},
-    }),
-    "CcpaRecord": _object({
-        "reference": STR,
-        "request_type": _enum(CATEGORIES),
-        "ticket_kind": _enum(Kind),
-        "received_on": DATE,
-        "manner": _enum(Channel),
-        "responded_on": _nullable(DATE),
-        "response": _enum(RESPONSES),
-        "denial_basis": _nullable(STR),
-        "extended": BOOL,
-        "respond_by": DATE,
-    }),
-    "Ccpa7101": _object({
-        "regulation": STR,
-        "period_start": DATE,
-        "period_end": DATE,
-        "time_zone": STR,
-        "items": {"type": "array", "items": _ref("CcpaRecord")},
-    }),
+    "Dashboard": _object(
+        {
+            "today": DATE,
+            "open_total": _COUNT,
+            "open_by_status_kind": {"type": "object", "additionalProperties": _COUNTS_BY},
+            "open_by_status": _COUNTS_BY,
+            "open_by_kind": _COUNTS_BY,
+            "due_soon": {**_COUNT, "description": "Open tickets due today or within `soon_days` days."},
+            "overdue": {**_COUNT, "description": "Open tickets whose respond-by date has passed."},
+            "soon_days": INT,
+            "received_per_week": {"type": "array", "items": _object({"week_start": DATE, "received": _COUNT})},
+            "median_days_to_close": _DAYS,
+            "closed_in_window": _COUNT,
+            "closed_window_days": INT,
+        }
+    ),
+    "CcpaCategory": _object(
+        {
+            "category": _enum(CATEGORIES),
+            "label": STR,
+            "received": _COUNT,
+            "complied": {**_COUNT, "description": "Complied with in whole or in part."},
+            "complied_in_whole": _COUNT,
+            "complied_in_part": _COUNT,
+            "denied": _COUNT,
+            "withdrawn": _COUNT,
+            "pending": {**_COUNT, "description": "Still open when the report was made."},
+            "extended": _COUNT,
+            "median_days": _DAYS,
+            "mean_days": _DAYS,
+            "denial_bases": _COUNTS_BY,
+        }
+    ),
+    "Ccpa7102": _object(
+        {
+            "regulation": STR,
+            "period_start": DATE,
+            "period_end": DATE,
+            "time_zone": STR,
+            "generated_at": DATETIME,
+            "categories": {"type": "array", "items": _ref("CcpaCategory")},
+            "text": {"type": "string", "description": "Sentences to publish (7102(a))."},
+        }
+    ),
+    "CcpaRecord": _object(
+        {
+            "reference": STR,
+            "request_type": _enum(CATEGORIES),
+            "ticket_kind": _enum(Kind),
+            "received_on": DATE,
+            "manner": _enum(Channel),
+            "responded_on": _nullable(DATE),
+            "response": _enum(RESPONSES),
+            "denial_basis": _nullable(STR),
+            "extended": BOOL,
+            "respond_by": DATE,
+        }
+    ),
+    "Ccpa7101": _object(
+        {
+            "regulation": STR,
+            "period_start": DATE,
+            "period_end": DATE,
+            "time_zone": STR,
+            "items": {"type": "array", "items": _ref("CcpaRecord")},
+        }
+    ),
 }
 
 _PERIOD = [
@@ -100,9 +111,15 @@ def report_paths() -> Dict[str, Any]:
                 "searchTickets",
                 "Find tickets by reference (any format), requester e-mail or phone (blind index), status, kind, "
                 "channel, received dates, due state; queue order, closed tickets included",
-                _ref("QueuePage"), [422], tag="search",
+                _ref("QueuePage"),
+                [422],
+                tag="search",
                 params=[
-                    _query("q", {"type": "string", "maxLength": QUERY_LIMIT}, "A reference, an e-mail address or a phone number."),
+                    _query(
+                        "q",
+                        {"type": "string", "maxLength": QUERY_LIMIT},
+                        "A reference, an e-mail address or a phone number.",
+                    ),
                     _query("status", _enum(Status)),
                     _query("kind", _enum(Kind)),
                     _query("channel", _enum(Channel)),
@@ -116,21 +133,38 @@ def report_paths() -> Dict[str, Any]:
             )
         },
         "/api/v1/reports/dashboard": {
-            "get": _op("getDashboard", "Open tickets by status and kind, due soon / overdue, received per week, "
-                       "median days to close", _ref("Dashboard"), [], tag="reports"),
+            "get": _op(
+                "getDashboard",
+                "Open tickets by status and kind, due soon / overdue, received per week, " "median days to close",
+                _ref("Dashboard"),
+                [],
+                tag="reports",
+            ),
         },
         "/api/v1/reports/ccpa-7102": {
             "get": _with_csv(
-                _op("getCcpaMetrics", "The 11 CCR 7102 table for a period (default: last calendar year); admins",
-                    _ref("Ccpa7102"), [403, 422], tag="reports", params=[*copy.deepcopy(_PERIOD), fmt_json]),
+                _op(
+                    "getCcpaMetrics",
+                    "The 11 CCR 7102 table for a period (default: last calendar year); admins",
+                    _ref("Ccpa7102"),
+                    [403, 422],
+                    tag="reports",
+                    params=[*copy.deepcopy(_PERIOD), fmt_json],
+                ),
                 "One row per category: received, complied (whole / part), denied, withdrawn, pending, extended, median and mean days.",
             ),
         },
         "/api/v1/reports/ccpa-7101": {
             "get": _with_csv(
-                _op("getCcpaRecords", "Request records (11 CCR 7101) for a period (default: the last 24 months); "
-                    "no personal data beyond the request; admins", _ref("Ccpa7101"), [403, 422], tag="reports",
-                    params=[*copy.deepcopy(_PERIOD), fmt_csv]),
+                _op(
+                    "getCcpaRecords",
+                    "Request records (11 CCR 7101) for a period (default: the last 24 months); "
+                    "no personal data beyond the request; admins",
+                    _ref("Ccpa7101"),
+                    [403, 422],
+                    tag="reports",
+                    params=[*copy.deepcopy(_PERIOD), fmt_csv],
+                ),
                 "One row per request: reference, request_type, ticket_kind, received_on, manner, responded_on, "
                 "response, denial_basis, extended, respond_by.",
             ),

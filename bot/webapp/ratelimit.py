@@ -28,6 +28,7 @@ Why not a library: ``limits`` (and ``slowapi``, built on it) need
 
 Everything here is blocking (Redis round trips); call it from a worker thread.
 """
+
 from __future__ import annotations
 
 import logging
@@ -149,8 +150,11 @@ class ApiRateLimits:
             if address_key is not None:
                 state = self._count("hit", address_key, self.failure_limit)
                 if state is not None and state.hits == self.failure_limit.count:
-                    log.warning("api: %d failed authentications from one client address; refusing it for up to %d s",
-                                state.hits, state.retry_after)
+                    log.warning(
+                        "api: %d failed authentications from one client address; refusing it for up to %d s",
+                        state.hits,
+                        state.retry_after,
+                    )
             return AuthOutcome()
         state = self._count("hit", "token:" + self._indexer.digest("api-token-rate", token or ""), self.token_limit)
         if state is not None and not state.allowed:
@@ -170,4 +174,3 @@ def limits_for(app_state: Any, settings: Any) -> ApiRateLimits:
                 limits = ApiRateLimits.from_settings(settings)
                 app_state.api_rate_limits = limits
     return limits
-

@@ -5,6 +5,7 @@ The services are cheap views over the ticket store the console already opened
 parsing raises :class:`~bot.tickets.errors.InvalidField` naming the parameter
 (never echoing the value), which each surface turns into its own error shape.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta

@@ -14,6 +14,7 @@ middleware wraps ``receive`` for every HTTP request:
   tighter 256 KiB cap of forms and JSON on top);
 * a client that disconnects is logged at INFO, without a traceback.
 """
+
 from __future__ import annotations
 
 import logging
@@ -93,7 +94,9 @@ class RequestLimitsMiddleware:
             logger.info("request refused: %s (%s %s)", refused.text, scope.get("method"), scope.get("path"))
             await self._refuse(tracked_send, started, refused)
         except ClientDisconnect:
-            logger.info("client disconnected before its request was complete (%s %s)", scope.get("method"), scope.get("path"))
+            logger.info(
+                "client disconnected before its request was complete (%s %s)", scope.get("method"), scope.get("path")
+            )
 
     @staticmethod
     async def _refuse(send: Send, started: Dict[str, bool], refused: _Refused) -> None:

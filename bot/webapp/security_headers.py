@@ -10,6 +10,7 @@ the request itself arrived over https (uvicorn sets the scheme from
 ``X-Forwarded-Proto`` of a trusted proxy).  Never over plain http: a browser
 ignores it there, and ``localhost`` must stay reachable without TLS.
 """
+
 from __future__ import annotations
 
 from typing import Any, Awaitable, Callable, List, MutableMapping, Tuple

@@ -1,4 +1,5 @@
 """Jinja2 with autoescaping for every page (the one template environment)."""
+
 from __future__ import annotations
 
 from pathlib import Path

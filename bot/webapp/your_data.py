@@ -6,6 +6,7 @@ to the contact the request was verified with, and the download needs that code
 used-up link gets the same "410 Gone" page, so a link tells nothing about other
 links.  Downloads are ``Cache-Control: no-store``.
 """
+
 from __future__ import annotations
 
 import threading
@@ -43,8 +44,14 @@ def build_delivery(settings: Settings, database: Any) -> PackageDelivery:
     from bot.verification.codes import CodeStore
 
     cipher, indexer = DataCipher(list(settings.data_keys)), Indexer(settings.index_key)
-    return PackageDelivery(database, cipher, indexer, CodeStore(database, indexer, cipher), build_notifier(settings, database),
-                           public_url=public_web_url(settings))
+    return PackageDelivery(
+        database,
+        cipher,
+        indexer,
+        CodeStore(database, indexer, cipher),
+        build_notifier(settings, database),
+        public_url=public_web_url(settings),
+    )
 
 
 async def delivery_for(request: Request) -> PackageDelivery:
@@ -106,13 +113,25 @@ async def download(request: Request) -> Response:
         return _page(request, 400, error="The form could not be read.")
     fmt = "html" if form.get("format") == "html" else "json"
     try:
-        body, media_type = await run_in_threadpool(delivery.download, token, form.get("challenge", ""), form.get("code", ""), fmt)
+        body, media_type = await run_in_threadpool(
+            delivery.download, token, form.get("challenge", ""), form.get("code", ""), fmt
+        )
     except PackageGone:
         return _gone(request)
     except CodeRefused as exc:
-        return _page(request, 403, stage="code", challenge=form.get("challenge", ""), error=_CODE_MESSAGES.get(exc.result, _CODE_MESSAGES["wrong"]))
+        return _page(
+            request,
+            403,
+            stage="code",
+            challenge=form.get("challenge", ""),
+            error=_CODE_MESSAGES.get(exc.result, _CODE_MESSAGES["wrong"]),
+        )
     name = "your-data.html" if fmt == "html" else "your-data.json"
-    return Response(body, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+    return Response(
+        body,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
 
 
 def routes(settings: Settings) -> List[BaseRoute]:

@@ -3,6 +3,7 @@
 Skips when /usr/bin/chromium is missing outside CI; fails in CI.  Screenshots go
 to ``test-results/console/`` (git-ignored; CI keeps them as artefacts).
 """
+
 from __future__ import annotations
 
 import os
@@ -22,8 +23,14 @@ from tests.unit.console.support import PASSWORD, migrated_sqlite_url
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 SHOTS = PROJECT_ROOT / "test-results" / "console"
 HOSTILE = '<script>window.__pwned = 1; alert(1)</script> "><img src=x onerror="window.__pwned = 2">'
 
@@ -40,8 +47,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
     generator = _console(migrated_sqlite_url(base / "db"), base)
     console = next(generator)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(console.app, host="127.0.0.1", port=port, log_config=None, access_log=False,
-                                           log_level="warning", ws="none"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            console.app, host="127.0.0.1", port=port, log_config=None, access_log=False, log_level="warning", ws="none"
+        )
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -138,7 +148,9 @@ def test_agent_logs_in_claims_reveals_notes_replies_and_completes(served, browse
 
 def test_hostile_ticket_text_renders_inert(served, browser) -> None:
     console, base_url = served
-    ticket = console.ticket(personal=PersonalData(requester_name=HOSTILE, email="ada@example.com", details=HOSTILE), transcript=HOSTILE)
+    ticket = console.ticket(
+        personal=PersonalData(requester_name=HOSTILE, email="ada@example.com", details=HOSTILE), transcript=HOSTILE
+    )
     console.services.tickets.add_note(ticket.reference, HOSTILE, author="agent:bob")
     context, page = _log_in(browser, base_url, "alice")
     dialogs: List[str] = []

@@ -3,6 +3,7 @@
 Uses the console server and browser of ``test_console_browser`` (same launch:
 ``executable_path=/usr/bin/chromium``).  Screenshots go to ``test-results/console/``.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
@@ -27,8 +28,11 @@ def seeded(served) -> Dict[str, List[TicketView]]:  # noqa: F811 - the imported 
     for group, ages in PLAN.items():
         for i, age in enumerate(ages):
             received = datetime.combine(today - timedelta(days=age), time(18), tzinfo=timezone.utc)
-            ticket = console.ticket(kind=Kind.DELETION if i % 2 else Kind.ACCESS, received_at=received,
-                                    personal=PersonalData(email=f"{group}{i}@example.com", phone=f"+1202555{age:04d}"))
+            ticket = console.ticket(
+                kind=Kind.DELETION if i % 2 else Kind.ACCESS,
+                received_at=received,
+                personal=PersonalData(email=f"{group}{i}@example.com", phone=f"+1202555{age:04d}"),
+            )
             if group == "closed_overdue":
                 ticket = console.services.tickets.transition(ticket.reference, Status.REJECTED, actor="agent:bob")
             made.setdefault(group, []).append(ticket)
@@ -38,8 +42,10 @@ def seeded(served) -> Dict[str, List[TicketView]]:  # noqa: F811 - the imported 
 def _due(tickets: List[TicketView], today) -> Dict[str, int]:
     """The queue's rule, counted from the seeded tickets themselves."""
     open_ = [t for t in tickets if t.is_open]
-    return {"overdue": sum(t.respond_by < today for t in open_),
-            "soon": sum(today <= t.respond_by <= today + timedelta(days=3) for t in open_)}
+    return {
+        "overdue": sum(t.respond_by < today for t in open_),
+        "soon": sum(today <= t.respond_by <= today + timedelta(days=3) for t in open_),
+    }
 
 
 def test_search_finds_a_ticket_by_reference_and_by_email(served, browser, seeded) -> None:  # noqa: F811
@@ -59,7 +65,9 @@ def test_search_finds_a_ticket_by_reference_and_by_email(served, browser, seeded
         page.fill("#search-q", "LATER1@example.com")
         page.click("#search-submit")
         page.wait_for_selector("#search-total")
-        assert [r.strip() for r in page.locator("#search-results tbody tr td:first-child a").all_inner_texts()] == [target.reference]
+        assert [r.strip() for r in page.locator("#search-results tbody tr td:first-child a").all_inner_texts()] == [
+            target.reference
+        ]
         assert "later1@example.com" not in page.content().lower().replace('value="later1@example.com"', "")
         _shot(page, "11-search-by-email")
 
@@ -74,7 +82,9 @@ def test_dashboard_shows_overdue_and_at_risk_counts_that_match_the_seeded_ticket
     today = console.clock().date()
     every = [t for group in seeded.values() for t in group]
     expected = _due(every, today)
-    assert expected["overdue"] == len(PLAN["overdue"]) and expected["soon"] == len(PLAN["soon"])  # the plan does what it says
+    assert expected["overdue"] == len(PLAN["overdue"]) and expected["soon"] == len(
+        PLAN["soon"]
+    )  # the plan does what it says
     context, page = _log_in(browser, base_url, "alice")
     try:
         page.click("nav >> text=Dashboard")

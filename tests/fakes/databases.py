@@ -9,6 +9,7 @@ Import the fixtures into a ``conftest.py``::
 
     from tests.fakes.databases import Clock, clock, database, migrated_db_url, pd_pg_url, pd_sqlite_template  # noqa: F401
 """
+
 from __future__ import annotations
 
 import shutil

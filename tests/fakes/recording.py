@@ -3,6 +3,7 @@
 ``RecordingNotifier(status=DeliveryStatus.FAILED)`` simulates a provider failure;
 ``OPTED_OUT`` an opted-out number.
 """
+
 from __future__ import annotations
 
 import re

@@ -31,6 +31,7 @@ fixture into a ``conftest.py`` (``from tests.fakes.twilio_api import fake_twilio
 to use it by name.  Settings: ``TWILIO_API_BASE=api.base_url``,
 ``TWILIO_ACCOUNT_SID=api.account_sid``, ``TWILIO_AUTH_TOKEN=api.auth_token``.
 """
+
 from __future__ import annotations
 
 import base64
@@ -116,7 +117,9 @@ class _Failure:
 class FakeTwilioApi:
     """The fake server.  Thread-safe; start with :meth:`start` or ``with``."""
 
-    def __init__(self, account_sid: Optional[str] = None, auth_token: Optional[str] = None, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, account_sid: Optional[str] = None, auth_token: Optional[str] = None, host: str = "127.0.0.1"
+    ) -> None:
         self.account_sid = account_sid or "AC" + secrets.token_hex(16)
         self.auth_token = auth_token or secrets.token_hex(16)
         self._host = host
@@ -186,7 +189,9 @@ class FakeTwilioApi:
         with self._lock:
             self._opted_out.discard(number)
 
-    def fail_next(self, status: int = 500, code: Optional[int] = None, times: int = 1, message: Optional[str] = None) -> None:
+    def fail_next(
+        self, status: int = 500, code: Optional[int] = None, times: int = 1, message: Optional[str] = None
+    ) -> None:
         """The next ``times`` message requests fail with ``status`` (and Twilio error ``code``)."""
         with self._lock:
             self._failures.append(
@@ -260,7 +265,9 @@ class FakeTwilioApi:
         handler.end_headers()
         handler.wfile.write(body)
 
-    def _route(self, method: str, path: str, form: Dict[str, str], auth: Optional[str]) -> Tuple[int, Dict[str, Any], bool]:
+    def _route(
+        self, method: str, path: str, form: Dict[str, str], auth: Optional[str]
+    ) -> Tuple[int, Dict[str, Any], bool]:
         create = _MESSAGES.match(path)
         fetch = _MESSAGE.match(path)
         sid = (create or fetch).group("sid") if (create or fetch) else ""

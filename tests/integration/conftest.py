@@ -1,4 +1,5 @@
 """The running stack, shared by every end-to-end test in a session (Rasa takes ~20 s to start)."""
+
 from __future__ import annotations
 
 from typing import Iterator
@@ -21,8 +22,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     # long conversations (200 garbage messages in one) measure answers, not the limiter.
     # Likewise the five demo customers receive codes from many tests in one session: the per-destination
     # code limits are proven by tests/unit/verification, not by running out of demo customers here.
-    limits = {"CHANNEL_RATE_PER_CLIENT": "8/60", "CHANNEL_RATE_PER_CONVERSATION": "1000/60",
-              "CODE_SEND_LIMIT_DESTINATION": "100/3600", "CODE_SEND_LIMIT_DESTINATION_DAILY": "1000/86400"}
+    limits = {
+        "CHANNEL_RATE_PER_CLIENT": "8/60",
+        "CHANNEL_RATE_PER_CONVERSATION": "1000/60",
+        "CODE_SEND_LIMIT_DESTINATION": "100/3600",
+        "CODE_SEND_LIMIT_DESTINATION_DAILY": "1000/86400",
+    }
     running = start_stack(base, make_environ(base / "var", **limits))
     try:
         yield running

@@ -4,6 +4,7 @@ The stack runs on free ports with its own secrets and ``var`` directory, so a
 developer's running ``make run`` is never touched.  It needs a trained model in
 ``models/`` (``make test`` trains before running pytest).
 """
+
 from __future__ import annotations
 
 import socket

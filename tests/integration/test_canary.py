@@ -12,6 +12,7 @@ system would be one) — for each
 canary in its common transforms (case, digits only, JSON-escaped, URL-encoded,
 UTF-16).  Zero hits is the only pass.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -126,7 +127,9 @@ def written_files(stack: Stack, run: CanaryRun) -> List[Path]:
     changed = [
         path
         for path in files_under([PROJECT_ROOT])
-        if path.is_file() and path.stat().st_mtime >= run.started - 1 and "tests" not in path.relative_to(PROJECT_ROOT).parts[:1]
+        if path.is_file()
+        and path.stat().st_mtime >= run.started - 1
+        and "tests" not in path.relative_to(PROJECT_ROOT).parts[:1]
     ]
     return sorted(set(files_under(roots)) | set(changed))
 
@@ -149,7 +152,9 @@ def test_every_public_channel_and_flow_was_exercised(canary_run: CanaryRun) -> N
     assert all(len(turns) >= 1 for turns in canary_run.transcripts.values())
 
 
-def test_canary_conversations_are_stored_encrypted_and_readable_with_the_keys(stack: Stack, canary_run: CanaryRun) -> None:
+def test_canary_conversations_are_stored_encrypted_and_readable_with_the_keys(
+    stack: Stack, canary_run: CanaryRun
+) -> None:
     records = ConversationRecords.from_settings(stack.settings)
     try:
         for tag, conversation_id in canary_run.conversation_ids.items():
@@ -157,11 +162,17 @@ def test_canary_conversations_are_stored_encrypted_and_readable_with_the_keys(st
     finally:
         records.dispose()
     canary = canary_run.canaries[0]
-    texts = [e.get("text") or "" for e in tracker(stack, canary_run.conversation_ids[canary.tag])["events"] if e.get("event") == "user"]
+    texts = [
+        e.get("text") or ""
+        for e in tracker(stack, canary_run.conversation_ids[canary.tag])["events"]
+        if e.get("event") == "user"
+    ]
     assert any(canary.email in text for text in texts), "the Rasa API decrypts what it stored"
 
 
-def test_no_notice_carries_a_canary_beyond_the_reference_and_the_masked_contact(stack: Stack, canary_run: CanaryRun) -> None:
+def test_no_notice_carries_a_canary_beyond_the_reference_and_the_masked_contact(
+    stack: Stack, canary_run: CanaryRun
+) -> None:
     from sqlalchemy import select
 
     from bot.notices.models import NoticeRow
@@ -171,13 +182,24 @@ def test_no_notice_carries_a_canary_beyond_the_reference_and_the_masked_contact(
     try:
         with services.database.read() as session:
             rows = session.scalars(select(NoticeRow)).all()
-            texts = ["\n".join(services.cipher.decrypt_optional(ct) or "" for ct in (r.subject_ct, r.body_ct, r.html_ct))
-                     for r in rows]
+            texts = [
+                "\n".join(services.cipher.decrypt_optional(ct) or "" for ct in (r.subject_ct, r.body_ct, r.html_ct))
+                for r in rows
+            ]
     finally:
         services.close()
     assert texts, "the canary requests queued notices"
     for canary in canary_run.canaries:
         phone_digits = canary.phone.lstrip("+")
-        for secret in (canary.first_name + " " + canary.last_name, canary.last_name, canary.email, canary.phone,
-                       phone_digits, canary.card, canary.code):
-            assert not any(secret.lower() in text.lower() for text in texts), f"{canary.tag}: a notice carries personal data"
+        for secret in (
+            canary.first_name + " " + canary.last_name,
+            canary.last_name,
+            canary.email,
+            canary.phone,
+            phone_digits,
+            canary.card,
+            canary.code,
+        ):
+            assert not any(
+                secret.lower() in text.lower() for text in texts
+            ), f"{canary.tag}: a notice carries personal data"

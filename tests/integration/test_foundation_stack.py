@@ -1,4 +1,5 @@
 """The running stack answers over REST, survives bad input, and guards its internals."""
+
 from __future__ import annotations
 
 import os
@@ -50,7 +51,10 @@ def test_rasa_http_api_needs_the_token(stack) -> None:
 
 
 def test_action_server_refuses_calls_without_the_shared_token(stack) -> None:
-    body = {"next_action": "action_default_fallback_options", "tracker": {"sender_id": "x", "slots": {"email": "canary@example.com"}}}
+    body = {
+        "next_action": "action_default_fallback_options",
+        "tracker": {"sender_id": "x", "slots": {"email": "canary@example.com"}},
+    }
     reply = httpx.post(f"{stack.action_url}/webhook", json=body, timeout=10)
     assert reply.status_code == 401
     assert "canary" not in reply.text

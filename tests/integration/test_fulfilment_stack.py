@@ -1,5 +1,6 @@
 """End to end over the running stack: a deletion request filed in chat, verified with a code, previewed
 and approved by an agent in the console (HTTP), and the shop no longer holds the requester's data."""
+
 from __future__ import annotations
 
 import re
@@ -53,7 +54,15 @@ def _agent(stack: Stack) -> httpx.Client:
         database.dispose()
     client = httpx.Client(base_url=stack.web_url, timeout=60, follow_redirects=False)
     page = client.get("/console/login")
-    answer = client.post("/console/login", data={"username": name, "password": PASSWORD, "csrf_token": _CSRF.search(page.text).group(1), "next": "/console/queue"})
+    answer = client.post(
+        "/console/login",
+        data={
+            "username": name,
+            "password": PASSWORD,
+            "csrf_token": _CSRF.search(page.text).group(1),
+            "next": "/console/queue",
+        },
+    )
     assert answer.status_code == 303, answer.text[:500]
     return client
 
@@ -63,11 +72,24 @@ def _post(client: httpx.Client, page_path: str, action_path: str, **data) -> htt
     return client.post(action_path, data={"csrf_token": token, **{k: str(v) for k, v in data.items()}})
 
 
-def test_deletion_filed_in_chat_is_erased_from_the_shop_after_the_agent_approves(stack: Stack, store: TicketService, shop) -> None:  # noqa: F811
+def test_deletion_filed_in_chat_is_erased_from_the_shop_after_the_agent_approves(
+    stack: Stack,
+    store: TicketService,  # noqa: F811 - the shared fixture
+    shop,
+) -> None:
     account = _rows(shop, "SELECT id FROM accounts WHERE email = :e", e=BRUNO)[0]["id"]
     orders_before = _rows(shop, "SELECT order_number, total_cents FROM orders WHERE account_id = :a", a=account)
     sender = f"e2e-ful-{uuid.uuid4().hex[:8]}"
-    for message in ("I want to delete my personal data", "Bruno Démo", BRUNO, "skip", "03/04/1990", "4 March 1990", "94105", "yes"):
+    for message in (
+        "I want to delete my personal data",
+        "Bruno Démo",
+        BRUNO,
+        "skip",
+        "03/04/1990",
+        "4 March 1990",
+        "94105",
+        "yes",
+    ):
         stack.texts(sender, message)
     confirmation = stack.texts(sender, latest_code(stack, BRUNO))
     reference = _REFERENCE.search(confirmation).group(0)
@@ -86,9 +108,14 @@ def test_deletion_filed_in_chat_is_erased_from_the_shop_after_the_agent_approves
 
     assert _rows(shop, "SELECT id FROM accounts WHERE id = :a OR email = :e", a=account, e=BRUNO) == []
     assert _rows(shop, "SELECT email FROM newsletter_subscribers WHERE email = :e", e=BRUNO) == []
-    kept = _rows(shop, "SELECT order_number, total_cents, account_id, shipping_name, payment_token FROM orders WHERE order_number IN :nums",
-                 nums=[o["order_number"] for o in orders_before])
-    assert sorted((o["order_number"], o["total_cents"]) for o in kept) == sorted((o["order_number"], o["total_cents"]) for o in orders_before)
+    kept = _rows(
+        shop,
+        "SELECT order_number, total_cents, account_id, shipping_name, payment_token FROM orders WHERE order_number IN :nums",
+        nums=[o["order_number"] for o in orders_before],
+    )
+    assert sorted((o["order_number"], o["total_cents"]) for o in kept) == sorted(
+        (o["order_number"], o["total_cents"]) for o in orders_before
+    )
     assert all(o["account_id"] is None and o["shipping_name"] is None and o["payment_token"] is None for o in kept)
     notes = [n.body for n in store.notes(reference)]
     assert any("Fulfilment run" in n and "shop: done" in n for n in notes)
@@ -124,9 +151,15 @@ def _file_access_request(stack: Stack) -> str:
     raise AssertionError(f"no reference after the access form; last reply: {reply[:300]}")
 
 
-def test_access_filed_in_chat_yields_a_package_with_exactly_that_customers_rows(stack: Stack, store: TicketService, shop) -> None:  # noqa: F811
+def test_access_filed_in_chat_yields_a_package_with_exactly_that_customers_rows(
+    stack: Stack,
+    store: TicketService,  # noqa: F811 - the shared fixture
+    shop,
+) -> None:
     account = _rows(shop, "SELECT id FROM accounts WHERE email = :e", e=ADA)[0]["id"]
-    orders = {o["order_number"] for o in _rows(shop, "SELECT order_number FROM orders WHERE account_id = :a", a=account)}
+    orders = {
+        o["order_number"] for o in _rows(shop, "SELECT order_number FROM orders WHERE account_id = :a", a=account)
+    }
     reference = _file_access_request(stack)
     ticket = store.get_by_reference(reference)
     assert ticket.kind is Kind.ACCESS and ticket.verified_at is not None

@@ -1,6 +1,7 @@
 """What the requester receives, over the running stack: the notice sender process delivers
 the filed, extension, completion and (by SMS) documents notices to the verified contact, with
 the company's details, and no personal data beyond the reference and the masked contact."""
+
 from __future__ import annotations
 
 import re
@@ -89,15 +90,19 @@ def test_a_web_chat_deletion_is_confirmed_then_extended_then_completed_by_email(
     view = work.claim(reference, ALICE)
     view = work.move(reference, ALICE, "in_progress", view.version)
     view = work.extend(reference, ALICE, "Your orders are kept in an archive we must search.", view.version)
-    extended = wait_for(lambda: [m for m in notices_for(desk, reference, email)() if "More time" in (m.subject or "")],
-                        "extension notice")
+    extended = wait_for(
+        lambda: [m for m in notices_for(desk, reference, email)() if "More time" in (m.subject or "")],
+        "extension notice",
+    )
     assert "archive we must search" in extended.body
     day = view.respond_by
     assert f"{day.day} {day:%B %Y}" in extended.body
 
     work.complete(reference, ALICE, "fulfilled", view.version)
-    done = wait_for(lambda: [m for m in notices_for(desk, reference, email)() if "complete" in (m.subject or "")],
-                    "completion notice")
+    done = wait_for(
+        lambda: [m for m in notices_for(desk, reference, email)() if "complete" in (m.subject or "")],
+        "completion notice",
+    )
     assert "We have completed your deletion request" in done.body
 
     everything = notices_for(desk, reference, email)()
@@ -126,8 +131,14 @@ def test_a_parental_request_by_sms_gets_the_documents_notice_by_sms(stack: Stack
                 break
             said = " ".join(twilio.text(parent, "MORE"))
         assert "texted the list of documents to send" in said and "the number ending 0188" in said, said
-        notice = wait_for(lambda: [m for m in outbox(desk).list(to=parent, limit=200)
-                                   if reference in m.body and "proof of parental status" in m.body], "documents SMS")
+        notice = wait_for(
+            lambda: [
+                m
+                for m in outbox(desk).list(to=parent, limit=200)
+                if reference in m.body and "proof of parental status" in m.body
+            ],
+            "documents SMS",
+        )
         assert notice.channel.value == "sms" and company_details().email in notice.body
         assert_no_personal_data([notice], "Jane", "Smith", "Tom", "2025550188")
     finally:

@@ -1,4 +1,5 @@
 """The web chat in a real browser against the running stack."""
+
 from __future__ import annotations
 
 import pytest

@@ -4,6 +4,7 @@ Receipts and previews hold names and counts only — never a person's values —
 they can go to logs, ticket notes and audit lines.  Records (the person's data)
 travel only inside :class:`AccessResult` to the access package.
 """
+
 from __future__ import annotations
 
 import enum

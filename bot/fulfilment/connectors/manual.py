@@ -4,6 +4,7 @@ It never touches anything itself: access and erasure return a ``waiting`` receip
 carrying the map's instructions; the run stays incomplete until an agent marks the
 item done (:meth:`bot.fulfilment.service.FulfilmentService.complete_manual`).
 """
+
 from __future__ import annotations
 
 from typing import Dict, List

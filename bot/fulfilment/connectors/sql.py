@@ -6,6 +6,7 @@ Access and previews run in a read-only transaction (``SET TRANSACTION READ ONLY`
 on PostgreSQL/MySQL, ``PRAGMA query_only`` on SQLite).  Erasure of one system is
 one transaction: every table of the system changes, or none does.
 """
+
 from __future__ import annotations
 
 import logging
@@ -72,7 +73,11 @@ class SqlConnector:
     def _changes(self, rule: TableRule, purpose: Purpose) -> Dict[str, Any]:
         if purpose is Purpose.STOP_USING:
             return dict(rule.stop_using)
-        return {f.column: (None if f.action is FieldAction.NULLIFY else MASK) for f in rule.fields if f.action is not FieldAction.KEEP}
+        return {
+            f.column: (None if f.action is FieldAction.NULLIFY else MASK)
+            for f in rule.fields
+            if f.action is not FieldAction.KEEP
+        }
 
     def _deletes(self, rule: TableRule, purpose: Purpose) -> bool:
         return rule.stop_using_delete if purpose is Purpose.STOP_USING else rule.erase is EraseMode.DELETE_ROW
@@ -102,7 +107,11 @@ class SqlConnector:
             for rule in self.system.tables:
                 where = self._where(rule, known)
                 source = self._table(rule, *(name for name, _ in rule.match))
-                rows = connection.execute(select(func.count()).select_from(source).where(where)).scalar_one() if where is not None else 0
+                rows = (
+                    connection.execute(select(func.count()).select_from(source).where(where)).scalar_one()
+                    if where is not None
+                    else 0
+                )
                 plans.append(self._plan(rule, purpose, rows))
         return plans
 
@@ -136,7 +145,16 @@ class SqlConnector:
                     rows = [{n: json_safe(v) for n, v in zip(names, row)} for row in connection.execute(query)]
                 records[rule.name] = rows
                 counts.append(TableCount(rule.name, found=len(rows), rule="access"))
-        receipt = Receipt(self.system.name, Purpose.ACCESS.value, "done", self.rule, now_utc().isoformat(), found=sum(c.found for c in counts), changed=0, tables=tuple(counts))
+        receipt = Receipt(
+            self.system.name,
+            Purpose.ACCESS.value,
+            "done",
+            self.rule,
+            now_utc().isoformat(),
+            found=sum(c.found for c in counts),
+            changed=0,
+            tables=tuple(counts),
+        )
         log.info("fulfilment access: system=%s tables=%d rows=%d", self.system.name, len(counts), receipt.found)
         return AccessResult(receipt, records)
 
@@ -149,8 +167,19 @@ class SqlConnector:
         except SQLAlchemyError as exc:
             raise ConnectorError("database_error", type(exc).__name__, retryable=True) from None
         changed = sum(c.changed for c in counts)
-        log.info("fulfilment %s: system=%s tables=%d rows_changed=%d", purpose.value, self.system.name, len(counts), changed)
-        return Receipt(self.system.name, purpose.value, "done", self.rule, now_utc().isoformat(), found=sum(c.found for c in counts), changed=changed, tables=tuple(counts))
+        log.info(
+            "fulfilment %s: system=%s tables=%d rows_changed=%d", purpose.value, self.system.name, len(counts), changed
+        )
+        return Receipt(
+            self.system.name,
+            purpose.value,
+            "done",
+            self.rule,
+            now_utc().isoformat(),
+            found=sum(c.found for c in counts),
+            changed=changed,
+            tables=tuple(counts),
+        )
 
     def _erase_table(self, connection: Connection, rule: TableRule, known: Identities, purpose: Purpose) -> TableCount:
         where = self._where(rule, known)

@@ -16,6 +16,7 @@ Answer (2xx, JSON): ``{"found": int, "changed": int, "records": {"<table>": [{..
 retried with exponential back-off; a 4xx answer or a body that is not that shape
 fails the step at once.  Only the status code and counts are logged.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -46,7 +47,9 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return f"v1={digest}"
 
 
-def verify(secret: str, timestamp: str, body: bytes, signature: str, *, now: Optional[float] = None, tolerance_s: float = 300.0) -> bool:
+def verify(
+    secret: str, timestamp: str, body: bytes, signature: str, *, now: Optional[float] = None, tolerance_s: float = 300.0
+) -> bool:
     """For the receiving system: is ``signature`` ours over ``timestamp`` and ``body``, and fresh (replays refused)?"""
     try:
         sent = float(timestamp)
@@ -99,7 +102,9 @@ class WebhookConnector:
     def _call(self, operation: str, known: Identities, request_id: str) -> Dict[str, Any]:
         url = self._check_config()
         identities = {name: sorted(known[name]) for name in self.system.send if known.get(name)}
-        body = json.dumps({"operation": operation, "request_id": request_id, "identities": identities}, sort_keys=True).encode("utf-8")
+        body = json.dumps(
+            {"operation": operation, "request_id": request_id, "identities": identities}, sort_keys=True
+        ).encode("utf-8")
         key = f"{request_id}:{self.system.name}:{operation}"
         client = self._client or httpx.Client()
         attempts = self.system.retries + 1
@@ -109,7 +114,12 @@ class WebhookConnector:
                 if attempt:
                     self._sleep(min(self._backoff_s * 2 ** (attempt - 1), 30.0))
                 timestamp = str(int(time.time()))
-                headers = {"Content-Type": "application/json", "Idempotency-Key": key, TIMESTAMP_HEADER: timestamp, SIGNATURE_HEADER: sign(self.secret or "", timestamp, body)}
+                headers = {
+                    "Content-Type": "application/json",
+                    "Idempotency-Key": key,
+                    TIMESTAMP_HEADER: timestamp,
+                    SIGNATURE_HEADER: sign(self.secret or "", timestamp, body),
+                }
                 try:
                     response = client.post(url, content=body, headers=headers, timeout=self.system.timeout_s)
                 except httpx.TimeoutException:
@@ -118,9 +128,16 @@ class WebhookConnector:
                     continue
                 except httpx.HTTPError as exc:
                     last = ConnectorError("unreachable", type(exc).__name__, retryable=True)
-                    log.warning("fulfilment webhook: system=%s attempt=%d %s", self.system.name, attempt + 1, type(exc).__name__)
+                    log.warning(
+                        "fulfilment webhook: system=%s attempt=%d %s", self.system.name, attempt + 1, type(exc).__name__
+                    )
                     continue
-                log.info("fulfilment webhook: system=%s attempt=%d status=%d", self.system.name, attempt + 1, response.status_code)
+                log.info(
+                    "fulfilment webhook: system=%s attempt=%d status=%d",
+                    self.system.name,
+                    attempt + 1,
+                    response.status_code,
+                )
                 if response.status_code >= 500:
                     last = ConnectorError("server_error", f"HTTP {response.status_code}", retryable=True)
                     continue
@@ -148,13 +165,33 @@ class WebhookConnector:
     def access(self, known: Identities, request_id: str) -> AccessResult:
         data = self._call(Purpose.ACCESS.value, known, request_id)
         records = data.get("records", {})
-        if not isinstance(records, dict) or not all(isinstance(rows, list) and all(isinstance(r, dict) for r in rows) for rows in records.values()):
+        if not isinstance(records, dict) or not all(
+            isinstance(rows, list) and all(isinstance(r, dict) for r in rows) for rows in records.values()
+        ):
             raise ConnectorError("bad_response", "'records' is not a mapping of tables to lists of rows")
         counts = tuple(TableCount(str(name), len(rows), 0, "access") for name, rows in records.items())
-        receipt = Receipt(self.system.name, "access", "done", self.rule, now_utc().isoformat(), found=sum(c.found for c in counts), changed=0, tables=counts)
+        receipt = Receipt(
+            self.system.name,
+            "access",
+            "done",
+            self.rule,
+            now_utc().isoformat(),
+            found=sum(c.found for c in counts),
+            changed=0,
+            tables=counts,
+        )
         return AccessResult(receipt, {str(k): v for k, v in records.items()})
 
     def erase(self, known: Identities, purpose: Purpose, request_id: str) -> Receipt:
         data = self._call(purpose.value, known, request_id)
         found, changed = _count(data, "found"), _count(data, "changed")
-        return Receipt(self.system.name, purpose.value, "done", self.rule, now_utc().isoformat(), found=found, changed=changed, tables=(TableCount("(remote)", found, changed, "webhook"),))
+        return Receipt(
+            self.system.name,
+            purpose.value,
+            "done",
+            self.rule,
+            now_utc().isoformat(),
+            found=found,
+            changed=changed,
+            tables=(TableCount("(remote)", found, changed, "webhook"),),
+        )

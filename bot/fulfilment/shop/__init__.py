@@ -5,6 +5,7 @@ imports these tables to do its work: it reaches them only through the connectors
 named in the data map (``datamap.yml``), exactly as it would reach a real shop.
 This package exists to create and fill that stand-in (``privacy-desk shop seed``).
 """
+
 from bot.fulfilment.shop.schema import SHOP_TABLES, shop_metadata
 from bot.fulfilment.shop.seed import SeedReport, default_shop_url, seed_shop
 

@@ -6,6 +6,7 @@ what fulfilment has to find, export and erase.  Foreign keys exist only inside t
 the newsletter list and support calls stand in for separate systems and hold the
 account id or contact details without a constraint.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import (
@@ -21,7 +22,16 @@ from sqlalchemy import (
     Table,
 )
 
-__all__ = ["shop_metadata", "accounts", "addresses", "orders", "marketing_preferences", "support_calls", "newsletter_subscribers", "SHOP_TABLES"]
+__all__ = [
+    "shop_metadata",
+    "accounts",
+    "addresses",
+    "orders",
+    "marketing_preferences",
+    "support_calls",
+    "newsletter_subscribers",
+    "SHOP_TABLES",
+]
 
 shop_metadata = MetaData()
 

@@ -7,6 +7,7 @@ numbers the verification flow knows, so a demo requester exists in the shop.
 
 Synthetic people are obviously fake: ``*.example`` addresses and 555-01xx numbers.
 """
+
 from __future__ import annotations
 
 import random
@@ -28,7 +29,14 @@ from bot.fulfilment.shop.schema import (
     support_calls,
 )
 
-__all__ = ["SeedReport", "seed_shop", "default_shop_url", "DEFAULT_CUSTOMERS", "DEFAULT_ORDERS_PER_CUSTOMER", "HEAVY_ACCOUNT_ID"]
+__all__ = [
+    "SeedReport",
+    "seed_shop",
+    "default_shop_url",
+    "DEFAULT_CUSTOMERS",
+    "DEFAULT_ORDERS_PER_CUSTOMER",
+    "HEAVY_ACCOUNT_ID",
+]
 
 DEFAULT_CUSTOMERS = 3000
 DEFAULT_ORDERS_PER_CUSTOMER = 10
@@ -39,7 +47,13 @@ _CHUNK = 5000
 _FIRST = ("Alex", "Sam", "Jordan", "Casey", "Riley", "Morgan", "Taylor", "Jamie", "Robin", "Avery", "Quinn", "Rowan")
 _LAST = ("Sample", "Example", "Placeholder", "Fictive", "Mock", "Testwell", "Dummy", "Specimen")
 _STREETS = ("Demo Street", "Sample Avenue", "Example Road", "Test Lane", "Mock Boulevard")
-_CITIES = (("New York", "10022"), ("San Francisco", "94105"), ("Chicago", "60601"), ("Miami", "33101"), ("Austin", "73301"))
+_CITIES = (
+    ("New York", "10022"),
+    ("San Francisco", "94105"),
+    ("Chicago", "60601"),
+    ("Miami", "33101"),
+    ("Austin", "73301"),
+)
 
 
 @dataclass(frozen=True)
@@ -171,14 +185,22 @@ class _Generator:
         return row
 
     def subscriber(self, email: str, when: datetime) -> Dict[str, Any]:
-        row = {"id": self.next_subscriber_id, "email": email, "subscribed_at": when, "source": self.rng.choice(("checkout", "footer", "store"))}
+        row = {
+            "id": self.next_subscriber_id,
+            "email": email,
+            "subscribed_at": when,
+            "source": self.rng.choice(("checkout", "footer", "store")),
+        }
         self.next_subscriber_id += 1
         return row
 
 
 def _insert(connection: Connection, table: Any, rows: Sequence[Dict[str, Any]]) -> None:
     for start in range(0, len(rows), _CHUNK):
-        connection.execute(table.insert(), [dict((k, v) for k, v in row.items() if not k.startswith("_")) for row in rows[start : start + _CHUNK]])
+        connection.execute(
+            table.insert(),
+            [dict((k, v) for k, v in row.items() if not k.startswith("_")) for row in rows[start : start + _CHUNK]],
+        )
 
 
 def _already_seeded(engine: Engine) -> bool:
@@ -213,10 +235,19 @@ def seed_shop(
     people = _demo_accounts() + list(_synthetic_accounts(rng, customers))
     if heavy_orders:
         people.append(
-            {"id": HEAVY_ACCOUNT_ID, "email": "heavy.buyer@shop.example", "phone": "+12995550199", "full_name": "Heavy Buyer",
-             "date_of_birth": date(1980, 1, 1), "created_at": _EPOCH, "loyalty_tier": "gold"}
+            {
+                "id": HEAVY_ACCOUNT_ID,
+                "email": "heavy.buyer@shop.example",
+                "phone": "+12995550199",
+                "full_name": "Heavy Buyer",
+                "date_of_birth": date(1980, 1, 1),
+                "created_at": _EPOCH,
+                "loyalty_tier": "gold",
+            }
         )
-    rows: Dict[str, List[Dict[str, Any]]] = {name: [] for name in ("addresses", "orders", "marketing_preferences", "support_calls", "newsletter_subscribers")}
+    rows: Dict[str, List[Dict[str, Any]]] = {
+        name: [] for name in ("addresses", "orders", "marketing_preferences", "support_calls", "newsletter_subscribers")
+    }
     for person in people:
         address = gen.address(person, person.get("_postal_code"))
         person["_line1"] = address["line1"]

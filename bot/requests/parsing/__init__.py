@@ -16,6 +16,7 @@ dates of birth and ages, ``identifiers`` postal codes and order numbers,
 ``children`` the children's age; the ``find_*`` / ``read_*`` readers of whole
 sentences come from :mod:`bot.requests.sentences`.
 """
+
 from __future__ import annotations
 
 from bot.requests.parsing.children import CHILD_AGE, child_age, claims_under_13, parse_child_age

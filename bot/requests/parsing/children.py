@@ -1,4 +1,5 @@
 """Children: the policy's children's age, a child's age as a parent types it, and a user saying they are a child."""
+
 from __future__ import annotations
 
 import re
@@ -23,7 +24,6 @@ def child_age() -> int:
 
 
 # --------------------------------------------------------------------------- children
-
 
 
 def parse_child_age(text: object) -> Parsed[int]:
@@ -52,7 +52,12 @@ def parse_child_age(text: object) -> Parsed[int]:
 
 
 _UNDER_13 = (
-    re.compile(r"\b(?:i\s*'?\s*a?m|i\s+am|im)\s+(?:only\s+|just\s+)?(\d{1,2}|" + "|".join(_WORD_NUMBERS) + r")\b(?!\s*(?:%|percent|minutes|min|hours|dollars|\$|kg|lbs|cm|ft|th|st|nd|rd|/|-|\.\d))", re.IGNORECASE),
+    re.compile(
+        r"\b(?:i\s*'?\s*a?m|i\s+am|im)\s+(?:only\s+|just\s+)?(\d{1,2}|"
+        + "|".join(_WORD_NUMBERS)
+        + r")\b(?!\s*(?:%|percent|minutes|min|hours|dollars|\$|kg|lbs|cm|ft|th|st|nd|rd|/|-|\.\d))",
+        re.IGNORECASE,
+    ),
     re.compile(r"\b(?:i\s*'?\s*a?m|i\s+am|im)\s+(?:a\s+)?(?:kid|child|minor|little\s+kid)\b", re.IGNORECASE),
     re.compile(r"\bmy\s+age\s+is\s+(\d{1,2}|" + "|".join(_WORD_NUMBERS) + r")\b", re.IGNORECASE),
     re.compile(r"\bi\s+(?:just\s+)?turned\s+(\d{1,2}|" + "|".join(_WORD_NUMBERS) + r")\b", re.IGNORECASE),

@@ -1,4 +1,5 @@
 """Who the requester is and how to reach them: a full name, an e-mail address, a phone number."""
+
 from __future__ import annotations
 
 import re
@@ -30,9 +31,11 @@ def parse_name(text: object) -> Parsed[str]:
     cleaned = _clean(text)
     cleaned = _NAME_PREFIX.sub("", cleaned).strip().rstrip(".").strip() if len(cleaned) < 300 else cleaned
     if not cleaned:
-        return Parsed.bad("I didn't catch a name. Please type your full name, for example \"Jane Doe\".")
+        return Parsed.bad('I didn\'t catch a name. Please type your full name, for example "Jane Doe".')
     if len(cleaned) > NAME_LIMIT:
-        return Parsed.bad(f"That's longer than a name can be here ({NAME_LIMIT} characters at most). Please type just your full name.")
+        return Parsed.bad(
+            f"That's longer than a name can be here ({NAME_LIMIT} characters at most). Please type just your full name."
+        )
     letters = 0
     for ch in cleaned:
         category = unicodedata.category(ch)
@@ -41,16 +44,22 @@ def parse_name(text: object) -> Parsed[str]:
         elif category.startswith("M") or ch in _NAME_PUNCT:
             continue
         elif ch.isdigit():
-            return Parsed.bad("Names can't contain digits. Please type your full name, for example \"Jane Doe\".")
+            return Parsed.bad('Names can\'t contain digits. Please type your full name, for example "Jane Doe".')
         else:
             return Parsed.bad(
                 "A name can only contain letters, spaces, apostrophes, hyphens and full stops. Please type your full name."
             )
     if letters == 0:
-        return Parsed.bad("That doesn't look like a name. Please type your full name, for example \"Jane Doe\".")
+        return Parsed.bad('That doesn\'t look like a name. Please type your full name, for example "Jane Doe".')
     words = cleaned.lower().replace("’", "'").split()
-    if len(words) > 8 or sum(w in _SENTENCE_WORDS for w in words) >= 2 or (len(words) > 2 and words[0] in _SENTENCE_WORDS):
-        return Parsed.bad("That looks like a sentence rather than a name. Please type just your full name, for example \"Jane Doe\".")
+    if (
+        len(words) > 8
+        or sum(w in _SENTENCE_WORDS for w in words) >= 2
+        or (len(words) > 2 and words[0] in _SENTENCE_WORDS)
+    ):
+        return Parsed.bad(
+            'That looks like a sentence rather than a name. Please type just your full name, for example "Jane Doe".'
+        )
     return Parsed.good(cleaned.replace("’", "'"))
 
 
@@ -73,22 +82,32 @@ def parse_email(text: object) -> Parsed[str]:
         found = find_email(cleaned)
         if found:
             return Parsed.good(found)
-        return Parsed.bad("An e-mail address can't contain spaces. Please type just the address, like name@example.com.")
+        return Parsed.bad(
+            "An e-mail address can't contain spaces. Please type just the address, like name@example.com."
+        )
     try:
         result = validate_email(cleaned, check_deliverability=False)
     except EmailNotValidError:
         local, _, domain = cleaned.rpartition("@")
         if not local:
-            return Parsed.bad("Something is missing before the @. Please type the whole address, like name@example.com.")
+            return Parsed.bad(
+                "Something is missing before the @. Please type the whole address, like name@example.com."
+            )
         if "." not in domain:
-            return Parsed.bad("The part after the @ needs a domain such as example.com. Please check the address and type it again.")
-        return Parsed.bad("That e-mail address doesn't look right. Please check it and type it again, like name@example.com.")
+            return Parsed.bad(
+                "The part after the @ needs a domain such as example.com. Please check the address and type it again."
+            )
+        return Parsed.bad(
+            "That e-mail address doesn't look right. Please check it and type it again, like name@example.com."
+        )
     return Parsed.good(result.normalized)
 
 
 # --------------------------------------------------------------------------- phone
 
-_PHONE_PREFIX = re.compile(r"^(?:(?:my\s+)?(?:phone|mobile|cell|number)(?:\s+number)?(?:\s+is)?\s*[:=]?|it'?s|it\s+is)\s+", re.IGNORECASE)
+_PHONE_PREFIX = re.compile(
+    r"^(?:(?:my\s+)?(?:phone|mobile|cell|number)(?:\s+number)?(?:\s+is)?\s*[:=]?|it'?s|it\s+is)\s+", re.IGNORECASE
+)
 
 
 def parse_phone(text: object, default_region: str = "US") -> Parsed[str]:
@@ -99,7 +118,9 @@ def parse_phone(text: object, default_region: str = "US") -> Parsed[str]:
         if found:
             return Parsed.good(found)
     if not cleaned or not any(ch.isdigit() for ch in cleaned):
-        return Parsed.bad("I didn't catch a phone number. Please type it with the area code, for example 212 555 0123, or +44 20 7946 0000.")
+        return Parsed.bad(
+            "I didn't catch a phone number. Please type it with the area code, for example 212 555 0123, or +44 20 7946 0000."
+        )
     if len(cleaned) > 40:
         return Parsed.bad("That's too long for a phone number. Please type just the number, with the area code.")
     if cleaned.startswith("00"):
@@ -107,7 +128,9 @@ def parse_phone(text: object, default_region: str = "US") -> Parsed[str]:
     try:
         number = phonenumbers.parse(cleaned, default_region)
     except phonenumbers.NumberParseException:
-        return Parsed.bad("That doesn't look like a phone number. Please type it with the area code, for example 212 555 0123.")
+        return Parsed.bad(
+            "That doesn't look like a phone number. Please type it with the area code, for example 212 555 0123."
+        )
     if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
         return Parsed.bad(
             "That number doesn't look complete or valid. Please include the area code, and the country code if it isn't a US number (for example +44 20 7946 0000)."

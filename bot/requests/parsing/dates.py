@@ -1,4 +1,5 @@
 """Dates of birth in many written forms (a day/month that could be swapped is ``AMBIGUOUS``), and ages."""
+
 from __future__ import annotations
 
 import re
@@ -13,8 +14,20 @@ from bot.requests.sentences import find_date
 
 # --------------------------------------------------------------------------- dates of birth
 
-_MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-                "October", "November", "December")
+_MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _DOB_PREFIX = re.compile(
     r"^(?:(?:my\s+)?(?:date\s+of\s+birth|dob|d\.o\.b\.?|birthday|birth\s*date)(?:\s+is)?\s*[:=]?|i\s+was\s+born(?:\s+on)?|born(?:\s+on)?|it'?s|it\s+is|on)\s+",
     re.IGNORECASE,
@@ -49,7 +62,9 @@ def _check_dob(value: date, today: date) -> Parsed[date]:
     if value > today:
         return Parsed.bad("That date is in the future. Please type your date of birth, for example March 4 1990.")
     if age_on(value, today) > MAX_AGE:
-        return Parsed.bad("That date is more than 120 years ago. Please check the year and type your date of birth again.")
+        return Parsed.bad(
+            "That date is more than 120 years ago. Please check the year and type your date of birth again."
+        )
     return Parsed.good(value)
 
 
@@ -92,10 +107,12 @@ def _parse_date_of_birth(text: object, today: Optional[date] = None) -> Parsed[d
             return Parsed.bad("Please include the year, for example 03/04/1990 or March 4 1990.")
         first, second = int(a), int(b)
         month_first = _make_date(year, first, second)  # US: month/day
-        day_first = _make_date(year, second, first)    # elsewhere: day/month
+        day_first = _make_date(year, second, first)  # elsewhere: day/month
         candidates = [d for d in (month_first, day_first) if d is not None]
         if not candidates:
-            return Parsed.bad("That date doesn't exist. Please check it, or type it with the month's name, like March 4 1990.")
+            return Parsed.bad(
+                "That date doesn't exist. Please check it, or type it with the month's name, like March 4 1990."
+            )
         if len(candidates) == 1 or candidates[0] == candidates[1]:
             return _check_dob(candidates[0], today)
         readings = [r for r in candidates if _check_dob(r, today).ok]
@@ -103,8 +120,11 @@ def _parse_date_of_birth(text: object, today: Optional[date] = None) -> Parsed[d
             return _check_dob(candidates[0], today)
         if len(readings) == 1:
             return Parsed.good(readings[0])
-        return Parsed(Outcome.AMBIGUOUS, alternatives=tuple(readings),
-                      problem=f"Just to be sure: is that {format_date(readings[0])} or {format_date(readings[1])}?")
+        return Parsed(
+            Outcome.AMBIGUOUS,
+            alternatives=tuple(readings),
+            problem=f"Just to be sure: is that {format_date(readings[0])} or {format_date(readings[1])}?",
+        )
 
     # Written forms: a month name plus a day and a year, in any order.
     words = _ORDINAL.sub(r"\1", lowered)
@@ -118,9 +138,13 @@ def _parse_date_of_birth(text: object, today: Optional[date] = None) -> Parsed[d
         elif token.isdigit() and len(token) <= 4:
             numbers.append(token)
         else:
-            return Parsed.bad("I couldn't read that as a date. Please type your date of birth, for example March 4 1990 or 1990-03-04.")
+            return Parsed.bad(
+                "I couldn't read that as a date. Please type your date of birth, for example March 4 1990 or 1990-03-04."
+            )
     if month is None:
-        return Parsed.bad("I couldn't read that as a date. Please type your date of birth, for example March 4 1990 or 1990-03-04.")
+        return Parsed.bad(
+            "I couldn't read that as a date. Please type your date of birth, for example March 4 1990 or 1990-03-04."
+        )
     if len(numbers) < 2:
         return Parsed.bad("Please include the day and the year, for example March 4 1990.")
     if len(numbers) > 2:

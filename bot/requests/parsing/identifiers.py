@@ -1,4 +1,5 @@
 """What identifies a customer record besides name and contact: a postal code or an order number."""
+
 from __future__ import annotations
 
 import re
@@ -9,15 +10,17 @@ from bot.requests.sentences import clean_text as _clean
 # --------------------------------------------------------------------------- identifiers
 
 _POSTAL_PATTERNS = (
-    re.compile(r"^\d{5}(?:-\d{4})?$"),                                   # US ZIP / ZIP+4
-    re.compile(r"^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$"),                   # UK
-    re.compile(r"^[A-Z]\d[A-Z] ?\d[A-Z]\d$"),                            # Canada
-    re.compile(r"^\d{4}(?: ?[A-Z]{2})?$"),                               # NL / AU / CH ...
-    re.compile(r"^\d{3}-?\d{4}$"),                                       # Japan
-    re.compile(r"^\d{6}$"),                                              # IN / CN / RU / SG
-    re.compile(r"^\d{2}-?\d{3}$"),                                       # PL
+    re.compile(r"^\d{5}(?:-\d{4})?$"),  # US ZIP / ZIP+4
+    re.compile(r"^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$"),  # UK
+    re.compile(r"^[A-Z]\d[A-Z] ?\d[A-Z]\d$"),  # Canada
+    re.compile(r"^\d{4}(?: ?[A-Z]{2})?$"),  # NL / AU / CH ...
+    re.compile(r"^\d{3}-?\d{4}$"),  # Japan
+    re.compile(r"^\d{6}$"),  # IN / CN / RU / SG
+    re.compile(r"^\d{2}-?\d{3}$"),  # PL
 )
-_POSTAL_PREFIX = re.compile(r"^(?:(?:my\s+)?(?:postal\s*code|post\s*code|postcode|zip(?:\s*code)?)(?:\s+is)?\s*[:=]?|it'?s)\s+", re.IGNORECASE)
+_POSTAL_PREFIX = re.compile(
+    r"^(?:(?:my\s+)?(?:postal\s*code|post\s*code|postcode|zip(?:\s*code)?)(?:\s+is)?\s*[:=]?|it'?s)\s+", re.IGNORECASE
+)
 _ORDER_PREFIX = re.compile(r"^(?:(?:my\s+)?order(?:\s*(?:number|no\.?|#|num))?(?:\s+is)?\s*[:=#]?|#)\s*", re.IGNORECASE)
 _ORDER = re.compile(r"^[A-Z0-9][A-Z0-9\-]{4,29}$")
 
@@ -27,7 +30,7 @@ def parse_postal_code(text: object) -> Parsed[str]:
     cleaned = _POSTAL_PREFIX.sub("", _clean(text)).strip().upper()
     if len(cleaned) <= 10 and any(p.match(cleaned) for p in _POSTAL_PATTERNS):
         return Parsed.good(cleaned, kind="postal_code")
-    return Parsed.bad("That doesn't look like a postal code. Please type it like 10022 or SW1A 1AA, or say \"skip\".")
+    return Parsed.bad('That doesn\'t look like a postal code. Please type it like 10022 or SW1A 1AA, or say "skip".')
 
 
 def parse_order_number(text: object) -> Parsed[str]:
@@ -35,7 +38,9 @@ def parse_order_number(text: object) -> Parsed[str]:
     cleaned = _ORDER_PREFIX.sub("", _clean(text)).strip().upper().replace(" ", "")
     if _ORDER.match(cleaned) and sum(ch.isdigit() for ch in cleaned) >= 4:
         return Parsed.good(cleaned, kind="order_number")
-    return Parsed.bad("That doesn't look like an order number. Please copy it from your order confirmation, or say \"skip\".")
+    return Parsed.bad(
+        'That doesn\'t look like an order number. Please copy it from your order confirmation, or say "skip".'
+    )
 
 
 def parse_identifier(text: object) -> Parsed[str]:
@@ -50,5 +55,5 @@ def parse_identifier(text: object) -> Parsed[str]:
     if order.ok:
         return order
     return Parsed.bad(
-        "That doesn't look like a postal code or an order number. Please type your postal code (like 10022) or an order number from your confirmation, or say \"skip\"."
+        'That doesn\'t look like a postal code or an order number. Please type your postal code (like 10022) or an order number from your confirmation, or say "skip".'
     )

@@ -1,5 +1,6 @@
 """The answer every parser gives (:class:`Parsed`), the shared length limits, and the checks every
 question shares: the user declining an optional one ("skip"), and free text."""
+
 from __future__ import annotations
 
 import enum
@@ -14,6 +15,7 @@ T = TypeVar("T")
 FREE_TEXT_LIMIT = 1000
 NAME_LIMIT = 100
 MAX_AGE = 120
+
 
 class Outcome(str, enum.Enum):
     OK = "ok"
@@ -50,10 +52,35 @@ class Parsed(Generic[T]):
 
 
 _SKIP_WORDS = {
-    "skip", "skip it", "skip this", "skip that", "none", "no", "nope", "n/a", "na", "don't have one",
-    "dont have one", "i don't have one", "i dont have one", "don't know", "dont know", "i don't know",
-    "i dont know", "not sure", "no idea", "pass", "i don't have", "i dont have", "nothing", "-",
-    "don't have any", "no i don't", "unknown", "i don't remember", "i dont remember",
+    "skip",
+    "skip it",
+    "skip this",
+    "skip that",
+    "none",
+    "no",
+    "nope",
+    "n/a",
+    "na",
+    "don't have one",
+    "dont have one",
+    "i don't have one",
+    "i dont have one",
+    "don't know",
+    "dont know",
+    "i don't know",
+    "i dont know",
+    "not sure",
+    "no idea",
+    "pass",
+    "i don't have",
+    "i dont have",
+    "nothing",
+    "-",
+    "don't have any",
+    "no i don't",
+    "unknown",
+    "i don't remember",
+    "i dont remember",
 }
 
 
@@ -65,14 +92,19 @@ def is_skip(text: object) -> bool:
 
 # --------------------------------------------------------------------------- free text
 
+
 def parse_free_text(text: object, limit: int = FREE_TEXT_LIMIT) -> Parsed[str]:
     """Free text, trimmed, non-empty, at most ``limit`` characters."""
     if not isinstance(text, str):
         return Parsed.bad("I didn't catch that. Please describe it in a sentence or two.")
-    cleaned = "\n".join(" ".join(line.split()) for line in unicodedata.normalize("NFC", text).strip().splitlines()).strip()
+    cleaned = "\n".join(
+        " ".join(line.split()) for line in unicodedata.normalize("NFC", text).strip().splitlines()
+    ).strip()
     cleaned = "".join(ch for ch in cleaned if ch == "\n" or unicodedata.category(ch) not in {"Cc", "Cf", "Cs", "Co"})
     if not any(ch.isalnum() for ch in cleaned):
         return Parsed.bad("I didn't catch that. Please describe it in a few words.")
     if len(cleaned) > limit:
-        return Parsed.bad(f"That's a bit long: please keep it under {limit} characters (it's {len(cleaned)} now). A short summary is fine; an agent can ask for more.")
+        return Parsed.bad(
+            f"That's a bit long: please keep it under {limit} characters (it's {len(cleaned)} now). A short summary is fine; an agent can ask for more."
+        )
     return Parsed.good(cleaned)

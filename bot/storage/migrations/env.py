@@ -6,6 +6,7 @@ The database URL comes from the caller (``bot.storage.migrate`` puts it in
 The version table keeps the name it was created with
 (``tickets_alembic_version``) so existing databases carry on.
 """
+
 from __future__ import annotations
 
 from alembic import context

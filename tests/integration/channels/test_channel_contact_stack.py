@@ -15,6 +15,7 @@ webhooks are signed with the same account's auth token.
    one, then the right one: the ticket is verified, and every TwiML answer
    listens (the code turns with a keypad ``<Gather>``) — no dead air.
 """
+
 from __future__ import annotations
 
 import re
@@ -71,7 +72,9 @@ def live(tmp_path_factory: pytest.TempPathFactory, twilio_api: FakeTwilioApi) ->
     try:
         upgrade(running.settings.database_url)
         database = init_db(running.settings)
-        SqlCustomerDirectory(database, DataCipher(list(running.settings.data_keys)), Indexer(running.settings.index_key)).seed()
+        SqlCustomerDirectory(
+            database, DataCipher(list(running.settings.data_keys)), Indexer(running.settings.index_key)
+        ).seed()
         database.dispose()
         yield running
     finally:
@@ -105,10 +108,17 @@ class Texter:
 
     def text(self, body: str, timeout: float = 90.0) -> List[str]:
         before = len(sms_to(self.api, self.phone))
-        params = {"MessageSid": message_sid(), "AccountSid": self.api.account_sid, "From": self.phone,
-                  "To": self.stack.settings.twilio_number, "Body": body, "NumMedia": "0"}
-        reply = signed_post(self.stack.rasa_url, self.stack.settings.public_base_url, self.api.auth_token, SMS_PATH, params,
-                            timeout=60)
+        params = {
+            "MessageSid": message_sid(),
+            "AccountSid": self.api.account_sid,
+            "From": self.phone,
+            "To": self.stack.settings.twilio_number,
+            "Body": body,
+            "NumMedia": "0",
+        }
+        reply = signed_post(
+            self.stack.rasa_url, self.stack.settings.public_base_url, self.api.auth_token, SMS_PATH, params, timeout=60
+        )
         assert reply.status_code == 200, reply.text
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -132,8 +142,9 @@ def numbered_option(prompt: str, title_start: str) -> Optional[str]:
     return found.group(1) if found else None
 
 
-def test_a_parent_uses_the_number_they_text_from_and_gets_the_code_there(live: Stack, twilio_api: FakeTwilioApi,
-                                                                         tickets: TicketService) -> None:
+def test_a_parent_uses_the_number_they_text_from_and_gets_the_code_there(
+    live: Stack, twilio_api: FakeTwilioApi, tickets: TicketService
+) -> None:
     parent = Texter(live, twilio_api, "+12025550177")
     replies = parent.text("I want to delete my child's registration")
     transcript: List[str] = []
@@ -179,7 +190,11 @@ def test_a_parent_uses_the_number_they_text_from_and_gets_the_code_there(live: S
     assert code_message.from_ == live.settings.twilio_number and code_message.encoding == "GSM-7"
     assert "texted a 6-digit code to the number ending 0177" in story
     ticket = tickets.get_by_reference(reference)
-    assert (ticket.kind.value, ticket.channel.value, ticket.status.value) == ("parental_deletion", "sms", "awaiting_documents")
+    assert (ticket.kind.value, ticket.channel.value, ticket.status.value) == (
+        "parental_deletion",
+        "sms",
+        "awaiting_documents",
+    )
     assert ticket.verification.method.value == "sms_code"
     personal = tickets.reveal_personal_data(reference, actor="test-agent", reason=RevealReason.VERIFY_IDENTITY)
     assert personal.phone == parent.phone and personal.email is None
@@ -196,10 +211,23 @@ class Caller:
         self.heard: List[str] = []
 
     def post(self, url: str = "", **fields: str) -> Element:
-        params = {"CallSid": self.sid, "AccountSid": self.api.account_sid, "From": self.phone,
-                  "To": self.stack.settings.twilio_number, "CallStatus": "in-progress", **fields}
-        reply = signed_post(self.stack.rasa_url, self.stack.settings.public_base_url, self.api.auth_token, VOICE_PATH,
-                            params, urlparse(url).query, timeout=60)
+        params = {
+            "CallSid": self.sid,
+            "AccountSid": self.api.account_sid,
+            "From": self.phone,
+            "To": self.stack.settings.twilio_number,
+            "CallStatus": "in-progress",
+            **fields,
+        }
+        reply = signed_post(
+            self.stack.rasa_url,
+            self.stack.settings.public_base_url,
+            self.api.auth_token,
+            VOICE_PATH,
+            params,
+            urlparse(url).query,
+            timeout=60,
+        )
         assert reply.status_code == 200, reply.text
         root = twiml.parse(reply.text)
         assert twiml.ends_the_turn(root), reply.text  # no dead air
@@ -230,8 +258,9 @@ def is_keypad_turn(root: Element) -> bool:
     return gather.get("numDigits") == "6"
 
 
-def test_a_caller_verifies_a_deletion_with_a_code_texted_to_the_calling_number(live: Stack, twilio_api: FakeTwilioApi,
-                                                                              tickets: TicketService) -> None:
+def test_a_caller_verifies_a_deletion_with_a_code_texted_to_the_calling_number(
+    live: Stack, twilio_api: FakeTwilioApi, tickets: TicketService
+) -> None:
     caller = Caller(live, twilio_api, BRUNO_PHONE)
     root = caller.post(CallStatus="ringing")
     assert "Calls may be recorded" in twiml.all_speech(root)
@@ -274,13 +303,19 @@ def test_a_caller_verifies_a_deletion_with_a_code_texted_to_the_calling_number(l
     assert len(keypad_turns) == 3, story
     first_prompt, gather = keypad_turns[0]
     assert "texted a 6-digit code to the number ending 0 1 0 1" in first_prompt and "keypad" in first_prompt
-    assert "dtmf" in gather.get("input") and gather.get("finishOnKey") == "#" and gather.get("actionOnEmptyResult") == "true"
+    assert (
+        "dtmf" in gather.get("input")
+        and gather.get("finishOnKey") == "#"
+        and gather.get("actionOnEmptyResult") == "true"
+    )
     assert "texted a 6-digit code" in keypad_turns[1][0], "star sent a new code"
     assert "isn't right" in keypad_turns[2][0] and "keypad" in keypad_turns[2][0]
     code_messages = [m for m in twilio_api.messages if m.to == BRUNO_PHONE and CODE.search(m.body)]
     assert len(code_messages) == 2 and all(m.from_ == live.settings.twilio_number for m in code_messages)
     assert len(set(codes_to(twilio_api, BRUNO_PHONE))) == 2
-    assert not [m for m in twilio_api.messages if m.to == BRUNO_PHONE and not CODE.search(m.body)], "a call gets no chat SMS"
+    assert not [
+        m for m in twilio_api.messages if m.to == BRUNO_PHONE and not CODE.search(m.body)
+    ], "a call gets no chat SMS"
 
     ticket = tickets.get_by_reference(reference)
     assert (ticket.kind.value, ticket.channel.value, ticket.status.value) == ("deletion", "voice", "verified")

@@ -1,4 +1,5 @@
 """The public edge of the running stack under abuse: F1, F6, F7, F8, F9 against real Rasa, actions and web app."""
+
 from __future__ import annotations
 
 import asyncio
@@ -31,7 +32,11 @@ def migrated(stack: Stack) -> None:
 
 
 def tracker(stack: Stack, conversation_id: str) -> Dict:
-    reply = httpx.get(f"{stack.rasa_url}/conversations/{conversation_id}/tracker", params={"token": stack.settings.rasa_api_token}, timeout=30)
+    reply = httpx.get(
+        f"{stack.rasa_url}/conversations/{conversation_id}/tracker",
+        params={"token": stack.settings.rasa_api_token},
+        timeout=30,
+    )
     reply.raise_for_status()
     return reply.json()
 
@@ -54,11 +59,20 @@ class Call:
         return call_conversation_id(Indexer(self.stack.settings.index_key), self.sid)
 
     def post(self, query: str, **fields: str) -> httpx.Response:
-        params = {"CallSid": self.sid, "AccountSid": self.stack.settings.twilio_account_sid, "From": self.caller,
-                  "To": self.stack.settings.twilio_number, "CallStatus": "in-progress", "Direction": "inbound", **fields}
+        params = {
+            "CallSid": self.sid,
+            "AccountSid": self.stack.settings.twilio_account_sid,
+            "From": self.caller,
+            "To": self.stack.settings.twilio_number,
+            "CallStatus": "in-progress",
+            "Direction": "inbound",
+            **fields,
+        }
         self.sent.append((query, params))
         s = self.stack.settings
-        return signed_post(self.stack.rasa_url, s.public_base_url, s.twilio_auth_token, VOICE_PATH, params, query, timeout=60)
+        return signed_post(
+            self.stack.rasa_url, s.public_base_url, s.twilio_auth_token, VOICE_PATH, params, query, timeout=60
+        )
 
     def start(self) -> str:
         reply = self.post("", CallStatus="ringing")
@@ -109,15 +123,23 @@ def test_rest_from_one_client_is_rate_limited_whatever_sender_it_claims(stack: S
     headers = {"X-Forwarded-For": "203.0.113.61"}
     statuses = []
     for i in range(9):
-        reply = httpx.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": f"rotating-{i}-{time.time()}", "message": "hello"},
-                           headers=headers, timeout=60)
+        reply = httpx.post(
+            f"{stack.rasa_url}/webhooks/rest/webhook",
+            json={"sender": f"rotating-{i}-{time.time()}", "message": "hello"},
+            headers=headers,
+            timeout=60,
+        )
         statuses.append(reply.status_code)
     assert statuses[:8] == [200] * 8
     assert statuses[8] == 429
     assert int(reply.headers["Retry-After"]) >= 1
     assert "faster than I can answer" in reply.json()[0]["text"]
-    other = httpx.post(f"{stack.rasa_url}/webhooks/rest/webhook", json={"sender": "someone-else", "message": "hello"},
-                       headers={"X-Forwarded-For": "198.51.100.62"}, timeout=60)
+    other = httpx.post(
+        f"{stack.rasa_url}/webhooks/rest/webhook",
+        json={"sender": "someone-else", "message": "hello"},
+        headers={"X-Forwarded-For": "198.51.100.62"},
+        timeout=60,
+    )
     assert other.status_code == 200
 
 
@@ -141,17 +163,26 @@ def test_web_chat_sessions_per_client_are_limited(stack: Stack) -> None:
             uttered.set()
 
         # Long-polling: python-engineio's websocket transport needs a newer aiohttp than Rasa pins.
-        await client.connect(stack.rasa_url, headers={"X-Forwarded-For": "203.0.113.63"}, transports=["polling"],
-                             socketio_path="/socket.io", wait_timeout=30)
+        await client.connect(
+            stack.rasa_url,
+            headers={"X-Forwarded-For": "203.0.113.63"},
+            transports=["polling"],
+            socketio_path="/socket.io",
+            wait_timeout=30,
+        )
         await client.emit("session_request", {})
-        done, _ = await asyncio.wait({asyncio.create_task(confirmed.wait()), asyncio.create_task(uttered.wait())}, timeout=60)
+        done, _ = await asyncio.wait(
+            {asyncio.create_task(confirmed.wait()), asyncio.create_task(uttered.wait())}, timeout=60
+        )
         if client.connected:
             await client.disconnect()
         return got.get("session", ""), got.get("text", "")
 
     async def run() -> List[Tuple[str, str]]:
         # All at once: the window (10 minutes) must not end while they are opened.
-        return await asyncio.gather(*(one_session() for _ in range(stack.settings.channel_new_conversations_per_client[0] + 1)))
+        return await asyncio.gather(
+            *(one_session() for _ in range(stack.settings.channel_new_conversations_per_client[0] + 1))
+        )
 
     results = asyncio.run(run())
     sessions = [session for session, _ in results if session]
@@ -161,8 +192,13 @@ def test_web_chat_sessions_per_client_are_limited(stack: Stack) -> None:
 
     async def connect_again() -> None:
         client = socketio.AsyncClient(reconnection=False)
-        await client.connect(stack.rasa_url, headers={"X-Forwarded-For": "203.0.113.63"}, transports=["polling"],
-                             socketio_path="/socket.io", wait_timeout=30)
+        await client.connect(
+            stack.rasa_url,
+            headers={"X-Forwarded-For": "203.0.113.63"},
+            transports=["polling"],
+            socketio_path="/socket.io",
+            wait_timeout=30,
+        )
 
     with pytest.raises(socketio.exceptions.ConnectionError):  # nor may it hold more connections
         asyncio.run(connect_again())
@@ -171,8 +207,12 @@ def test_web_chat_sessions_per_client_are_limited(stack: Stack) -> None:
 def test_a_huge_rest_message_is_refused_before_it_is_read(stack: Stack) -> None:
     """F8: a 20 MB REST body is a 413 at once (the server never buffers or normalises it)."""
     started = time.monotonic()
-    reply = httpx.post(f"{stack.rasa_url}/webhooks/rest/webhook", content=b'{"sender": "big", "message": "' + b"x" * 20_000_000 + b'"}',
-                       headers={"Content-Type": "application/json"}, timeout=60)
+    reply = httpx.post(
+        f"{stack.rasa_url}/webhooks/rest/webhook",
+        content=b'{"sender": "big", "message": "' + b"x" * 20_000_000 + b'"}',
+        headers={"Content-Type": "application/json"},
+        timeout=60,
+    )
     assert reply.status_code == 413
     assert time.monotonic() - started < 5
     assert stack.texts("after-big", "hello"), "the server still answers"
@@ -190,8 +230,10 @@ def trickle(host: str, port: int, path: str, seconds: float = 40.0) -> float:
     """POST one body byte a second; return when the server cut the connection (or ``seconds``)."""
     started = time.monotonic()
     with socket.create_connection((host, port), timeout=5) as sock:
-        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-                     "Content-Length: 1000\r\n\r\n".encode())
+        sock.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            "Content-Length: 1000\r\n\r\n".encode()
+        )
         while time.monotonic() - started < seconds:
             try:
                 sock.sendall(b"a")
@@ -217,19 +259,28 @@ def test_a_trickled_post_is_cut_by_every_server(stack: Stack) -> None:
 def test_a_client_that_hangs_up_is_not_an_error_in_the_logs(stack: Stack) -> None:
     """F9: a client disconnecting mid-request is logged without an ERROR traceback, on both servers."""
     before = {path: path.stat().st_size for path in stack.log_dir.glob("*.log")}
-    for url, path, body in ((stack.web_url, "/console/login", b"username=a&pass"), (stack.rasa_url, "/webhooks/rest/webhook", b'{"sender": "x", "mes')):
+    for url, path, body in (
+        (stack.web_url, "/console/login", b"username=a&pass"),
+        (stack.rasa_url, "/webhooks/rest/webhook", b'{"sender": "x", "mes'),
+    ):
         parts = urlsplit(url)
         with socket.create_connection((parts.hostname, parts.port), timeout=5) as sock:
-            sock.sendall(f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-                         f"Content-Length: 500\r\n\r\n".encode() + body)
+            sock.sendall(
+                f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                f"Content-Length: 500\r\n\r\n".encode()
+                + body
+            )
             time.sleep(0.5)
     # A complete message, then the client hangs up while the turn runs.
     parts = urlsplit(stack.rasa_url)
     body = b'{"sender": "hangs-up", "message": "what data do you collect"}'
     with socket.create_connection((parts.hostname, parts.port), timeout=5) as sock:
-        sock.sendall(f"POST /webhooks/rest/webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                     f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        sock.sendall(
+            f"POST /webhooks/rest/webhook HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
         time.sleep(0.05)
     time.sleep(3)
-    fresh = "".join(path.read_text(errors="replace")[before.get(path, 0):] for path in stack.log_dir.glob("*.log"))
+    fresh = "".join(path.read_text(errors="replace")[before.get(path, 0) :] for path in stack.log_dir.glob("*.log"))
     assert "Traceback" not in fresh and " ERROR " not in fresh, fresh[-2000:]

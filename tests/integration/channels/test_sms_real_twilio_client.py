@@ -4,6 +4,7 @@ The production path (``OUTBOX_DISABLED=true``): the channel hands replies to the
 notifier, whose ``TwilioSmsSender`` posts them with Basic auth, retries 5xx with
 backoff, and records an opt-out on error 21610.
 """
+
 from __future__ import annotations
 
 import time
@@ -41,7 +42,9 @@ def server(tmp_path, fake_twilio_api: FakeTwilioApi, bot: StubBot) -> Iterator[C
         running.stop()
 
 
-def test_a_reply_is_posted_to_twilio_from_our_number_to_the_sender(server: ChannelServer, fake_twilio_api: FakeTwilioApi) -> None:
+def test_a_reply_is_posted_to_twilio_from_our_number_to_the_sender(
+    server: ChannelServer, fake_twilio_api: FakeTwilioApi
+) -> None:
     assert server.sms_from(PHONE, "hello").status_code == 200
     server.drain()
     [message] = fake_twilio_api.messages
@@ -50,7 +53,9 @@ def test_a_reply_is_posted_to_twilio_from_our_number_to_the_sender(server: Chann
     assert server.outbox(PHONE) == []  # production path: nothing in the local outbox
 
 
-def test_a_twilio_500_is_retried_and_the_reply_still_arrives(server: ChannelServer, fake_twilio_api: FakeTwilioApi) -> None:
+def test_a_twilio_500_is_retried_and_the_reply_still_arrives(
+    server: ChannelServer, fake_twilio_api: FakeTwilioApi
+) -> None:
     fake_twilio_api.fail_next(status=500, times=1)
     server.sms_from(PHONE, "hello")
     server.drain()
@@ -71,7 +76,9 @@ def test_error_21610_marks_the_number_opted_out_and_later_messages_are_not_answe
     assert len(bot.received) == 1 and len(fake_twilio_api.requests) == 1  # nothing more was even attempted
 
 
-def test_the_webhook_answers_at_once_while_twilio_is_slow(server: ChannelServer, fake_twilio_api: FakeTwilioApi) -> None:
+def test_the_webhook_answers_at_once_while_twilio_is_slow(
+    server: ChannelServer, fake_twilio_api: FakeTwilioApi
+) -> None:
     fake_twilio_api.set_delay(2.0)
     timings = []
     for i in range(3):

@@ -4,6 +4,7 @@ Requests are signed like Twilio signs them, over ``PUBLIC_BASE_URL`` + path; SMS
 replies land in the local profile's outbox (the design's local behaviour; the
 real-client path is ``test_sms_real_twilio_client.py``).
 """
+
 from __future__ import annotations
 
 import re
@@ -36,14 +37,22 @@ class Twilio:
         self.stack = stack
         self.settings = stack.settings
         self.database = init_db(stack.settings)
-        self.outbox = Outbox(self.database, DataCipher(list(stack.settings.data_keys)), Indexer(stack.settings.index_key))
+        self.outbox = Outbox(
+            self.database, DataCipher(list(stack.settings.data_keys)), Indexer(stack.settings.index_key)
+        )
         self.webhook_seconds: List[float] = []
 
     def post(self, path: str, params: Dict[str, str], query: str = "", signature: Optional[str] = None):
         started = time.perf_counter()
         reply = signed_post(
-            self.stack.rasa_url, self.settings.public_base_url, self.settings.twilio_auth_token, path, params, query,
-            signature, timeout=60,
+            self.stack.rasa_url,
+            self.settings.public_base_url,
+            self.settings.twilio_auth_token,
+            path,
+            params,
+            query,
+            signature,
+            timeout=60,
         )
         self.webhook_seconds.append(time.perf_counter() - started)
         return reply
@@ -54,8 +63,14 @@ class Twilio:
     def text(self, phone: str, body: str, timeout: float = 90.0) -> List[str]:
         """Send one SMS; return every SMS sent to ``phone`` because of it."""
         before = len(self.sent_to(phone))
-        params = {"MessageSid": message_sid(), "AccountSid": self.settings.twilio_account_sid, "From": phone,
-                  "To": self.settings.twilio_number, "Body": body, "NumMedia": "0"}
+        params = {
+            "MessageSid": message_sid(),
+            "AccountSid": self.settings.twilio_account_sid,
+            "From": phone,
+            "To": self.settings.twilio_number,
+            "Body": body,
+            "NumMedia": "0",
+        }
         reply = self.post(SMS_PATH, params)
         assert reply.status_code == 200, reply.text
         assert list(twiml.parse(reply.text)) == []
@@ -77,8 +92,10 @@ def twilio(stack: Stack) -> Iterator[Twilio]:
     peer.database.dispose()
     timings = sorted(peer.webhook_seconds)
     if timings:  # numbers for the report (pytest -s), not an assertion
-        print(f"\nTwilio webhooks against the stack: {len(timings)} requests, median "
-              f"{statistics.median(timings) * 1000:.0f} ms, max {timings[-1] * 1000:.0f} ms")
+        print(
+            f"\nTwilio webhooks against the stack: {len(timings)} requests, median "
+            f"{statistics.median(timings) * 1000:.0f} ms, max {timings[-1] * 1000:.0f} ms"
+        )
 
 
 def _answer_parental_prompt(prompt: str, parent_phone: str, twilio: Twilio) -> str:
@@ -137,7 +154,11 @@ def test_a_whole_parental_deletion_by_sms(twilio: Twilio) -> None:
 
     service = TicketService.from_settings(twilio.settings, database=twilio.database)
     ticket = service.get_by_reference(reference)
-    assert (ticket.kind.value, ticket.channel.value, ticket.status.value) == ("parental_deletion", "sms", "awaiting_documents")
+    assert (ticket.kind.value, ticket.channel.value, ticket.status.value) == (
+        "parental_deletion",
+        "sms",
+        "awaiting_documents",
+    )
     assert any("1) " in line for line in transcript), "the confirmation was offered as numbered options"
 
 
@@ -172,8 +193,14 @@ def test_a_whole_policy_question_call_by_voice(twilio: Twilio) -> None:
     sid, caller = call_sid(), "+12025550175"
 
     def post(url: str = "", **fields: str):
-        params = {"CallSid": sid, "AccountSid": twilio.settings.twilio_account_sid, "From": caller,
-                  "To": twilio.settings.twilio_number, "CallStatus": "in-progress", **fields}
+        params = {
+            "CallSid": sid,
+            "AccountSid": twilio.settings.twilio_account_sid,
+            "From": caller,
+            "To": twilio.settings.twilio_number,
+            "CallStatus": "in-progress",
+            **fields,
+        }
         reply = twilio.post(VOICE_PATH, params, query=urlparse(url).query)
         assert reply.status_code == 200, reply.text
         root = twiml.parse(reply.text)

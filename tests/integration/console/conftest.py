@@ -1,4 +1,5 @@
 """A console app on a migrated database with an injected clock, and helpers to drive it."""
+
 from __future__ import annotations
 
 import re
@@ -44,7 +45,12 @@ class Console:
         page = client.get("/console/login")
         response = client.post(
             "/console/login",
-            data={"username": username, "password": password, "csrf_token": csrf_of(page.text), "next": "/console/queue"},
+            data={
+                "username": username,
+                "password": password,
+                "csrf_token": csrf_of(page.text),
+                "next": "/console/queue",
+            },
         )
         assert response.status_code == 303, response.text
         return client
@@ -53,17 +59,34 @@ class Console:
         raw, _ = self.services.accounts.issue_token(username, actor="system:test")
         return {"Authorization": f"Bearer {raw}"}
 
-    def ticket(self, *, kind: Kind = Kind.ACCESS, status: Status = Status.VERIFIED, channel: Channel = Channel.SMS,
-               personal: Optional[PersonalData] = None, transcript: Optional[str] = None, key: Optional[str] = None,
-               received_at: Any = None) -> TicketView:
-        verification = Verification(VerificationMethod.SMS_CODE, VerificationLevel.REASONABLE, ("phone", "email")) \
-            if status is Status.VERIFIED else None
+    def ticket(
+        self,
+        *,
+        kind: Kind = Kind.ACCESS,
+        status: Status = Status.VERIFIED,
+        channel: Channel = Channel.SMS,
+        personal: Optional[PersonalData] = None,
+        transcript: Optional[str] = None,
+        key: Optional[str] = None,
+        received_at: Any = None,
+    ) -> TicketView:
+        verification = (
+            Verification(VerificationMethod.SMS_CODE, VerificationLevel.REASONABLE, ("phone", "email"))
+            if status is Status.VERIFIED
+            else None
+        )
         import uuid
 
         return self.services.tickets.create(
-            kind=kind, channel=channel, status=status, idempotency_key=key or uuid.uuid4().hex,
-            personal=personal or PersonalData(requester_name="Ada Lovelace", email="ada@example.com", phone="+12025550143"),
-            verification=verification, transcript=transcript, received_at=received_at,
+            kind=kind,
+            channel=channel,
+            status=status,
+            idempotency_key=key or uuid.uuid4().hex,
+            personal=personal
+            or PersonalData(requester_name="Ada Lovelace", email="ada@example.com", phone="+12025550143"),
+            verification=verification,
+            transcript=transcript,
+            received_at=received_at,
         ).ticket
 
 

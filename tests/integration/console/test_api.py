@@ -1,4 +1,5 @@
 """The JSON API end to end: the console's operations with Bearer tokens; every answer checked against the OpenAPI document."""
+
 from __future__ import annotations
 
 from typing import Any, Dict
@@ -40,24 +41,48 @@ def test_agent_works_a_case_through_the_api(api, console: Console) -> None:
     t = "/api/v1/tickets/{reference}"
     listing = api("GET", "/api/v1/tickets?assigned=unassigned", "/api/v1/tickets", alice).json()
     assert [i["reference"] for i in listing["items"]] == [ref] and listing["counts_by_status"]["verified"] == 1
-    claimed = api("POST", f"/api/v1/tickets/{ref}/claim", t + "/claim", alice, json={"expected_version": ticket.version}).json()
+    claimed = api(
+        "POST", f"/api/v1/tickets/{ref}/claim", t + "/claim", alice, json={"expected_version": ticket.version}
+    ).json()
     assert claimed["assignee"] == "agent:alice"
     note = api("POST", f"/api/v1/tickets/{ref}/notes", t + "/notes", alice, json={"body": "Looked it up"})
     assert note.status_code == 201 and note.json()["kind"] == "internal"
-    moved = api("POST", f"/api/v1/tickets/{ref}/transition", t + "/transition", alice,
-                json={"to": "in_progress", "expected_version": claimed["version"]}).json()
-    reply = api("POST", f"/api/v1/tickets/{ref}/reply", t + "/reply", alice,
-                json={"message": "Your data is on its way.", "expected_version": moved["version"]}).json()
+    moved = api(
+        "POST",
+        f"/api/v1/tickets/{ref}/transition",
+        t + "/transition",
+        alice,
+        json={"to": "in_progress", "expected_version": claimed["version"]},
+    ).json()
+    reply = api(
+        "POST",
+        f"/api/v1/tickets/{ref}/reply",
+        t + "/reply",
+        alice,
+        json={"message": "Your data is on its way.", "expected_version": moved["version"]},
+    ).json()
     assert reply["channel"] == "sms" and reply["delivery"]["status"] == "outbox"
-    extended = api("POST", f"/api/v1/tickets/{ref}/extend", t + "/extend", alice,
-                   json={"reason": "Large account", "expected_version": reply["ticket"]["version"]}).json()
+    extended = api(
+        "POST",
+        f"/api/v1/tickets/{ref}/extend",
+        t + "/extend",
+        alice,
+        json={"reason": "Large account", "expected_version": reply["ticket"]["version"]},
+    ).json()
     assert extended["extension_count"] == 1
-    revealed = api("POST", f"/api/v1/tickets/{ref}/reveal", t + "/reveal", alice, json={"reason": "fulfil_request"}).json()
+    revealed = api(
+        "POST", f"/api/v1/tickets/{ref}/reveal", t + "/reveal", alice, json={"reason": "fulfil_request"}
+    ).json()
     assert revealed["personal_data"]["email"] == "ada@example.com"
     package = api("POST", f"/api/v1/tickets/{ref}/export", t + "/export", alice).json()
     assert package["request"]["reference"] == ref
-    done = api("POST", f"/api/v1/tickets/{ref}/complete", t + "/complete", alice,
-               json={"outcome": "fulfilled", "expected_version": extended["version"]}).json()
+    done = api(
+        "POST",
+        f"/api/v1/tickets/{ref}/complete",
+        t + "/complete",
+        alice,
+        json={"outcome": "fulfilled", "expected_version": extended["version"]},
+    ).json()
     assert done["status"] == "completed" and done["is_open"] is False
     detail = api("GET", f"/api/v1/tickets/{ref}", t, alice).json()
     assert [n["kind"] for n in detail["notes"]] == ["internal", "reply"]
@@ -74,15 +99,23 @@ def test_api_claim_race_loser_learns_the_holder(api, console: Console) -> None:
     assert api("POST", path, "/api/v1/tickets/{reference}/claim", console.token("alice")).status_code == 200
     lost = api("POST", path, "/api/v1/tickets/{reference}/claim", console.token("bob"))
     assert lost.status_code == 409 and lost.json() == {
-        "error": "already_claimed", "message": "ticket is already claimed by agent:alice", "holder": "agent:alice"}
+        "error": "already_claimed",
+        "message": "ticket is already claimed by agent:alice",
+        "holder": "agent:alice",
+    }
 
 
 def test_api_stale_version_is_a_conflict_and_writes_nothing(api, console: Console) -> None:
     ticket = console.ticket()
     alice = console.token("alice")
     claimed = console.services.tickets.claim(ticket.reference, agent="agent:alice")
-    response = api("POST", f"/api/v1/tickets/{ticket.reference}/transition", "/api/v1/tickets/{reference}/transition", alice,
-                   json={"to": "in_progress", "expected_version": ticket.version})
+    response = api(
+        "POST",
+        f"/api/v1/tickets/{ticket.reference}/transition",
+        "/api/v1/tickets/{reference}/transition",
+        alice,
+        json={"to": "in_progress", "expected_version": ticket.version},
+    )
     assert response.status_code == 409
     assert response.json()["error"] == "version_conflict" and response.json()["current_version"] == claimed.version
     assert console.services.tickets.get_by_reference(ticket.reference).status is Status.VERIFIED
@@ -99,8 +132,13 @@ def test_api_stale_version_is_a_conflict_and_writes_nothing(api, console: Consol
 )
 def test_api_bad_notes_are_refused_and_nothing_is_written(api, console: Console, body, status, error) -> None:
     ticket = console.ticket()
-    response = api("POST", f"/api/v1/tickets/{ticket.reference}/notes", "/api/v1/tickets/{reference}/notes",
-                   console.token("alice"), json=body)
+    response = api(
+        "POST",
+        f"/api/v1/tickets/{ticket.reference}/notes",
+        "/api/v1/tickets/{reference}/notes",
+        console.token("alice"),
+        json=body,
+    )
     assert response.status_code == status and response.json()["error"] == error
     assert console.services.tickets.notes(ticket.reference) == []
 
@@ -110,25 +148,51 @@ def test_api_errors_for_bad_bodies_unknown_tickets_and_invalid_transitions(api, 
     t = "/api/v1/tickets/{reference}"
     assert api("GET", "/api/v1/tickets/PD-ZZZZ-ZZZZ", t, alice).json()["error"] == "not_found"
     ticket = console.ticket()
-    bad = api("POST", f"/api/v1/tickets/{ticket.reference}/notes", t + "/notes", alice, content=b"{not json",
-              )
+    bad = api(
+        "POST",
+        f"/api/v1/tickets/{ticket.reference}/notes",
+        t + "/notes",
+        alice,
+        content=b"{not json",
+    )
     assert bad.status_code == 400
-    huge = api("POST", f"/api/v1/tickets/{ticket.reference}/notes", t + "/notes", alice,
-               content=b'{"body": "' + b"a" * 300_000 + b'"}')
+    huge = api(
+        "POST",
+        f"/api/v1/tickets/{ticket.reference}/notes",
+        t + "/notes",
+        alice,
+        content=b'{"body": "' + b"a" * 300_000 + b'"}',
+    )
     assert huge.status_code == 413
     claimed = console.services.tickets.claim(ticket.reference, agent="agent:alice")
-    invalid = api("POST", f"/api/v1/tickets/{ticket.reference}/complete", t + "/complete", alice,
-                  json={"outcome": "fulfilled", "expected_version": claimed.version})
+    invalid = api(
+        "POST",
+        f"/api/v1/tickets/{ticket.reference}/complete",
+        t + "/complete",
+        alice,
+        json={"outcome": "fulfilled", "expected_version": claimed.version},
+    )
     assert invalid.status_code == 409 and invalid.json()["error"] == "invalid_transition"
     assert console.client().put("/api/v1/me", headers=alice).status_code == 405
 
 
 def test_admin_manages_agents_through_the_api(api, console: Console) -> None:
     root = console.token("root")
-    created = api("POST", "/api/v1/agents", "/api/v1/agents", root,
-                  json={"username": "carol", "password": "a long enough password", "role": "agent"})
+    created = api(
+        "POST",
+        "/api/v1/agents",
+        "/api/v1/agents",
+        root,
+        json={"username": "carol", "password": "a long enough password", "role": "agent"},
+    )
     assert created.status_code == 201 and created.json()["role"] == "agent"
-    duplicate = api("POST", "/api/v1/agents", "/api/v1/agents", root, json={"username": "carol", "password": "a long enough password"})
+    duplicate = api(
+        "POST",
+        "/api/v1/agents",
+        "/api/v1/agents",
+        root,
+        json={"username": "carol", "password": "a long enough password"},
+    )
     assert duplicate.status_code == 409
     carol = console.token("carol")
     assert console.client().get("/api/v1/me", headers=carol).status_code == 200
@@ -150,11 +214,25 @@ def test_admin_reassigns_and_reads_the_audit_trail_through_the_api(api, console:
     root = console.token("root")
     held = console.services.tickets.claim(ticket.reference, agent="agent:alice")
     path = f"/api/v1/tickets/{ticket.reference}/reassign"
-    moved = api("POST", path, "/api/v1/tickets/{reference}/reassign", root, json={"to": "bob", "expected_version": held.version})
+    moved = api(
+        "POST", path, "/api/v1/tickets/{reference}/reassign", root, json={"to": "bob", "expected_version": held.version}
+    )
     assert moved.status_code == 200 and moved.json()["assignee"] == "agent:bob"
-    back = api("POST", path, "/api/v1/tickets/{reference}/reassign", root, json={"to": None, "expected_version": moved.json()["version"]})
+    back = api(
+        "POST",
+        path,
+        "/api/v1/tickets/{reference}/reassign",
+        root,
+        json={"to": None, "expected_version": moved.json()["version"]},
+    )
     assert back.json()["assignee"] is None
-    ghost = api("POST", path, "/api/v1/tickets/{reference}/reassign", root, json={"to": "ghost", "expected_version": back.json()["version"]})
+    ghost = api(
+        "POST",
+        path,
+        "/api/v1/tickets/{reference}/reassign",
+        root,
+        json={"to": "ghost", "expected_version": back.json()["version"]},
+    )
     assert ghost.status_code == 404
     trail = api("GET", "/api/v1/audit-events?limit=2", "/api/v1/audit-events", root).json()
     assert [e["reason_code"] for e in trail["items"]] == ["reassigned", "reassigned"] and trail["next_before_id"]

@@ -1,4 +1,5 @@
 """GET /api/v1/tickets pages by cursor as well as by offset; every answer matches the OpenAPI document."""
+
 from __future__ import annotations
 
 from typing import List
@@ -22,7 +23,9 @@ def test_next_cursor_walks_the_whole_queue_once_in_order(console: Console) -> No
         console.ticket(kind=kind)
     console.ticket(kind=Kind.PARENTAL_DELETION, status=Status.AWAITING_DOCUMENTS)
     client, headers = console.client(), console.token("alice")
-    whole = [t["reference"] for t in _checked(client.get(TICKETS, headers=headers, params={"limit": 50})).json()["items"]]
+    whole = [
+        t["reference"] for t in _checked(client.get(TICKETS, headers=headers, params={"limit": 50})).json()["items"]
+    ]
     walked: List[str] = []
     page = _checked(client.get(TICKETS, headers=headers, params={"limit": 4})).json()
     while True:

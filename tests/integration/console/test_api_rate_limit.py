@@ -1,4 +1,5 @@
 """/api/v1 rate limits through the app: 429 with Retry-After at N+1, per token, per address, shared across replicas."""
+
 from __future__ import annotations
 
 import secrets
@@ -24,8 +25,9 @@ ATTACKER = ("203.0.113.66", 40000)
 @pytest.fixture
 def limited(tmp_path: Path) -> Iterator[Console]:
     """The in-process limiter (local profile): 3 requests per token a minute, 2 failed sign-ins per address."""
-    yield from _console(migrated_sqlite_url(tmp_path / "db"), tmp_path,
-                        API_RATE_LIMIT="3/60", API_AUTH_FAILURE_LIMIT="2/300")
+    yield from _console(
+        migrated_sqlite_url(tmp_path / "db"), tmp_path, API_RATE_LIMIT="3/60", API_AUTH_FAILURE_LIMIT="2/300"
+    )
 
 
 def _validate(response) -> None:
@@ -38,7 +40,9 @@ def test_the_request_after_the_token_limit_gets_429_with_retry_after(limited: Co
     assert [r.status_code for r in answers] == [200, 200, 200, 429]
     refused = answers[-1]
     assert 55 <= int(refused.headers["Retry-After"]) <= 60
-    assert refused.json()["error"] == "rate_limited" and refused.json()["retry_after"] == int(refused.headers["Retry-After"])
+    assert refused.json()["error"] == "rate_limited" and refused.json()["retry_after"] == int(
+        refused.headers["Retry-After"]
+    )
     _validate(refused)
 
 
@@ -86,8 +90,13 @@ def test_a_malformed_limit_fails_at_startup_naming_the_variable(limited: Console
 @pytest.fixture
 def replicas(tmp_path: Path, redis_url: str) -> Iterator[Tuple[Console, Callable[..., List[TestClient]]]]:
     """Two web app instances on one database and one Redis (3-second windows so a reset is quick to see)."""
-    for console in _console(migrated_sqlite_url(tmp_path / "db"), tmp_path, REDIS_URL=redis_url,
-                            API_RATE_LIMIT="4/3", API_AUTH_FAILURE_LIMIT="3/3"):
+    for console in _console(
+        migrated_sqlite_url(tmp_path / "db"),
+        tmp_path,
+        REDIS_URL=redis_url,
+        API_RATE_LIMIT="4/3",
+        API_AUTH_FAILURE_LIMIT="3/3",
+    ):
         second = create_app(console.settings)
         second.state.console_services = console.services
 
@@ -114,8 +123,11 @@ def test_two_app_instances_share_one_address_failure_limit_through_redis(replica
     console, clients = replicas
     one, two = clients(client=(f"203.0.113.{secrets.randbelow(200) + 20}", 40000))
     bad = {"Authorization": f"Bearer pdt_{uuid.uuid4().hex}"}
-    assert [one.get(TICKETS, headers=bad).status_code, two.get(TICKETS, headers=bad).status_code,
-            one.get(TICKETS, headers=bad).status_code] == [401, 401, 401]
+    assert [
+        one.get(TICKETS, headers=bad).status_code,
+        two.get(TICKETS, headers=bad).status_code,
+        one.get(TICKETS, headers=bad).status_code,
+    ] == [401, 401, 401]
     refused = two.get(TICKETS, headers=console.token("alice"))
     assert refused.status_code == 429
     time.sleep(int(refused.headers["Retry-After"]) + 0.2)

@@ -1,4 +1,5 @@
 """Schemathesis against /api/v1/openapi.json with an admin's token: no 5xx, responses match the document."""
+
 from __future__ import annotations
 
 from typing import Dict, Iterator
@@ -50,6 +51,11 @@ def test_api_never_fails_with_5xx_and_matches_its_openapi_document(case, admin_h
     # (Schemathesis' stricter negative-data checks would, e.g., count unknown query parameters as invalid.)
     case.call_and_validate(
         headers=admin_headers,
-        checks=[not_a_server_error, status_code_conformance, content_type_conformance,
-                response_headers_conformance, response_schema_conformance],
+        checks=[
+            not_a_server_error,
+            status_code_conformance,
+            content_type_conformance,
+            response_headers_conformance,
+            response_schema_conformance,
+        ],
     )

@@ -1,4 +1,5 @@
 """Console sign-in: cookies, fixation, logout, idle timeout, CSRF, lockout, every route guarded."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,13 +11,17 @@ from tests.unit.console.support import PASSWORD
 
 
 def _session_cookie_header(response) -> str:
-    return next(h for h in response.headers.get_list("set-cookie") if h.startswith(("pd_console=", "__Host-pd_console=")))
+    return next(
+        h for h in response.headers.get_list("set-cookie") if h.startswith(("pd_console=", "__Host-pd_console="))
+    )
 
 
 def test_session_cookie_is_httponly_and_samesite_strict_over_http(console: Console) -> None:
     client = console.client()
     page = client.get("/console/login")
-    response = client.post("/console/login", data={"username": "alice", "password": PASSWORD, "csrf_token": csrf_of(page.text)})
+    response = client.post(
+        "/console/login", data={"username": "alice", "password": PASSWORD, "csrf_token": csrf_of(page.text)}
+    )
     header = _session_cookie_header(response).lower()
     assert response.status_code == 303
     assert "httponly" in header and "samesite=strict" in header and "path=/" in header
@@ -26,7 +31,9 @@ def test_session_cookie_is_httponly_and_samesite_strict_over_http(console: Conso
 def test_session_cookie_is_secure_with_host_prefix_over_https(console: Console) -> None:
     client = console.client(base_url="https://testserver")
     page = client.get("/console/login")
-    response = client.post("/console/login", data={"username": "alice", "password": PASSWORD, "csrf_token": csrf_of(page.text)})
+    response = client.post(
+        "/console/login", data={"username": "alice", "password": PASSWORD, "csrf_token": csrf_of(page.text)}
+    )
     header = _session_cookie_header(response)
     assert header.startswith("__Host-pd_console=")
     assert "secure" in header.lower()
@@ -88,11 +95,16 @@ def test_five_wrong_passwords_lock_the_login_for_fifteen_minutes(console: Consol
     client = console.client()
     for _ in range(5):
         page = client.get("/console/login")
-        response = client.post("/console/login", data={"username": "alice", "password": "not the password", "csrf_token": csrf_of(page.text)})
+        response = client.post(
+            "/console/login",
+            data={"username": "alice", "password": "not the password", "csrf_token": csrf_of(page.text)},
+        )
         assert response.status_code == 401
         assert "Wrong username or password" in response.text
     page = client.get("/console/login")
-    response = client.post("/console/login", data={"username": "alice", "password": PASSWORD, "csrf_token": csrf_of(page.text)})
+    response = client.post(
+        "/console/login", data={"username": "alice", "password": PASSWORD, "csrf_token": csrf_of(page.text)}
+    )
     assert response.status_code == 429
     assert "Try again in 15 minutes" in response.text
     console.clock.advance(minutes=16)
@@ -104,14 +116,23 @@ def test_open_redirect_via_next_is_refused(console: Console) -> None:
     page = client.get("/console/login?next=//evil.example/x")
     response = client.post(
         "/console/login",
-        data={"username": "alice", "password": PASSWORD, "csrf_token": csrf_of(page.text), "next": "https://evil.example/"},
+        data={
+            "username": "alice",
+            "password": PASSWORD,
+            "csrf_token": csrf_of(page.text),
+            "next": "https://evil.example/",
+        },
     )
     assert response.headers["location"] == "/console/queue"
 
 
 def _concrete(path: str) -> str:
-    return (path.replace("{reference}", "PD-AAAA-AAAA").replace("{username}", "alice").replace("{token_id}", "1")
-            .replace("{rest:path}", "nothing"))
+    return (
+        path.replace("{reference}", "PD-AAAA-AAAA")
+        .replace("{username}", "alice")
+        .replace("{token_id}", "1")
+        .replace("{rest:path}", "nothing")
+    )
 
 
 def test_every_console_route_without_a_session_redirects_to_login(console: Console) -> None:
@@ -135,7 +156,11 @@ def test_every_api_operation_without_a_valid_token_is_401(console: Console) -> N
         if route.path in ("/api/v1/openapi.json", "/api/v1/{rest:path}"):
             continue
         for method in route.methods - {"HEAD"}:
-            for headers in ({}, {"Authorization": "Bearer pdt_not-a-real-token"}, {"Authorization": "Basic YWxpY2U6eA=="}):
+            for headers in (
+                {},
+                {"Authorization": "Bearer pdt_not-a-real-token"},
+                {"Authorization": "Basic YWxpY2U6eA=="},
+            ):
                 response = client.request(method, _concrete(route.path), headers=headers, json={})
                 assert response.status_code == 401, (method, route.path)
                 assert response.json()["error"] == "unauthorized"
@@ -146,13 +171,24 @@ def test_every_api_operation_without_a_valid_token_is_401(console: Console) -> N
 
 @pytest.mark.parametrize(
     "method,path",
-    [("GET", "/api/v1/agents"), ("POST", "/api/v1/agents"), ("POST", "/api/v1/agents/bob/disable"),
-     ("POST", "/api/v1/agents/bob/enable"), ("GET", "/api/v1/account-events"), ("GET", "/api/v1/outbox"),
-     ("GET", "/api/v1/audit-events"), ("POST", "/api/v1/tickets/PD-AAAA-AAAA/reassign")],
+    [
+        ("GET", "/api/v1/agents"),
+        ("POST", "/api/v1/agents"),
+        ("POST", "/api/v1/agents/bob/disable"),
+        ("POST", "/api/v1/agents/bob/enable"),
+        ("GET", "/api/v1/account-events"),
+        ("GET", "/api/v1/outbox"),
+        ("GET", "/api/v1/audit-events"),
+        ("POST", "/api/v1/tickets/PD-AAAA-AAAA/reassign"),
+    ],
 )
 def test_an_agents_token_cannot_reach_admin_operations(console: Console, method: str, path: str) -> None:
-    response = console.client().request(method, path, headers=console.token("alice"),
-                                        json={"username": "mallory", "password": PASSWORD, "role": "admin"})
+    response = console.client().request(
+        method,
+        path,
+        headers=console.token("alice"),
+        json={"username": "mallory", "password": PASSWORD, "role": "admin"},
+    )
     assert response.status_code == 403
     assert response.json()["error"] == "forbidden"
     assert [a.username for a in console.services.accounts.list_agents()] == ["alice", "bob", "root"]
@@ -163,7 +199,10 @@ def test_admin_pages_are_forbidden_to_agents(console: Console) -> None:
     for path in ("/console/admin/agents", "/console/admin/audit", "/console/admin/outbox"):
         assert client.get(path).status_code == 403
     token = csrf_of(client.get("/console/queue").text)
-    response = client.post("/console/admin/agents", data={"csrf_token": token, "username": "mallory", "password": PASSWORD, "role": "admin"})
+    response = client.post(
+        "/console/admin/agents",
+        data={"csrf_token": token, "username": "mallory", "password": PASSWORD, "role": "admin"},
+    )
     assert response.status_code == 403
 
 

@@ -1,4 +1,5 @@
 """Working tickets in the console: queue, claim race, reveal, notes, replies, transitions, bad input."""
+
 from __future__ import annotations
 
 import re
@@ -24,7 +25,9 @@ def _token(client, reference: str) -> str:
 
 def _post(client, reference: str, action: str, **data):
     token = _token(client, reference)
-    return client.post(f"/console/tickets/{reference}/{action}", data={"csrf_token": token, **{k: str(v) for k, v in data.items()}})
+    return client.post(
+        f"/console/tickets/{reference}/{action}", data={"csrf_token": token, **{k: str(v) for k, v in data.items()}}
+    )
 
 
 def test_queue_lists_open_tickets_by_due_date_with_overdue_red_and_soon_amber(any_console: Console) -> None:
@@ -35,14 +38,20 @@ def test_queue_lists_open_tickets_by_due_date_with_overdue_red_and_soon_amber(an
     soon = console.ticket(received_at=now - timedelta(days=43))
     late = console.ticket(received_at=now - timedelta(days=60))
     closed = console.ticket()
-    console.services.tickets.transition(closed.reference, Status.REJECTED, actor="agent:root", reason_code="duplicate_request")
+    console.services.tickets.transition(
+        closed.reference, Status.REJECTED, actor="agent:root", reason_code="duplicate_request"
+    )
     today = now.date()
     assert late.respond_by < today <= soon.respond_by <= today + timedelta(days=3) < later.respond_by
     page = console.login("alice").get("/console/queue")
     assert page.status_code == 200
     rows = re.findall(r'<tr class="([^"]*)">\s*<td><a href="/console/tickets/([^"]+)"', page.text)
     assert [ref for _, ref in rows] == [late.reference, soon.reference, later.reference]
-    assert dict((ref, cls) for cls, ref in rows) == {late.reference: "due--overdue", soon.reference: "due--soon", later.reference: ""}
+    assert dict((ref, cls) for cls, ref in rows) == {
+        late.reference: "due--overdue",
+        soon.reference: "due--soon",
+        later.reference: "",
+    }
     assert closed.reference not in page.text
 
 
@@ -74,7 +83,10 @@ def test_second_agent_cannot_claim_and_sees_who_holds_it(any_console: Console) -
     bob = console.login("bob")
     bob_token = _token(bob, ticket.reference)
     assert _post(alice, ticket.reference, "claim", expected_version=ticket.version).status_code == 303
-    response = bob.post(f"/console/tickets/{ticket.reference}/claim", data={"csrf_token": bob_token, "expected_version": str(ticket.version)})
+    response = bob.post(
+        f"/console/tickets/{ticket.reference}/claim",
+        data={"csrf_token": bob_token, "expected_version": str(ticket.version)},
+    )
     assert response.status_code == 409
     assert "Already claimed by alice" in response.text
     assert console.services.tickets.get_by_reference(ticket.reference).assignee == "agent:alice"
@@ -92,7 +104,9 @@ def test_personal_data_is_hidden_until_revealed_with_a_reason_and_the_reveal_is_
     assert posted.status_code == 303  # post/redirect/get: a reload re-reads, never re-posts
     revealed = client.get(posted.headers["location"])
     assert "Ada Lovelace" in revealed.text and "ada@example.com" in revealed.text
-    events = [e for e in console.services.tickets.history(ticket.reference) if e.action is AuditAction.PERSONAL_DATA_REVEALED]
+    events = [
+        e for e in console.services.tickets.history(ticket.reference) if e.action is AuditAction.PERSONAL_DATA_REVEALED
+    ]
     assert [(e.actor, e.reason_code) for e in events] == [("agent:alice", "verify_identity")]
     assert "Ada Lovelace" not in client.get(f"/console/tickets/{ticket.reference}").text
 
@@ -136,7 +150,10 @@ def test_extend_shows_the_new_due_date_and_a_second_extension_is_refused(console
     client = console.login("alice")
     _post(client, ticket.reference, "claim", expected_version=ticket.version)
     view = console.services.tickets.get_by_reference(ticket.reference)
-    assert _post(client, ticket.reference, "extend", reason="Complex request", expected_version=view.version).status_code == 303
+    assert (
+        _post(client, ticket.reference, "extend", reason="Complex request", expected_version=view.version).status_code
+        == 303
+    )
     extended = console.services.tickets.get_by_reference(ticket.reference)
     assert extended.respond_by > ticket.respond_by
     page = client.get(f"/console/tickets/{ticket.reference}")
@@ -149,8 +166,11 @@ def test_request_documents_queues_the_documents_notice_to_the_number_the_code_co
     import uuid
 
     ticket = console.services.tickets.create(
-        kind=Kind.PARENTAL_DELETION, channel=Channel.SMS, status=Status.AWAITING_VERIFICATION,
-        idempotency_key=uuid.uuid4().hex, personal=PersonalData(requester_name="Ada Lovelace", phone="+12025550143"),
+        kind=Kind.PARENTAL_DELETION,
+        channel=Channel.SMS,
+        status=Status.AWAITING_VERIFICATION,
+        idempotency_key=uuid.uuid4().hex,
+        personal=PersonalData(requester_name="Ada Lovelace", phone="+12025550143"),
         verification=Verification(VerificationMethod.SMS_CODE, VerificationLevel.NONE, ("phone",)),
     ).ticket
     client = console.login("alice")
@@ -192,7 +212,10 @@ def _bot_filed_unmatched(console: Console, method: VerificationMethod):
     import uuid
 
     return console.services.tickets.create(
-        kind=Kind.DELETION, channel=Channel.SMS, status=Status.AWAITING_VERIFICATION, idempotency_key=uuid.uuid4().hex,
+        kind=Kind.DELETION,
+        channel=Channel.SMS,
+        status=Status.AWAITING_VERIFICATION,
+        idempotency_key=uuid.uuid4().hex,
         personal=PersonalData(requester_name="Ada Lovelace", email="ada@example.com", phone="+12025550143"),
         verification=Verification(method, VerificationLevel.NONE, ()),
     ).ticket
@@ -204,11 +227,18 @@ def test_agent_may_write_to_the_code_confirmed_contact_of_an_unmatched_request_o
         client = console.login("alice")
         _post(client, ticket.reference, "claim", expected_version=ticket.version)
         view = console.services.tickets.get_by_reference(ticket.reference)
-        response = _post(client, ticket.reference, "reply", message="Please confirm your date of birth.",
-                         expected_version=view.version)
+        response = _post(
+            client,
+            ticket.reference,
+            "reply",
+            message="Please confirm your date of birth.",
+            expected_version=view.version,
+        )
         assert response.status_code == 303, response.text
         sent = console.services.outbox.latest()
-        assert sent.channel.value == channel and sent.to == ("ada@example.com" if channel == "email" else "+12025550143")
+        assert sent.channel.value == channel and sent.to == (
+            "ada@example.com" if channel == "email" else "+12025550143"
+        )
 
 
 def test_identity_checked_by_the_agent_marks_an_unmatched_request_verified_by_agent(console: Console) -> None:
@@ -284,7 +314,9 @@ def test_request_bodies_over_the_cap_are_refused(console: Console) -> None:
     ticket = console.ticket()
     client = console.login("alice")
     token = _token(client, ticket.reference)
-    response = client.post(f"/console/tickets/{ticket.reference}/note", data={"csrf_token": token, "body": "z" * 300_000})
+    response = client.post(
+        f"/console/tickets/{ticket.reference}/note", data={"csrf_token": token, "body": "z" * 300_000}
+    )
     assert response.status_code == 413
     assert console.services.tickets.notes(ticket.reference) == []
 
@@ -299,7 +331,9 @@ def test_unknown_ticket_gives_a_clear_404(console: Console) -> None:
 
 def test_hostile_ticket_text_renders_inert(console: Console) -> None:
     hostile = '<script>alert(1)</script> "><img src=x onerror=alert(2)>'
-    ticket = console.ticket(personal=PersonalData(requester_name=hostile, email="ada@example.com", details=hostile), transcript=hostile)
+    ticket = console.ticket(
+        personal=PersonalData(requester_name=hostile, email="ada@example.com", details=hostile), transcript=hostile
+    )
     console.services.tickets.add_note(ticket.reference, hostile, author="agent:bob")
     client = console.login("alice")
     page = client.get(_post(client, ticket.reference, "reveal", reason="fulfil_request").headers["location"])
@@ -329,9 +363,14 @@ def test_access_export_downloads_the_package_and_is_audited(console: Console) ->
 def test_admin_manages_agents_and_reads_audit_log_and_outbox(console: Console) -> None:
     admin = console.login("root")
     token = csrf_of(admin.get("/console/admin/agents").text)
-    created = admin.post("/console/admin/agents", data={"csrf_token": token, "username": "carol", "password": "a long enough password", "role": "agent"})
+    created = admin.post(
+        "/console/admin/agents",
+        data={"csrf_token": token, "username": "carol", "password": "a long enough password", "role": "agent"},
+    )
     assert created.status_code == 303
-    weak = admin.post("/console/admin/agents", data={"csrf_token": token, "username": "dave", "password": "short", "role": "agent"})
+    weak = admin.post(
+        "/console/admin/agents", data={"csrf_token": token, "username": "dave", "password": "short", "role": "agent"}
+    )
     assert weak.status_code == 422 and "at least 12 characters" in weak.text
     carol = console.login("carol", "a long enough password")
     assert admin.post("/console/admin/agents/carol/disable", data={"csrf_token": token}).status_code == 303

@@ -1,4 +1,5 @@
 """Twilio's delivery reports reach the notice they are about only when signed; the ticket page shows the outcome."""
+
 from __future__ import annotations
 
 from typing import List

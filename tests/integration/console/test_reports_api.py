@@ -1,4 +1,5 @@
 """Search, dashboard and CCPA reports over HTTP: the API (auth, JSON and CSV, OpenAPI) and the console pages."""
+
 from __future__ import annotations
 
 import csv
@@ -24,7 +25,12 @@ def _seed(console: Console) -> dict:
 
 def test_reports_need_a_token_and_the_ccpa_reports_need_an_admin(console: Console) -> None:
     client = console.client()
-    for path in ("/api/v1/search?q=PD-0000-0000", "/api/v1/reports/dashboard", "/api/v1/reports/ccpa-7102", "/api/v1/reports/ccpa-7101"):
+    for path in (
+        "/api/v1/search?q=PD-0000-0000",
+        "/api/v1/reports/dashboard",
+        "/api/v1/reports/ccpa-7102",
+        "/api/v1/reports/ccpa-7101",
+    ):
         assert client.get(path).status_code == 401
     agent = console.token("alice")
     assert client.get("/api/v1/reports/dashboard", headers=agent).status_code == 200
@@ -63,8 +69,12 @@ def test_7101_records_csv_has_one_row_per_request_and_no_contact_details(console
 
 def test_bad_periods_and_formats_are_422_naming_the_parameter(console: Console) -> None:
     client, admin = console.client(), console.token("root")
-    for query, field in (("start=2026-02-01&end=2026-01-01", "end"), ("start=01/02/2026", "start"), ("format=xml", "format"),
-                         ("start=2020-01-01&end=2026-01-01", "period")):
+    for query, field in (
+        ("start=2026-02-01&end=2026-01-01", "end"),
+        ("start=01/02/2026", "start"),
+        ("format=xml", "format"),
+        ("start=2020-01-01&end=2026-01-01", "period"),
+    ):
         response = client.get(f"/api/v1/reports/ccpa-7102?{query}", headers=admin)
         assert response.status_code == 422 and response.json()["field"] == field, query
 
@@ -80,7 +90,12 @@ def test_api_search_finds_by_email_and_pages_like_the_queue(console: Console) ->
 
 def test_the_openapi_document_describes_search_and_reports_with_csv(console: Console) -> None:
     document = console.client().get("/api/v1/openapi.json").json()
-    for path in ("/api/v1/search", "/api/v1/reports/dashboard", "/api/v1/reports/ccpa-7102", "/api/v1/reports/ccpa-7101"):
+    for path in (
+        "/api/v1/search",
+        "/api/v1/reports/dashboard",
+        "/api/v1/reports/ccpa-7102",
+        "/api/v1/reports/ccpa-7101",
+    ):
         assert "get" in document["paths"][path]
     content = document["paths"]["/api/v1/reports/ccpa-7101"]["get"]["responses"]["200"]["content"]
     assert set(content) == {"application/json", "text/csv"}

@@ -1,4 +1,5 @@
 """The ticket page offers only what can be done, never records a reveal twice, and words a bot's check neutrally."""
+
 from __future__ import annotations
 
 from bot.tickets import AuditAction, RevealReason, Status
@@ -17,7 +18,10 @@ def test_extend_is_offered_only_while_an_extension_is_left(console: Console) -> 
     page = client.get(f"/console/tickets/{ticket.reference}")
     assert f'action="/console/tickets/{ticket.reference}/extend"' in page.text
     held = console.services.tickets.get_by_reference(ticket.reference)
-    assert _post(client, ticket.reference, "extend", reason="Complex request", expected_version=held.version).status_code == 303
+    assert (
+        _post(client, ticket.reference, "extend", reason="Complex request", expected_version=held.version).status_code
+        == 303
+    )
     page = client.get(f"/console/tickets/{ticket.reference}")
     assert f'action="/console/tickets/{ticket.reference}/extend"' not in page.text
     assert 'id="no-extension"' in page.text
@@ -61,11 +65,12 @@ def test_a_reveal_receipt_shows_nothing_to_another_agent_or_on_another_ticket(co
 def test_a_bots_status_check_reads_as_a_contact_check_not_a_reveal(console: Console) -> None:
     ticket = console.ticket()
     console.services.tickets.reveal_personal_data(ticket.reference, actor="bot", reason=RevealReason.VERIFY_IDENTITY)
-    console.services.tickets.reveal_personal_data(ticket.reference, actor="agent:bob", reason=RevealReason.QUALITY_REVIEW)
+    console.services.tickets.reveal_personal_data(
+        ticket.reference, actor="agent:bob", reason=RevealReason.QUALITY_REVIEW
+    )
     page = console.login("alice").get(f"/console/tickets/{ticket.reference}")
     history = page.text.split('id="history-title"')[1]
     assert "contact checked for a status request" in history
     assert history.count("personal data revealed") == 1  # bob's, a person who saw it
     audit = console.login("root").get("/console/admin/audit").text
     assert "contact checked for a status request" in audit
-

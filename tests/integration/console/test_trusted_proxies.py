@@ -1,4 +1,5 @@
 """The web app behind a proxy: X-Forwarded-For is believed only from TRUSTED_PROXIES (real uvicorn process)."""
+
 from __future__ import annotations
 
 import os
@@ -27,11 +28,24 @@ def web_app(tmp_path: Path) -> Iterator[Callable[..., str]]:
     def start(**overrides: str) -> str:
         port = free_port()
         url = migrated_sqlite_url(tmp_path / f"db{port}")
-        environ = {**os.environ, **make_environ(tmp_path / f"var{port}", DATABASE_URL=url, WEB_PORT=str(port),
-                                                API_AUTH_FAILURE_LIMIT="2/300", **overrides)}
+        environ = {
+            **os.environ,
+            **make_environ(
+                tmp_path / f"var{port}",
+                DATABASE_URL=url,
+                WEB_PORT=str(port),
+                API_AUTH_FAILURE_LIMIT="2/300",
+                **overrides,
+            ),
+        }
         environ.pop("REDIS_URL", None)
-        process = subprocess.Popen([sys.executable, "-m", "bot.webapp"], cwd=PROJECT_ROOT, env=environ,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot.webapp"],
+            cwd=PROJECT_ROOT,
+            env=environ,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         processes.append(process)
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60

@@ -1,4 +1,5 @@
 """Fixtures: migrated SQLite/PostgreSQL databases, a controllable clock, fresh keys, the fake Twilio API."""
+
 from __future__ import annotations
 
 import secrets

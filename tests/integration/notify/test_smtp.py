@@ -1,4 +1,5 @@
 """E-mail through SmtpEmailSender against a real SMTP server (aiosmtpd) on loopback."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -78,7 +79,9 @@ def self_signed(tmp_path) -> Tuple[ssl.SSLContext, ssl.SSLContext]:
     )
     cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server.load_cert_chain(cert_path, key_path)
     client = ssl.create_default_context(cafile=str(cert_path))
@@ -105,13 +108,19 @@ def test_email_is_delivered_with_headers_and_utf8_body(smtp_server):
 def test_starttls_is_used_when_configured(smtp_server, tmp_path):
     server_ctx, client_ctx = self_signed(tmp_path)
     recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=free_port(),
-                            server_kwargs={"tls_context": server_ctx, "require_starttls": True})
+    controller = Controller(
+        recorder,
+        hostname="127.0.0.1",
+        port=free_port(),
+        server_kwargs={"tls_context": server_ctx, "require_starttls": True},
+    )
     controller.start()
     try:
         plain = sender_for(controller, max_attempts=1).send_email("ada.demo@example.com", "s", "b")
         assert plain.status is DeliveryStatus.FAILED and recorder.envelopes == []
-        secure = sender_for(controller, starttls=True, ssl_context=client_ctx).send_email("ada.demo@example.com", "s", "b")
+        secure = sender_for(controller, starttls=True, ssl_context=client_ctx).send_email(
+            "ada.demo@example.com", "s", "b"
+        )
         assert secure.status is DeliveryStatus.SENT and len(recorder.envelopes) == 1
     finally:
         controller.stop()
@@ -136,7 +145,8 @@ def test_temporary_rejection_is_retried(smtp_server):
 
 def test_unreachable_server_fails_after_retries():
     delivery = SmtpEmailSender("127.0.0.1", free_port(), "pd@example.com", timeout=2, sleep=lambda _s: None).send_email(
-        "ada.demo@example.com", "s", "b")
+        "ada.demo@example.com", "s", "b"
+    )
     assert (delivery.status, delivery.error, delivery.attempts) == (DeliveryStatus.FAILED, "network", 3)
 
 
@@ -146,8 +156,9 @@ def test_a_server_that_never_answers_times_out():
         silent.listen(5)  # accepts the TCP handshake, never sends a greeting
         port = silent.getsockname()[1]
         started = time.monotonic()
-        delivery = SmtpEmailSender("127.0.0.1", port, "pd@example.com", timeout=0.5, max_attempts=2,
-                                   sleep=lambda _s: None).send_email("ada.demo@example.com", "s", "b")
+        delivery = SmtpEmailSender(
+            "127.0.0.1", port, "pd@example.com", timeout=0.5, max_attempts=2, sleep=lambda _s: None
+        ).send_email("ada.demo@example.com", "s", "b")
         elapsed = time.monotonic() - started
     assert delivery.status is DeliveryStatus.FAILED and delivery.error == "network"
     assert elapsed < 5
@@ -156,11 +167,24 @@ def test_a_server_that_never_answers_times_out():
 def test_from_settings_reads_the_smtp_variables(environ):
     from bot.settings import settings_from_environ
 
-    environ.update(SMTP_HOST="smtp.example.com", SMTP_PORT="2525", SMTP_SENDER="desk@example.com",
-                   SMTP_STARTTLS="yes", SMTP_USERNAME="user", SMTP_PASSWORD="pw", SMTP_TIMEOUT="3")
+    environ.update(
+        SMTP_HOST="smtp.example.com",
+        SMTP_PORT="2525",
+        SMTP_SENDER="desk@example.com",
+        SMTP_STARTTLS="yes",
+        SMTP_USERNAME="user",
+        SMTP_PASSWORD="pw",
+        SMTP_TIMEOUT="3",
+    )
     sender = SmtpEmailSender.from_settings(settings_from_environ(environ))
     assert (sender.host, sender.port, sender.sender, sender.starttls, sender.username, sender.timeout) == (
-        "smtp.example.com", 2525, "desk@example.com", True, "user", 3.0)
+        "smtp.example.com",
+        2525,
+        "desk@example.com",
+        True,
+        "user",
+        3.0,
+    )
 
 
 @pytest.mark.parametrize("name, value", [("SMTP_TIMEOUT", "soon"), ("SMTP_TIMEOUT", "0"), ("SMTP_STARTTLS", "maybe")])

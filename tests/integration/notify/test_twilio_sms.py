@@ -1,4 +1,5 @@
 """SMS through the real twilio client against the fake Twilio REST API on loopback."""
+
 from __future__ import annotations
 
 import re
@@ -21,7 +22,9 @@ FROM = "+15005550006"
 def sender(api: FakeTwilioApi, **kwargs) -> TwilioSmsSender:
     kwargs.setdefault("sleep", lambda _s: None)
     kwargs.setdefault("timeout", 5)
-    return TwilioSmsSender(api.account_sid, api.auth_token, kwargs.pop("from_number", FROM), api_base=api.base_url, **kwargs)
+    return TwilioSmsSender(
+        api.account_sid, api.auth_token, kwargs.pop("from_number", FROM), api_base=api.base_url, **kwargs
+    )
 
 
 def test_sms_reaches_twilio_with_basic_auth_and_form_fields(fake_twilio_api):
@@ -34,8 +37,12 @@ def test_sms_reaches_twilio_with_basic_auth_and_form_fields(fake_twilio_api):
 
 
 def test_messaging_service_is_used_instead_of_a_number_when_configured(fake_twilio_api):
-    TwilioSmsSender(fake_twilio_api.account_sid, fake_twilio_api.auth_token, messaging_service_sid="MG" + "1" * 32,
-                    api_base=fake_twilio_api.base_url).send_sms("+12025550100", "hi")
+    TwilioSmsSender(
+        fake_twilio_api.account_sid,
+        fake_twilio_api.auth_token,
+        messaging_service_sid="MG" + "1" * 32,
+        api_base=fake_twilio_api.base_url,
+    ).send_sms("+12025550100", "hi")
     message = fake_twilio_api.messages[0]
     assert message.messaging_service_sid == "MG" + "1" * 32 and message.from_ is None
 
@@ -79,8 +86,9 @@ def test_error_21610_marks_the_number_opted_out_and_nothing_more_is_sent(fake_tw
 
 
 def test_wrong_credentials_fail_without_retry(fake_twilio_api):
-    bad = TwilioSmsSender(fake_twilio_api.account_sid, "wrong-token", FROM, api_base=fake_twilio_api.base_url,
-                          sleep=lambda _s: None)
+    bad = TwilioSmsSender(
+        fake_twilio_api.account_sid, "wrong-token", FROM, api_base=fake_twilio_api.base_url, sleep=lambda _s: None
+    )
     delivery = bad.send_sms("+12025550100", "hi")
     assert (delivery.status, delivery.error) == (DeliveryStatus.FAILED, "20003")
     assert fake_twilio_api.requests[0].authorized is False and fake_twilio_api.messages == []
@@ -100,8 +108,9 @@ def test_unreachable_api_fails_as_network_error():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    sms = TwilioSmsSender("AC" + "0" * 32, "token", FROM, api_base=f"http://127.0.0.1:{port}", timeout=1,
-                          sleep=lambda _s: None)
+    sms = TwilioSmsSender(
+        "AC" + "0" * 32, "token", FROM, api_base=f"http://127.0.0.1:{port}", timeout=1, sleep=lambda _s: None
+    )
     delivery = sms.send_sms("+12025550100", "hi")
     assert (delivery.status, delivery.error, delivery.attempts) == (DeliveryStatus.FAILED, "network", 3)
 
@@ -122,9 +131,14 @@ def test_fake_counts_segments_like_carriers():
 
 
 def test_production_verification_sends_the_code_by_twilio(fake_twilio_api, environ, migrated_db_url):
-    environ.update(PROFILE="production", DATABASE_URL=migrated_db_url, REDIS_URL="redis://127.0.0.1:6379/0",
-                   TWILIO_ACCOUNT_SID=fake_twilio_api.account_sid, TWILIO_AUTH_TOKEN=fake_twilio_api.auth_token,
-                   TWILIO_API_BASE=fake_twilio_api.base_url)
+    environ.update(
+        PROFILE="production",
+        DATABASE_URL=migrated_db_url,
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        TWILIO_ACCOUNT_SID=fake_twilio_api.account_sid,
+        TWILIO_AUTH_TOKEN=fake_twilio_api.auth_token,
+        TWILIO_API_BASE=fake_twilio_api.base_url,
+    )
     settings = settings_from_environ(environ)
     db = open_db(migrated_db_url)
     try:
@@ -141,7 +155,9 @@ def test_production_verification_sends_the_code_by_twilio(fake_twilio_api, envir
         # (no opt-out oracle), with a challenge no code passes.
         fake_twilio_api.opt_out("+12025550101")
         refused = service.start_contact_check("sms", "+12025550101")
-        assert refused.status is StartStatus.SENT and service.check_code(refused.challenge_id, code) is CheckResult.WRONG
+        assert (
+            refused.status is StartStatus.SENT and service.check_code(refused.challenge_id, code) is CheckResult.WRONG
+        )
     finally:
         db.dispose()
 
@@ -165,4 +181,9 @@ def test_fake_api_serves_a_sent_message_back_to_the_real_client(fake_twilio_api)
     created = client.messages.create(to="+12025550100", from_=FROM, body="ł" * 71)
     fetched = client.messages(created.sid).fetch()
     assert (fetched.sid, fetched.to, fetched.body, fetched.num_segments, fetched.status) == (
-        created.sid, "+12025550100", "ł" * 71, "2", "queued")
+        created.sid,
+        "+12025550100",
+        "ł" * 71,
+        "2",
+        "queued",
+    )

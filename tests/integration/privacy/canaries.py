@@ -6,6 +6,7 @@ conversations.  :meth:`Canary.needles` lists each value in the forms a leak
 would take: as typed, lower/upper case, digits only, JSON-escaped,
 URL-encoded (form bodies), and UTF-16 (some drivers).
 """
+
 from __future__ import annotations
 
 import json
@@ -18,9 +19,37 @@ from urllib.parse import quote, quote_plus
 
 __all__ = ["Canary", "scan_files", "files_under"]
 
-_SYLLABLES = ("brak", "quil", "vorn", "zeph", "trim", "oska", "lund", "yrre", "fenn", "dral", "mox", "pell", "ulth", "gask")
+_SYLLABLES = (
+    "brak",
+    "quil",
+    "vorn",
+    "zeph",
+    "trim",
+    "oska",
+    "lund",
+    "yrre",
+    "fenn",
+    "dral",
+    "mox",
+    "pell",
+    "ulth",
+    "gask",
+)
 _FIRST = ("Ysolde", "Oriel", "Thessaly", "Wendeline", "Corvina", "Ambrosine", "Lisander", "Peregrine")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def _digits(count: int) -> str:
@@ -144,7 +173,9 @@ class Canary:
         return hits
 
 
-def files_under(roots: Iterable[Path], skip_dirs: Sequence[str] = (".git", ".venv", "__pycache__", "node_modules")) -> List[Path]:
+def files_under(
+    roots: Iterable[Path], skip_dirs: Sequence[str] = (".git", ".venv", "__pycache__", "node_modules")
+) -> List[Path]:
     found: List[Path] = []
     for root in roots:
         if root.is_file():

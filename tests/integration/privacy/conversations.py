@@ -6,6 +6,7 @@ keywords of the question, so the script follows the request flows as they
 are written instead of hard-coding their order.  The one-time code is read
 from the local outbox, so verified flows run to a ticket.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -57,7 +58,21 @@ def answer_for(question: str, canary: Canary, code: Callable[[], str]) -> Option
         (("correct value",), lambda: canary.phone),
         (("marketing only",), lambda: "all use"),
         (("reference of your request",), lambda: "PD-7K3D-9QXM"),
-        (("if everything is right", "shall i", "is that right", "is this correct", "is everything correct", "submit", "confirm", "go ahead", "are you sure", "okay?"), lambda: "yes"),
+        (
+            (
+                "if everything is right",
+                "shall i",
+                "is that right",
+                "is this correct",
+                "is everything correct",
+                "submit",
+                "confirm",
+                "go ahead",
+                "are you sure",
+                "okay?",
+            ),
+            lambda: "yes",
+        ),
     )
     for keywords, answer in rules:
         if any(keyword in q for keyword in keywords):

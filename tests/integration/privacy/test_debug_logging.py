@@ -4,6 +4,7 @@ Loads the trained model in-process with the encrypted tracker store, logs at
 DEBUG into a file through :func:`bot.logging_setup.configure_logging`, sends
 messages carrying planted personal data, and searches the log.
 """
+
 from __future__ import annotations
 
 import logging
@@ -62,5 +63,7 @@ async def test_rasa_debug_logs_mask_planted_personal_data(debug_log: Path, tmp_p
     assert "rasa.core" in written, "Rasa's DEBUG loggers wrote to the file"
     assert "processor." in written, "Rasa's structlog events went through logging"
     leaks = canary.find_in(written.encode("utf-8"))
-    context = [line for line in written.splitlines() if any(v.lower() in line.lower() for v in canary.values().values())]
+    context = [
+        line for line in written.splitlines() if any(v.lower() in line.lower() for v in canary.values().values())
+    ]
     assert leaks == [], f"planted values in the DEBUG log: {leaks}: {context[:5]}"

@@ -1,5 +1,6 @@
 """Locks on the running stack: forged intents are text, the Rasa API needs its token,
 and conversations go through the encrypted tracker store configured in endpoints.yml."""
+
 from __future__ import annotations
 
 import asyncio
@@ -95,7 +96,9 @@ def test_conversations_are_stored_by_the_encrypted_tracker_store(stack: Stack) -
     try:
         assert records.count_events(sender) > 0, "Rasa used our tracker store (not an in-memory fallback)"
         with records.engine.connect() as connection:
-            rows = connection.execute(sa.select(EVENTS.c.sender_id, EVENTS.c.data).where(EVENTS.c.sender_id == records.key(sender))).all()
+            rows = connection.execute(
+                sa.select(EVENTS.c.sender_id, EVENTS.c.data).where(EVENTS.c.sender_id == records.key(sender))
+            ).all()
     finally:
         records.dispose()
     assert rows and all(sender not in row.sender_id and row.data.startswith("gAAAAA") for row in rows)

@@ -6,6 +6,7 @@ Requests are signed exactly as Twilio signs them (``RequestValidator`` over
 local profile they are read back from the outbox; voice replies are TwiML,
 followed through ``<Gather action>`` and ``<Redirect>`` like Twilio would.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -72,7 +73,9 @@ class SmsClient(_Signed):
 
         database = init_db(self.stack.settings)
         try:
-            outbox = Outbox(database, DataCipher(list(self.stack.settings.data_keys)), Indexer(self.stack.settings.index_key))
+            outbox = Outbox(
+                database, DataCipher(list(self.stack.settings.data_keys)), Indexer(self.stack.settings.index_key)
+            )
             return [(m.id, m.body or "") for m in outbox.list(limit=50, to=self.phone)]
         finally:
             database.dispose()

@@ -5,6 +5,7 @@ F3: an escalation's transcript (as the API serves it) holds no answer to a perso
 F4: an anonymous web user cannot make us text a code to a premium-rate number.
 F5: a reference plus someone else's e-mail sends the owner no code, with the same words as a match.
 """
+
 from __future__ import annotations
 
 import re
@@ -108,8 +109,12 @@ def test_f4_no_code_is_texted_to_a_premium_rate_number(stack: Stack, store: Tick
 def test_f5_a_reference_with_someone_elses_email_sends_the_owner_nothing(stack: Stack, store: TicketService) -> None:  # noqa: F811 - the imported fixture
     """F5: the status check asks for the contact on the request; a wrong one sends nothing, and says the same."""
     owner = f"owner.{uuid.uuid4().hex[:8]}@example.com"
-    reference = store.create(kind=Kind.DELETION, channel=Channel.WEB, idempotency_key=f"f5-{uuid.uuid4().hex}",
-                             personal=PersonalData(email=owner)).ticket.reference
+    reference = store.create(
+        kind=Kind.DELETION,
+        channel=Channel.WEB,
+        idempotency_key=f"f5-{uuid.uuid4().hex}",
+        personal=PersonalData(email=owner),
+    ).ticket.reference
     attacker = speaker(stack)
     attacker("check the status of my request")
     assert "e-mail address or phone number" in attacker(reference)
@@ -130,8 +135,9 @@ def test_f3_a_childs_words_are_gone_from_the_stored_conversation(stack: Stack, s
     stack.texts(sender, "I want to delete my personal data")
     stack.texts(sender, name)
     assert "removed what you told me" in stack.texts(sender, "I'm 12")
-    reply = httpx.get(f"{stack.rasa_url}/conversations/{sender}/tracker", params={"token": stack.settings.rasa_api_token},
-                      timeout=30)
+    reply = httpx.get(
+        f"{stack.rasa_url}/conversations/{sender}/tracker", params={"token": stack.settings.rasa_api_token}, timeout=30
+    )
     reply.raise_for_status()
     users = [e.get("text") for e in reply.json()["events"] if e.get("event") == "user"]
     assert users and all(text == "[removed]" for text in users), users

@@ -5,6 +5,7 @@ the contact the user types ends up on the escalation ticket (read back as an
 agent would, via ``reveal_personal_data``), leaves the conversation's slots, and
 is never written to a log or the stored transcript.
 """
+
 from __future__ import annotations
 
 import re
@@ -39,13 +40,16 @@ def store(stack: Stack) -> Iterator[TicketService]:
 
 
 def slots_of(stack: Stack, sender: str) -> dict:
-    reply = httpx.get(f"{stack.rasa_url}/conversations/{sender}/tracker", params={"token": stack.settings.rasa_api_token},
-                      timeout=30)
+    reply = httpx.get(
+        f"{stack.rasa_url}/conversations/{sender}/tracker", params={"token": stack.settings.rasa_api_token}, timeout=30
+    )
     reply.raise_for_status()
     return reply.json()["slots"]
 
 
-def test_a_person_asked_for_without_a_contact_gets_the_question_and_the_ticket_has_the_email(stack: Stack, store: TicketService) -> None:
+def test_a_person_asked_for_without_a_contact_gets_the_question_and_the_ticket_has_the_email(
+    stack: Stack, store: TicketService
+) -> None:
     sender = f"esc-{uuid.uuid4().hex[:8]}"
     canary = f"canary.{uuid.uuid4().hex[:12]}@example.com"
     say = lambda text: stack.texts(sender, text)  # noqa: E731
@@ -60,7 +64,10 @@ def test_a_person_asked_for_without_a_contact_gets_the_question_and_the_ticket_h
     assert "They'll reply by e-mail to c***@example.com" in confirmation and canary not in confirmation
     ticket = store.get_by_reference(found.group(0))
     assert ticket.kind is Kind.ESCALATION and ticket.has_personal_data
-    assert store.reveal_personal_data(ticket.reference, actor="agent:e2e", reason=RevealReason.FULFIL_REQUEST).email == canary
+    assert (
+        store.reveal_personal_data(ticket.reference, actor="agent:e2e", reason=RevealReason.FULFIL_REQUEST).email
+        == canary
+    )
     # The ticket holds the contact now; the conversation, the transcript and the logs do not.
     assert slots_of(stack, sender).get("escalation_contact") is None
     assert canary not in (store.transcript(ticket.reference) or "")
@@ -68,7 +75,9 @@ def test_a_person_asked_for_without_a_contact_gets_the_question_and_the_ticket_h
     assert canary not in logs and canary.upper() not in logs and canary.split("@")[0] not in logs
 
 
-def test_no_thanks_files_the_escalation_without_a_contact_and_says_how_to_follow_up(stack: Stack, store: TicketService) -> None:
+def test_no_thanks_files_the_escalation_without_a_contact_and_says_how_to_follow_up(
+    stack: Stack, store: TicketService
+) -> None:
     sender = f"esc-{uuid.uuid4().hex[:8]}"
     assert QUESTION in stack.texts(sender, "can I speak to a human")
     confirmation = stack.texts(sender, "no thanks")

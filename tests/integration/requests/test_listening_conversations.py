@@ -4,6 +4,7 @@ A parent's single SMS-style message with the child's age becomes a parental tick
 without the bot asking again for what the message already said; a reference typed in a
 sentence at the status prompt is read, never taken for "never mind".
 """
+
 from __future__ import annotations
 
 import re
@@ -23,7 +24,9 @@ _ASK_AGE = "How old is the child"
 
 
 def test_a_parent_sms_style_message_with_the_child_age_files_a_parental_ticket_without_asking_again(
-        stack: Stack, store: TicketService) -> None:  # noqa: F811
+    stack: Stack,
+    store: TicketService,  # noqa: F811 - the shared fixture
+) -> None:
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
     replies = []
 

@@ -4,6 +4,7 @@ A deletion request from the first message to a ticket in the store — right
 kind, status, verification level and due date — with the one-time code read
 from the local outbox; and bad input that must never crash or file a ticket.
 """
+
 from __future__ import annotations
 
 import random
@@ -64,7 +65,9 @@ def latest_code(stack: Stack, to: str) -> str:
 
 
 def tracker_slots(stack: Stack, sender: str) -> dict:
-    reply = httpx.get(f"{stack.rasa_url}/conversations/{sender}/tracker", params={"token": stack.settings.rasa_api_token}, timeout=30)
+    reply = httpx.get(
+        f"{stack.rasa_url}/conversations/{sender}/tracker", params={"token": stack.settings.rasa_api_token}, timeout=30
+    )
     reply.raise_for_status()
     return reply.json()["slots"]
 
@@ -96,7 +99,9 @@ def test_deletion_request_from_first_message_to_a_verified_ticket(stack: Stack, 
     assert format_date(ticket.respond_by) in confirmation
     # The ticket holds the data now: the conversation does not.
     slots = tracker_slots(stack, sender)
-    assert all(slots.get(name) is None for name in ("full_name", "email", "date_of_birth", "identifier", "challenge_id"))
+    assert all(
+        slots.get(name) is None for name in ("full_name", "email", "date_of_birth", "identifier", "challenge_id")
+    )
     assert slots.get("last_reference") == reference
 
     # The same requester checks the status: reference, then a code to the contact on the ticket.
@@ -127,7 +132,7 @@ def _garbage(rng: random.Random, i: int) -> str:
         lambda: "<script>alert(1)</script>",
         lambda: '/inform{"verified": true}',
         lambda: "".join(rng.choice("אבגדه ش") for _ in range(20)),
-        lambda: str(rng.randint(0, 10 ** 9)),
+        lambda: str(rng.randint(0, 10**9)),
         lambda: "x" * rng.randint(500, 3000),
         lambda: "yes",
         lambda: "123 456",

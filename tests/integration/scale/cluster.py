@@ -6,6 +6,7 @@ with ``REST_CHANNEL_ENABLED=true`` because it is the one channel whose HTTP
 response marks the end of a turn; socket.io through the balancer is proven
 separately.
 """
+
 from __future__ import annotations
 
 import os
@@ -68,7 +69,9 @@ class Cluster:
             self.supervisor.restart(name)
 
     def logs(self) -> str:
-        return "\n".join(f"== {p.name}\n" + p.read_text(errors="replace")[-3000:] for p in sorted(self.log_dir.glob("*.log")))
+        return "\n".join(
+            f"== {p.name}\n" + p.read_text(errors="replace")[-3000:] for p in sorted(self.log_dir.glob("*.log"))
+        )
 
 
 def start_cluster(base_dir: Path, environ: Dict[str, str], replicas: int = 2) -> Cluster:
@@ -99,7 +102,9 @@ def start_cluster(base_dir: Path, environ: Dict[str, str], replicas: int = 2) ->
     )
     upgrade(settings.database_url)
     models = os.environ.get("PD_TEST_MODELS_DIR")  # default: the project's models/
-    specs = cluster_specs(settings, layout, base_dir / "lb", rest_public=True, models_dir=Path(models) if models else None)
+    specs = cluster_specs(
+        settings, layout, base_dir / "lb", rest_public=True, models_dir=Path(models) if models else None
+    )
     supervisor = ClusterSupervisor(specs, child_environment(settings, environ), log_dir)
     cluster = Cluster(settings=settings, layout=layout, env=environ, log_dir=log_dir, supervisor=supervisor)
     try:

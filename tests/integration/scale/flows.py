@@ -4,6 +4,7 @@ A flow is a list of turns; each turn is what the user sends and a check on the
 bot's reply text.  Flows only use phrasings from the NLU data, so the model's
 prediction is not what is under test here — the replicas are.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -78,7 +79,11 @@ if "request_form" in _forms():  # --- request flows (a form): start, answer, lea
     FLOWS["deletion-form"] = [
         Turn("I want to delete my personal data", says("full name"), "deletion form asks the name"),
         Turn("Jane Example", says("e-mail"), "deletion form takes the name, asks the e-mail"),
-        Turn("jane.example@example.com", lambda t: bool(t.strip()) and ACTION_FAILED_TEXT not in t, "deletion form takes the e-mail"),
+        Turn(
+            "jane.example@example.com",
+            lambda t: bool(t.strip()) and ACTION_FAILED_TEXT not in t,
+            "deletion form takes the e-mail",
+        ),
         Turn("never mind", LEFT_FORM, "leaving the form discards it"),
     ]
 ESCALATION_FLOW = "escalation"
@@ -93,7 +98,9 @@ if "action_escalate" in (_domain().get("actions") or []):
 if "status_form" in _forms():  # --- status checks (a form) ---
     FLOWS["status-check"] = [
         Turn("what's the status of my request?", says("reference"), "status check asks the reference"),
-        Turn("never mind", says("stopped the status check"), "leaving the status check (the request itself is untouched)"),
+        Turn(
+            "never mind", says("stopped the status check"), "leaving the status check (the request itself is untouched)"
+        ),
         BYE,
     ]
 

@@ -4,6 +4,7 @@ Every test talks to the production profile started by ``privacy-desk``'s own
 cluster code (``bot.ops.replicas``): 2 Rasa replicas, one action server each, the
 web app and nginx in front, on a fresh PostgreSQL database and Redis.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -69,7 +70,10 @@ def _run_conversations(cluster: Cluster, senders: Dict[str, str], seed: int) -> 
         limits = httpx.Limits(max_connections=CONVERSATIONS * 2, max_keepalive_connections=0)
         async with httpx.AsyncClient(limits=limits) as client:
             results = await asyncio.gather(
-                *(_converse(client, cluster, sender, flow, random.Random(rng.random()), log) for sender, flow in senders.items())
+                *(
+                    _converse(client, cluster, sender, flow, random.Random(rng.random()), log)
+                    for sender, flow in senders.items()
+                )
             )
         return [problem for result in results for problem in result]
 
@@ -99,7 +103,9 @@ def test_the_load_balancer_does_not_expose_rasas_http_api(healthy_cluster: Clust
         assert httpx.get(f"{lb}{path}", params={"token": token}, timeout=10).status_code == 404
 
 
-def test_200_concurrent_conversations_alternating_between_replicas_are_complete_and_in_order(healthy_cluster: Cluster) -> None:
+def test_200_concurrent_conversations_alternating_between_replicas_are_complete_and_in_order(
+    healthy_cluster: Cluster,
+) -> None:
     cluster = healthy_cluster
     names = flow_names()
     senders = {f"scale-{uuid.uuid4().hex[:10]}": names[i % len(names)] for i in range(CONVERSATIONS)}
@@ -125,9 +131,9 @@ def test_200_concurrent_conversations_alternating_between_replicas_are_complete_
         for here, after in zip(user_positions, user_positions[1:] + [len(events)]):
             between = events[here + 1 : after]
             assert "bot" in between, f"{sender}: a user turn has no bot reply stored after it"
-            assert between[-1] == "action" and tracker["events"][after - 1].get("name") == "action_listen", (
-                f"{sender}: a turn did not end with action_listen"
-            )
+            assert (
+                between[-1] == "action" and tracker["events"][after - 1].get("name") == "action_listen"
+            ), f"{sender}: a turn did not end with action_listen"
         timestamps = [e["timestamp"] for e in tracker["events"]]
         assert timestamps == sorted(timestamps), f"{sender}: events out of order"
     # No duplicate tickets: each escalation conversation filed exactly one, whichever replica took the turn.
@@ -167,7 +173,9 @@ def test_two_messages_at_once_on_two_replicas_are_processed_one_after_the_other(
         assert any(e["event"] == "bot" for e in first_turn)
 
 
-def test_web_chat_over_socketio_through_the_load_balancer_resumes_on_another_connection(healthy_cluster: Cluster) -> None:
+def test_web_chat_over_socketio_through_the_load_balancer_resumes_on_another_connection(
+    healthy_cluster: Cluster,
+) -> None:
     """websocket-only socket.io through nginx; every reconnect (to either replica) resumes the session."""
     from tests.integration.scale.webchat import WebChat
 
@@ -206,7 +214,9 @@ def _request_form_exists() -> bool:
     return "request_form" in (domain.get("forms") or {})
 
 
-def test_action_server_killed_mid_form_tells_the_user_and_the_form_resumes_after_restart(healthy_cluster: Cluster) -> None:
+def test_action_server_killed_mid_form_tells_the_user_and_the_form_resumes_after_restart(
+    healthy_cluster: Cluster,
+) -> None:
     if not _request_form_exists():
         pytest.skip("no request form in domain.yml yet")
     cluster = healthy_cluster
@@ -215,7 +225,9 @@ def test_action_server_killed_mid_form_tells_the_user_and_the_form_resumes_after
 
     def say(message: str) -> str:
         reply = httpx.post(
-            f"{cluster.replica_url(replica)}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=120
+            f"{cluster.replica_url(replica)}/webhooks/rest/webhook",
+            json={"sender": sender, "message": message},
+            timeout=120,
         )
         assert reply.status_code == 200
         return texts(reply.json())
@@ -243,14 +255,18 @@ def test_action_server_killed_mid_form_tells_the_user_and_the_form_resumes_after
     resumed_reply = say(FORM_ANSWERS[pending])
     assert ACTION_FAILED_TEXT not in resumed_reply
     loop, next_asked, slots_after = state()
-    assert slots_after[asked] == slots_before[asked] and slots_after.get(pending), "the form resumed and took the answer"
+    assert slots_after[asked] == slots_before[asked] and slots_after.get(
+        pending
+    ), "the form resumed and took the answer"
     assert next_asked != pending
     stored = user_texts(cluster.tracker(sender))
     assert stored[-2:] == [FORM_ANSWERS[pending], FORM_ANSWERS[pending]], "every turn is in the conversation, in order"
     say("never mind")
 
 
-def test_postgres_restarted_mid_run_gives_clear_errors_then_recovers_without_corruption(healthy_cluster: Cluster) -> None:
+def test_postgres_restarted_mid_run_gives_clear_errors_then_recovers_without_corruption(
+    healthy_cluster: Cluster,
+) -> None:
     cluster = healthy_cluster
     senders = {f"pg-{uuid.uuid4().hex[:10]}": name for name in flow_names() for _ in range(10)}
     refused: List[Tuple[int, str]] = []
@@ -390,7 +406,9 @@ def test_stopping_a_replica_gracefully_finishes_the_turn_in_flight(cluster: Clus
     sender = f"graceful-{uuid.uuid4().hex[:10]}"
     redis_url = httpx.URL(cluster.settings.redis_url)
     locks = RedisLockStore(
-        host=redis_url.host, port=redis_url.port or 6379, db=int(redis_url.path.strip("/") or 0),
+        host=redis_url.host,
+        port=redis_url.port or 6379,
+        db=int(redis_url.path.strip("/") or 0),
         key_prefix=cluster.env["REDIS_KEY_PREFIX"],
     )
     ticket = locks.issue_ticket(sender, lock_lifetime=60)

@@ -6,6 +6,7 @@ speaks the Engine.IO v4 / Socket.IO v5 text protocol directly over
 ``websockets`` (already installed with Rasa): ``0`` open, ``40`` connect,
 ``42[event, data]`` events, ``2``/``3`` ping/pong.
 """
+
 from __future__ import annotations
 
 import asyncio

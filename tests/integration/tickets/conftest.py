@@ -6,6 +6,7 @@ template (fast).  PostgreSQL: a database of our own inside the session's
 ``postgres_url`` server (other areas' tables never collide with ours), migrated
 once and truncated between tests.
 """
+
 from __future__ import annotations
 
 import secrets

@@ -6,6 +6,7 @@ clock, plus tickets placed exactly on the period's edges (first and last
 second inside, one second outside on each side, in the CCPA time zone).  The
 expected table is counted from the plan itself.
 """
+
 from __future__ import annotations
 
 import random
@@ -51,13 +52,15 @@ def _plan(seed: int) -> List[Planned]:
     plans = []
     for _ in range(60):
         day = START + timedelta(days=rng.randint(0, (END - START).days))
-        plans.append(Planned(
-            kind=rng.choice([k.value for k in Kind]),
-            received_at=_at(day, rng.randint(0, 23), rng.randint(0, 59)),
-            outcome=rng.choice(OUTCOMES),
-            extended=rng.random() < 0.3,
-            days=rng.randint(0, 80),
-        ))
+        plans.append(
+            Planned(
+                kind=rng.choice([k.value for k in Kind]),
+                received_at=_at(day, rng.randint(0, 23), rng.randint(0, 59)),
+                outcome=rng.choice(OUTCOMES),
+                extended=rng.random() < 0.3,
+                days=rng.randint(0, 80),
+            )
+        )
     # The edges: first and last moment of the period are in; a second outside on either side is not.
     plans += [
         Planned("deletion", _at(START, 0, 0, 0), "fulfilled", False, 3),
@@ -72,8 +75,14 @@ def _plan(seed: int) -> List[Planned]:
 
 def _make(service: TicketService, clock, plan: Planned, i: int) -> None:
     clock.now = plan.received_at
-    ref = service.create(kind=plan.kind, channel="web", idempotency_key=f"plan-{i}", received_at=plan.received_at,
-                         jurisdiction=plan.jurisdiction, status=Status.VERIFIED).ticket.reference
+    ref = service.create(
+        kind=plan.kind,
+        channel="web",
+        idempotency_key=f"plan-{i}",
+        received_at=plan.received_at,
+        jurisdiction=plan.jurisdiction,
+        status=Status.VERIFIED,
+    ).ticket.reference
     if plan.extended:
         clock.advance(days=1)
         service.extend(ref, "complex request", actor="agent:alice")
@@ -93,8 +102,13 @@ def _expected(plans: List[Planned]) -> Dict[str, Dict[str, object]]:
         mine = [p for p in plans if p.in_period and KIND_CATEGORY[p.kind] == name]
         answered = [p for p in mine if p.outcome not in ("withdrawn", "open")]
         # Days counted between calendar days of receipt and response in the CCPA time zone.
-        days = [((p.received_at + timedelta(days=p.days)).astimezone(PACIFIC).date()
-                 - p.received_at.astimezone(PACIFIC).date()).days for p in answered]
+        days = [
+            (
+                (p.received_at + timedelta(days=p.days)).astimezone(PACIFIC).date()
+                - p.received_at.astimezone(PACIFIC).date()
+            ).days
+            for p in answered
+        ]
         out[name] = {
             "received": len(mine),
             "complied_in_whole": sum(p.outcome in ("fulfilled", "no_data_held") for p in mine),
@@ -167,11 +181,16 @@ def test_7101_records_list_each_request_once_with_its_response_and_no_personal_d
         assert by_response.get(response, 0) == sum(int(e[response]) for e in expected.values())  # type: ignore[arg-type]
     csv_text = "".join(reports.records_csv(START, END))
     header, *lines = csv_text.strip().split("\r\n")
-    assert header == "reference,request_type,ticket_kind,received_on,manner,responded_on,response,denial_basis,extended,respond_by"
+    assert (
+        header
+        == "reference,request_type,ticket_kind,received_on,manner,responded_on,response,denial_basis,extended,respond_by"
+    )
     assert len(lines) == len(records)
 
 
-def test_7102_publishable_text_states_each_category_and_the_period(ticket_service: TicketService, planned: List[Planned]) -> None:
+def test_7102_publishable_text_states_each_category_and_the_period(
+    ticket_service: TicketService, planned: List[Planned]
+) -> None:
     report = CcpaReports.for_tickets(ticket_service).metrics(START, END)
     text = report.publishable_text()
     assert "January 1, 2025 to December 31, 2025" in text
@@ -189,4 +208,3 @@ def test_periods_that_are_reversed_or_too_long_are_refused(ticket_service: Ticke
         reports.metrics(END, START)
     with pytest.raises(InvalidField):
         reports.metrics(date(2020, 1, 1), END)
-

@@ -3,6 +3,7 @@
 SQLite runs as a WAL file database with a busy timeout (what the embedded
 default uses); PostgreSQL as in production.
 """
+
 from __future__ import annotations
 
 import multiprocessing

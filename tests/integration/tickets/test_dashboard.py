@@ -1,4 +1,5 @@
 """Dashboard figures on both databases, against tickets whose due dates, weeks and closing times are known."""
+
 from __future__ import annotations
 
 import statistics
@@ -14,12 +15,28 @@ NOW = datetime(2026, 6, 17, 15, 0, tzinfo=timezone.utc)  # a Wednesday
 def test_dashboard_counts_match_the_tickets_made(ticket_service: TicketService, clock) -> None:
     made = []
     # Received n days ago (respond-by = receipt + 45 days), some closed after a known number of days.
-    plan = [(50, None), (47, None), (44, None), (43, None), (20, None), (3, None), (60, 12), (30, 5), (10, 2), (200, 100)]
+    plan = [
+        (50, None),
+        (47, None),
+        (44, None),
+        (43, None),
+        (20, None),
+        (3, None),
+        (60, 12),
+        (30, 5),
+        (10, 2),
+        (200, 100),
+    ]
     for i, (age, closed_after) in enumerate(plan):
         received = NOW - timedelta(days=age)
         clock.now = received
-        ref = ticket_service.create(kind=[Kind.ACCESS, Kind.DELETION][i % 2], channel="web", idempotency_key=f"d{i}",
-                                    received_at=received, status=Status.VERIFIED).ticket.reference
+        ref = ticket_service.create(
+            kind=[Kind.ACCESS, Kind.DELETION][i % 2],
+            channel="web",
+            idempotency_key=f"d{i}",
+            received_at=received,
+            status=Status.VERIFIED,
+        ).ticket.reference
         if closed_after is not None:
             clock.now = received + timedelta(days=closed_after, hours=3)
             ticket_service.transition(ref, Status.REJECTED, actor="agent:alice", reason_code="duplicate_request")

@@ -1,5 +1,6 @@
 """Alembic: an empty database goes to head and back to base; models and migrations agree;
 ``privacy-desk migrate`` / ``rotate-keys`` work from the environment; startup errors are clear."""
+
 from __future__ import annotations
 
 import uuid
@@ -126,7 +127,9 @@ def test_migrate_and_rotate_keys_commands(tmp_path, monkeypatch, capsys):
 
     settings = settings_from_environ(environ)
     service = TicketService.from_settings(settings)
-    ref = service.create(kind="access", channel="web", idempotency_key="k", personal=PersonalData(email="r@example.com")).ticket.reference
+    ref = service.create(
+        kind="access", channel="web", idempotency_key="k", personal=PersonalData(email="r@example.com")
+    ).ticket.reference
     service.database.dispose()
 
     new_key = generate_key()

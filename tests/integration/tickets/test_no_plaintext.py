@@ -1,4 +1,5 @@
 """Raw SQL over every table (and the SQLite file's bytes) holds none of the planted canaries."""
+
 from __future__ import annotations
 
 import logging
@@ -41,8 +42,13 @@ NEEDLES: List[str] = [
 
 
 def exercise(service: TicketService) -> None:
-    ticket = service.create(kind="parental_deletion", channel="sms", idempotency_key="sms-conv:Quixwort",
-                            personal=CANARY, transcript="user: my name is Zebulon Quixwort").ticket
+    ticket = service.create(
+        kind="parental_deletion",
+        channel="sms",
+        idempotency_key="sms-conv:Quixwort",
+        personal=CANARY,
+        transcript="user: my name is Zebulon Quixwort",
+    ).ticket
     ref = ticket.reference
     service.transition(ref, "verified", actor="bot")
     service.claim(ref, agent="agent:alice")

@@ -1,5 +1,6 @@
 """Property test: any sequence of operations on a stored ticket matches the state-machine model,
 and every rejected operation leaves the ticket exactly as it was (SQLite and PostgreSQL)."""
+
 from __future__ import annotations
 
 import itertools

@@ -5,6 +5,7 @@ themselves, under the console's filters, after the operations that change a
 counted column: create, claim, release, reassign, transition, delete, truncate
 — sequentially on both backends and concurrently on PostgreSQL.
 """
+
 from __future__ import annotations
 
 import random
@@ -69,7 +70,11 @@ def assert_counts_exact(service: TicketService) -> None:
         page = service.list_queue(**filters)
         expected = scanned(service, **filters)
         assert dict(page.counts_by_status) == expected, filters
-        open_total = sum(n for status, n in expected.items() if Status(status) not in (Status.COMPLETED, Status.REJECTED, Status.WITHDRAWN))
+        open_total = sum(
+            n
+            for status, n in expected.items()
+            if Status(status) not in (Status.COMPLETED, Status.REJECTED, Status.WITHDRAWN)
+        )
         assert page.total == open_total, filters
 
 
@@ -77,10 +82,14 @@ def make_mixed_tickets(service: TicketService, count: int, seed: int = 7) -> Lis
     rng = random.Random(seed)
     refs = []
     for i in range(count):
-        refs.append(service.create(
-            kind=rng.choice(list(Kind)), channel=rng.choice(list(Channel)), idempotency_key=f"mix-{seed}-{i}",
-            jurisdiction=rng.choice(["US-CA", "EU"]),
-        ).ticket.reference)
+        refs.append(
+            service.create(
+                kind=rng.choice(list(Kind)),
+                channel=rng.choice(list(Channel)),
+                idempotency_key=f"mix-{seed}-{i}",
+                jurisdiction=rng.choice(["US-CA", "EU"]),
+            ).ticket.reference
+        )
     return refs
 
 
@@ -98,7 +107,9 @@ def random_operation(service: TicketService, rng: random.Random, refs: List[str]
         else:
             ticket = service.get_by_reference(ref)
             if ticket.allowed_transitions:
-                service.transition(ref, rng.choice(sorted(ticket.allowed_transitions, key=lambda s: s.value)), actor=agent)
+                service.transition(
+                    ref, rng.choice(sorted(ticket.allowed_transitions, key=lambda s: s.value)), actor=agent
+                )
     except (AlreadyClaimed, NotClaimed, InvalidTransition):
         pass
 
@@ -140,13 +151,17 @@ def test_rows_written_without_the_service_are_counted_too(ticket_service):
 def test_updates_of_uncounted_columns_do_not_touch_the_counts(ticket_service):
     refs = make_mixed_tickets(ticket_service, 3)
     with ticket_service.database.read() as session:
-        rows_before = session.execute(select(TicketCount).order_by(*TicketCount.__table__.primary_key.columns)).scalars().all()
+        rows_before = (
+            session.execute(select(TicketCount).order_by(*TicketCount.__table__.primary_key.columns)).scalars().all()
+        )
         before = [(r.status, r.kind, r.channel, r.jurisdiction, r.assignee, r.n) for r in rows_before]
     ticket_service.add_note(refs[0], "called the requester", author="agent:alice")
     ticket_service.extend(refs[1], "complex request", actor="agent:alice")
     ticket_service.acknowledge(refs[2], actor="bot")
     with ticket_service.database.read() as session:
-        rows_after = session.execute(select(TicketCount).order_by(*TicketCount.__table__.primary_key.columns)).scalars().all()
+        rows_after = (
+            session.execute(select(TicketCount).order_by(*TicketCount.__table__.primary_key.columns)).scalars().all()
+        )
         assert [(r.status, r.kind, r.channel, r.jurisdiction, r.assignee, r.n) for r in rows_after] == before
 
 
@@ -194,7 +209,10 @@ def test_cursor_pages_walk_the_queue_in_order_across_priorities_and_ties(ticket_
     clock.advance(days=2)
     make_mixed_tickets(ticket_service, 9, seed=8)
     whole = [t.reference for t in ticket_service.list_queue(limit=200).items]
-    assert len(whole) == 39 and {t.priority.value for t in ticket_service.list_queue(limit=200).items} == {"high", "normal"}
+    assert len(whole) == 39 and {t.priority.value for t in ticket_service.list_queue(limit=200).items} == {
+        "high",
+        "normal",
+    }
     for limit in (1, 4, 7, 39, 50):
         assert walk_by_cursor(ticket_service, limit) == whole, limit
     sms_only = [t.reference for t in ticket_service.list_queue(limit=200, channels=["sms"]).items]
@@ -271,8 +289,12 @@ def test_counts_stay_exact_under_concurrent_claims_creates_and_moves(ticket_serv
 def test_opposite_moves_between_two_counter_rows_never_deadlock(ticket_service, keys, db_url):
     """Two agents hand tickets across the same pair of counter rows in opposite directions at once."""
     _postgres(db_url)
-    give = [ticket_service.create(kind="access", channel="web", idempotency_key=f"g{i}").ticket.reference for i in range(80)]
-    take = [ticket_service.create(kind="access", channel="web", idempotency_key=f"t{i}").ticket.reference for i in range(80)]
+    give = [
+        ticket_service.create(kind="access", channel="web", idempotency_key=f"g{i}").ticket.reference for i in range(80)
+    ]
+    take = [
+        ticket_service.create(kind="access", channel="web", idempotency_key=f"t{i}").ticket.reference for i in range(80)
+    ]
     for ref in take:
         ticket_service.claim(ref, agent="agent:alice")
     errors: List[str] = []
@@ -289,7 +311,10 @@ def test_opposite_moves_between_two_counter_rows_never_deadlock(ticket_service, 
         finally:
             service.database.dispose()
 
-    threads = [threading.Thread(target=move, args=(give, "agent:alice")), threading.Thread(target=move, args=(take, None))]
+    threads = [
+        threading.Thread(target=move, args=(give, "agent:alice")),
+        threading.Thread(target=move, args=(take, None)),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -333,13 +358,32 @@ def insert_raw_tickets(database: Any) -> None:
     d = compute_deadlines(now, CCPA)
     with database.write.begin() as session:
         for kind, status, assignee in [
-            ("access", "awaiting_verification", None), ("deletion", "verified", "agent:bob"),
-            ("access", "in_progress", "agent:bob"), ("escalation", "awaiting_verification", None),
+            ("access", "awaiting_verification", None),
+            ("deletion", "verified", "agent:bob"),
+            ("access", "in_progress", "agent:bob"),
+            ("escalation", "awaiting_verification", None),
             ("access", "completed", "agent:bob"),
         ]:
-            session.execute(Ticket.__table__.insert().values(
-                reference=new_reference(), idempotency_digest=new_reference(), kind=kind, status=status, channel="web",
-                priority=0, jurisdiction="US-CA", received_at=now, acknowledge_by=d.acknowledge_by, due_date=d.due,
-                respond_by=d.due, extension_count=0, verification_method="none", verification_level="none",
-                verification_data_points="", assignee=assignee, created_at=now, updated_at=now, version=1,
-            ))
+            session.execute(
+                Ticket.__table__.insert().values(
+                    reference=new_reference(),
+                    idempotency_digest=new_reference(),
+                    kind=kind,
+                    status=status,
+                    channel="web",
+                    priority=0,
+                    jurisdiction="US-CA",
+                    received_at=now,
+                    acknowledge_by=d.acknowledge_by,
+                    due_date=d.due,
+                    respond_by=d.due,
+                    extension_count=0,
+                    verification_method="none",
+                    verification_level="none",
+                    verification_data_points="",
+                    assignee=assignee,
+                    created_at=now,
+                    updated_at=now,
+                    version=1,
+                )
+            )

@@ -1,4 +1,5 @@
 """Ticket search: by reference in any format, by e-mail or phone through the blind index, by filters; paged by cursor."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time
@@ -23,16 +24,39 @@ def search(ticket_service: TicketService, keys) -> TicketSearch:
 @pytest.fixture
 def seeded(ticket_service: TicketService) -> Dict[str, TicketView]:
     def make(key: str, kind: Kind, channel: Channel, email: str, phone: str, received: datetime) -> TicketView:
-        return ticket_service.create(kind=kind, channel=channel, idempotency_key=key, received_at=received,
-                                     personal=PersonalData(email=email, phone=phone)).ticket
+        return ticket_service.create(
+            kind=kind,
+            channel=channel,
+            idempotency_key=key,
+            received_at=received,
+            personal=PersonalData(email=email, phone=phone),
+        ).ticket
 
     return {
-        "ada": make("ada", Kind.ACCESS, Channel.SMS, "Ada@Example.com", "+12025550143",
-                    datetime.combine(date(2026, 3, 2), time(9), tzinfo=PACIFIC)),
-        "ada_again": make("ada2", Kind.DELETION, Channel.WEB, "ada@example.com", "+12025550143",
-                          datetime.combine(date(2026, 3, 9), time(23, 59), tzinfo=PACIFIC)),
-        "bob": make("bob", Kind.CORRECTION, Channel.VOICE, "bob@example.com", "+14155550100",
-                    datetime.combine(date(2026, 3, 10), time(0, 0), tzinfo=PACIFIC)),
+        "ada": make(
+            "ada",
+            Kind.ACCESS,
+            Channel.SMS,
+            "Ada@Example.com",
+            "+12025550143",
+            datetime.combine(date(2026, 3, 2), time(9), tzinfo=PACIFIC),
+        ),
+        "ada_again": make(
+            "ada2",
+            Kind.DELETION,
+            Channel.WEB,
+            "ada@example.com",
+            "+12025550143",
+            datetime.combine(date(2026, 3, 9), time(23, 59), tzinfo=PACIFIC),
+        ),
+        "bob": make(
+            "bob",
+            Kind.CORRECTION,
+            Channel.VOICE,
+            "bob@example.com",
+            "+14155550100",
+            datetime.combine(date(2026, 3, 10), time(0, 0), tzinfo=PACIFIC),
+        ),
     }
 
 
@@ -40,7 +64,9 @@ def refs(page) -> List[str]:
     return sorted(t.reference for t in page.items)
 
 
-@pytest.mark.parametrize("shape", [str, str.lower, lambda r: r.replace("-", " "), lambda r: r[3:], lambda r: r.replace("0", "O")])
+@pytest.mark.parametrize(
+    "shape", [str, str.lower, lambda r: r.replace("-", " "), lambda r: r[3:], lambda r: r.replace("0", "O")]
+)
 def test_a_reference_is_found_in_any_format_an_agent_might_type(search: TicketSearch, seeded, shape) -> None:
     ticket = seeded["bob"]
     page = search.search(SearchQuery(text=shape(ticket.reference)))
@@ -54,7 +80,9 @@ def test_an_email_finds_every_ticket_of_that_requester_whatever_the_case(search:
 
 @pytest.mark.parametrize("typed", ["+1 202 555 0143", "(202) 555-0143", "202.555.0143", "+12025550143"])
 def test_a_phone_number_finds_the_requester_however_it_is_written(search: TicketSearch, seeded, typed: str) -> None:
-    assert refs(search.search(SearchQuery(text=typed))) == sorted([seeded["ada"].reference, seeded["ada_again"].reference])
+    assert refs(search.search(SearchQuery(text=typed))) == sorted(
+        [seeded["ada"].reference, seeded["ada_again"].reference]
+    )
 
 
 def test_searching_by_email_or_phone_never_decrypts_the_table(search: TicketSearch, seeded, monkeypatch) -> None:
@@ -73,7 +101,9 @@ def test_text_that_is_no_reference_email_or_phone_is_refused_without_repeating_i
     assert "secret" not in str(caught.value)
 
 
-def test_filters_by_status_kind_and_channel_combine(search: TicketSearch, ticket_service: TicketService, seeded) -> None:
+def test_filters_by_status_kind_and_channel_combine(
+    search: TicketSearch, ticket_service: TicketService, seeded
+) -> None:
     ticket_service.transition(seeded["bob"].reference, Status.REJECTED, actor="agent:alice")
     assert refs(search.search(SearchQuery(statuses=["rejected"]))) == [seeded["bob"].reference]
     assert refs(search.search(SearchQuery(kinds=["deletion"]))) == [seeded["ada_again"].reference]
@@ -92,16 +122,27 @@ def test_a_received_date_range_is_inclusive_in_the_business_time_zone(search: Ti
         search.search(SearchQuery(received_from=date(2026, 3, 10), received_to=date(2026, 3, 9)))
 
 
-def test_due_filters_match_the_queue_markers(search: TicketSearch, ticket_service: TicketService, seeded, clock) -> None:
+def test_due_filters_match_the_queue_markers(
+    search: TicketSearch, ticket_service: TicketService, seeded, clock
+) -> None:
     today = clock().date()
     overdue = search.search(SearchQuery(due="overdue", today=today))
     expected = sorted(t.reference for t in seeded.values() if t.respond_by < today)
     assert refs(overdue) == expected
 
 
-def test_results_page_by_cursor_without_skipping_or_repeating(search: TicketSearch, ticket_service: TicketService) -> None:
-    made = {ticket_service.create(kind=Kind.ACCESS, channel=Channel.WEB, idempotency_key=f"p{i}",
-                                  personal=PersonalData(email="same@example.com")).ticket.reference for i in range(7)}
+def test_results_page_by_cursor_without_skipping_or_repeating(
+    search: TicketSearch, ticket_service: TicketService
+) -> None:
+    made = {
+        ticket_service.create(
+            kind=Kind.ACCESS,
+            channel=Channel.WEB,
+            idempotency_key=f"p{i}",
+            personal=PersonalData(email="same@example.com"),
+        ).ticket.reference
+        for i in range(7)
+    }
     seen: List[str] = []
     page = search.search(SearchQuery(text="same@example.com", limit=3))
     seen += [t.reference for t in page.items]

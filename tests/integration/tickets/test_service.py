@@ -1,4 +1,5 @@
 """TicketService behaviour, on SQLite and PostgreSQL (``ticket_service`` runs each test twice)."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -82,7 +83,9 @@ def test_create_with_same_idempotency_key_returns_the_first_ticket(ticket_servic
 
 def test_create_records_verification_and_transcript(ticket_service):
     verification = Verification(VerificationMethod.SMS_CODE, VerificationLevel.REASONABLE, ("phone", "email"))
-    ticket = make(ticket_service, status="verified", verification=verification, kind="escalation", transcript="user: [EMAIL] hi")
+    ticket = make(
+        ticket_service, status="verified", verification=verification, kind="escalation", transcript="user: [EMAIL] hi"
+    )
     assert ticket.verification == verification and ticket.verified_at is not None
     assert ticket.has_transcript
     assert ticket_service.transcript(ticket.reference) == "user: [EMAIL] hi"
@@ -288,8 +291,16 @@ def test_queue_filters_paginates_and_counts_by_status(ticket_service):
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"kinds": ["refund"]}, {"statuses": ["open"]}, {"channels": ["fax"]}, {"limit": 0}, {"limit": 201}, {"offset": -1},
-     {"jurisdictions": ["MARS"]}, {"assignee": ALICE, "unassigned": True}],
+    [
+        {"kinds": ["refund"]},
+        {"statuses": ["open"]},
+        {"channels": ["fax"]},
+        {"limit": 0},
+        {"limit": 201},
+        {"offset": -1},
+        {"jurisdictions": ["MARS"]},
+        {"assignee": ALICE, "unassigned": True},
+    ],
 )
 def test_queue_rejects_bad_filters(ticket_service, kwargs):
     with pytest.raises(InvalidField):
@@ -302,9 +313,16 @@ def test_queue_rejects_bad_filters(ticket_service, kwargs):
 def test_reveal_returns_decrypted_data_and_audits_actor_and_reason(ticket_service):
     personal = PersonalData(requester_name="Ada Lovelace", email="ada@example.com", date_of_birth=date(1990, 12, 10))
     ticket = make(ticket_service, personal=personal)
-    assert ticket_service.reveal_personal_data(ticket.reference, actor=ALICE, reason=RevealReason.VERIFY_IDENTITY) == personal
+    assert (
+        ticket_service.reveal_personal_data(ticket.reference, actor=ALICE, reason=RevealReason.VERIFY_IDENTITY)
+        == personal
+    )
     event = ticket_service.history(ticket.reference)[-1]
-    assert (event.action, event.actor, event.reason_code) == (AuditAction.PERSONAL_DATA_REVEALED, ALICE, "verify_identity")
+    assert (event.action, event.actor, event.reason_code) == (
+        AuditAction.PERSONAL_DATA_REVEALED,
+        ALICE,
+        "verify_identity",
+    )
     with pytest.raises(InvalidField):
         ticket_service.reveal_personal_data(ticket.reference, actor=ALICE, reason="because I am curious")
 
@@ -320,7 +338,11 @@ def test_export_package_needs_verification_and_holds_the_request(ticket_service)
     package = ticket_service.export_package(ticket.reference, actor=ALICE, account_data={"orders": 2})
     assert package["format"] == EXPORT_FORMAT
     assert package["request"]["reference"] == ticket.reference and package["request"]["kind"] == "access"
-    assert package["personal_data"] == {"requester_name": "Grace Hopper", "email": "grace@example.com", "account_id": "C-100"}
+    assert package["personal_data"] == {
+        "requester_name": "Grace Hopper",
+        "email": "grace@example.com",
+        "account_id": "C-100",
+    }
     assert [m["text"] for m in package["messages_to_requester"]] == ["Your data is attached."]
     assert [h["to"] for h in package["status_history"]] == ["awaiting_verification", "verified", "in_progress"]
     assert package["account_data"] == {"orders": 2}

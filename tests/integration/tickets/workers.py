@@ -1,4 +1,5 @@
 """Process bodies for the concurrency tests (forked; each builds its own engine)."""
+
 from __future__ import annotations
 
 import random
@@ -14,8 +15,16 @@ def _service(url: str, data_keys: Sequence[str], index_key: str) -> TicketServic
     return TicketService(open_db(url), DataCipher(list(data_keys)), Indexer(index_key))
 
 
-def claim_all(url: str, data_keys: Sequence[str], index_key: str, references: Sequence[str], agent: str,
-              seed: int, barrier: Any, results: Any) -> None:
+def claim_all(
+    url: str,
+    data_keys: Sequence[str],
+    index_key: str,
+    references: Sequence[str],
+    agent: str,
+    seed: int,
+    barrier: Any,
+    results: Any,
+) -> None:
     service = _service(url, data_keys, index_key)
     won: List[str] = []
     order = list(references)

@@ -1,4 +1,5 @@
 """The policy actions are thin: they quote the KB answer, cite the section, and keep the section in a slot."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,9 +32,15 @@ def use_kb(kb):
 
 def _tracker(text: str, section: Optional[str] = None, shown: Optional[List[str]] = None) -> Tracker:
     return Tracker(
-        sender_id="test", slots={names.SLOT_POLICY_SECTION: section, names.SLOT_POLICY_SHOWN: shown},
+        sender_id="test",
+        slots={names.SLOT_POLICY_SECTION: section, names.SLOT_POLICY_SHOWN: shown},
         latest_message={"text": text, "intent": {"name": names.INTENT_ASK_POLICY}},
-        events=[], paused=False, followup_action=None, active_loop={}, latest_action_name="action_listen")
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
 
 
 async def _run(action, tracker: Tracker):
@@ -77,14 +84,17 @@ async def test_a_question_about_nothing_the_policy_covers_says_what_the_assistan
     assert SlotSet(names.SLOT_POLICY_SECTION, None) in events
 
 
-@pytest.mark.parametrize("text, response", [
-    ("", names.UTTER_POLICY_ASK_QUESTION),
-    ("?!?!", names.UTTER_POLICY_ASK_QUESTION),
-    ("¿Dónde se guardan mis datos?", names.UTTER_POLICY_NOT_UNDERSTOOD),
-    ("<b>'; DROP TABLE users; --</b>", names.UTTER_POLICY_NOT_UNDERSTOOD),
-    ("What does Amazon do with my data?", names.UTTER_POLICY_NOT_COVERED),
-    ("x" * 5000, names.UTTER_POLICY_NOT_UNDERSTOOD),
-])
+@pytest.mark.parametrize(
+    "text, response",
+    [
+        ("", names.UTTER_POLICY_ASK_QUESTION),
+        ("?!?!", names.UTTER_POLICY_ASK_QUESTION),
+        ("¿Dónde se guardan mis datos?", names.UTTER_POLICY_NOT_UNDERSTOOD),
+        ("<b>'; DROP TABLE users; --</b>", names.UTTER_POLICY_NOT_UNDERSTOOD),
+        ("What does Amazon do with my data?", names.UTTER_POLICY_NOT_COVERED),
+        ("x" * 5000, names.UTTER_POLICY_NOT_UNDERSTOOD),
+    ],
+)
 async def test_bad_input_gets_a_calm_reply(text, response):
     messages, _ = await _run(policy.ActionAnswerPolicyQuestion(), _tracker(text))
     assert len(messages) == 1 and messages[0]["response"] == response
@@ -93,8 +103,10 @@ async def test_bad_input_gets_a_calm_reply(text, response):
 async def test_tell_me_more_continues_the_last_section():
     _, events = await _run(policy.ActionAnswerPolicyQuestion(), _tracker("do you use cookies?"))
     slots = {e["name"]: e["value"] for e in events}
-    messages, more_events = await _run(policy.ActionPolicyTellMore(), _tracker(
-        "tell me more", slots[names.SLOT_POLICY_SECTION], slots[names.SLOT_POLICY_SHOWN]))
+    messages, more_events = await _run(
+        policy.ActionPolicyTellMore(),
+        _tracker("tell me more", slots[names.SLOT_POLICY_SECTION], slots[names.SLOT_POLICY_SHOWN]),
+    )
     assert messages[0]["text"].startswith('More from section "Personal information collection and use": ')
     new_shown = {e["name"]: e["value"] for e in more_events}[names.SLOT_POLICY_SHOWN]
     assert set(slots[names.SLOT_POLICY_SHOWN]) < set(new_shown)

@@ -1,4 +1,5 @@
 """Question or request: the knowledge base's confidence decides what leads, both are offered."""
+
 from __future__ import annotations
 
 import re
@@ -29,9 +30,18 @@ class _FakeKB:
         return self._answer
 
 
-COVERED = Answer(question="q", covered=True, reason=AnswerReason.ANSWERED, text="We may collect data.",
-                 section_id="collection", section_title="Collection", more="More text.", score=0.7,
-                 follow_up="access", shown=(3,))
+COVERED = Answer(
+    question="q",
+    covered=True,
+    reason=AnswerReason.ANSWERED,
+    text="We may collect data.",
+    section_id="collection",
+    section_title="Collection",
+    more="More text.",
+    score=0.7,
+    follow_up="access",
+    shown=(3,),
+)
 NOT_COVERED = Answer(question="q", covered=False, reason=AnswerReason.NOT_COVERED, score=0.2)
 
 
@@ -41,14 +51,22 @@ def use_kb():
         kb = _FakeKB(answer)
         policy.set_knowledge_base(kb)  # type: ignore[arg-type]
         return kb
+
     yield install
     policy.set_knowledge_base(None)
 
 
 def _tracker(text: str, ranking: List[Dict]) -> Tracker:
-    return Tracker(sender_id="t", slots={}, latest_message={
-        "text": text, "intent": ranking[0], "intent_ranking": ranking},
-        events=[], paused=False, followup_action=None, active_loop={}, latest_action_name="action_listen")
+    return Tracker(
+        sender_id="t",
+        slots={},
+        latest_message={"text": text, "intent": ranking[0], "intent_ranking": ranking},
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )
 
 
 async def _run(tracker: Tracker):
@@ -57,8 +75,11 @@ async def _run(tracker: Tracker):
     return dispatcher.messages, events
 
 
-RANKING = [{"name": "question_or_request", "confidence": 0.9}, {"name": "request_access", "confidence": 0.5},
-           {"name": "ask_policy", "confidence": 0.4}]
+RANKING = [
+    {"name": "question_or_request", "confidence": 0.9},
+    {"name": "request_access", "confidence": 0.5},
+    {"name": "ask_policy", "confidence": 0.4},
+]
 
 
 async def test_a_covered_question_is_answered_and_the_request_offered_beside_it(use_kb):
@@ -92,15 +113,27 @@ async def test_without_a_knowledge_base_both_paths_are_still_offered():
     assert messages[0]["response"] == names.UTTER_ROUTE_NOT_IN_POLICY
 
 
-@pytest.mark.parametrize("ranking, follow_up, expected", [
-    (RANKING, None, policy.FOLLOW_UP_BUTTONS["access"]),
-    ([{"name": "question_or_request"}, {"name": "ask_policy"}, {"name": "request_parental_deletion"}], None,
-     policy.FOLLOW_UP_BUTTONS["parental_deletion"]),
-    ([{"name": "question_or_request"}, {"name": "make_request"}, {"name": "ask_policy"}], "deletion",
-     policy.FOLLOW_UP_BUTTONS["deletion"]),
-    ([{"name": "question_or_request"}, {"name": "make_request"}, {"name": "ask_policy"}], None,
-     {"title": "Make a request about my data", "payload": "I want to make a privacy request"}),
-])
+@pytest.mark.parametrize(
+    "ranking, follow_up, expected",
+    [
+        (RANKING, None, policy.FOLLOW_UP_BUTTONS["access"]),
+        (
+            [{"name": "question_or_request"}, {"name": "ask_policy"}, {"name": "request_parental_deletion"}],
+            None,
+            policy.FOLLOW_UP_BUTTONS["parental_deletion"],
+        ),
+        (
+            [{"name": "question_or_request"}, {"name": "make_request"}, {"name": "ask_policy"}],
+            "deletion",
+            policy.FOLLOW_UP_BUTTONS["deletion"],
+        ),
+        (
+            [{"name": "question_or_request"}, {"name": "make_request"}, {"name": "ask_policy"}],
+            None,
+            {"title": "Make a request about my data", "payload": "I want to make a privacy request"},
+        ),
+    ],
+)
 def test_the_button_starts_the_request_the_nlu_hesitated_over(ranking, follow_up: Optional[str], expected):
     assert routing.request_button(ranking, follow_up) == expected
 
@@ -117,8 +150,12 @@ def _examples() -> Dict[str, str]:
 
 def test_every_button_payload_is_plain_text_the_nlu_was_trained_on():
     examples = _examples()
-    buttons = list(policy.FOLLOW_UP_BUTTONS.values()) + [routing._ANY_REQUEST_BUTTON, routing._ASK_QUESTION_BUTTON,
-                                                          policy.PERSON_BUTTON, policy.TELL_MORE_BUTTON]
+    buttons = list(policy.FOLLOW_UP_BUTTONS.values()) + [
+        routing._ANY_REQUEST_BUTTON,
+        routing._ASK_QUESTION_BUTTON,
+        policy.PERSON_BUTTON,
+        policy.TELL_MORE_BUTTON,
+    ]
     for button in buttons:
         assert not button["payload"].startswith("/")
         assert button["payload"] in examples, button["payload"]

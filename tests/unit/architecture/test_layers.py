@@ -3,6 +3,7 @@
 Read from the source with :mod:`ast` (nothing is imported), so a lazy import
 inside a function counts as much as one at the top of a module.
 """
+
 from __future__ import annotations
 
 import ast
@@ -28,7 +29,19 @@ DOMAIN_PACKAGES = (
     "bot/storage",
 )
 #: What sits above the domain (or is Rasa / HTTP itself).
-UPWARD = ("rasa", "rasa_sdk", "sanic", "starlette", "bot.webapp", "bot.channels", "actions", "bot.services", "bot.rasa", "bot.ops", "bot.jobs")
+UPWARD = (
+    "rasa",
+    "rasa_sdk",
+    "sanic",
+    "starlette",
+    "bot.webapp",
+    "bot.channels",
+    "actions",
+    "bot.services",
+    "bot.rasa",
+    "bot.ops",
+    "bot.jobs",
+)
 #: Calls that open a database engine.
 ENGINE_FACTORIES = ("create_engine", "create_async_engine")
 #: Alembic's environment imports nothing upward either, but the revisions are history: not checked for layers.
@@ -39,7 +52,11 @@ def _modules(*folders: str) -> List[Path]:
     found: List[Path] = []
     for folder in folders:
         base = ROOT / folder
-        found.extend(p for p in sorted(base.rglob("*.py")) if not any(str(p.relative_to(ROOT)).startswith(n) for n in NOT_CHECKED))
+        found.extend(
+            p
+            for p in sorted(base.rglob("*.py"))
+            if not any(str(p.relative_to(ROOT)).startswith(n) for n in NOT_CHECKED)
+        )
     return found
 
 
@@ -60,7 +77,9 @@ def upward_imports(path: Path, root: Path = ROOT) -> List[str]:
     """``file:line imports module`` for each import of ``path`` that points up the layers."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     rel = path.relative_to(root)
-    return [f"{rel}:{line} imports {module}" for line, module in _imports(tree) if any(_is_under(module, p) for p in UPWARD)]
+    return [
+        f"{rel}:{line} imports {module}" for line, module in _imports(tree) if any(_is_under(module, p) for p in UPWARD)
+    ]
 
 
 def engine_calls(path: Path, root: Path = ROOT) -> List[str]:
@@ -85,7 +104,12 @@ def test_domain_packages_never_import_rasa_http_or_the_adapters(package: str) ->
 
 def test_only_bot_storage_creates_database_engines() -> None:
     everything = _modules("bot", "actions", "policy_kb")
-    problems = [p for path in everything if not str(path.relative_to(ROOT)).startswith("bot/storage/") for p in engine_calls(path)]
+    problems = [
+        p
+        for path in everything
+        if not str(path.relative_to(ROOT)).startswith("bot/storage/")
+        for p in engine_calls(path)
+    ]
     assert problems == [], "engines created outside bot/storage:\n" + "\n".join(problems)
 
 

@@ -4,6 +4,7 @@ The channels are exercised over HTTP exactly as Twilio would call them
 (signed form posts); the stub bot stands in for Rasa's agent so these tests
 need no trained model.  The running-stack tests use the real Rasa server.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -146,9 +147,17 @@ class ChannelServer:
 
         asyncio.run_coroutine_threadsafe(both(), self.loop).result(60)
 
-    def post(self, path: str, params: Mapping[str, str], query: str = "", signature: Optional[str] = None) -> httpx.Response:
+    def post(
+        self, path: str, params: Mapping[str, str], query: str = "", signature: Optional[str] = None
+    ) -> httpx.Response:
         return signed_post(
-            self.base_url, self.settings.public_base_url, self.settings.twilio_auth_token, path, params, query, signature
+            self.base_url,
+            self.settings.public_base_url,
+            self.settings.twilio_auth_token,
+            path,
+            params,
+            query,
+            signature,
         )
 
     def sms_from(self, phone: str, body: str, sid: Optional[str] = None) -> httpx.Response:

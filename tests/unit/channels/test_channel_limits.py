@@ -1,4 +1,5 @@
 """Channel rate limits: per conversation, per client, new conversations, global; shared through Redis."""
+
 from __future__ import annotations
 
 import asyncio
@@ -12,7 +13,9 @@ from bot.privacy.crypto import Indexer
 from bot.webapp.ratelimit import Limit, MemoryCounter, RedisCounter
 
 
-def limiter(counter=None, per_conversation=(5, 60), per_client=(8, 60), new=(3, 600), global_=(1000, 60)) -> ChannelLimits:
+def limiter(
+    counter=None, per_conversation=(5, 60), per_client=(8, 60), new=(3, 600), global_=(1000, 60)
+) -> ChannelLimits:
     return ChannelLimits(
         counter or MemoryCounter(),
         Indexer(secrets.token_urlsafe(32)),
@@ -82,7 +85,14 @@ def test_two_replicas_share_the_counts_through_redis(redis_url: str) -> None:
     prefix = f"pd:test:{secrets.token_hex(4)}:"
     indexer = Indexer(secrets.token_urlsafe(32))
     replicas = [
-        ChannelLimits(RedisCounter.from_url(redis_url, prefix=prefix), indexer, Limit(4, 60), Limit(100, 60), Limit(3, 600), Limit(1000, 60))
+        ChannelLimits(
+            RedisCounter.from_url(redis_url, prefix=prefix),
+            indexer,
+            Limit(4, 60),
+            Limit(100, 60),
+            Limit(3, 600),
+            Limit(1000, 60),
+        )
         for _ in range(2)
     ]
     results = [message(replicas[i % 2], "shared-conversation", client=None) for i in range(5)]
@@ -113,7 +123,9 @@ def test_an_unreachable_counter_lets_messages_through() -> None:
         ("127.0.0.1", "127.0.0.1", (), None),
     ],
 )
-def test_the_client_address_believes_forwarded_for_only_from_trusted_proxies(peer, forwarded, trusted, expected) -> None:
+def test_the_client_address_believes_forwarded_for_only_from_trusted_proxies(
+    peer, forwarded, trusted, expected
+) -> None:
     """F6: a client cannot pick its own address to dodge the per-client limit."""
     assert client_address(peer, forwarded, trusted) == expected
 

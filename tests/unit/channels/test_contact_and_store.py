@@ -1,4 +1,5 @@
 """The sealed channel contact and the channel's SQL store."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -54,7 +55,11 @@ def test_state_is_encrypted_at_rest_and_pages_pop_in_order(store: TwilioChannelS
     store.save("sms:c1", {"pages": ["page two for +12025550143", "page three"], "options": []})
     import sqlite3
 
-    raw = sqlite3.connect(settings.database_url.removeprefix("sqlite:///")).execute("SELECT state_ct FROM twilio_state").fetchone()[0]
+    raw = (
+        sqlite3.connect(settings.database_url.removeprefix("sqlite:///"))
+        .execute("SELECT state_ct FROM twilio_state")
+        .fetchone()[0]
+    )
     assert b"2025550143" not in raw and b"page two" not in raw
     assert store.pop_page("sms:c1") == "page two for +12025550143"
     assert store.pop_page("sms:c1") == "page three"
@@ -91,7 +96,15 @@ def test_the_channel_tables_match_their_migration(settings: Settings) -> None:
     finally:
         engine.dispose()
     flat = [d[0] if isinstance(d, list) else d for d in diffs]
-    mentioned = [d for d in flat if any(getattr(part, "name", None) in ours or part in ours
-                                        or getattr(getattr(part, "table", None), "name", None) in ours for part in d[1:])]
+    mentioned = [
+        d
+        for d in flat
+        if any(
+            getattr(part, "name", None) in ours
+            or part in ours
+            or getattr(getattr(part, "table", None), "name", None) in ours
+            for part in d[1:]
+        )
+    ]
     assert mentioned == []
     assert ours <= set(metadata.tables)

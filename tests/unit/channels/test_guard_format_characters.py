@@ -1,4 +1,5 @@
 """The input guard drops invisible format characters and bounds its work by the cap."""
+
 from __future__ import annotations
 
 import unicodedata

@@ -1,4 +1,5 @@
 """What the load balancer (deploy/nginx template, filled by run-replicas) exposes to the public."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,7 +11,9 @@ from bot.ops import replicas
 from bot.settings import settings_from_environ
 from tests.conftest import make_environ
 
-PRODUCTION = dict(DATABASE_URL="postgresql://x@127.0.0.1/db", REDIS_URL="redis://127.0.0.1:6379/0", PROFILE="production")
+PRODUCTION = dict(
+    DATABASE_URL="postgresql://x@127.0.0.1/db", REDIS_URL="redis://127.0.0.1:6379/0", PROFILE="production"
+)
 
 
 def rendered_conf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **environ: str) -> str:
@@ -27,7 +30,9 @@ def rendered_conf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **environ: st
     return str(seen[0]["conf"])
 
 
-def test_enabling_rest_on_the_replicas_does_not_expose_it_at_the_load_balancer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_enabling_rest_on_the_replicas_does_not_expose_it_at_the_load_balancer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """F10: REST_CHANNEL_ENABLED=true in production (load tests) keeps /webhooks/rest/ a 404 at nginx."""
     conf = rendered_conf(tmp_path, monkeypatch, REST_CHANNEL_ENABLED="true")
     assert "location /webhooks/rest/ { return 404; }" in conf
@@ -48,5 +53,14 @@ def test_only_the_public_channels_are_proxied(tmp_path: Path, monkeypatch: pytes
     for private in ("/conversations", "/model", "/status", "/version", "/domain"):
         assert f"location {private}" not in conf and f"location = {private}" not in conf
     assert "location / { return 404; }" in conf
-    proxied = [line.split()[1] for line in conf.splitlines() if line.strip().startswith("location") and "proxy_pass" in line]
-    assert set(proxied) <= {"/socket.io/", "/webhooks/twilio_sms/", "/webhooks/twilio_voice/", "/webhooks/ready/", "/webhooks/socketio/", "="}
+    proxied = [
+        line.split()[1] for line in conf.splitlines() if line.strip().startswith("location") and "proxy_pass" in line
+    ]
+    assert set(proxied) <= {
+        "/socket.io/",
+        "/webhooks/twilio_sms/",
+        "/webhooks/twilio_voice/",
+        "/webhooks/ready/",
+        "/webhooks/socketio/",
+        "=",
+    }

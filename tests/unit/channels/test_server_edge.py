@@ -1,4 +1,5 @@
 """The Sanic server's edge (as the Rasa server runs it): body caps before buffering, read timeouts, HSTS."""
+
 from __future__ import annotations
 
 import socket

@@ -1,4 +1,5 @@
 """SMS text: plain, GSM-friendly, numbered options, pages of at most 320 characters."""
+
 from __future__ import annotations
 
 import re
@@ -52,12 +53,15 @@ def test_typographic_characters_become_gsm_so_a_reply_stays_in_160_character_seg
     text = "We\u2019ll reply \u201csoon\u201d \u2014 within 45 days\u2026 \u2022 promised"
     assert not is_gsm7(text)
     safe = gsm_safe(text)
-    assert is_gsm7(safe) and safe == "We'll reply \"soon\" - within 45 days... - promised"
+    assert is_gsm7(safe) and safe == 'We\'ll reply "soon" - within 45 days... - promised'
 
 
 def test_markdown_and_html_are_removed_but_links_kept() -> None:
     text = "**Deletion**: see the [policy](https://example.com/p) <b>section</b> `Your rights`.<br>- one\n* two\n### Heading"
-    assert to_sms_text(text) == "Deletion: see the policy (https://example.com/p) section Your rights.\n- one\n- two\nHeading"
+    assert (
+        to_sms_text(text)
+        == "Deletion: see the policy (https://example.com/p) section Your rights.\n- one\n- two\nHeading"
+    )
 
 
 def test_names_in_other_scripts_survive() -> None:

@@ -1,4 +1,5 @@
 """Speech: no URLs/emoji/markup, e-mails and references spelled out, options as say-or-press."""
+
 from __future__ import annotations
 
 from bot.channels.speech_format import (
@@ -23,8 +24,12 @@ def test_references_are_read_in_groups() -> None:
 
 
 def test_urls_emoji_and_markup_are_not_read_aloud() -> None:
-    spoken = to_speech("**See** [our policy](https://www.example.com/en-us/privacy) 😀 or https://x.example/a?b=c <b>now</b>")
-    assert "http" not in spoken and "www" not in spoken and "😀" not in spoken and "*" not in spoken and "<" not in spoken
+    spoken = to_speech(
+        "**See** [our policy](https://www.example.com/en-us/privacy) 😀 or https://x.example/a?b=c <b>now</b>"
+    )
+    assert (
+        "http" not in spoken and "www" not in spoken and "😀" not in spoken and "*" not in spoken and "<" not in spoken
+    )
     assert spoken.startswith("See our policy")
 
 
@@ -57,7 +62,11 @@ def test_a_spoken_email_address_becomes_an_address_and_other_sentences_do_not() 
 
 
 def test_the_last_digits_of_a_masked_number_are_read_one_by_one() -> None:
-    assert to_speech("I've texted a code to the number ending 4567.") == "I've texted a code to the number ending 4 5 6 7."
-    said, _ = compose_speech([{"text": "Which number?", "buttons": [{"title": "Use the number ending 0101", "payload": "use this number"}]}])
+    assert (
+        to_speech("I've texted a code to the number ending 4567.") == "I've texted a code to the number ending 4 5 6 7."
+    )
+    said, _ = compose_speech(
+        [{"text": "Which number?", "buttons": [{"title": "Use the number ending 0101", "payload": "use this number"}]}]
+    )
     assert said[-1] == 'Say "Use the number ending 0 1 0 1", or press 1.'
     assert to_speech("We are open until 2024.") == "We are open until 2024."

@@ -1,4 +1,5 @@
 """Twilio channels under abuse: rate limits (F6) and replayed signed voice requests (F7)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,7 +19,9 @@ def limited(tmp_path: Path, bot: StubBot) -> Iterator[ChannelServer]:
     """Both channels with small limits: 3 messages a minute per conversation, 2 calls per caller id."""
     (tmp_path / "var").mkdir()
     settings = settings_from_environ(
-        make_environ(tmp_path / "var", CHANNEL_RATE_PER_CONVERSATION="3/60", CHANNEL_NEW_CONVERSATIONS_PER_CLIENT="2/600")
+        make_environ(
+            tmp_path / "var", CHANNEL_RATE_PER_CONVERSATION="3/60", CHANNEL_NEW_CONVERSATIONS_PER_CLIENT="2/600"
+        )
     )
     running = ChannelServer(settings, bot).start()
     try:
@@ -48,7 +51,9 @@ def test_stop_is_honoured_even_over_the_limit(limited: ChannelServer, bot: StubB
     assert limited.services.optouts.is_opted_out(phone)
 
 
-def test_voice_turns_over_the_limit_are_not_processed_and_the_caller_hears_why(limited: ChannelServer, bot: StubBot) -> None:
+def test_voice_turns_over_the_limit_are_not_processed_and_the_caller_hears_why(
+    limited: ChannelServer, bot: StubBot
+) -> None:
     """F6: a call's 4th turn in a minute is refused with a spoken reason, the call goes on."""
     call = Call(limited)
     root = call.start()

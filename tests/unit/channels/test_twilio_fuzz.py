@@ -1,4 +1,5 @@
 """Hypothesis: whatever fields a (signed or unsigned) webhook carries, the answer is never a 5xx."""
+
 from __future__ import annotations
 
 from typing import Iterator
@@ -17,9 +18,14 @@ from tests.unit.channels.harness import SMS_PATH, VOICE_PATH, ChannelServer, Stu
 FIELD_TEXT = st.one_of(
     st.text(max_size=40),
     st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=2000),
-    st.sampled_from(["", " ", "STOP", "start", "HELP", "MORE", "1", "0", "/restart", '/inform{"verified":true}', "\x00", "💥" * 50]),
+    st.sampled_from(
+        ["", " ", "STOP", "start", "HELP", "MORE", "1", "0", "/restart", '/inform{"verified":true}', "\x00", "💥" * 50]
+    ),
 )
-PHONE = st.one_of(st.sampled_from(["+12025550143", "+447700900123", "anonymous", "+266696687", "", "client:abc"]), st.text(max_size=20))
+PHONE = st.one_of(
+    st.sampled_from(["+12025550143", "+447700900123", "anonymous", "+266696687", "", "client:abc"]),
+    st.text(max_size=20),
+)
 SMS_FIELDS = st.fixed_dictionaries(
     {},
     optional={
@@ -67,7 +73,9 @@ def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChannelSer
         running.stop()
 
 
-@hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@hsettings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(fields=SMS_FIELDS, signed=st.booleans())
 def test_sms_webhook_never_answers_5xx(fuzz_server: ChannelServer, fields: dict, signed: bool) -> None:
     reply = fuzz_server.post(SMS_PATH, fields, signature=None if signed else "")
@@ -75,7 +83,9 @@ def test_sms_webhook_never_answers_5xx(fuzz_server: ChannelServer, fields: dict,
     assert reply.status_code in {200, 400, 403}
 
 
-@hsettings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@hsettings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(fields=VOICE_FIELDS, query=VOICE_QUERY)
 def test_voice_webhook_never_answers_5xx(fuzz_server: ChannelServer, fields: dict, query: dict) -> None:
     reply = fuzz_server.post(VOICE_PATH, fields, query=urlencode(query))
@@ -83,10 +93,18 @@ def test_voice_webhook_never_answers_5xx(fuzz_server: ChannelServer, fields: dic
 
 
 @hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(body=st.binary(max_size=3000), content_type=st.sampled_from(["application/x-www-form-urlencoded", "application/json", "text/plain", "multipart/form-data; boundary=x"]))
+@given(
+    body=st.binary(max_size=3000),
+    content_type=st.sampled_from(
+        ["application/x-www-form-urlencoded", "application/json", "text/plain", "multipart/form-data; boundary=x"]
+    ),
+)
 def test_arbitrary_bodies_are_4xx_never_5xx(fuzz_server: ChannelServer, body: bytes, content_type: str) -> None:
     for path in (SMS_PATH, VOICE_PATH):
         reply = httpx.post(
-            fuzz_server.base_url + path, content=body, headers={"content-type": content_type, "X-Twilio-Signature": "x"}, timeout=30
+            fuzz_server.base_url + path,
+            content=body,
+            headers={"content-type": content_type, "X-Twilio-Signature": "x"},
+            timeout=30,
         )
         assert 400 <= reply.status_code < 500

@@ -1,4 +1,5 @@
 """X-Twilio-Signature: only a request Twilio signed for our public URL gets through."""
+
 from __future__ import annotations
 
 import httpx

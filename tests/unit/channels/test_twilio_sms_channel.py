@@ -1,4 +1,5 @@
 """The SMS webhook over HTTP: signatures, field checks, idempotency, keywords, replies."""
+
 from __future__ import annotations
 
 import time
@@ -22,7 +23,9 @@ def test_a_signed_message_is_answered_with_empty_twiml_and_the_reply_goes_out_by
     assert server.outbox(PHONE) == ["You said: hello"]
 
 
-def test_the_conversation_id_is_a_pseudonym_and_the_phone_reaches_actions_sealed(server: ChannelServer, bot: StubBot) -> None:
+def test_the_conversation_id_is_a_pseudonym_and_the_phone_reaches_actions_sealed(
+    server: ChannelServer, bot: StubBot
+) -> None:
     server.sms_from(PHONE, "hello")
     server.drain()
     message = bot.received[0]
@@ -98,17 +101,28 @@ def test_help_says_who_we_are_and_how_to_reach_a_person_never_cancel(server: Cha
     assert "cancel" not in sent[0].lower()
 
 
-def test_buttons_become_numbered_options_and_a_digit_reply_sends_the_payload(server: ChannelServer, bot: StubBot) -> None:
+def test_buttons_become_numbered_options_and_a_digit_reply_sends_the_payload(
+    server: ChannelServer, bot: StubBot
+) -> None:
     bot.replies = lambda text: (
-        [{"text": "What would you like to do?", "buttons": [
-            {"title": "Delete my data", "payload": "I want to delete my data"},
-            {"title": "Check a request", "payload": "check the status of my request"},
-        ]}]
-        if text == "menu" else [{"text": f"You said: {text}"}]
+        [
+            {
+                "text": "What would you like to do?",
+                "buttons": [
+                    {"title": "Delete my data", "payload": "I want to delete my data"},
+                    {"title": "Check a request", "payload": "check the status of my request"},
+                ],
+            }
+        ]
+        if text == "menu"
+        else [{"text": f"You said: {text}"}]
     )
     server.sms_from(PHONE, "menu")
     server.drain()
-    assert server.outbox(PHONE)[-1] == "What would you like to do?\n\nReply with a number:\n1) Delete my data\n2) Check a request"
+    assert (
+        server.outbox(PHONE)[-1]
+        == "What would you like to do?\n\nReply with a number:\n1) Delete my data\n2) Check a request"
+    )
     server.sms_from(PHONE, "2")
     server.drain()
     assert bot.received[-1].text == "check the status of my request"

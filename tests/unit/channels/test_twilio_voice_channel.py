@@ -1,4 +1,5 @@
 """The voice webhook over HTTP: signatures, the opening, speech and keypad, silence, slow turns, agent."""
+
 from __future__ import annotations
 
 from typing import Dict, Iterator
@@ -74,7 +75,9 @@ def test_the_call_opens_with_the_recording_notice_then_what_the_line_can_do(call
     assert len(action["n"]) >= 8, "every URL given to Twilio carries a nonce (replays are recognised)"
 
 
-def test_an_unsigned_request_is_refused_and_a_forged_caller_with_no_speech_hears_nothing(call: Call, bot: StubBot) -> None:
+def test_an_unsigned_request_is_refused_and_a_forged_caller_with_no_speech_hears_nothing(
+    call: Call, bot: StubBot
+) -> None:
     params = call.params()
     assert call.server.post(VOICE_PATH, params, signature="").status_code == 403
     assert call.server.post(VOICE_PATH, params, query="step=gather&silence=0", signature="bm9wZQ==").status_code == 403
@@ -115,7 +118,9 @@ def test_a_second_call_from_the_same_caller_id_is_a_separate_conversation(server
 def test_silence_is_reprompted_twice_then_a_polite_goodbye_and_hang_up(call: Call, bot: StubBot) -> None:
     root = call.start()
     first = call.answer(root)
-    assert "didn't hear" in twiml.all_speech(first) and twiml.query_of(twiml.gather(first).get("action"))["silence"] == "1"
+    assert (
+        "didn't hear" in twiml.all_speech(first) and twiml.query_of(twiml.gather(first).get("action"))["silence"] == "1"
+    )
     assert "privacy policy" in twiml.all_speech(twiml.gather(first))  # the call's own last prompt again
     second = call.answer(first)
     assert twiml.query_of(twiml.gather(second).get("action"))["silence"] == "2"
@@ -127,11 +132,17 @@ def test_silence_is_reprompted_twice_then_a_polite_goodbye_and_hang_up(call: Cal
 
 def test_buttons_are_read_as_say_or_press_and_a_key_sends_the_payload(call: Call, bot: StubBot) -> None:
     bot.replies = lambda text: (
-        [{"text": "Which request?", "buttons": [
-            {"title": "Delete my data", "payload": "I want to delete my data"},
-            {"title": "Check a request", "payload": "check the status of my request"},
-        ]}]
-        if text == "menu" else [{"text": f"You said: {text}"}]
+        [
+            {
+                "text": "Which request?",
+                "buttons": [
+                    {"title": "Delete my data", "payload": "I want to delete my data"},
+                    {"title": "Check a request", "payload": "check the status of my request"},
+                ],
+            }
+        ]
+        if text == "menu"
+        else [{"text": f"You said: {text}"}]
     )
     root = call.answer(call.start(), SpeechResult="menu")
     speech = twiml.all_speech(root)
@@ -168,7 +179,9 @@ def test_goodbye_from_the_bot_ends_the_call(call: Call, bot: StubBot) -> None:
 
 
 def test_speech_has_no_urls_or_emoji_and_spells_out_email_addresses(call: Call, bot: StubBot) -> None:
-    bot.replies = lambda text: [{"text": "Write to **privacy.us@example.com** 😀 or see https://www.example.com/privacy."}]
+    bot.replies = lambda text: [
+        {"text": "Write to **privacy.us@example.com** 😀 or see https://www.example.com/privacy."}
+    ]
     speech = twiml.all_speech(call.answer(call.start(), SpeechResult="how do I write to you"))
     assert "http" not in speech and "😀" not in speech and "**" not in speech
     assert "P R I V A C Y dot U S at example dot com" in speech
@@ -194,7 +207,9 @@ def slow_server(settings, bot: StubBot) -> Iterator[ChannelServer]:
         running.stop()
 
 
-def test_a_slow_turn_says_one_moment_and_the_redirect_delivers_the_answer(slow_server: ChannelServer, bot: StubBot) -> None:
+def test_a_slow_turn_says_one_moment_and_the_redirect_delivers_the_answer(
+    slow_server: ChannelServer, bot: StubBot
+) -> None:
     call = Call(slow_server)
     bot.delay = 1.5
     waiting = call.answer(call.start(), SpeechResult="a slow question")
@@ -216,7 +231,9 @@ def dialing_server(environ, bot: StubBot, tmp_path) -> Iterator[ChannelServer]:
         running.stop()
 
 
-def test_with_an_agent_number_zero_dials_it_and_a_missed_dial_falls_back_to_escalation(dialing_server: ChannelServer, bot: StubBot) -> None:
+def test_with_an_agent_number_zero_dials_it_and_a_missed_dial_falls_back_to_escalation(
+    dialing_server: ChannelServer, bot: StubBot
+) -> None:
     call = Call(dialing_server)
     root = call.answer(call.start(), Digits="0")
     dial = root.find("Dial")

@@ -4,6 +4,7 @@ The bot is a stub that answers like the request forms do (``utter_ask_verificati
 ``channel: twilio_voice`` variation carries ``custom.keypad``); the channel is exercised
 over HTTP with signed requests, as Twilio calls it.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List
@@ -21,13 +22,17 @@ KEYPAD = {"keypad": {"digits": 6, "star": "send a new code"}}
 
 
 def forms_like(text: str) -> List[Dict[str, Any]]:
-    """"yes" → a code is texted and asked for on the keypad; anything else → a plain question."""
+    """ "yes" → a code is texted and asked for on the keypad; anything else → a plain question."""
     if text in ("yes", "send a new code"):
-        return [{"text": "I've texted a 6-digit code to the number ending 0188. It's valid for 10 minutes."},
-                {"text": CODE_PROMPT, "custom": KEYPAD, "utter_action": "utter_ask_verification_code"}]
+        return [
+            {"text": "I've texted a 6-digit code to the number ending 0188. It's valid for 10 minutes."},
+            {"text": CODE_PROMPT, "custom": KEYPAD, "utter_action": "utter_ask_verification_code"},
+        ]
     if text == "000000":
-        return [{"text": "That code isn't right. Please check the message and enter the 6 digits on your keypad again."},
-                {"text": CODE_PROMPT, "custom": KEYPAD, "utter_action": "utter_ask_verification_code"}]
+        return [
+            {"text": "That code isn't right. Please check the message and enter the 6 digits on your keypad again."},
+            {"text": CODE_PROMPT, "custom": KEYPAD, "utter_action": "utter_ask_verification_code"},
+        ]
     return [{"text": f"You said {text}. Anything else?"}]
 
 
@@ -104,11 +109,19 @@ def test_the_sms_turn_is_answered_under_the_channels_own_name(server, bot: StubB
     assert bot.received[-1].output_channel.name() == "twilio_sms"
 
 
-@pytest.mark.parametrize("value, expected", [
-    ({"digits": 6, "star": "send a new code"}, {"digits": 6, "star": "send a new code"}),
-    ({"digits": 6}, {"digits": 6, "star": None}),
-    ({"digits": "6"}, None), ({"digits": 0}, None), ({"digits": 99}, None), ({"digits": True}, None), ("6", None), (None, None),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ({"digits": 6, "star": "send a new code"}, {"digits": 6, "star": "send a new code"}),
+        ({"digits": 6}, {"digits": 6, "star": None}),
+        ({"digits": "6"}, None),
+        ({"digits": 0}, None),
+        ({"digits": 99}, None),
+        ({"digits": True}, None),
+        ("6", None),
+        (None, None),
+    ],
+)
 def test_only_a_sane_keypad_request_changes_the_gather(value, expected) -> None:
     assert keypad_settings(value) == expected
     assert keypad_request([{"text": "x", "custom": {"keypad": value}}]) == expected

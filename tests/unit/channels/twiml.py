@@ -1,4 +1,5 @@
 """Parse and check TwiML answers."""
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET

@@ -1,4 +1,5 @@
 """Helpers shared by the console tests (unit, integration, browser)."""
+
 from __future__ import annotations
 
 import uuid

@@ -1,4 +1,5 @@
 """Accounts, throttling, sessions and tokens (SQLite and PostgreSQL)."""
+
 from __future__ import annotations
 
 import pytest

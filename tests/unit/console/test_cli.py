@@ -1,4 +1,5 @@
 """``privacy-desk agents ...``: passwords from stdin or a prompt, never argv; tokens printed once."""
+
 from __future__ import annotations
 
 import io
@@ -26,7 +27,9 @@ def _accounts(url: str) -> AccountService:
     return AccountService(init_db(url))
 
 
-def test_create_admin_with_password_from_stdin_then_log_in(db_env: str, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+def test_create_admin_with_password_from_stdin_then_log_in(
+    db_env: str, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO(PASSWORD + "\n"))
     assert main(["agents", "create", "Zoe", "--role", "admin", "--password-stdin"]) == 0
     assert "Created admin zoe" in capsys.readouterr().out
@@ -42,7 +45,9 @@ def test_create_prompts_twice_and_refuses_a_mismatch(db_env: str, monkeypatch: p
     assert _accounts(db_env).list_agents() == []
 
 
-def test_weak_password_and_duplicates_are_reported_without_echoing_the_password(db_env: str, monkeypatch, capsys) -> None:
+def test_weak_password_and_duplicates_are_reported_without_echoing_the_password(
+    db_env: str, monkeypatch, capsys
+) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO("tiny\n"))
     assert main(["agents", "create", "zoe", "--password-stdin"]) == 1
     err = capsys.readouterr().err

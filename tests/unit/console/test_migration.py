@@ -1,4 +1,5 @@
 """Revision 0002_console_accounts creates exactly the console models' schema and downgrades cleanly."""
+
 from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
@@ -37,7 +38,13 @@ def _tables(url: str) -> set:
 
 
 def test_migrated_schema_matches_the_console_models(db_url: str) -> None:
-    assert {"console_agents", "console_sessions", "console_api_tokens", "console_login_throttle", "console_account_events"} == CONSOLE_TABLES
+    assert {
+        "console_agents",
+        "console_sessions",
+        "console_api_tokens",
+        "console_login_throttle",
+        "console_account_events",
+    } == CONSOLE_TABLES
     assert _tables(db_url) >= CONSOLE_TABLES
     assert _console_diffs(db_url) == []
 

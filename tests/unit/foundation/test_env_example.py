@@ -4,6 +4,7 @@ Which variables :func:`bot.settings.settings_from_environ` asks for is recorded
 by handing it a mapping that notes every key looked up, so the test follows the
 code instead of a list kept by hand.
 """
+
 from __future__ import annotations
 
 import re

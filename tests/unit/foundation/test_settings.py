@@ -24,7 +24,13 @@ def test_missing_secret_is_an_error_naming_the_variable(tmp_path: Path, name: st
 
 @pytest.mark.parametrize(
     "name,value",
-    [("RASA_PORT", "http"), ("WEB_PORT", "70000"), ("PROFILE", "staging"), ("LOG_LEVEL", "LOUD"), ("CONVERSATION_RETENTION_DAYS", "-1")],
+    [
+        ("RASA_PORT", "http"),
+        ("WEB_PORT", "70000"),
+        ("PROFILE", "staging"),
+        ("LOG_LEVEL", "LOUD"),
+        ("CONVERSATION_RETENTION_DAYS", "-1"),
+    ],
 )
 def test_malformed_value_is_an_error_naming_the_variable(tmp_path: Path, name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=name):

@@ -1,4 +1,5 @@
 """A fake company system on loopback that speaks the fulfilment webhook protocol."""
+
 from __future__ import annotations
 
 import json

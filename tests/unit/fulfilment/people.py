@@ -1,4 +1,5 @@
 """What the shop holds about one customer, read directly (the tests' ground truth)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -40,7 +41,11 @@ def person(world: World, email: str) -> Person:
         orders=[r for r in world.rows("orders") if r["account_id"] == account["id"]],
         preferences=[r for r in world.rows("marketing_preferences") if r["account_id"] == account["id"]],
         newsletter=[r for r in world.rows("newsletter_subscribers") if r["email"] == email],
-        calls=[r for r in world.rows("support_calls") if r["account_id"] == account["id"] or (account["phone"] and r["caller_phone"] == account["phone"])],
+        calls=[
+            r
+            for r in world.rows("support_calls")
+            if r["account_id"] == account["id"] or (account["phone"] and r["caller_phone"] == account["phone"])
+        ],
     )
 
 
@@ -56,4 +61,7 @@ def others(world: World, who: Person) -> Dict[str, List[tuple]]:
         "newsletter_subscribers": lambda r: r["email"] != who.account["email"],
         "support_calls": lambda r: r["id"] not in mine_calls,
     }
-    return {table: sorted(tuple(str(v) for v in r.values()) for r in world.rows(table) if test(r)) for table, test in keep.items()}
+    return {
+        table: sorted(tuple(str(v) for v in r.values()) for r in world.rows(table) if test(r))
+        for table, test in keep.items()
+    }

@@ -1,4 +1,5 @@
 """Helpers for the fulfilment tests: a migrated ticket store, a seeded shop, and a service over both."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -35,12 +36,16 @@ class World:
     def settings(self, **extra: str) -> Any:
         return settings_from_environ({**self.environ, **extra})
 
-    def service(self, map_text: str = DEMO_MAP, path: str = "datamap.yml", digest: Optional[str] = "test", **kwargs: Any) -> FulfilmentService:
+    def service(
+        self, map_text: str = DEMO_MAP, path: str = "datamap.yml", digest: Optional[str] = "test", **kwargs: Any
+    ) -> FulfilmentService:
         """A service over this world; ``digest=None`` fingerprints the map file as production does."""
         settings = self.settings()
         datamap = parse_datamap(map_text, str(PROJECT_ROOT / path) if digest is None else path)
         systems = open_systems(datamap, settings, **kwargs)
-        return FulfilmentService(init_db(self.database_url), DataCipher(list(settings.data_keys)), systems, digest=digest)
+        return FulfilmentService(
+            init_db(self.database_url), DataCipher(list(settings.data_keys)), systems, digest=digest
+        )
 
     def rows(self, table: str) -> List[Dict[str, Any]]:
         with self.shop.connect() as connection:
@@ -76,7 +81,12 @@ def _world(var_dir: Path, database_url: str, shop_url: str, seed: Dict[str, Any]
     environ = make_environ(var_dir, DATABASE_URL=database_url, SHOP_DATABASE_URL=shop_url)
     engine = create_system_engine(shop_url)
     try:
-        seed_shop(engine, customers=seed.pop("customers", TEST_CUSTOMERS), orders_per_customer=seed.pop("orders_per_customer", TEST_ORDERS), **seed)
+        seed_shop(
+            engine,
+            customers=seed.pop("customers", TEST_CUSTOMERS),
+            orders_per_customer=seed.pop("orders_per_customer", TEST_ORDERS),
+            **seed,
+        )
         yield World(environ, database_url, shop_url, engine)
     finally:
         engine.dispose()

@@ -1,4 +1,5 @@
 """Access: the package holds exactly the requester's rows from every system, and nobody else's."""
+
 from __future__ import annotations
 
 import json
@@ -29,14 +30,25 @@ def test_access_package_holds_exactly_that_customers_rows_from_every_system(worl
     tables = {(s["system"], t): r for s in document["systems"] for t, r in s["tables"].items()}
 
     assert [r["id"] for r in tables[("shop", "accounts")]] == [who.id]
-    assert sorted(o["order_number"] for o in tables[("shop", "orders")]) == sorted(o["order_number"] for o in who.orders)
+    assert sorted(o["order_number"] for o in tables[("shop", "orders")]) == sorted(
+        o["order_number"] for o in who.orders
+    )
     assert all(o["account_id"] == who.id for o in tables[("shop", "orders")])
     assert sorted(a["id"] for a in tables[("shop", "addresses")]) == sorted(a["id"] for a in who.addresses)
-    assert [p["account_id"] for p in tables[("marketing", "marketing_preferences")]] == [p["account_id"] for p in who.preferences]
+    assert [p["account_id"] for p in tables[("marketing", "marketing_preferences")]] == [
+        p["account_id"] for p in who.preferences
+    ]
     assert [n["email"] for n in tables[("marketing", "newsletter_subscribers")]] == [n["email"] for n in who.newsletter]
     assert sorted(c["id"] for c in tables[("support", "support_calls")]) == sorted(c["id"] for c in who.calls)
-    assert package.row_count == 1 + len(who.orders) + len(who.addresses) + len(who.preferences) + len(who.newsletter) + len(who.calls)
-    assert {s.system: s.status for s in view.steps} == {"shop": "done", "marketing": "done", "support": "done", "returns_binder": "waiting"}
+    assert package.row_count == 1 + len(who.orders) + len(who.addresses) + len(who.preferences) + len(
+        who.newsletter
+    ) + len(who.calls)
+    assert {s.system: s.status for s in view.steps} == {
+        "shop": "done",
+        "marketing": "done",
+        "support": "done",
+        "returns_binder": "waiting",
+    }
     assert who.account["full_name"] in package.html and "returns binder" in package.html.lower()
 
 
@@ -64,6 +76,9 @@ def test_the_html_page_escapes_values_from_the_company_systems(world) -> None:
     from sqlalchemy import text
 
     with world.shop.begin() as connection:
-        connection.execute(text("UPDATE accounts SET full_name = :name WHERE id = 'acct-demo-ada'"), {"name": "<script>alert(1)</script>"})
+        connection.execute(
+            text("UPDATE accounts SET full_name = :name WHERE id = 'acct-demo-ada'"),
+            {"name": "<script>alert(1)</script>"},
+        )
     _, package = run_access(world, email="ada.demo@example.com")
     assert "<script>alert(1)</script>" not in package.html and "&lt;script&gt;" in package.html

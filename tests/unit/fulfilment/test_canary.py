@@ -1,4 +1,5 @@
 """Canary: no personal value from the shop reaches a log line, a receipt, a plan or the runs table."""
+
 from __future__ import annotations
 
 import logging
@@ -31,7 +32,10 @@ def test_no_shop_value_appears_in_logs_receipts_plans_or_stored_runs(world, capl
                 texts.append(repr(done))
                 texts += [repr(s.receipt.to_json()) for s in done.steps if s.receipt]
             with service.database.read() as session:
-                stored = session.execute(text("SELECT * FROM fulfilment_runs")).all() + session.execute(text("SELECT * FROM fulfilment_steps")).all()
+                stored = (
+                    session.execute(text("SELECT * FROM fulfilment_runs")).all()
+                    + session.execute(text("SELECT * FROM fulfilment_steps")).all()
+                )
         finally:
             service.close()
     texts.append(caplog.text)

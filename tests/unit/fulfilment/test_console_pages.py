@@ -1,4 +1,5 @@
 """The console's fulfilment page: preview, approve, receipts, resume, tick, package — for the holder of the ticket only."""
+
 from __future__ import annotations
 
 import json
@@ -67,7 +68,7 @@ def test_the_holder_previews_approves_and_sees_each_systems_receipt(console, sql
     client = console.login("alice")
     assert post(client, reference, "preview").status_code == 303
     page = client.get(f"/console/tickets/{reference}/fulfilment").text
-    assert "Approve and run" in page and "tax-records" in page and f"<td class=\"num\">{len(who.orders)}</td>" in page
+    assert "Approve and run" in page and "tax-records" in page and f'<td class="num">{len(who.orders)}</td>' in page
     assert ADA not in page and who.account["full_name"] not in page
     assert post(client, reference, "approve", run_id=run_id_of(page)).status_code == 303
     page = client.get(f"/console/tickets/{reference}/fulfilment").text
@@ -116,7 +117,9 @@ def test_the_ticket_page_links_to_fulfilment_for_verified_requests_it_can_carry_
     assert "/fulfilment" not in client.get(f"/console/tickets/{correction}").text
 
 
-def test_the_requester_downloads_the_sent_package_with_a_fresh_code_and_the_link_then_expires(console, sqlite_world) -> None:
+def test_the_requester_downloads_the_sent_package_with_a_fresh_code_and_the_link_then_expires(
+    console, sqlite_world
+) -> None:
     reference = held_ticket(console, Kind.ACCESS)
     client = console.login("alice")
     run_id = approved_run(client, reference)
@@ -131,7 +134,9 @@ def test_the_requester_downloads_the_sent_package_with_a_fresh_code_and_the_link
     code_page = requester.post(f"/your-data/{token}/code")
     challenge = re.search(r'name="challenge" value="([^"]+)"', code_page.text).group(1)
     code = re.search(r"\b(\d{6})\b", outbox.latest(to=ADA).body).group(1)
-    wrong = requester.post(f"/your-data/{token}/download", data={"challenge": challenge, "code": "12345x", "format": "json"})
+    wrong = requester.post(
+        f"/your-data/{token}/download", data={"challenge": challenge, "code": "12345x", "format": "json"}
+    )
     assert wrong.status_code == 403 and ADA not in wrong.text
     ok = requester.post(f"/your-data/{token}/download", data={"challenge": challenge, "code": code, "format": "json"})
     assert ok.status_code == 200 and ok.headers["cache-control"] == "no-store"

@@ -1,4 +1,5 @@
 """The data map: the demo map is accepted; unclear maps are refused with the file, line and field."""
+
 from __future__ import annotations
 
 import pytest
@@ -31,7 +32,11 @@ def test_the_demo_map_describes_every_system_and_rule() -> None:
 
 
 def test_a_misspelt_key_is_refused_with_its_line() -> None:
-    text = DEMO_MAP.replace("        match: {account_id: account_id}\n        key: id\n        erase: delete_row", "        match: {account_id: account_id}\n        kee: id\n        erase: delete_row", 1)
+    text = DEMO_MAP.replace(
+        "        match: {account_id: account_id}\n        key: id\n        erase: delete_row",
+        "        match: {account_id: account_id}\n        kee: id\n        erase: delete_row",
+        1,
+    )
     error = refused(text)
     assert error.line == line_of(text, "kee: id")
     assert "unknown key 'kee'" in str(error) and "systems.shop.tables.addresses.kee" in str(error)
@@ -52,7 +57,9 @@ def test_bare_keep_needs_a_reason() -> None:
 
 
 def test_a_field_named_twice_is_refused_not_silently_overwritten() -> None:
-    text = DEMO_MAP.replace("          card_last4: nullify\n", "          card_last4: nullify\n          shipping_name: mask\n")
+    text = DEMO_MAP.replace(
+        "          card_last4: nullify\n", "          card_last4: nullify\n          shipping_name: mask\n"
+    )
     error = refused(text)
     assert error.line == line_of(text, "shipping_name: mask")
     assert "given twice" in error.message and f"line {line_of(text, 'shipping_name: nullify')}" in error.message
@@ -67,8 +74,12 @@ def test_an_unknown_erase_action_lists_the_choices() -> None:
 
 def test_a_table_matched_on_an_identity_nobody_finds_is_refused() -> None:
     # Without lookups, nothing yields account_id: the orders table could never be matched.
-    text = DEMO_MAP.replace("      - {by: email, table: accounts, field: email, yields: {account_id: id, phone: phone}}\n", "")
-    text = text.replace("      - {by: phone, table: accounts, field: phone, yields: {account_id: id, email: email}}\n", "")
+    text = DEMO_MAP.replace(
+        "      - {by: email, table: accounts, field: email, yields: {account_id: id, phone: phone}}\n", ""
+    )
+    text = text.replace(
+        "      - {by: phone, table: accounts, field: phone, yields: {account_id: id, email: email}}\n", ""
+    )
     text = text.replace("    lookups:\n", "")
     error = refused(text)
     assert "identity 'account_id' is never known" in error.message
@@ -76,7 +87,10 @@ def test_a_table_matched_on_an_identity_nobody_finds_is_refused() -> None:
 
 
 def test_a_webhook_must_be_https_and_signed() -> None:
-    base = DEMO_MAP + "  crm:\n    connector: webhook\n    url: http://crm.example/privacy\n    secret_env: CRM_SECRET\n    send: [email]\n"
+    base = (
+        DEMO_MAP
+        + "  crm:\n    connector: webhook\n    url: http://crm.example/privacy\n    secret_env: CRM_SECRET\n    send: [email]\n"
+    )
     error = refused(base)
     assert error.line == line_of(base, "url: http://crm") and "https" in error.message
     unsigned = DEMO_MAP + "  crm:\n    connector: webhook\n    url: https://crm.example/privacy\n    send: [email]\n"
@@ -117,13 +131,17 @@ def test_a_missing_field_is_refused_at_startup_with_its_line(world) -> None:
 
 
 def test_nullifying_a_required_field_is_refused_at_startup(world) -> None:
-    text = DEMO_MAP.replace("          recording_ref: nullify\n", "          recording_ref: nullify\n          duration_s: nullify\n")
+    text = DEMO_MAP.replace(
+        "          recording_ref: nullify\n", "          recording_ref: nullify\n          duration_s: nullify\n"
+    )
     error = refused_at_startup(world, text)
     assert error.line == line_of(text, "duration_s: nullify") and "NOT NULL" in error.message
 
 
 def test_masking_a_number_is_refused_at_startup(world) -> None:
-    text = DEMO_MAP.replace("          recording_ref: nullify\n", "          recording_ref: nullify\n          duration_s: mask\n")
+    text = DEMO_MAP.replace(
+        "          recording_ref: nullify\n", "          recording_ref: nullify\n          duration_s: mask\n"
+    )
     error = refused_at_startup(world, text)
     assert error.line == line_of(text, "duration_s: mask") and "not text" in error.message
 

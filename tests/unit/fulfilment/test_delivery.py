@@ -1,4 +1,5 @@
 """The access package reaches the requester through an expiring link plus a fresh one-time code, a few times at most."""
+
 from __future__ import annotations
 
 import re
@@ -38,7 +39,9 @@ def delivered(world):
     clock, sent = FakeClock(), Sent()
     cipher, indexer = DataCipher(list(settings.data_keys)), Indexer(settings.index_key)
     codes = CodeStore(service.database, indexer, cipher, clock=clock)
-    delivery = PackageDelivery(service.database, cipher, indexer, codes, sent, public_url="https://desk.example", clock=clock, max_downloads=2)
+    delivery = PackageDelivery(
+        service.database, cipher, indexer, codes, sent, public_url="https://desk.example", clock=clock, max_downloads=2
+    )
     view = service.plan(Purpose.ACCESS, {"email": [ADA]})
     service.approve(view.id, "agent-1")
     _, package = service.execute(view.id)

@@ -1,4 +1,5 @@
 """Erasure and stop-using: the plan says what happens; execution does exactly that, once."""
+
 from __future__ import annotations
 
 from bot.fulfilment import Purpose
@@ -36,7 +37,12 @@ def test_erasure_keeps_orders_with_only_the_legal_hold_fields_and_no_personal_va
     untouched = others(world, who)
     _, done = run(world, Purpose.ERASURE, email=ADA)
 
-    assert {s.system: s.status for s in done.steps} == {"shop": "done", "marketing": "done", "support": "done", "returns_binder": "waiting"}
+    assert {s.system: s.status for s in done.steps} == {
+        "shop": "done",
+        "marketing": "done",
+        "support": "done",
+        "returns_binder": "waiting",
+    }
     orders = {o["order_number"]: o for o in world.rows("orders")}
     for before in who.orders:
         after = orders[before["order_number"]]
@@ -58,7 +64,11 @@ def test_receipts_count_what_each_system_changed(world) -> None:
     who = person(world, ADA)
     _, done = run(world, Purpose.ERASURE, email=ADA)
     shop = next(s for s in done.steps if s.system == "shop").receipt
-    assert {t.table: t.changed for t in shop.tables} == {"orders": len(who.orders), "addresses": len(who.addresses), "accounts": 1}
+    assert {t.table: t.changed for t in shop.tables} == {
+        "orders": len(who.orders),
+        "addresses": len(who.addresses),
+        "accounts": 1,
+    }
     assert shop.rule.startswith("datamap.yml systems.shop (line ") and shop.at
 
 

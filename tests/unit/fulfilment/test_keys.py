@@ -1,4 +1,5 @@
 """A run's stored identities are encrypted and survive a key rotation."""
+
 from __future__ import annotations
 
 from sqlalchemy import text
@@ -34,7 +35,9 @@ def test_a_finished_erasure_forgets_the_identities_it_was_run_for(sqlite_world) 
         view = service.plan(Purpose.ERASURE, {"email": [ADA]})
         service.approve(view.id, "agent-1")
         service.execute(view.id)
-        assert service.cipher.decrypt_json(service.store.secret_parts(view.id)["identities_ct"])  # a manual step still waits
+        assert service.cipher.decrypt_json(
+            service.store.secret_parts(view.id)["identities_ct"]
+        )  # a manual step still waits
         service.complete_manual(view.id, "returns_binder", "agent-1")
         assert service.cipher.decrypt_json(service.store.secret_parts(view.id)["identities_ct"]) == {}
     finally:

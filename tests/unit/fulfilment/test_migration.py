@@ -1,4 +1,5 @@
 """Revisions 0007_fulfilment and 0008_fulfilment_packages create exactly the fulfilment models' tables and downgrades cleanly."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -24,7 +25,11 @@ def _diffs_and_tables(url: str):
     finally:
         engine.dispose()
     flat = [item for diff in diffs for item in (diff if isinstance(diff, list) else [diff])]
-    return [item for item in flat if any(f"'{t}'" in repr(item) or f"<{t}>" in repr(item) or f"({t}" in repr(item) for t in OUR_TABLES)], tables
+    return [
+        item
+        for item in flat
+        if any(f"'{t}'" in repr(item) or f"<{t}>" in repr(item) or f"({t}" in repr(item) for t in OUR_TABLES)
+    ], tables
 
 
 def test_fulfilment_tables_come_from_the_migration_and_match_the_models(tmp_path: Path) -> None:

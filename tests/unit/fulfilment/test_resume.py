@@ -1,4 +1,5 @@
 """A run killed in the middle of a system resumes: every system is erased exactly once, none half."""
+
 from __future__ import annotations
 
 import os
@@ -56,7 +57,11 @@ def test_a_process_killed_inside_a_system_resumes_and_erases_each_system_once(wo
         killed = subprocess.run([sys.executable, "-c", KILLER, run_id], cwd=PROJECT_ROOT, env=environ, timeout=120)
         assert killed.returncode == -9
         steps = {s.system: s for s in service.view(run_id).steps}
-        assert steps["shop"].status == "done" and steps["marketing"].status == "running" and steps["support"].status == "pending"
+        assert (
+            steps["shop"].status == "done"
+            and steps["marketing"].status == "running"
+            and steps["support"].status == "pending"
+        )
         # The killed transaction left marketing whole: the preference row it had already deleted is back.
         assert [r for r in world.rows("marketing_preferences") if r["account_id"] == who.id]
         assert [r for r in world.rows("newsletter_subscribers") if r["email"] == ADA]
@@ -65,7 +70,12 @@ def test_a_process_killed_inside_a_system_resumes_and_erases_each_system_once(wo
             service.execute(run_id)  # the dead executor's lease has not expired
         view, _ = service.execute(run_id, break_lease=True)
         steps = {s.system: s for s in view.steps}
-        assert {name: s.status for name, s in steps.items()} == {"shop": "done", "marketing": "done", "support": "done", "returns_binder": "waiting"}
+        assert {name: s.status for name, s in steps.items()} == {
+            "shop": "done",
+            "marketing": "done",
+            "support": "done",
+            "returns_binder": "waiting",
+        }
         assert (steps["shop"].attempts, steps["marketing"].attempts, steps["support"].attempts) == (1, 2, 1)
         assert steps["shop"].receipt.changed == len(who.orders) + len(who.addresses) + 1
         assert steps["marketing"].receipt.changed == len(who.preferences) + len(who.newsletter)

@@ -1,4 +1,5 @@
 """The demo shop: seeded deterministically, at realistic size, with the demo customers in it."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Fulfilment for a ticket: identities from the verified ticket, plan and receipts as notes, no values in them."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,7 +13,10 @@ ADA = "ada.demo@example.com"
 
 def ticket(tickets: TicketService, kind: str, *, verified: bool = True, key: str = "k1") -> str:
     created = tickets.create(
-        kind=kind, channel="web", idempotency_key=key, personal=PersonalData(requester_name="Ada Demo", email=ADA, phone="+12025550100"),
+        kind=kind,
+        channel="web",
+        idempotency_key=key,
+        personal=PersonalData(requester_name="Ada Demo", email=ADA, phone="+12025550100"),
         status="verified" if verified else "awaiting_verification",
         verification=Verification("email_code", "reasonable", ("email", "phone")) if verified else None,
     )

@@ -1,4 +1,5 @@
 """A webhook system: signed, idempotent requests; a failing system is retried, then failed, and the others finish."""
+
 from __future__ import annotations
 
 import hmac
@@ -89,8 +90,12 @@ def test_access_includes_the_webhook_systems_records(sqlite_world, crm) -> None:
     assert crm_part["tables"] == crm.records
 
 
-@pytest.mark.parametrize("mode, code, attempts", [("garbage", "bad_response", 1), ("404", "refused", 1), ("slow", "timeout", 3)])
-def test_a_system_that_answers_garbage_refuses_or_hangs_fails_only_its_own_step(sqlite_world, crm, mode, code, attempts) -> None:
+@pytest.mark.parametrize(
+    "mode, code, attempts", [("garbage", "bad_response", 1), ("404", "refused", 1), ("slow", "timeout", 3)]
+)
+def test_a_system_that_answers_garbage_refuses_or_hangs_fails_only_its_own_step(
+    sqlite_world, crm, mode, code, attempts
+) -> None:
     service = service_for(sqlite_world, crm, [])
     try:
         run_id = approved(service)

@@ -3,6 +3,7 @@
 Run: ``python -m tests.unit.notices._slow_sender`` with ``NOTICE_TEST_URL``, ``NOTICE_TEST_DATA_KEY``,
 ``NOTICE_TEST_INDEX_KEY`` in the environment.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,5 +1,6 @@
 """A migrated database (SQLite, and PostgreSQL where it runs) with the ticket store, the
 local outbox and the notice service, and helpers to file verified tickets."""
+
 from __future__ import annotations
 
 import secrets
@@ -50,18 +51,28 @@ class Desk:
     index_key: str = ""
 
     def sender(self, notifier: object = None, **kwargs: object) -> NoticeSender:
-        return NoticeSender(self.database, self.cipher, notifier or OutboxNotifier(self.outbox), clock=self.clock,
-                            **kwargs)  # type: ignore[arg-type]
+        return NoticeSender(
+            self.database, self.cipher, notifier or OutboxNotifier(self.outbox), clock=self.clock, **kwargs
+        )  # type: ignore[arg-type]
 
     def work(self) -> CaseWork:
         return CaseWork(self.tickets, OutboxNotifier(self.outbox), self.notices)
 
-    def file(self, kind: Kind = Kind.DELETION, channel: Channel = Channel.WEB,
-             method: VerificationMethod = VerificationMethod.EMAIL_CODE,
-             status: Status = Status.VERIFIED, personal: PersonalData = CANARY) -> TicketView:
+    def file(
+        self,
+        kind: Kind = Kind.DELETION,
+        channel: Channel = Channel.WEB,
+        method: VerificationMethod = VerificationMethod.EMAIL_CODE,
+        status: Status = Status.VERIFIED,
+        personal: PersonalData = CANARY,
+    ) -> TicketView:
         level = VerificationLevel.NONE if method is VerificationMethod.NONE else VerificationLevel.REASONABLE
         return self.tickets.create(
-            kind=kind, channel=channel, idempotency_key=secrets.token_hex(8), personal=personal, status=status,
+            kind=kind,
+            channel=channel,
+            idempotency_key=secrets.token_hex(8),
+            personal=personal,
+            status=status,
             verification=Verification(method=method, level=level, data_points=("email", "date_of_birth")),
         ).ticket
 

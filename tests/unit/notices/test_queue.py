@@ -1,4 +1,5 @@
 """Notices go only to the contact the requester verified, once per step, with no personal data."""
+
 from __future__ import annotations
 
 from bot.notices import NoticeKind, NoticeState
@@ -69,8 +70,9 @@ def test_a_rejection_and_a_partial_fulfilment_each_have_their_notice(desk: Desk)
 
 
 def test_a_parental_documents_request_is_sent_by_sms_to_the_confirmed_number(desk: Desk) -> None:
-    ticket = desk.file(kind=Kind.PARENTAL_DELETION, channel=Channel.SMS, method=VerificationMethod.SMS_CODE,
-                       status=Status.VERIFIED)
+    ticket = desk.file(
+        kind=Kind.PARENTAL_DELETION, channel=Channel.SMS, method=VerificationMethod.SMS_CODE, status=Status.VERIFIED
+    )
     work, alice = desk.work(), agent()
     view = work.move(ticket.reference, alice, "in_progress", work.claim(ticket.reference, alice).version)
     work.request_documents(ticket.reference, alice, view.version)
@@ -91,8 +93,15 @@ def test_canary_no_notice_carries_personal_data_beyond_reference_and_masked_cont
     desk.sender().run_once()
     text = _all_sent_text(desk)
     assert text.count("PD-") >= 6
-    for secret in (CANARY.requester_name, CANARY.email, CANARY.phone, CANARY.details, "Zebulon", "zebulon.canary",
-                   "5550123"):
+    for secret in (
+        CANARY.requester_name,
+        CANARY.email,
+        CANARY.phone,
+        CANARY.details,
+        "Zebulon",
+        "zebulon.canary",
+        "5550123",
+    ):
         assert secret not in text
 
 

@@ -1,4 +1,5 @@
 """Each notice is delivered exactly once: across killed senders, racing senders, retries and callbacks."""
+
 from __future__ import annotations
 
 import os
@@ -60,10 +61,16 @@ class RecordingNotifier:
 
 def test_a_sender_killed_mid_batch_leaves_every_notice_sent_exactly_once(desk: Desk, db_url: str) -> None:
     references = _queue(desk, 8)
-    env = dict(os.environ, NOTICE_TEST_URL=db_url, NOTICE_TEST_DATA_KEY=desk.data_key,
-               NOTICE_TEST_INDEX_KEY=desk.index_key, NOTICE_TEST_DELAY="0.4")
+    env = dict(
+        os.environ,
+        NOTICE_TEST_URL=db_url,
+        NOTICE_TEST_DATA_KEY=desk.data_key,
+        NOTICE_TEST_INDEX_KEY=desk.index_key,
+        NOTICE_TEST_DELAY="0.4",
+    )
     child = subprocess.Popen(  # noqa: S603 - our own fixed command
-        [sys.executable, "-m", "tests.unit.notices._slow_sender"], cwd=str(PROJECT_ROOT), env=env)
+        [sys.executable, "-m", "tests.unit.notices._slow_sender"], cwd=str(PROJECT_ROOT), env=env
+    )
     try:
         deadline = time.monotonic() + 60
         while len(desk.outbox.list()) < 2 and time.monotonic() < deadline:
@@ -87,8 +94,12 @@ def test_two_senders_racing_on_postgresql_deliver_each_notice_once(postgres_url:
         try:
             references = _queue(desk, 30)
             providers = [RecordingNotifier(), RecordingNotifier()]
-            senders = [desk.sender(providers[0], worker_id="a"), desk.sender(providers[1], worker_id="b"),
-                       desk.sender(worker_id="c"), desk.sender(worker_id="d")]
+            senders = [
+                desk.sender(providers[0], worker_id="a"),
+                desk.sender(providers[1], worker_id="b"),
+                desk.sender(worker_id="c"),
+                desk.sender(worker_id="d"),
+            ]
             # Two provider senders race each other, two outbox senders race each other: every notice once.
             barrier = threading.Barrier(len(senders))
 

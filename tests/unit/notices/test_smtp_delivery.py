@@ -1,4 +1,5 @@
 """Notices over real SMTP (aiosmtpd on loopback): text + HTML alternatives, 4xx retried with back-off."""
+
 from __future__ import annotations
 
 import email

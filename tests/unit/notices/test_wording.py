@@ -1,4 +1,5 @@
 """The bot promises a confirmation only when a notice was queued, and says where it went (masked)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -8,8 +9,14 @@ from actions.privacy_requests.submit import confirmation
 from bot.notices import QueuedNotice
 from bot.requests.flows import SubmitOutcome
 
-OUTCOME = SubmitOutcome(ok=True, kind="deletion", reference="PD-7KQM-4XRT", status="verified",
-                        due_date=date(2027, 1, 19), confirmed_via="email")
+OUTCOME = SubmitOutcome(
+    ok=True,
+    kind="deletion",
+    reference="PD-7KQM-4XRT",
+    status="verified",
+    due_date=date(2027, 1, 19),
+    confirmed_via="email",
+)
 
 
 def test_a_queued_email_notice_is_announced_with_the_masked_address() -> None:

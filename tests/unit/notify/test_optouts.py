@@ -1,4 +1,5 @@
 """SMS opt-outs: Twilio's keywords, and a registry that persists STOP/START per number."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """The local outbox: encrypted at rest, newest first, filterable, honours opt-outs; build_notifier picks it locally."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -41,7 +42,11 @@ def test_messages_are_kept_newest_first_and_decrypted_on_read(notifier, outbox, 
     messages = outbox.list()
     assert [m.id for m in messages] == [second.message_id, first.message_id]
     assert (messages[0].channel, messages[0].to, messages[0].subject, messages[0].body) == (
-        MessageChannel.EMAIL, "ada.demo@example.com", "Hello", "Body text")
+        MessageChannel.EMAIL,
+        "ada.demo@example.com",
+        "Hello",
+        "Body text",
+    )
     assert (messages[1].channel, messages[1].to, messages[1].subject) == (MessageChannel.SMS, "+12025550100", None)
     assert messages[0].created_at > messages[1].created_at
 
@@ -64,7 +69,9 @@ def test_outbox_holds_no_plaintext(notifier, database):
     with database.engine.connect() as connection:
         rows = connection.execute(text("SELECT * FROM outbox")).mappings().all()
     dump = " ".join(
-        (bytes(v).decode("latin-1") if isinstance(v, (bytes, memoryview)) else str(v)) for row in rows for v in row.values()
+        (bytes(v).decode("latin-1") if isinstance(v, (bytes, memoryview)) else str(v))
+        for row in rows
+        for v in row.values()
     )
     for secret in ("2025550100", "654321", "ada.demo", "Secret subject", "Secret body"):
         assert secret not in dump
@@ -97,8 +104,14 @@ def test_build_notifier_uses_the_outbox_in_the_local_profile(settings, migrated_
 
 
 def test_build_notifier_uses_twilio_and_smtp_in_production(environ, migrated_db_url):
-    environ.update(PROFILE="production", DATABASE_URL=migrated_db_url, REDIS_URL="redis://127.0.0.1:6379/0",
-                   SMTP_HOST="mail.example.com", SMTP_PORT="587", SMTP_STARTTLS="true")
+    environ.update(
+        PROFILE="production",
+        DATABASE_URL=migrated_db_url,
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        SMTP_HOST="mail.example.com",
+        SMTP_PORT="587",
+        SMTP_STARTTLS="true",
+    )
     settings = settings_from_environ(environ)
     db = open_db(migrated_db_url)
     try:
@@ -173,7 +186,6 @@ def test_outbox_command_prints_a_json_array_newest_first(cli_env, migrated_db_ur
 
 
 def test_outbox_command_refuses_in_production(cli_env, monkeypatch, capsys):
-
     monkeypatch.setenv("PROFILE", "production")
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
     assert main(["outbox", "--json"]) == 2
@@ -197,7 +209,6 @@ def test_customers_seed_command_is_idempotent(cli_env, migrated_db_url, capsys):
 
 
 def test_commands_explain_a_missing_migration(monkeypatch, environ, tmp_path, capsys):
-
     environ["DATABASE_URL"] = f"sqlite:///{tmp_path / 'unmigrated.db'}"
     for key, value in environ.items():
         monkeypatch.setenv(key, value)
@@ -209,8 +220,13 @@ def test_commands_explain_a_missing_migration(monkeypatch, environ, tmp_path, ca
 def test_production_without_twilio_credentials_fails_sms_cleanly(environ, migrated_db_url):
     from bot.notify.factory import UnconfiguredSmsSender
 
-    environ.update(PROFILE="production", DATABASE_URL=migrated_db_url, REDIS_URL="redis://127.0.0.1:6379/0",
-                   TWILIO_ACCOUNT_SID="", TWILIO_AUTH_TOKEN="")
+    environ.update(
+        PROFILE="production",
+        DATABASE_URL=migrated_db_url,
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        TWILIO_ACCOUNT_SID="",
+        TWILIO_AUTH_TOKEN="",
+    )
     db = open_db(migrated_db_url)
     try:
         notifier = build_notifier(settings_from_environ(environ), db)
@@ -225,8 +241,10 @@ def test_domain_packages_import_no_rasa():
     import subprocess
     import sys
 
-    code = ("import sys, bot.verification, bot.notify, bot.verification.cli, bot.notify.cli; "
-            "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('rasa', 'rasa_sdk')); print(bad); sys.exit(1 if bad else 0)")
+    code = (
+        "import sys, bot.verification, bot.notify, bot.verification.cli, bot.notify.cli; "
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('rasa', 'rasa_sdk')); print(bad); sys.exit(1 if bad else 0)"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -1,4 +1,5 @@
 """Message validation: E.164 recipients, one-line subjects, size caps; delivery records hold no personal data."""
+
 from __future__ import annotations
 
 import pytest
@@ -34,7 +35,9 @@ def test_empty_oversize_or_broken_sms_bodies_are_refused(body):
         check_sms("+12025550100", body)
 
 
-@pytest.mark.parametrize("to", ["a@b", "a b@example.com", "a@example.com, b@example.com", "a@example.com\r\nBcc: x@y.z", "<a@example.com>"])
+@pytest.mark.parametrize(
+    "to", ["a@b", "a b@example.com", "a@example.com, b@example.com", "a@example.com\r\nBcc: x@y.z", "<a@example.com>"]
+)
 def test_malformed_or_multiple_addresses_are_refused(to):
     with pytest.raises(InvalidMessage):
         check_email(to, "Subject", "Body")

@@ -3,6 +3,7 @@
 Three processes share a couple of cores; OpenBLAS and TensorFlow pools sized to the machine
 oversubscribe it (bench/RESULTS.md, policy mix).
 """
+
 from __future__ import annotations
 
 import pytest
@@ -21,8 +22,13 @@ def test_children_get_one_blas_and_tensorflow_thread_by_default(settings, monkey
     for name in SINGLE_THREAD_COMPUTE:
         monkeypatch.delenv(name, raising=False)
     env = child_environment(settings)
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                 "TF_INTRA_OP_PARALLELISM_THREADS", "TF_INTER_OP_PARALLELISM_THREADS"):
+    for name in (
+        "OMP_NUM_THREADS",
+        "OPENBLAS_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "TF_INTRA_OP_PARALLELISM_THREADS",
+        "TF_INTER_OP_PARALLELISM_THREADS",
+    ):
         assert env[name] == "1"
 
 

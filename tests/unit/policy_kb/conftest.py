@@ -1,4 +1,5 @@
 """Knowledge bases built once per test session from the real policy and the second policy."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -37,7 +38,6 @@ def cartier_rules_kb(cartier_kb_dir) -> KnowledgeBase:
     kb = KnowledgeBase.load(cartier_kb_dir)
     kb.scorer = "rules"
     return kb
-
 
 
 @pytest.fixture(scope="session")

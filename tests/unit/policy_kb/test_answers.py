@@ -1,4 +1,5 @@
 """Answers are short, extractive, cite their section, and abstain when the policy is silent."""
+
 from __future__ import annotations
 
 import re
@@ -26,12 +27,15 @@ def test_both_retrievers_rank_the_call_recording_section_first(cartier_kb, metho
     assert hits[0].score >= hits[1].score >= hits[2].score
 
 
-@pytest.mark.parametrize("question, section, fact", [
-    ("do you record my calls?", "telephone-calls", "recorded"),
-    ("where is my data stored?", "personal-information-collection-and-use", "Switzerland"),
-    ("who does your fraud checks?", "joint-use-of-personal-data", "Accertify"),
-    ("when was the policy last updated?", "changes-to-this-privacy-policy", "March 2010"),
-])
+@pytest.mark.parametrize(
+    "question, section, fact",
+    [
+        ("do you record my calls?", "telephone-calls", "recorded"),
+        ("where is my data stored?", "personal-information-collection-and-use", "Switzerland"),
+        ("who does your fraud checks?", "joint-use-of-personal-data", "Accertify"),
+        ("when was the policy last updated?", "changes-to-this-privacy-policy", "March 2010"),
+    ],
+)
 def test_answers_cite_the_section_and_quote_only_the_policy(cartier_kb, question, section, fact):
     answer = cartier_kb.answer(question)
     assert answer.covered and answer.section_id == section
@@ -71,27 +75,35 @@ def test_a_general_question_offers_no_request(cartier_kb):
     assert cartier_kb.answer("when was the policy last updated?").follow_up is None
 
 
-@pytest.mark.parametrize("question", [
-    "what is your return policy?", "do you use my data to train AI models", "can I pay with bitcoin",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what is your return policy?",
+        "do you use my data to train AI models",
+        "can I pay with bitcoin",
+    ],
+)
 def test_questions_the_policy_does_not_cover_are_not_answered(cartier_kb, question):
     answer = cartier_kb.answer(question)
     assert not answer.covered and answer.text == ""
     assert answer.contact_email == "eboutique.us@cartier.com"
 
 
-@pytest.mark.parametrize("question, reason", [
-    ("", AnswerReason.EMPTY),
-    ("   ", AnswerReason.EMPTY),
-    ("?!?! ... ;;", AnswerReason.EMPTY),
-    ("I have a question about the privacy policy", AnswerReason.EMPTY),
-    ("¿Dónde se guardan mis datos personales?", AnswerReason.NOT_UNDERSTOOD),
-    ("Wo werden meine Daten gespeichert?", AnswerReason.NOT_UNDERSTOOD),
-    ("'; DROP TABLE users; --", AnswerReason.NOT_UNDERSTOOD),
-    ("<script>alert(1)</script>", AnswerReason.NOT_COVERED),
-    ("What is Amazon's privacy policy on my data?", AnswerReason.OTHER_COMPANY),
-    ("Does Tiffany share my data?", AnswerReason.OTHER_COMPANY),
-])
+@pytest.mark.parametrize(
+    "question, reason",
+    [
+        ("", AnswerReason.EMPTY),
+        ("   ", AnswerReason.EMPTY),
+        ("?!?! ... ;;", AnswerReason.EMPTY),
+        ("I have a question about the privacy policy", AnswerReason.EMPTY),
+        ("¿Dónde se guardan mis datos personales?", AnswerReason.NOT_UNDERSTOOD),
+        ("Wo werden meine Daten gespeichert?", AnswerReason.NOT_UNDERSTOOD),
+        ("'; DROP TABLE users; --", AnswerReason.NOT_UNDERSTOOD),
+        ("<script>alert(1)</script>", AnswerReason.NOT_COVERED),
+        ("What is Amazon's privacy policy on my data?", AnswerReason.OTHER_COMPANY),
+        ("Does Tiffany share my data?", AnswerReason.OTHER_COMPANY),
+    ],
+)
 def test_bad_input_gets_a_calm_abstention_not_a_crash(cartier_kb, question, reason):
     answer = cartier_kb.answer(question)
     assert not answer.covered

@@ -1,4 +1,5 @@
 """The builder repairs extraction damage generically (each known defect, on synthetic text)."""
+
 from __future__ import annotations
 
 from policy_kb.builder import build, sections_from_text
@@ -10,8 +11,10 @@ def _all_text(doc) -> str:
 
 
 def test_sentence_holding_a_broken_html_fragment_is_dropped_and_its_neighbours_kept():
-    text = ("**NOTE**\n\nWe never sell data. To regist/terms-of-use\" title=\"Terms\" target=\"_self\"> **Terms**  "
-            "before you register. We delete records of minors.\n")
+    text = (
+        '**NOTE**\n\nWe never sell data. To regist/terms-of-use" title="Terms" target="_self"> **Terms**  '
+        "before you register. We delete records of minors.\n"
+    )
     report = CleanReport()
     doc = sections_from_text(text, report)
     body = _all_text(doc)
@@ -23,7 +26,9 @@ def test_sentence_holding_a_broken_html_fragment_is_dropped_and_its_neighbours_k
 def test_lead_in_before_an_empty_widget_block_is_joined_to_the_text_after_it():
     text = "**RIGHTS**\n\nFor any request about your data:\n\n  \n\n\n**Or write to:** Acme, 1 Main Street, Springfield, IL 62701.\n"
     doc = sections_from_text(text)
-    assert doc["sections"][0]["passages"] == ["For any request about your data, write to: Acme, 1 Main Street, Springfield, IL 62701."]
+    assert doc["sections"][0]["passages"] == [
+        "For any request about your data, write to: Acme, 1 Main Street, Springfield, IL 62701."
+    ]
 
 
 def test_escaped_markdown_characters_are_unescaped():
@@ -42,7 +47,9 @@ def test_a_bold_line_paragraph_becomes_a_section_heading_in_sentence_case():
 
 
 def test_plain_text_title_case_lines_are_headings():
-    doc = sections_from_text("How We Use Your Data\n\nWe use it to ship orders.\n\nCookies\n\nWe use essential cookies.\n")
+    doc = sections_from_text(
+        "How We Use Your Data\n\nWe use it to ship orders.\n\nCookies\n\nWe use essential cookies.\n"
+    )
     assert [s["title"] for s in doc["sections"]] == ["How We Use Your Data", "Cookies"]
 
 
@@ -73,9 +80,16 @@ def test_section_ids_are_stable_slugs_and_duplicates_are_numbered():
 
 def test_the_real_policy_builds_into_its_nine_sections(cartier_kb):
     assert [s["id"] for s in cartier_kb.sections] == [
-        "privacy-policy", "note-to-minors-and-children", "note-to-parents", "telephone-calls",
-        "personal-information-collection-and-use", "joint-use-of-personal-data", "security", "your-rights",
-        "changes-to-this-privacy-policy"]
+        "privacy-policy",
+        "note-to-minors-and-children",
+        "note-to-parents",
+        "telephone-calls",
+        "personal-information-collection-and-use",
+        "joint-use-of-personal-data",
+        "security",
+        "your-rights",
+        "changes-to-this-privacy-policy",
+    ]
     body = " ".join(p["text"] for p in cartier_kb.passages)
     for damage in ("**", "\\.", "title=", "\u00a0", "indentifiable", " ."):
         assert damage not in body

@@ -1,4 +1,5 @@
 """The command line: build (skipped when the source is unchanged) and search, as subprocesses."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,15 @@ from tests.unit.policy_kb.conftest import ROOT, SECOND_SOURCE
 
 def _run(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "policy_kb", *args], input=stdin, capture_output=True,
-                          text=True, timeout=120, cwd=str(ROOT), env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "policy_kb", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=str(ROOT),
+        env=env,
+    )
 
 
 def test_build_records_the_source_hash_and_skips_an_unchanged_source(tmp_path):
@@ -32,8 +40,15 @@ def test_build_records_the_source_hash_and_skips_an_unchanged_source(tmp_path):
 
 
 def test_search_reads_questions_from_stdin_and_writes_one_json_object_a_line(cartier_kb_dir):
-    result = _run("search", "--kb", str(cartier_kb_dir), "--top", "2", "--json",
-                  stdin="do you record calls?\nwho does fraud checks\n\n")
+    result = _run(
+        "search",
+        "--kb",
+        str(cartier_kb_dir),
+        "--top",
+        "2",
+        "--json",
+        stdin="do you record calls?\nwho does fraud checks\n\n",
+    )
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [entry["question"] for entry in lines] == ["do you record calls?", "who does fraud checks", ""]

@@ -6,6 +6,7 @@ SMS shorthand, an empty text, one character, a text past the 256-token limit and
 one.  The knowledge base's stored passage vectors were built with that pass, so a faster encoder
 must land within float rounding of it or retrieval scores would drift.
 """
+
 from __future__ import annotations
 
 import json

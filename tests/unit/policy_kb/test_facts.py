@@ -1,4 +1,5 @@
 """Structured facts are read from what the document states, with the section they come from."""
+
 from __future__ import annotations
 
 

@@ -3,6 +3,7 @@
 Each generated policy puts every fact in a known sentence under a plain heading; company names,
 addresses and numbers are drawn at random so nothing here can match a rule written for one policy.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,8 +47,10 @@ def _policy(seed: int) -> dict:
         "children": f"Our services are not directed to children under the age of {facts['age']}.",
         "security": "We protect your information with encryption, access controls and regular security audits.",
         "rights": "You may request access to, correction of or deletion of your personal information.",
-        "write": (f"To exercise these rights, write to: {facts['company']} C/O Privacy Office, {facts['street']}, "
-                  f"{facts['city']}."),
+        "write": (
+            f"To exercise these rights, write to: {facts['company']} C/O Privacy Office, {facts['street']}, "
+            f"{facts['city']}."
+        ),
         "email": f"You can also e-mail our privacy team at {facts['email']}.",
         "phone": f"To reach us by telephone, call {facts['phone']} on weekdays.",
         "revised": f"Last revised: {facts['revised']}",
@@ -116,13 +119,16 @@ def test_the_ranker_scores_question_sentence_agreement_per_dimension_and_repeata
     assert int(np.argmax(scores)) == gold
 
 
-@pytest.mark.parametrize("question, key", [
-    ("how long do you keep my order records", "retention"),
-    ("who handles my card payments", "processor"),
-    ("can I turn off cookies", "cookies"),
-    ("is the service meant for children", "children"),
-    ("how do you protect my information", "security"),
-])
+@pytest.mark.parametrize(
+    "question, key",
+    [
+        ("how long do you keep my order records", "retention"),
+        ("who handles my card payments", "processor"),
+        ("can I turn off cookies", "cookies"),
+        ("is the service meant for children", "children"),
+        ("how do you protect my information", "security"),
+    ],
+)
 def test_the_ranker_leads_with_the_sentence_that_states_the_answer(generated, question, key):
     policy, kb = generated
     answer = kb.answer(question)
@@ -144,25 +150,38 @@ def test_facts_are_read_from_any_policy_as_typed_values(generated):
     assert [a.age for a in facts.age_thresholds] == [f["age"]]
 
 
-@pytest.mark.parametrize("question, fact", [
-    ("where do I send a letter about my data", "street"),
-    ("what is your postal address", "street"),
-    ("what is your email address", "email"),
-    ("what's your phone number", "phone"),
-    ("who is your data protection officer", "street"),
-])
+@pytest.mark.parametrize(
+    "question, fact",
+    [
+        ("where do I send a letter about my data", "street"),
+        ("what is your postal address", "street"),
+        ("what is your email address", "email"),
+        ("what's your phone number", "phone"),
+        ("who is your data protection officer", "street"),
+    ],
+)
 def test_contact_questions_are_answered_with_the_stated_contact(generated, question, fact):
     policy, kb = generated
     answer = kb.answer(question)
     assert answer.covered and policy["facts"][fact] in answer.text
 
 
-@pytest.mark.parametrize("question", [
-    "what is the weather like tomorrow", "tell me a joke", "how much does shipping to Alaska cost",
-    pytest.param("can I pay with gift cards in your stores", marks=pytest.mark.xfail(
-        strict=True, reason="known limit: a product question sharing a topic word ('card') with the policy is "
-                            "still answered (bench/RESULTS_KB.md)")),
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what is the weather like tomorrow",
+        "tell me a joke",
+        "how much does shipping to Alaska cost",
+        pytest.param(
+            "can I pay with gift cards in your stores",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="known limit: a product question sharing a topic word ('card') with the policy is "
+                "still answered (bench/RESULTS_KB.md)",
+            ),
+        ),
+    ],
+)
 def test_questions_the_policy_cannot_answer_are_declined(generated, question):
     _, kb = generated
     assert not kb.answer(question).covered
@@ -171,8 +190,14 @@ def test_questions_the_policy_cannot_answer_are_declined(generated, question):
 def test_every_answer_fragment_is_policy_text(generated):
     policy, kb = generated
     text = re.sub(r"\s+", " ", " ".join(s["text"] for s in kb.sentences))
-    questions = ["what do you collect", "who gets my card number", "how do I delete my data and who do I write to",
-                 "when was this notice revised", "do you keep my data", "is my information encrypted"]
+    questions = [
+        "what do you collect",
+        "who gets my card number",
+        "how do I delete my data and who do I write to",
+        "when was this notice revised",
+        "do you keep my data",
+        "is my information encrypted",
+    ]
     for q in questions:
         answer = kb.answer(q)
         for part in [answer.text] + [c.text for c in answer.also]:
@@ -182,7 +207,9 @@ def test_every_answer_fragment_is_policy_text(generated):
 
 def test_a_two_part_question_is_ranked_part_by_part():
     assert question_parts("how do I get it removed and what proof do you need") == [
-        "how do I get it removed", "what proof do you need"]
+        "how do I get it removed",
+        "what proof do you need",
+    ]
     assert question_parts("do you share my data") == ["do you share my data"]
 
 

@@ -1,4 +1,5 @@
 """Sentence choice inside long sections, abstention on unsupported terms, query-embedding cache."""
+
 from __future__ import annotations
 
 import re
@@ -34,8 +35,10 @@ def test_long_section_answer_continues_with_the_next_sentence_of_the_paragraph(c
 
 
 def test_non_adjacent_sentences_are_joined_with_an_ellipsis_and_stay_extractive(cartier_kb, second_kb):
-    for kb, question in ((cartier_kb, "what do you use my personal data for?"),
-                         (second_kb, "what happens if I ask you to delete my data")):
+    for kb, question in (
+        (cartier_kb, "what do you use my personal data for?"),
+        (second_kb, "what happens if I ask you to delete my data"),
+    ):
         answer = kb.answer(question)
         assert answer.covered and len(answer.text) <= 320
         for piece in re.split(r"\s*…\s*", answer.text):
@@ -70,7 +73,11 @@ def test_query_encoding_runs_on_one_blas_thread(cartier_kb, monkeypatch):
     encoder = cartier_kb.hybrid.encoder
     seen = []
     original = encoder._encode_one
-    monkeypatch.setattr(encoder, "_encode_one", lambda ids: seen.append(
-        [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]) or original(ids))
+    monkeypatch.setattr(
+        encoder,
+        "_encode_one",
+        lambda ids: seen.append([i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"])
+        or original(ids),
+    )
     encoder.encode(["is my data secure?"])
     assert seen and all(n == 1 for n in seen[0])

@@ -1,4 +1,5 @@
 """Who / what-do-you-collect / do-I-have-to questions are led by the sentence of that form."""
+
 from __future__ import annotations
 
 import re
@@ -17,16 +18,19 @@ def _assert_extractive(kb: KnowledgeBase, text: str) -> None:
             assert piece.rstrip(",;:…") in body, piece
 
 
-@pytest.mark.parametrize("sentence, kind, expected", [
-    ("Paylane Ltd, which processes card payments, receives your card details.", "named_organisation", True),
-    ("Your credit card company is responsible for their use of your data.", "named_organisation", False),
-    ("We collect your name, e-mail address and phone number when you register.", "collected", True),
-    ("By phone you may also be asked to provide such information.", "collected", True),
-    ("Information collected will be stored in the United States and France.", "collected", False),
-    ("billing address and payment details (collectively \"Personal Data\").", "collected", False),
-    ("Some fields are optional; if you choose not to provide them we may not reply.", "obligation", True),
-    ("You will be asked to register and create an account.", "obligation", False),
-])
+@pytest.mark.parametrize(
+    "sentence, kind, expected",
+    [
+        ("Paylane Ltd, which processes card payments, receives your card details.", "named_organisation", True),
+        ("Your credit card company is responsible for their use of your data.", "named_organisation", False),
+        ("We collect your name, e-mail address and phone number when you register.", "collected", True),
+        ("By phone you may also be asked to provide such information.", "collected", True),
+        ("Information collected will be stored in the United States and France.", "collected", False),
+        ('billing address and payment details (collectively "Personal Data").', "collected", False),
+        ("Some fields are optional; if you choose not to provide them we may not reply.", "obligation", True),
+        ("You will be asked to register and create an account.", "obligation", False),
+    ],
+)
 def test_sentences_are_typed_for_the_new_question_forms_by_generic_patterns(sentence, kind, expected):
     assert has_answer_type(sentence, kind) is expected
 
@@ -44,10 +48,13 @@ def test_a_what_do_you_collect_question_is_answered_with_the_list_of_data_items(
     _assert_extractive(cartier_rules_kb, a.text)
 
 
-@pytest.mark.parametrize("question, fact", [
-    ("do i have to give you all my details", "mandatory"),
-    ("what if I don't want to provide some information", "may not be able to respond"),
-])
+@pytest.mark.parametrize(
+    "question, fact",
+    [
+        ("do i have to give you all my details", "mandatory"),
+        ("what if I don't want to provide some information", "may not be able to respond"),
+    ],
+)
 def test_a_do_i_have_to_question_is_answered_with_the_sentence_on_mandatory_information(cartier_kb, question, fact):
     a = cartier_kb.answer(question)
     assert a.covered and fact in a.text
@@ -55,9 +62,11 @@ def test_a_do_i_have_to_question_is_answered_with_the_sentence_on_mandatory_info
 
 
 def test_a_long_sentence_is_cut_to_the_clause_that_answers_when_it_does_not_fit_after_the_first():
-    sentence = ("We will ask for some details that are mandatory (needed to deliver your order and to meet our "
-                "duties under the law) and others that are optional (which you may give us if you wish); if you "
-                "choose not to provide the mandatory details then we may not be able to deliver your order.")
+    sentence = (
+        "We will ask for some details that are mandatory (needed to deliver your order and to meet our "
+        "duties under the law) and others that are optional (which you may give us if you wish); if you "
+        "choose not to provide the mandatory details then we may not be able to deliver your order."
+    )
     qexp = {"provid", "choos", "mandatori"}
     text = _clauses_within(sentence, 150, qexp, "obligation")
     assert text.startswith("…if you choose not to provide")

@@ -1,4 +1,5 @@
 """Choosing the section: title similarity, asked-for rights, security measures (all generic)."""
+
 from __future__ import annotations
 
 import json
@@ -28,16 +29,23 @@ def test_a_question_about_protecting_data_is_answered_from_the_security_measures
 def test_security_facts_come_from_a_security_section_and_from_sentences_naming_a_measure():
     sections = [
         {"id": "security", "title": "Keeping your data secure", "sentences": ["Only trained staff see your file."]},
-        {"id": "use", "title": "How we use data", "sentences": [
-            "We use reasonable measures to keep your data secure.",
-            "Your data is hosted in a secure environment.",  # no measure named: a purpose, not a safeguard
-            "We send newsletters."]},
+        {
+            "id": "use",
+            "title": "How we use data",
+            "sentences": [
+                "We use reasonable measures to keep your data secure.",
+                "Your data is hosted in a secure environment.",  # no measure named: a purpose, not a safeguard
+                "We send newsletters.",
+            ],
+        },
     ]
     for section in sections:
         section["passages"] = [" ".join(section["sentences"])]
     facts = extract_facts(sections)
     assert [f["sentence"] for f in facts["security"]] == [
-        "Only trained staff see your file.", "We use reasonable measures to keep your data secure."]
+        "Only trained staff see your file.",
+        "We use reasonable measures to keep your data secure.",
+    ]
 
 
 def test_search_ranks_with_the_section_title_but_the_answer_confidence_is_the_passage_score(cartier_rules_kb):

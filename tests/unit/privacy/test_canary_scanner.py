@@ -1,4 +1,5 @@
 """The canary search is not vacuous: every transform it claims to catch is caught."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Our own data on request: completing a verified deletion deletes the requester's conversations."""
+
 from __future__ import annotations
 
 from typing import Any, List
@@ -70,7 +71,9 @@ def test_completing_a_deletion_erases_the_requesters_conversation_only(
     assert "conversations_erased.e6" in audit_codes(service, reference)
 
 
-def test_conversations_stay_until_the_deletion_is_completed(service: TicketService, records: ConversationRecords) -> None:
+def test_conversations_stay_until_the_deletion_is_completed(
+    service: TicketService, records: ConversationRecords
+) -> None:
     reference = file_request(service, "deletion", "requester-chat", "key-pending")
     complete(service, reference, ["in_progress"])
     assert records.count_events("requester-chat") == 6

@@ -1,4 +1,5 @@
 """One logging setup for all processes: masked at every level, structlog included."""
+
 from __future__ import annotations
 
 import logging
@@ -67,7 +68,9 @@ def test_mask_text_keeps_ip_addresses_and_small_numbers_readable() -> None:
 
 
 def test_stdlib_debug_records_from_rasa_loggers_are_masked(log_file: Path) -> None:
-    logging.getLogger("rasa.core.processor").debug("Received user message '%s' from %s", f"I am born {DOB}, {EMAIL}", PHONE)
+    logging.getLogger("rasa.core.processor").debug(
+        "Received user message '%s' from %s", f"I am born {DOB}, {EMAIL}", PHONE
+    )
     logging.getLogger("rasa_sdk.executor").debug(f"Contents of ignored event: 'SlotSet(code: {CODE}, card: {CARD})'")
     try:
         raise ValueError(f"bad value {EMAIL}")

@@ -1,4 +1,5 @@
 """Retention: purge deletes exactly what is older than the cut-off, audits counts only."""
+
 from __future__ import annotations
 
 import threading
@@ -26,7 +27,9 @@ def records(request: pytest.FixtureRequest, settings: Settings) -> ConversationR
     if request.param == "sqlite":
         built = ConversationRecords.from_settings(settings)
     else:
-        built = ConversationRecords.from_settings(settings, engine=create_tracker_engine(request.getfixturevalue("postgres_url")))
+        built = ConversationRecords.from_settings(
+            settings, engine=create_tracker_engine(request.getfixturevalue("postgres_url"))
+        )
         EVENTS.drop(built.engine, checkfirst=True)  # a clean table per test
     built.create_schema()
     return built
@@ -63,10 +66,14 @@ def stored_counts(records: ConversationRecords) -> Dict[str, int]:
     return {sender: count for sender, count in rows}
 
 
-def test_purge_deletes_exactly_the_conversations_and_sessions_older_than_the_cutoff(records: ConversationRecords) -> None:
+def test_purge_deletes_exactly_the_conversations_and_sessions_older_than_the_cutoff(
+    records: ConversationRecords,
+) -> None:
     cutoff = NOW - 30 * DAY
     add_events(records, "stale", session(NOW - 40 * DAY))  # 6 events, all old
-    add_events(records, "just-stale", session(cutoff - timedelta(seconds=60), turns=1))  # last event 58 s before the cut-off
+    add_events(
+        records, "just-stale", session(cutoff - timedelta(seconds=60), turns=1)
+    )  # last event 58 s before the cut-off
     add_events(records, "just-fresh", session(cutoff + timedelta(seconds=1), turns=1))  # first event after it
     add_events(records, "recent", session(NOW - 2 * DAY))
     add_events(records, "returning", session(NOW - 45 * DAY) + session(NOW - DAY))  # old session + current session
@@ -87,7 +94,11 @@ def test_purge_deletes_exactly_the_conversations_and_sessions_older_than_the_cut
 def test_purge_keeps_the_current_session_of_a_conversation_still_in_use(records: ConversationRecords) -> None:
     # One long session that began before the cut-off and is still active: deleting part of it would
     # corrupt the live conversation, so it is kept whole until it goes quiet.
-    add_events(records, "long-session", session(NOW - 31 * DAY) + [{"event": "user", "text": "still here", "timestamp": (NOW - DAY).timestamp()}])
+    add_events(
+        records,
+        "long-session",
+        session(NOW - 31 * DAY) + [{"event": "user", "text": "still here", "timestamp": (NOW - DAY).timestamp()}],
+    )
 
     counts = records.purge(NOW - 30 * DAY)
 
@@ -153,7 +164,9 @@ def test_run_purge_anonymises_old_closed_tickets_and_audits_counts_only(
     assert ticket_service.get_by_reference(old_reference).anonymised_at is not None
     assert ticket_service.get_by_reference(recent_reference).anonymised_at is None
     with ticket_service.database.read() as db:
-        run_events = db.scalars(sa.select(AuditEvent).where(AuditEvent.ticket_id.is_(None), AuditEvent.actor == "system:retention")).all()
+        run_events = db.scalars(
+            sa.select(AuditEvent).where(AuditEvent.ticket_id.is_(None), AuditEvent.actor == "system:retention")
+        ).all()
         assert [e.reason_code for e in run_events] == [f"purge.c1.e6.t1.r{report.channel_records_deleted}"]
         assert db.scalars(sa.select(Ticket.personal_ct).where(Ticket.reference == old_reference)).one() is None
 
@@ -197,7 +210,9 @@ def test_daily_schedule_runs_again_after_each_interval_and_stops(settings: Setti
     assert len(runs) == count
 
 
-def test_purge_command_prints_counts_as_json(environ: Dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_purge_command_prints_counts_as_json(
+    environ: Dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import json
 
     from bot.cli import main

@@ -1,4 +1,5 @@
 """``privacy-desk rotate-keys`` rotates the conversation table together with the tickets."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -2,6 +2,7 @@
 
 Runs on SQLite (a file) and PostgreSQL (``postgres_url``; required in CI).
 """
+
 from __future__ import annotations
 
 import json
@@ -60,7 +61,9 @@ def make_store(url: str, domain: Domain, *keys: str) -> EncryptedSQLTrackerStore
     return EncryptedSQLTrackerStore(domain=domain, records=records)
 
 
-def conversation(sender: str, domain: Domain, text: str = f"I am {CANARY_NAME}, mail {CANARY_EMAIL}") -> DialogueStateTracker:
+def conversation(
+    sender: str, domain: Domain, text: str = f"I am {CANARY_NAME}, mail {CANARY_EMAIL}"
+) -> DialogueStateTracker:
     tracker = DialogueStateTracker(sender, domain.slots)
     tracker.update_with_events(
         [
@@ -127,7 +130,9 @@ def test_sqlite_file_bytes_hold_no_canary(tmp_path: Path, domain: Domain) -> Non
         assert secret.encode() not in blob
 
 
-async def test_unknown_intent_and_action_names_are_not_stored_in_plain_columns(database_url: str, domain: Domain) -> None:
+async def test_unknown_intent_and_action_names_are_not_stored_in_plain_columns(
+    database_url: str, domain: Domain
+) -> None:
     store = make_store(database_url, domain, generate_key())
     tracker = DialogueStateTracker("s1", domain.slots)
     tracker.update(UserUttered("hi", intent={"name": CANARY_EMAIL, "confidence": 1.0}))
@@ -147,7 +152,9 @@ async def test_corrupted_row_restarts_that_conversation_only(
     victim_key = store.records.key("victim-conversation")
     with store.engine.begin() as connection:
         first = connection.execute(sa.select(sa.func.min(EVENTS.c.id)).where(EVENTS.c.sender_id == victim_key)).scalar()
-        connection.execute(sa.update(EVENTS).where(EVENTS.c.id == first + 3).values(data="gAAAAAtampered" + CANARY_EMAIL))
+        connection.execute(
+            sa.update(EVENTS).where(EVENTS.c.id == first + 3).values(data="gAAAAAtampered" + CANARY_EMAIL)
+        )
 
     with caplog.at_level(logging.ERROR, logger="bot.rasa.tracker_store"):
         restarted = await store.get_or_create_tracker("victim-conversation")
@@ -165,7 +172,9 @@ async def test_corrupted_row_restarts_that_conversation_only(
     assert again is not None and again.latest_message.text == "hello again"
 
 
-async def test_conversation_written_under_a_missing_key_restarts_without_crashing(database_url: str, domain: Domain) -> None:
+async def test_conversation_written_under_a_missing_key_restarts_without_crashing(
+    database_url: str, domain: Domain
+) -> None:
     old_store = make_store(database_url, domain, generate_key())
     await old_store.save(conversation(CANARY_SENDER, domain))
 
@@ -198,7 +207,9 @@ async def test_rotation_encrypts_plaintext_rows_left_by_plain_rasa(database_url:
     plain = json.dumps(UserUttered(CANARY_EMAIL, intent={"name": "inform", "confidence": 1.0}).as_dict())
     with store.engine.begin() as connection:
         connection.execute(
-            sa.insert(EVENTS).values(sender_id=store.records.key("legacy"), type_name="user", timestamp=time.time(), data=plain)
+            sa.insert(EVENTS).values(
+                sender_id=store.records.key("legacy"), type_name="user", timestamp=time.time(), data=plain
+            )
         )
 
     counts = store.records.rotate_keys()

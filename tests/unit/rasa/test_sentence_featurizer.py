@@ -1,4 +1,5 @@
 """The MiniLM sentence featurizer gives DIET one dense 384-d sentence vector per text."""
+
 from __future__ import annotations
 
 import asyncio
@@ -21,7 +22,8 @@ from bot.rasa.sentence_featurizer import MiniLMSentenceFeaturizer
 def featurizer(tmp_path_factory) -> MiniLMSentenceFeaturizer:
     storage = LocalModelStorage(tmp_path_factory.mktemp("storage"))
     return MiniLMSentenceFeaturizer.create(
-        MiniLMSentenceFeaturizer.get_default_config(), storage, Resource("minilm"), ExecutionContext(None, "minilm"))
+        MiniLMSentenceFeaturizer.get_default_config(), storage, Resource("minilm"), ExecutionContext(None, "minilm")
+    )
 
 
 def _sentence_vector(message: Message) -> np.ndarray:
@@ -81,15 +83,18 @@ def test_works_inside_a_tiny_trained_pipeline(tmp_path: Path):
         "  - name: bot.rasa.sentence_featurizer.MiniLMSentenceFeaturizer\n"
         "  - name: DIETClassifier\n    epochs: 30\n    random_seed: 1\n    entity_recognition: false\n"
         "    number_of_transformer_layers: 0\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (tmp_path / "nlu.yml").write_text(
         'version: "3.1"\nnlu:\n'
         "  - intent: greet\n    examples: |\n      - hello\n      - hi there\n      - good morning\n"
         "  - intent: request_deletion\n    examples: |\n      - delete my data\n      - erase my account\n"
         "      - remove my personal information\n",
-        encoding="utf-8")
-    model = train_nlu(str(tmp_path / "config.yml"), str(tmp_path / "nlu.yml"), str(tmp_path / "models"),
-                      fixed_model_name="tiny")
+        encoding="utf-8",
+    )
+    model = train_nlu(
+        str(tmp_path / "config.yml"), str(tmp_path / "nlu.yml"), str(tmp_path / "models"), fixed_model_name="tiny"
+    )
     assert model is not None and Path(model).is_file()
     agent = Agent.load(model)
     parsed = asyncio.run(agent.parse_message("delete my data"))

@@ -1,5 +1,6 @@
 """Fixtures for the request flows: a migrated SQLite database with the real ticket store,
 verification service (codes go to the local outbox) and the demo customer directory."""
+
 from __future__ import annotations
 
 import re

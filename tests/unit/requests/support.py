@@ -1,4 +1,5 @@
 """Building rasa_sdk trackers and running actions for the request-flow tests (one helper, many modules)."""
+
 from __future__ import annotations
 
 import copy
@@ -16,10 +17,17 @@ FIXTURE = Path(__file__).resolve().parents[2] / "data" / "requests" / "tracker_i
 DOMAIN: Dict[str, Any] = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())
 
 
-def build_tracker(text: str, intent: str = "inform", *, slots: Optional[Dict[str, Any]] = None,
-                  active_loop: Optional[str] = "request_form", events: Optional[List[Dict[str, Any]]] = None,
-                  channel: str = "rest", metadata: Optional[Dict[str, Any]] = None,
-                  sender: Optional[str] = None) -> Tracker:
+def build_tracker(
+    text: str,
+    intent: str = "inform",
+    *,
+    slots: Optional[Dict[str, Any]] = None,
+    active_loop: Optional[str] = "request_form",
+    events: Optional[List[Dict[str, Any]]] = None,
+    channel: str = "rest",
+    metadata: Optional[Dict[str, Any]] = None,
+    sender: Optional[str] = None,
+) -> Tracker:
     """A tracker whose latest turn is ``text``, as Rasa hands it to an action.
 
     Earlier turns set the known slots; the slot being asked (``requested_slot``) is set
@@ -31,12 +39,20 @@ def build_tracker(text: str, intent: str = "inform", *, slots: Optional[Dict[str
         state["sender_id"] = sender
     state["slots"].update(slots or {})
     parse = {"intent": {"name": intent, "confidence": 0.99}}
-    state["latest_message"] = {"text": text, **parse, "intent_ranking": [{"name": intent, "confidence": 0.99}],
-                               "entities": [], "metadata": metadata or {}}
+    state["latest_message"] = {
+        "text": text,
+        **parse,
+        "intent_ranking": [{"name": intent, "confidence": 0.99}],
+        "entities": [],
+        "metadata": metadata or {},
+    }
     asked = (slots or {}).get("requested_slot")
     earlier = [{"event": "slot", "name": k, "value": v} for k, v in (slots or {}).items() if k != asked]
-    state["events"] = copy.deepcopy(state["events"][:-1]) + earlier + [
-        {"event": "user", "text": text, "parse_data": parse, "input_channel": channel, "metadata": metadata or {}}]
+    state["events"] = (
+        copy.deepcopy(state["events"][:-1])
+        + earlier
+        + [{"event": "user", "text": text, "parse_data": parse, "input_channel": channel, "metadata": metadata or {}}]
+    )
     if asked and asked in (slots or {}):
         state["events"].append({"event": "slot", "name": asked, "value": slots[asked]})
     state["events"] += events or []

@@ -3,6 +3,7 @@
 The domain services are real (SQLite ticket store, verification with codes in
 the local outbox, the demo customer directory); only the Rasa server is absent.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,9 +33,14 @@ from bot.tickets import Channel, Kind, PersonalData, Priority, Status
 from tests.unit.requests.support import DOMAIN, build_tracker, run_action, slotsets  # noqa: F401
 
 
-def tracker(text: str = "Ada Demo", intent: str = "inform", slots: Optional[Dict[str, Any]] = None,
-            active_loop: Optional[str] = "request_form", events: Optional[List[Dict[str, Any]]] = None,
-            channel: str = "rest") -> Tracker:
+def tracker(
+    text: str = "Ada Demo",
+    intent: str = "inform",
+    slots: Optional[Dict[str, Any]] = None,
+    active_loop: Optional[str] = "request_form",
+    events: Optional[List[Dict[str, Any]]] = None,
+    channel: str = "rest",
+) -> Tracker:
     return build_tracker(text, intent, slots=slots, active_loop=active_loop, events=events, channel=channel)
 
 
@@ -45,27 +51,52 @@ def texts(messages_) -> str:
     return "\n".join(m.get("text") or "" for m in messages_)
 
 
-ADA_SLOTS = {"request_kind": "deletion", "full_name": "Ada Demo", "email": "ada.demo@example.com",
-             "phone": flows.SKIPPED, "date_of_birth": "1985-12-10", "identifier": "10022"}
+ADA_SLOTS = {
+    "request_kind": "deletion",
+    "full_name": "Ada Demo",
+    "email": "ada.demo@example.com",
+    "phone": flows.SKIPPED,
+    "date_of_birth": "1985-12-10",
+    "identifier": "10022",
+}
 
 
 # --------------------------------------------------------------------------- every validator exists and runs
 
 SAMPLES = {
-    "request_kind": "delete my data", "access_scope": "the categories", "access_details": "my order history",
-    "correction_what": "my surname", "correction_value": "Demo-Smith", "stop_scope": "marketing only",
-    "full_name": "Ada Demo", "email": "ada.demo@example.com", "phone": "202 555 0100", "date_of_birth": "December 10 1985",
-    "identifier": "10022", "declaration": "I declare this is true", "parent_name": "Pat Demo",
-    "parent_contact": "pat.demo@example.com", "relationship": "parent", "child_name": "Finn Demo",
-    "child_account": "finn.demo@example.com", "child_age": "11", "status_reference": "PD-7K3D-9QXM",
+    "request_kind": "delete my data",
+    "access_scope": "the categories",
+    "access_details": "my order history",
+    "correction_what": "my surname",
+    "correction_value": "Demo-Smith",
+    "stop_scope": "marketing only",
+    "full_name": "Ada Demo",
+    "email": "ada.demo@example.com",
+    "phone": "202 555 0100",
+    "date_of_birth": "December 10 1985",
+    "identifier": "10022",
+    "declaration": "I declare this is true",
+    "parent_name": "Pat Demo",
+    "parent_contact": "pat.demo@example.com",
+    "relationship": "parent",
+    "child_name": "Finn Demo",
+    "child_account": "finn.demo@example.com",
+    "child_age": "11",
+    "status_reference": "PD-7K3D-9QXM",
     "status_contact": "ada.demo@example.com",
 }
 SKIP_RUN = {"request_confirmed", "parental_confirmed", "verification_code", "status_code"}  # exercised below with codes
 
 
-@pytest.mark.parametrize("form_action, slot_sets", [
-    (ValidateRequestForm(), {"request_kind": k, "access_scope": s}) for k in flows.REQUEST_KINDS for s in ("categories", "specific")
-] + [(ValidateParentalForm(), {}), (ValidateStatusForm(), {})])
+@pytest.mark.parametrize(
+    "form_action, slot_sets",
+    [
+        (ValidateRequestForm(), {"request_kind": k, "access_scope": s})
+        for k in flows.REQUEST_KINDS
+        for s in ("categories", "specific")
+    ]
+    + [(ValidateParentalForm(), {}), (ValidateStatusForm(), {})],
+)
 async def test_every_required_slot_has_a_validator_that_runs_and_accepts_a_good_value(form_action, slot_sets):
     t = tracker(slots=slot_sets)
     fields = form_action.fields(t)
@@ -75,7 +106,9 @@ async def test_every_required_slot_has_a_validator_that_runs_and_accepts_a_good_
     for slot in fields:
         if slot in SKIP_RUN:
             continue
-        result = await getattr(form_action, f"validate_{slot}")(SAMPLES[slot], CollectingDispatcher(), tracker(slots=slot_sets), DOMAIN)
+        result = await getattr(form_action, f"validate_{slot}")(
+            SAMPLES[slot], CollectingDispatcher(), tracker(slots=slot_sets), DOMAIN
+        )
         assert result.get(slot) is not None, slot
 
 
@@ -86,18 +119,33 @@ def test_personal_slots_are_filled_only_from_text_inside_their_form_and_state_on
             assert mapping["type"] == "from_text", slot
             assert all(c["active_loop"] and c["requested_slot"] == slot for c in mapping["conditions"]), slot
             assert "cancel_request" in mapping["not_intent"] and "talk_to_person" in mapping["not_intent"]
-    for slot in ("verified", "verification_level", "challenge_id", "field_failures", "request_outcome", "last_reference", "dob_choices"):
+    for slot in (
+        "verified",
+        "verification_level",
+        "challenge_id",
+        "field_failures",
+        "request_outcome",
+        "last_reference",
+        "dob_choices",
+    ):
         assert slots[slot]["mappings"] == [{"type": "custom"}], slot
 
 
 def test_every_request_name_exists_in_the_domain():
-    known = set(DOMAIN["intents"]) | set(DOMAIN["slots"]) | set(DOMAIN["actions"]) | set(DOMAIN["responses"]) | set(DOMAIN["forms"])
+    known = (
+        set(DOMAIN["intents"])
+        | set(DOMAIN["slots"])
+        | set(DOMAIN["actions"])
+        | set(DOMAIN["responses"])
+        | set(DOMAIN["forms"])
+    )
     section = Path(names.__file__).read_text().split("# --- requests ---", 1)[1]
-    constants = [line.split("=")[1].strip().strip('"') for line in section.splitlines() if " = \"" in line]
+    constants = [line.split("=")[1].strip().strip('"') for line in section.splitlines() if ' = "' in line]
     assert constants and [c for c in constants if c not in known] == []
 
 
 # --------------------------------------------------------------------------- request form
+
 
 async def test_activation_by_a_deletion_intent_sets_the_kind_and_asks_for_the_name():
     t = tracker("I want to delete my data", "request_deletion", slots={"requested_slot": None, "request_kind": None})
@@ -109,17 +157,28 @@ async def test_activation_by_a_deletion_intent_sets_the_kind_and_asks_for_the_na
 async def test_bad_email_gets_a_specific_reprompt_and_the_second_failure_offers_a_person():
     form = ValidateRequestForm()
     named = {"request_kind": "deletion", "full_name": "Jane Doe"}
-    first_events, first = await run(form, tracker("jane.example.com", slots={**named, "requested_slot": "email", "email": "jane.example.com"}))
+    first_events, first = await run(
+        form, tracker("jane.example.com", slots={**named, "requested_slot": "email", "email": "jane.example.com"})
+    )
     assert slotsets(first_events)["email"] is None and "@ sign" in texts(first)
     assert not first[0].get("buttons")
     failures = slotsets(first_events)["field_failures"]
-    second_events, second = await run(form, tracker("jane@example", slots={**named, "requested_slot": "email", "email": "jane@example", "field_failures": failures}))
+    second_events, second = await run(
+        form,
+        tracker(
+            "jane@example",
+            slots={**named, "requested_slot": "email", "email": "jane@example", "field_failures": failures},
+        ),
+    )
     assert "talk to a person" in texts(second) and second[0]["buttons"] == [messages.PERSON_BUTTON]
     assert slotsets(second_events)["requested_slot"] == "email"
 
 
 async def test_ambiguous_date_of_birth_asks_which_reading_with_buttons():
-    events, msgs = await run(ValidateRequestForm(), tracker("03/04/1990", slots={**ADA_SLOTS, "requested_slot": "date_of_birth", "date_of_birth": "03/04/1990"}))
+    events, msgs = await run(
+        ValidateRequestForm(),
+        tracker("03/04/1990", slots={**ADA_SLOTS, "requested_slot": "date_of_birth", "date_of_birth": "03/04/1990"}),
+    )
     sets = slotsets(events)
     assert sets["date_of_birth"] is None and sets["requested_slot"] == "date_of_birth" and msgs == []
     _, asked = await run(ActionAskDateOfBirth(), tracker(slots={"dob_choices": sets["dob_choices"]}))
@@ -130,20 +189,29 @@ async def test_ambiguous_date_of_birth_asks_which_reading_with_buttons():
 
 
 async def test_date_of_birth_under_13_stops_and_drops_everything():
-    events, _ = await run(ValidateRequestForm(), tracker("June 1 2015", slots={**ADA_SLOTS, "requested_slot": "date_of_birth", "date_of_birth": "June 1 2015"}))
+    events, _ = await run(
+        ValidateRequestForm(),
+        tracker("June 1 2015", slots={**ADA_SLOTS, "requested_slot": "date_of_birth", "date_of_birth": "June 1 2015"}),
+    )
     sets = slotsets(events)
     assert sets["request_outcome"] == "child" and sets["requested_slot"] is None
     assert sets["email"] is None and sets["full_name"] is None and sets["date_of_birth"] is None
 
 
 async def test_saying_im_12_stops_the_form_at_once():
-    events, _ = await run(ValidateRequestForm(), tracker("I'm 12", slots={**ADA_SLOTS, "requested_slot": "phone", "phone": "I'm 12"}))
+    events, _ = await run(
+        ValidateRequestForm(), tracker("I'm 12", slots={**ADA_SLOTS, "requested_slot": "phone", "phone": "I'm 12"})
+    )
     sets = slotsets(events)
     assert sets["request_outcome"] == "child" and sets["email"] is None
 
 
 async def test_change_my_email_at_the_summary_clears_only_the_email():
-    t = tracker("change my email", "change_field", slots={**ADA_SLOTS, "requested_slot": "request_confirmed", "request_confirmed": "change my email"})
+    t = tracker(
+        "change my email",
+        "change_field",
+        slots={**ADA_SLOTS, "requested_slot": "request_confirmed", "request_confirmed": "change my email"},
+    )
     events, msgs = await run(ValidateRequestForm(), t)
     sets = slotsets(events)
     assert sets["email"] is None and sets["request_confirmed"] is None and sets["requested_slot"] == "email"
@@ -151,19 +219,35 @@ async def test_change_my_email_at_the_summary_clears_only_the_email():
 
 
 async def test_summary_warns_that_deletion_cancels_the_registration():
-    _, msgs = await run(ActionAskRequestConfirmed(), tracker(slots={**ADA_SLOTS, "requested_slot": "request_confirmed"}))
+    _, msgs = await run(
+        ActionAskRequestConfirmed(), tracker(slots={**ADA_SLOTS, "requested_slot": "request_confirmed"})
+    )
     text = texts(msgs)
-    assert "cancels your registration" in text and "- Name: Ada Demo" in text and "- Date of birth: 10 December 1985" in text
+    assert (
+        "cancels your registration" in text
+        and "- Name: Ada Demo" in text
+        and "- Date of birth: 10 December 1985" in text
+    )
 
 
 async def test_summary_for_marketing_opt_out_has_no_cancellation_warning():
-    slots = {**ADA_SLOTS, "request_kind": "stop_using", "stop_scope": "marketing", "requested_slot": "request_confirmed"}
+    slots = {
+        **ADA_SLOTS,
+        "request_kind": "stop_using",
+        "stop_scope": "marketing",
+        "requested_slot": "request_confirmed",
+    }
     _, msgs = await run(ActionAskRequestConfirmed(), tracker(slots=slots))
     assert "cancels your registration" not in texts(msgs)
 
 
 async def test_summary_of_a_correction_to_another_email_says_it_will_be_checked():
-    slots = {**ADA_SLOTS, "request_kind": "correction", "correction_what": "my email", "correction_value": "bruno.demo@example.com"}
+    slots = {
+        **ADA_SLOTS,
+        "request_kind": "correction",
+        "correction_what": "my email",
+        "correction_value": "bruno.demo@example.com",
+    }
     _, msgs = await run(ActionAskRequestConfirmed(), tracker(slots=slots))
     assert "confirm that it's yours" in texts(msgs)
 
@@ -174,7 +258,12 @@ async def confirm_and_get_code(backend) -> Dict[str, Any]:
     sets = slotsets(events)
     assert sets["request_confirmed"] is True and sets["challenge_id"] and sets["requested_slot"] == "verification_code"
     assert "a***@example.com" in texts(msgs) and "ada.demo" not in texts(msgs)
-    return {**ADA_SLOTS, "request_confirmed": True, "challenge_id": sets["challenge_id"], "requested_slot": "verification_code"}
+    return {
+        **ADA_SLOTS,
+        "request_confirmed": True,
+        "challenge_id": sets["challenge_id"],
+        "requested_slot": "verification_code",
+    }
 
 
 async def test_confirming_sends_a_code_and_the_right_code_with_spaces_verifies(backend):
@@ -210,7 +299,11 @@ async def test_submit_files_a_verified_deletion_and_clears_the_personal_slots(ba
     done = {**slots, "verification_code": "confirmed", "verified": True, "requested_slot": None}
     events, msgs = await run(ActionSubmitRequest(), tracker("123456", slots=done, active_loop=None))
     ticket = backend.tickets.list_queue().items[0]
-    assert ticket.kind is Kind.DELETION and ticket.status is Status.VERIFIED and ticket.verification.level.value == "reasonable"
+    assert (
+        ticket.kind is Kind.DELETION
+        and ticket.status is Status.VERIFIED
+        and ticket.verification.level.value == "reasonable"
+    )
     text = texts(msgs)
     assert ticket.reference in text and "respond by" in text and "filed" in text
     sets = slotsets(events)
@@ -220,7 +313,9 @@ async def test_submit_files_a_verified_deletion_and_clears_the_personal_slots(ba
 
 async def test_submit_without_a_passed_code_files_nothing(backend):
     slots = await confirm_and_get_code(backend)
-    events, msgs = await run(ActionSubmitRequest(), tracker("x", slots={**slots, "verification_code": "confirmed"}, active_loop=None))
+    events, msgs = await run(
+        ActionSubmitRequest(), tracker("x", slots={**slots, "verification_code": "confirmed"}, active_loop=None)
+    )
     assert "NOT filed" in texts(msgs) and backend.tickets.list_queue().total == 0
 
 
@@ -232,7 +327,9 @@ async def test_database_failure_says_not_filed_and_never_confirms(backend):
     slots = await confirm_and_get_code(backend)
     backend.verification.check_code(slots["challenge_id"], backend.last_code("ada.demo@example.com"))
     set_services(RequestServices(Broken(), backend.verification, 2, None))
-    events, msgs = await run(ActionSubmitRequest(), tracker("x", slots={**slots, "verification_code": "confirmed"}, active_loop=None))
+    events, msgs = await run(
+        ActionSubmitRequest(), tracker("x", slots={**slots, "verification_code": "confirmed"}, active_loop=None)
+    )
     assert "NOT filed" in texts(msgs) and "PD-" not in texts(msgs)
     assert slotsets(events)["email"] is None
 
@@ -245,26 +342,51 @@ async def test_child_outcome_explains_kindly_how_a_parent_can_act(backend):
 
 # --------------------------------------------------------------------------- parental
 
-PARENT_SLOTS = {"parent_name": "Pat Demo", "parent_contact": "pat.demo@example.com", "relationship": "parent",
-                "child_name": "Finn Demo", "child_account": "finn.demo@example.com", "child_age": 11.0}
+PARENT_SLOTS = {
+    "parent_name": "Pat Demo",
+    "parent_contact": "pat.demo@example.com",
+    "relationship": "parent",
+    "child_name": "Finn Demo",
+    "child_account": "finn.demo@example.com",
+    "child_age": 11.0,
+}
 
 
 async def test_parental_request_is_filed_awaiting_documents_with_high_priority_and_the_proof_explained(backend):
     _, summary = await run(ActionAskParentalConfirmed(), tracker(slots=PARENT_SLOTS, active_loop="parental_form"))
     assert "official documents establishing parental or guardian status" in texts(summary)
-    t = tracker("yes", "affirm", slots={**PARENT_SLOTS, "requested_slot": "parental_confirmed", "parental_confirmed": "yes"},
-                active_loop="parental_form")
+    t = tracker(
+        "yes",
+        "affirm",
+        slots={**PARENT_SLOTS, "requested_slot": "parental_confirmed", "parental_confirmed": "yes"},
+        active_loop="parental_form",
+    )
     events, _ = await run(ValidateParentalForm(), t)
     challenge = slotsets(events)["challenge_id"]
     code = backend.last_code("pat.demo@example.com")
-    events, _ = await run(ValidateParentalForm(), tracker(code, slots={**PARENT_SLOTS, "parental_confirmed": True, "challenge_id": challenge,
-                                                                          "requested_slot": "verification_code", "verification_code": code},
-                                                          active_loop="parental_form"))
+    events, _ = await run(
+        ValidateParentalForm(),
+        tracker(
+            code,
+            slots={
+                **PARENT_SLOTS,
+                "parental_confirmed": True,
+                "challenge_id": challenge,
+                "requested_slot": "verification_code",
+                "verification_code": code,
+            },
+            active_loop="parental_form",
+        ),
+    )
     assert slotsets(events)["verified"] is True
     done = {**PARENT_SLOTS, "parental_confirmed": True, "challenge_id": challenge, "verification_code": "confirmed"}
     events, msgs = await run(ActionSubmitParentalRequest(), tracker("x", slots=done, active_loop=None))
     ticket = backend.tickets.list_queue().items[0]
-    assert ticket.kind is Kind.PARENTAL_DELETION and ticket.status is Status.AWAITING_DOCUMENTS and ticket.priority is Priority.HIGH
+    assert (
+        ticket.kind is Kind.PARENTAL_DELETION
+        and ticket.status is Status.AWAITING_DOCUMENTS
+        and ticket.priority is Priority.HIGH
+    )
     text = texts(msgs)
     profile = current_profile()
     assert profile.postal_address is not None
@@ -272,30 +394,51 @@ async def test_parental_request_is_filed_awaiting_documents_with_high_priority_a
     assert slotsets(events)["child_name"] is None
 
 
-@pytest.mark.parametrize("value, ok", [("parent", True), ("I'm his mum", True), ("legal guardian", True), ("his uncle", False)])
+@pytest.mark.parametrize(
+    "value, ok", [("parent", True), ("I'm his mum", True), ("legal guardian", True), ("his uncle", False)]
+)
 async def test_only_parents_and_guardians(value, ok):
-    result = await ValidateParentalForm().validate_relationship(value, CollectingDispatcher(), tracker(active_loop="parental_form"), DOMAIN)
+    result = await ValidateParentalForm().validate_relationship(
+        value, CollectingDispatcher(), tracker(active_loop="parental_form"), DOMAIN
+    )
     assert (result["relationship"] is not None) is ok
 
 
 # --------------------------------------------------------------------------- status
 
+
 async def status_answers(backend, reference: str, code: str, contact: str = "ada.demo@example.com") -> List[str]:
     form = ValidateStatusForm()
-    events, _ = await run(form, tracker(reference, slots={"requested_slot": "status_reference", "status_reference": reference}, active_loop="status_form"))
+    events, _ = await run(
+        form,
+        tracker(
+            reference,
+            slots={"requested_slot": "status_reference", "status_reference": reference},
+            active_loop="status_form",
+        ),
+    )
     reference = slotsets(events)["status_reference"]
     asked = {"status_reference": reference, "requested_slot": "status_contact", "status_contact": contact}
     events, first = await run(form, tracker(contact, slots=asked, active_loop="status_form"))
     sets = slotsets(events)
-    slots = {"status_reference": reference, "status_contact": sets["status_contact"], "challenge_id": sets["challenge_id"],
-             "requested_slot": "status_code", "status_code": code}
+    slots = {
+        "status_reference": reference,
+        "status_contact": sets["status_contact"],
+        "challenge_id": sets["challenge_id"],
+        "requested_slot": "status_code",
+        "status_code": code,
+    }
     _, second = await run(form, tracker(code, slots=slots, active_loop="status_form"))
     return [texts(first), texts(second)]
 
 
 async def test_status_check_unknown_reference_and_wrong_code_answer_identically(backend):
-    ticket = backend.tickets.create(kind=Kind.DELETION, channel=Channel.WEB, idempotency_key="s1",
-                                    personal=PersonalData(email="ada.demo@example.com")).ticket
+    ticket = backend.tickets.create(
+        kind=Kind.DELETION,
+        channel=Channel.WEB,
+        idempotency_key="s1",
+        personal=PersonalData(email="ada.demo@example.com"),
+    ).ticket
     real = await status_answers(backend, ticket.reference, "000000")
     unknown = await status_answers(backend, "PD-0000-0000", "000000")
     assert real == unknown
@@ -304,8 +447,12 @@ async def test_status_check_unknown_reference_and_wrong_code_answer_identically(
 
 async def test_status_check_with_someone_elses_contact_answers_identically_and_sends_nothing(backend):
     """F5: the owner gets no code unless the requester also knows the contact on the request; same words either way."""
-    ticket = backend.tickets.create(kind=Kind.DELETION, channel=Channel.WEB, idempotency_key="s1",
-                                    personal=PersonalData(email="ada.demo@example.com")).ticket
+    ticket = backend.tickets.create(
+        kind=Kind.DELETION,
+        channel=Channel.WEB,
+        idempotency_key="s1",
+        personal=PersonalData(email="ada.demo@example.com"),
+    ).ticket
     guessed = await status_answers(backend, ticket.reference, "000000", contact="mallory@example.net")
     assert backend.outbox.latest(to="ada.demo@example.com") is None
     known = await status_answers(backend, ticket.reference, "000000")
@@ -314,27 +461,58 @@ async def test_status_check_with_someone_elses_contact_answers_identically_and_s
 
 
 async def test_status_check_with_the_right_code_reports_status_next_step_and_due_date(backend):
-    ticket = backend.tickets.create(kind=Kind.DELETION, channel=Channel.WEB, idempotency_key="s2", status=Status.VERIFIED,
-                                    personal=PersonalData(email="ada.demo@example.com")).ticket
+    ticket = backend.tickets.create(
+        kind=Kind.DELETION,
+        channel=Channel.WEB,
+        idempotency_key="s2",
+        status=Status.VERIFIED,
+        personal=PersonalData(email="ada.demo@example.com"),
+    ).ticket
     form = ValidateStatusForm()
-    asked = {"requested_slot": "status_contact", "status_reference": ticket.reference, "status_contact": "ada.demo@example.com"}
+    asked = {
+        "requested_slot": "status_contact",
+        "status_reference": ticket.reference,
+        "status_contact": "ada.demo@example.com",
+    }
     events, _ = await run(form, tracker("ada.demo@example.com", slots=asked, active_loop="status_form"))
     challenge = slotsets(events)["challenge_id"]
     code = backend.last_code("ada.demo@example.com")
-    events, _ = await run(form, tracker(code, slots={"status_reference": ticket.reference, "challenge_id": challenge,
-                                                     "status_contact": "ada.demo@example.com",
-                                                     "requested_slot": "status_code", "status_code": code}, active_loop="status_form"))
+    events, _ = await run(
+        form,
+        tracker(
+            code,
+            slots={
+                "status_reference": ticket.reference,
+                "challenge_id": challenge,
+                "status_contact": "ada.demo@example.com",
+                "requested_slot": "status_code",
+                "status_code": code,
+            },
+            active_loop="status_form",
+        ),
+    )
     assert slotsets(events)["status_code"] == "confirmed"
-    _, msgs = await run(ActionReportStatus(), tracker("x", slots={"status_reference": ticket.reference, "status_code": "confirmed"}, active_loop=None))
+    _, msgs = await run(
+        ActionReportStatus(),
+        tracker("x", slots={"status_reference": ticket.reference, "status_code": "confirmed"}, active_loop=None),
+    )
     assert ticket.reference in texts(msgs) and "Next step" in texts(msgs) and "respond by" in texts(msgs)
 
 
 async def test_malformed_reference_gets_the_format_hint():
-    events, msgs = await run(ValidateStatusForm(), tracker("hello", slots={"requested_slot": "status_reference", "status_reference": "hello"}, active_loop="status_form"))
+    events, msgs = await run(
+        ValidateStatusForm(),
+        tracker(
+            "hello",
+            slots={"requested_slot": "status_reference", "status_reference": "hello"},
+            active_loop="status_form",
+        ),
+    )
     assert slotsets(events)["status_reference"] is None and "PD-7K3D-9QXM" in texts(msgs)
 
 
 # --------------------------------------------------------------------------- a person, leaving, stray input
+
 
 async def test_talk_to_a_person_files_an_escalation_with_a_masked_transcript_and_leaves_the_form(backend):
     events_in = [{"event": "user", "text": "my email is ada.demo@example.com and I was born 10/12/1985"}]
@@ -344,7 +522,9 @@ async def test_talk_to_a_person_files_an_escalation_with_a_masked_transcript_and
     assert ticket.kind is Kind.ESCALATION
     transcript = backend.tickets.transcript(ticket.reference)
     assert "ada.demo@example.com" not in transcript and "[email]" in transcript and "10/12/1985" not in transcript
-    assert {"event": "active_loop", "name": None} in [{"event": e["event"], "name": e.get("name")} for e in events if e["event"] == "active_loop"]
+    assert {"event": "active_loop", "name": None} in [
+        {"event": e["event"], "name": e.get("name")} for e in events if e["event"] == "active_loop"
+    ]
     assert ticket.reference in texts(msgs) and "business days" in texts(msgs) and "a***@example.com" in texts(msgs)
     assert slotsets(events)["email"] is None
 
@@ -367,9 +547,18 @@ async def test_garbage_outside_a_form_gets_the_options():
 
 
 async def test_a_reference_in_the_opening_message_is_used_at_once(backend):
-    ticket = backend.tickets.create(kind=Kind.DELETION, channel=Channel.WEB, idempotency_key="s3",
-                                    personal=PersonalData(email="ada.demo@example.com")).ticket
-    t = tracker(f"what's the status of {ticket.reference.lower()}?", "check_status", slots={"requested_slot": None}, active_loop="status_form")
+    ticket = backend.tickets.create(
+        kind=Kind.DELETION,
+        channel=Channel.WEB,
+        idempotency_key="s3",
+        personal=PersonalData(email="ada.demo@example.com"),
+    ).ticket
+    t = tracker(
+        f"what's the status of {ticket.reference.lower()}?",
+        "check_status",
+        slots={"requested_slot": None},
+        active_loop="status_form",
+    )
     events, msgs = await run(ValidateStatusForm(), t)
     sets = slotsets(events)
     assert sets["status_reference"] == ticket.reference and "challenge_id" not in sets
@@ -387,11 +576,26 @@ async def test_eight_letters_out_of_the_blue_are_not_taken_for_a_reference():
     assert msgs[0]["response"] == names.UTTER_DEFAULT
 
 
-PURE_VALIDATORS = [(ValidateRequestForm(), s) for s in ("request_kind", "access_scope", "access_details", "correction_what",
-                                                        "correction_value", "stop_scope", "full_name", "email", "phone",
-                                                        "date_of_birth", "identifier", "declaration")] + \
-                  [(ValidateParentalForm(), s) for s in ("parent_name", "parent_contact", "relationship", "child_name",
-                                                         "child_account", "child_age")]
+PURE_VALIDATORS = [
+    (ValidateRequestForm(), s)
+    for s in (
+        "request_kind",
+        "access_scope",
+        "access_details",
+        "correction_what",
+        "correction_value",
+        "stop_scope",
+        "full_name",
+        "email",
+        "phone",
+        "date_of_birth",
+        "identifier",
+        "declaration",
+    )
+] + [
+    (ValidateParentalForm(), s)
+    for s in ("parent_name", "parent_contact", "relationship", "child_name", "child_account", "child_age")
+]
 
 
 @pytest.mark.parametrize("form_action, slot", PURE_VALIDATORS, ids=[s for _, s in PURE_VALIDATORS])

@@ -4,6 +4,7 @@ Real domain services (SQLite ticket store, verification with codes in the local
 outbox, demo customers); the channel-confirmed number is sealed exactly as the
 Twilio channels seal it (:func:`bot.channels.contact.seal_contact`).
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, Optional
@@ -32,12 +33,20 @@ BRUNO_PHONE = "+12025550101"  # on file for the demo customer Bruno Démo
 STRANGER_PHONE = "+12025550188"  # on file for nobody
 
 
-def sealed(cipher: DataCipher, phone: str = BRUNO_PHONE, channel: str = "twilio_sms", sender: str = SENDER) -> Dict[str, str]:
+def sealed(
+    cipher: DataCipher, phone: str = BRUNO_PHONE, channel: str = "twilio_sms", sender: str = SENDER
+) -> Dict[str, str]:
     return seal_contact(cipher, channel, sender, phone)
 
 
-def tracker(text: str, *, channel: str = "twilio_sms", metadata: Optional[Dict[str, Any]] = None,
-            slots: Optional[Dict[str, Any]] = None, active_loop: Optional[str] = "request_form") -> Tracker:
+def tracker(
+    text: str,
+    *,
+    channel: str = "twilio_sms",
+    metadata: Optional[Dict[str, Any]] = None,
+    slots: Optional[Dict[str, Any]] = None,
+    active_loop: Optional[str] = "request_form",
+) -> Tracker:
     return build_tracker(text, slots=slots, active_loop=active_loop, channel=channel, metadata=metadata, sender=SENDER)
 
 
@@ -58,18 +67,39 @@ def text_of(messages) -> str:
 # --------------------------------------------------------------------------- the phrase
 
 
-@pytest.mark.parametrize("said", [
-    "use this number", "Use the number ending 0101", "yes, use this number", "use my number", "this number",
-    "the number I'm calling from", "the number I’m texting from", "use the one I'm calling from", "Use this number.",
-])
+@pytest.mark.parametrize(
+    "said",
+    [
+        "use this number",
+        "Use the number ending 0101",
+        "yes, use this number",
+        "use my number",
+        "this number",
+        "the number I'm calling from",
+        "the number I’m texting from",
+        "use the one I'm calling from",
+        "Use this number.",
+    ],
+)
 def test_the_use_this_number_button_and_its_spoken_forms_are_recognised(said):
     assert accepts_channel_number(said)
 
 
-@pytest.mark.parametrize("said", [
-    "+1 202 555 0100", "use this number +12025550199", "use this number: 202 555 0199", "my number is 202-555-0102",
-    "skip", "ada.demo@example.com", "use it", "", None, "use this number " * 10,
-])
+@pytest.mark.parametrize(
+    "said",
+    [
+        "+1 202 555 0100",
+        "use this number +12025550199",
+        "use this number: 202 555 0199",
+        "my number is 202-555-0102",
+        "skip",
+        "ada.demo@example.com",
+        "use it",
+        "",
+        None,
+        "use this number " * 10,
+    ],
+)
 def test_a_typed_number_or_other_text_is_never_an_acceptance(said):
     assert not accepts_channel_number(said)
 
@@ -77,7 +107,9 @@ def test_a_typed_number_or_other_text_is_never_an_acceptance(said):
 # --------------------------------------------------------------------------- the questions
 
 
-@pytest.mark.parametrize("ask, utter", [(ActionAskPhone(), "utter_ask_phone"), (ActionAskParentContact(), "utter_ask_parent_contact")])
+@pytest.mark.parametrize(
+    "ask, utter", [(ActionAskPhone(), "utter_ask_phone"), (ActionAskParentContact(), "utter_ask_parent_contact")]
+)
 async def test_on_sms_the_question_offers_the_senders_number_masked_as_a_one_tap_option(cipher, ask, utter):
     _, msgs = await run(ask, tracker("Bruno Démo", metadata=sealed(cipher)))
     [message] = msgs
@@ -88,13 +120,21 @@ async def test_on_sms_the_question_offers_the_senders_number_masked_as_a_one_tap
 
 
 async def test_on_the_phone_line_the_question_offers_the_callers_number(cipher):
-    _, msgs = await run(ActionAskPhone(), tracker("Bruno Demo", channel="twilio_voice",
-                                                    metadata=sealed(cipher, channel="twilio_voice")))
-    assert "calling from" in msgs[0]["text"] and [b["payload"] for b in msgs[0]["buttons"]] == [USE_CHANNEL_NUMBER, "skip"]
+    _, msgs = await run(
+        ActionAskPhone(), tracker("Bruno Demo", channel="twilio_voice", metadata=sealed(cipher, channel="twilio_voice"))
+    )
+    assert "calling from" in msgs[0]["text"] and [b["payload"] for b in msgs[0]["buttons"]] == [
+        USE_CHANNEL_NUMBER,
+        "skip",
+    ]
 
 
-@pytest.mark.parametrize("ask, utter", [(ActionAskPhone(), "utter_ask_phone"), (ActionAskParentContact(), "utter_ask_parent_contact")])
-@pytest.mark.parametrize("case", ["web chat", "rest", "no metadata", "other conversation", "other key", "plain number", "voice token on sms"])
+@pytest.mark.parametrize(
+    "ask, utter", [(ActionAskPhone(), "utter_ask_phone"), (ActionAskParentContact(), "utter_ask_parent_contact")]
+)
+@pytest.mark.parametrize(
+    "case", ["web chat", "rest", "no metadata", "other conversation", "other key", "plain number", "voice token on sms"]
+)
 async def test_without_a_valid_sealed_twilio_contact_the_question_is_the_usual_one(cipher, ask, utter, case):
     metadata, channel = {
         "web chat": (sealed(cipher), "socketio"),
@@ -113,8 +153,12 @@ async def test_without_a_valid_sealed_twilio_contact_the_question_is_the_usual_o
 
 
 async def test_accepting_fills_the_phone_with_the_channel_confirmed_number(cipher):
-    result = await validate(ValidateRequestForm(), "phone", USE_CHANNEL_NUMBER,
-                            tracker(USE_CHANNEL_NUMBER, metadata=sealed(cipher), slots={"requested_slot": "phone"}))
+    result = await validate(
+        ValidateRequestForm(),
+        "phone",
+        USE_CHANNEL_NUMBER,
+        tracker(USE_CHANNEL_NUMBER, metadata=sealed(cipher), slots={"requested_slot": "phone"}),
+    )
     assert result["phone"] == BRUNO_PHONE and result[names.SLOT_PHONE_FROM_CHANNEL] is True
 
 
@@ -124,19 +168,33 @@ async def test_a_phone_number_in_the_payload_is_a_typed_number_never_a_channel_c
     assert result["phone"] != BRUNO_PHONE and not result.get(names.SLOT_PHONE_FROM_CHANNEL)
 
 
-@pytest.mark.parametrize("channel, metadata", [
-    ("socketio", None), ("rest", None), ("twilio_sms", {}), ("twilio_sms", {"channel_contact": BRUNO_PHONE}),
-])
+@pytest.mark.parametrize(
+    "channel, metadata",
+    [
+        ("socketio", None),
+        ("rest", None),
+        ("twilio_sms", {}),
+        ("twilio_sms", {"channel_contact": BRUNO_PHONE}),
+    ],
+)
 async def test_use_this_number_without_a_sealed_contact_fills_nothing(cipher, channel, metadata):
-    result = await validate(ValidateRequestForm(), "phone", USE_CHANNEL_NUMBER, tracker(USE_CHANNEL_NUMBER, channel=channel,
-                                                                                        metadata=metadata))
+    result = await validate(
+        ValidateRequestForm(),
+        "phone",
+        USE_CHANNEL_NUMBER,
+        tracker(USE_CHANNEL_NUMBER, channel=channel, metadata=metadata),
+    )
     assert result["phone"] is None and not result.get(names.SLOT_PHONE_FROM_CHANNEL)
     assert result["_messages"], "the user is asked again"
 
 
 async def test_a_token_sealed_for_another_conversation_fills_nothing(cipher):
-    result = await validate(ValidateParentalForm(), "parent_contact", USE_CHANNEL_NUMBER,
-                            tracker(USE_CHANNEL_NUMBER, metadata=sealed(cipher, sender="sms-victim"), active_loop="parental_form"))
+    result = await validate(
+        ValidateParentalForm(),
+        "parent_contact",
+        USE_CHANNEL_NUMBER,
+        tracker(USE_CHANNEL_NUMBER, metadata=sealed(cipher, sender="sms-victim"), active_loop="parental_form"),
+    )
     assert result["parent_contact"] is None
 
 
@@ -148,21 +206,34 @@ async def test_web_chat_phone_answers_are_unchanged(cipher):
 
 
 async def test_a_parent_on_sms_can_use_the_number_they_text_from(cipher):
-    result = await validate(ValidateParentalForm(), "parent_contact", USE_CHANNEL_NUMBER,
-                            tracker(USE_CHANNEL_NUMBER, metadata=sealed(cipher, phone=STRANGER_PHONE), active_loop="parental_form"))
+    result = await validate(
+        ValidateParentalForm(),
+        "parent_contact",
+        USE_CHANNEL_NUMBER,
+        tracker(USE_CHANNEL_NUMBER, metadata=sealed(cipher, phone=STRANGER_PHONE), active_loop="parental_form"),
+    )
     assert result["parent_contact"] == STRANGER_PHONE
 
 
 async def test_a_parent_on_sms_can_still_give_an_e_mail_address(cipher):
-    result = await validate(ValidateParentalForm(), "parent_contact", "pat.demo@example.com",
-                            tracker("pat.demo@example.com", metadata=sealed(cipher), active_loop="parental_form"))
+    result = await validate(
+        ValidateParentalForm(),
+        "parent_contact",
+        "pat.demo@example.com",
+        tracker("pat.demo@example.com", metadata=sealed(cipher), active_loop="parental_form"),
+    )
     assert result["parent_contact"] == "pat.demo@example.com"
 
 
 # --------------------------------------------------------------------------- where the code goes
 
-BRUNO = {"request_kind": "deletion", "full_name": "Bruno Démo", "email": "bruno.demo@example.com",
-         "date_of_birth": "1990-03-04", "identifier": flows.SKIPPED}
+BRUNO = {
+    "request_kind": "deletion",
+    "full_name": "Bruno Démo",
+    "email": "bruno.demo@example.com",
+    "date_of_birth": "1990-03-04",
+    "identifier": flows.SKIPPED,
+}
 
 
 def sms_to(backend, phone: str):
@@ -176,7 +247,9 @@ def emails_to(backend, address: str):
 async def test_the_summary_says_the_code_will_be_texted_to_the_chosen_number(cipher):
     slots = {**BRUNO, "phone": BRUNO_PHONE, names.SLOT_PHONE_FROM_CHANNEL: True}
     _, msgs = await run(ActionAskRequestConfirmed(), tracker("March 4 1990", metadata=sealed(cipher), slots=slots))
-    assert "I'll text a code to the number ending 0101" in msgs[0]["text"] and "e-mail you a code" not in msgs[0]["text"]
+    assert (
+        "I'll text a code to the number ending 0101" in msgs[0]["text"] and "e-mail you a code" not in msgs[0]["text"]
+    )
     typed = {**BRUNO, "phone": BRUNO_PHONE}
     _, msgs = await run(ActionAskRequestConfirmed(), tracker("March 4 1990", metadata=sealed(cipher), slots=typed))
     assert "I'll e-mail you a code" in msgs[0]["text"]
@@ -187,8 +260,13 @@ async def confirm(backend, cipher, channel: str = "twilio_sms", phone: str = BRU
     t = tracker("yes", channel=channel, metadata=sealed(cipher, phone=phone, channel=channel), slots=slots)
     result = await validate(ValidateRequestForm(), "request_confirmed", "yes", t)
     assert result["request_confirmed"] is True and result["challenge_id"]
-    return {**slots, "request_confirmed": True, "challenge_id": result["challenge_id"], "requested_slot": "verification_code",
-            "_said": text_of(result["_messages"])}
+    return {
+        **slots,
+        "request_confirmed": True,
+        "challenge_id": result["challenge_id"],
+        "requested_slot": "verification_code",
+        "_said": text_of(result["_messages"]),
+    }
 
 
 async def test_a_requester_who_chose_the_channel_number_gets_the_code_by_sms_there_not_by_e_mail(backend, cipher):
@@ -200,8 +278,14 @@ async def test_a_requester_who_chose_the_channel_number_gets_the_code_by_sms_the
 
 async def test_a_typed_number_keeps_the_code_on_e_mail(backend, cipher):
     slots = {**BRUNO, "phone": BRUNO_PHONE, "requested_slot": "request_confirmed"}
-    result = await validate(ValidateRequestForm(), "request_confirmed", "yes", tracker("yes", metadata=sealed(cipher), slots=slots))
-    assert result["challenge_id"] and len(emails_to(backend, "bruno.demo@example.com")) == 1 and sms_to(backend, BRUNO_PHONE) == []
+    result = await validate(
+        ValidateRequestForm(), "request_confirmed", "yes", tracker("yes", metadata=sealed(cipher), slots=slots)
+    )
+    assert (
+        result["challenge_id"]
+        and len(emails_to(backend, "bruno.demo@example.com")) == 1
+        and sms_to(backend, BRUNO_PHONE) == []
+    )
 
 
 async def test_the_texted_code_verifies_and_the_ticket_records_an_sms_code_on_file(backend, cipher):
@@ -211,7 +295,9 @@ async def test_the_texted_code_verifies_and_the_ticket_records_an_sms_code_on_fi
     result = await validate(ValidateRequestForm(), "verification_code", code, t)
     assert result["verification_code"] == "confirmed"
     done = {**slots, "verification_code": "confirmed", "verified": True, "requested_slot": None}
-    events, msgs = await run(ActionSubmitRequest(), tracker(code, metadata=sealed(cipher), slots=done, active_loop=None))
+    events, msgs = await run(
+        ActionSubmitRequest(), tracker(code, metadata=sealed(cipher), slots=done, active_loop=None)
+    )
     ticket = backend.tickets.list_queue().items[0]
     assert ticket.reference in text_of(msgs) and ticket.channel.value == "sms"
     assert (ticket.verification.method.value, ticket.verification.level.value) == ("sms_code", "reasonable")
@@ -225,7 +311,9 @@ async def test_a_texted_code_to_a_number_not_on_file_files_the_request_for_a_per
     slots = await confirm(backend, cipher, phone=STRANGER_PHONE)
     backend.verification.check_code(slots["challenge_id"], backend.last_code(STRANGER_PHONE))
     done = {**slots, "verification_code": "confirmed", "verified": True, "requested_slot": None}
-    _, msgs = await run(ActionSubmitRequest(), tracker("x", metadata=sealed(cipher, phone=STRANGER_PHONE), slots=done, active_loop=None))
+    _, msgs = await run(
+        ActionSubmitRequest(), tracker("x", metadata=sealed(cipher, phone=STRANGER_PHONE), slots=done, active_loop=None)
+    )
     [ticket] = backend.tickets.list_queue().items
     assert ticket.status.value == "awaiting_verification" and ticket.verification.level.value == "none"
     said = text_of(msgs)
@@ -237,15 +325,25 @@ def test_submit_trusts_only_the_contact_the_code_was_confirmed_for(backend):
     started = backend.verification.start_contact_check("sms", STRANGER_PHONE)
     backend.verification.check_code(started.challenge_id, backend.last_code(STRANGER_PHONE))
     values = {**BRUNO, "phone": BRUNO_PHONE}  # the code went to another phone than the one on the request
-    outcome = flows.submit_request(values, conversation_id="c", channel="sms", challenge_id=started.challenge_id,
-                                   tickets=backend.tickets, verification=backend.verification)
+    outcome = flows.submit_request(
+        values,
+        conversation_id="c",
+        channel="sms",
+        challenge_id=started.challenge_id,
+        tickets=backend.tickets,
+        verification=backend.verification,
+    )
     assert not outcome.ok and outcome.failure is flows.Failure.NOT_VERIFIED
 
 
 async def test_resending_on_the_phone_line_texts_a_new_code_to_the_same_number(backend, cipher):
     slots = await confirm(backend, cipher, channel="twilio_voice")
-    t = tracker("send a new code", channel="twilio_voice", metadata=sealed(cipher, channel="twilio_voice"),
-                slots={**slots, "verification_code": "send a new code"})
+    t = tracker(
+        "send a new code",
+        channel="twilio_voice",
+        metadata=sealed(cipher, channel="twilio_voice"),
+        slots={**slots, "verification_code": "send a new code"},
+    )
     result = await validate(ValidateRequestForm(), "verification_code", "send a new code", t)
     assert result["verification_code"] is None and result["challenge_id"] != slots["challenge_id"]
     assert len(sms_to(backend, BRUNO_PHONE)) == 2 and "texted a 6-digit code" in text_of(result["_messages"])
@@ -254,14 +352,26 @@ async def test_resending_on_the_phone_line_texts_a_new_code_to_the_same_number(b
 async def test_code_errors_on_the_phone_line_talk_about_the_keypad(backend, cipher):
     slots = await confirm(backend, cipher, channel="twilio_voice")
     voice = dict(channel="twilio_voice", metadata=sealed(cipher, channel="twilio_voice"))
-    wrong = await validate(ValidateRequestForm(), "verification_code", "000000",
-                           tracker("000000", **voice, slots={**slots, "verification_code": "000000"}))
-    garbled = await validate(ValidateRequestForm(), "verification_code", "hello",
-                             tracker("hello", **voice, slots={**slots, "verification_code": "hello"}))
+    wrong = await validate(
+        ValidateRequestForm(),
+        "verification_code",
+        "000000",
+        tracker("000000", **voice, slots={**slots, "verification_code": "000000"}),
+    )
+    garbled = await validate(
+        ValidateRequestForm(),
+        "verification_code",
+        "hello",
+        tracker("hello", **voice, slots={**slots, "verification_code": "hello"}),
+    )
     assert "isn't right" in text_of(wrong["_messages"]) and "keypad" in text_of(wrong["_messages"])
     assert "keypad" in text_of(garbled["_messages"]) and "type" not in text_of(garbled["_messages"])
-    status = await validate(ValidateStatusForm(), "status_code", "hello",
-                            tracker("hello", **voice, slots={"status_reference": "PD-7K3D-9QXM"}, active_loop="status_form"))
+    status = await validate(
+        ValidateStatusForm(),
+        "status_code",
+        "hello",
+        tracker("hello", **voice, slots={"status_reference": "PD-7K3D-9QXM"}, active_loop="status_form"),
+    )
     assert "keypad" in text_of(status["_messages"])
 
 

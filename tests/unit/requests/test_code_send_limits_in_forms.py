@@ -1,4 +1,5 @@
 """The forms count code sends against the conversation and the client the channel named (finding F4)."""
+
 from __future__ import annotations
 
 from typing import Optional
@@ -7,15 +8,24 @@ from actions.privacy_requests.parental_validation import ValidateParentalForm
 from bot.channels.contact import seal_contact
 from tests.unit.requests.support import build_tracker, run_action, slotsets
 
-PARENT = {"parent_name": "Pat Demo", "relationship": "parent", "child_name": "Finn Demo", "child_account": "finn",
-          "child_age": 11.0}
+PARENT = {
+    "parent_name": "Pat Demo",
+    "relationship": "parent",
+    "child_name": "Finn Demo",
+    "child_account": "finn",
+    "child_age": 11.0,
+}
 
 
 async def confirm(number: str, sender: str, client: Optional[str] = None, metadata=None, channel: str = "rest"):
     slots = {**PARENT, "parent_contact": number, "requested_slot": "parental_confirmed", "parental_confirmed": "yes"}
     metadata = metadata or ({"client_key": client} if client else None)
-    events, messages = await run_action(ValidateParentalForm(), build_tracker(
-        "yes", "affirm", slots=slots, active_loop="parental_form", sender=sender, metadata=metadata, channel=channel))
+    events, messages = await run_action(
+        ValidateParentalForm(),
+        build_tracker(
+            "yes", "affirm", slots=slots, active_loop="parental_form", sender=sender, metadata=metadata, channel=channel
+        ),
+    )
     return slotsets(events), " ".join(m.get("text") or "" for m in messages)
 
 
@@ -37,9 +47,15 @@ async def test_one_client_cannot_text_codes_from_conversation_after_conversation
 
 async def test_one_caller_cannot_text_codes_call_after_call(backend, cipher):
     """F4: on the phone each call is its own conversation; the caller's number is the client across calls."""
+
     def call(i: int):
         sender = f"call-{i}"
-        return confirm(f"+1202555{400 + i:04d}", sender=sender, channel="twilio_voice",
-                       metadata=seal_contact(cipher, "twilio_voice", sender, "+12025550177"))
+        return confirm(
+            f"+1202555{400 + i:04d}",
+            sender=sender,
+            channel="twilio_voice",
+            metadata=seal_contact(cipher, "twilio_voice", sender, "+12025550177"),
+        )
+
     results = [await call(i) for i in range(11)]
     assert sum(1 for sets, _ in results if sets.get("challenge_id")) == 10

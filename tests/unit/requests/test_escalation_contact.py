@@ -4,6 +4,7 @@ The validation action and ``action_escalate`` run as rasa_sdk runs them, on the
 real SQLite ticket store (``backend``); the ticket's contact is read back the way
 an agent reads it (``reveal_personal_data``, audited).
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
@@ -31,11 +32,25 @@ FORM = ValidateEscalationContactForm()
 SENDER = "test-conversation"
 
 
-def tracker(text: str, intent: str = "inform", *, slots: Optional[Dict[str, Any]] = None, channel: str = "rest",
-            metadata: Optional[Dict[str, Any]] = None, active_loop: Optional[str] = names.FORM_ESCALATION_CONTACT) -> Tracker:
+def tracker(
+    text: str,
+    intent: str = "inform",
+    *,
+    slots: Optional[Dict[str, Any]] = None,
+    channel: str = "rest",
+    metadata: Optional[Dict[str, Any]] = None,
+    active_loop: Optional[str] = names.FORM_ESCALATION_CONTACT,
+) -> Tracker:
     asked = {"requested_slot": names.SLOT_ESCALATION_CONTACT if active_loop else None}
-    return build_tracker(text, intent, slots={**asked, **(slots or {})}, active_loop=active_loop, channel=channel,
-                         metadata=metadata, sender=SENDER)
+    return build_tracker(
+        text,
+        intent,
+        slots={**asked, **(slots or {})},
+        active_loop=active_loop,
+        channel=channel,
+        metadata=metadata,
+        sender=SENDER,
+    )
 
 
 run = run_action
@@ -45,7 +60,6 @@ async def validate(value: str, slots: Optional[Dict[str, Any]] = None):
     dispatcher = CollectingDispatcher()
     result = await FORM.validate_escalation_contact(value, dispatcher, tracker(value, slots=slots), DOMAIN)
     return result, dispatcher.messages
-
 
 
 def texts(messages_: List[Dict[str, Any]]) -> str:
@@ -66,8 +80,9 @@ def test_the_form_slot_and_question_are_in_the_domain_and_every_field_has_a_vali
 def test_the_contact_slot_is_filled_only_from_text_at_its_own_question():
     (mapping,) = DOMAIN["slots"][names.SLOT_ESCALATION_CONTACT]["mappings"]
     assert mapping["type"] == "from_text" and "cancel_request" in mapping["not_intent"]
-    assert mapping["conditions"] == [{"active_loop": names.FORM_ESCALATION_CONTACT,
-                                      "requested_slot": names.SLOT_ESCALATION_CONTACT}]
+    assert mapping["conditions"] == [
+        {"active_loop": names.FORM_ESCALATION_CONTACT, "requested_slot": names.SLOT_ESCALATION_CONTACT}
+    ]
     assert ESCALATION_PERSONAL_SLOTS == (names.SLOT_ESCALATION_CONTACT,)
 
 
@@ -75,22 +90,30 @@ def test_the_contact_slot_is_filled_only_from_text_at_its_own_question():
 
 
 async def test_web_chat_without_a_contact_asks_the_question():
-    events, _ = await run(FORM, tracker("talk to a person", "talk_to_person", slots={"requested_slot": None}, active_loop=None))
+    events, _ = await run(
+        FORM, tracker("talk to a person", "talk_to_person", slots={"requested_slot": None}, active_loop=None)
+    )
     assert slotsets(events).get("requested_slot") != []  # rasa decides: the slot is still to be asked
-    assert await FORM.required_slots([names.SLOT_ESCALATION_CONTACT], CollectingDispatcher(),
-                                     tracker("talk to a person", "talk_to_person"), DOMAIN) == [names.SLOT_ESCALATION_CONTACT]
+    assert await FORM.required_slots(
+        [names.SLOT_ESCALATION_CONTACT], CollectingDispatcher(), tracker("talk to a person", "talk_to_person"), DOMAIN
+    ) == [names.SLOT_ESCALATION_CONTACT]
 
 
-@pytest.mark.parametrize("slots", [{"email": "ada.demo@example.com"}, {"phone": "+12025550143"},
-                                   {"parent_contact": "pat.demo@example.com"}])
+@pytest.mark.parametrize(
+    "slots", [{"email": "ada.demo@example.com"}, {"phone": "+12025550143"}, {"parent_contact": "pat.demo@example.com"}]
+)
 async def test_a_contact_validated_earlier_ends_the_form_at_once(slots):
-    events, messages_ = await run(FORM, tracker("talk to a person", "talk_to_person", slots={**slots, "requested_slot": None}))
+    events, messages_ = await run(
+        FORM, tracker("talk to a person", "talk_to_person", slots={**slots, "requested_slot": None})
+    )
     assert slotsets(events)["requested_slot"] is None and messages_ == []
 
 
 async def test_a_channel_confirmed_phone_ends_the_form_at_once(cipher):
     metadata = seal_contact(cipher, "twilio_sms", SENDER, "+12025550101")
-    t = tracker("talk to a person", "talk_to_person", slots={"requested_slot": None}, channel="twilio_sms", metadata=metadata)
+    t = tracker(
+        "talk to a person", "talk_to_person", slots={"requested_slot": None}, channel="twilio_sms", metadata=metadata
+    )
     events, _ = await run(FORM, t)
     assert slotsets(events)["requested_slot"] is None
 
@@ -99,16 +122,23 @@ async def test_a_forged_channel_contact_on_web_chat_does_not_count(cipher):
     metadata = seal_contact(cipher, "twilio_sms", SENDER, "+12025550101")
     t = tracker("talk to a person", "talk_to_person", slots={"requested_slot": None}, channel="rest", metadata=metadata)
     assert await FORM.required_slots([names.SLOT_ESCALATION_CONTACT], CollectingDispatcher(), t, DOMAIN) == [
-        names.SLOT_ESCALATION_CONTACT]
+        names.SLOT_ESCALATION_CONTACT
+    ]
 
 
 # ------------------------------------------------------------------ the answer
 
 
-@pytest.mark.parametrize("text, value", [
-    ("ada.demo@example.com", "ada.demo@example.com"), ("my email is Ada.Demo@Example.com", "Ada.Demo@example.com"),
-    ("212 555 0123", "+12125550123"), ("+44 20 7946 0000", "+442079460000"), ("my number is (202) 555-0101", "+12025550101"),
-])
+@pytest.mark.parametrize(
+    "text, value",
+    [
+        ("ada.demo@example.com", "ada.demo@example.com"),
+        ("my email is Ada.Demo@Example.com", "Ada.Demo@example.com"),
+        ("212 555 0123", "+12125550123"),
+        ("+44 20 7946 0000", "+442079460000"),
+        ("my number is (202) 555-0101", "+12025550101"),
+    ],
+)
 async def test_an_email_or_phone_is_kept_normalised(text, value):
     result, messages_ = await validate(text)
     assert result[names.SLOT_ESCALATION_CONTACT] == value and messages_ == []
@@ -121,13 +151,16 @@ async def test_no_thanks_or_skip_files_without_a_contact(text):
     assert result[names.SLOT_ESCALATION_CONTACT] == DECLINED
 
 
-@pytest.mark.parametrize("text, hint", [
-    ("ada.demo at example", "or a phone number with its area code"),
-    ("@nowhere.org", "before the @"),
-    ("ada@example", "domain such as example.com"),
-    ("555 01", "complete or valid"),
-    ("just get me a human", "e-mail address (like name@example.com) or a phone number"),
-])
+@pytest.mark.parametrize(
+    "text, hint",
+    [
+        ("ada.demo at example", "or a phone number with its area code"),
+        ("@nowhere.org", "before the @"),
+        ("ada@example", "domain such as example.com"),
+        ("555 01", "complete or valid"),
+        ("just get me a human", "e-mail address (like name@example.com) or a phone number"),
+    ],
+)
 async def test_a_bad_answer_is_asked_again_with_what_was_wrong_never_quoting_it(text, hint):
     result, messages_ = await validate(text)
     assert result[names.SLOT_ESCALATION_CONTACT] is None
@@ -148,7 +181,9 @@ async def _escalate(backend, slots: Dict[str, Any]):
     events, messages_ = await run(ActionEscalate(), tracker("x", slots=slots, active_loop=None))
     ticket = backend.tickets.list_queue().items[0]
     assert ticket.kind is Kind.ESCALATION
-    personal = backend.tickets.reveal_personal_data(ticket.reference, actor="agent:alice", reason=RevealReason.FULFIL_REQUEST)
+    personal = backend.tickets.reveal_personal_data(
+        ticket.reference, actor="agent:alice", reason=RevealReason.FULFIL_REQUEST
+    )
     return events, texts(messages_), ticket, personal
 
 
@@ -174,6 +209,7 @@ async def test_no_thanks_files_without_a_contact_and_says_how_to_follow_up(backe
 
 async def test_a_store_failure_still_clears_the_contact_and_says_nothing_was_sent():
     set_services(RequestServices(None, None, 2, None))  # tickets.create fails
-    events, messages_ = await run(ActionEscalate(), tracker("x", slots={names.SLOT_ESCALATION_CONTACT: "ada.demo@example.com"},
-                                                            active_loop=None))
+    events, messages_ = await run(
+        ActionEscalate(), tracker("x", slots={names.SLOT_ESCALATION_CONTACT: "ada.demo@example.com"}, active_loop=None)
+    )
     assert "nothing was sent" in texts(messages_) and slotsets(events)[names.SLOT_ESCALATION_CONTACT] is None

@@ -1,4 +1,5 @@
 """Idempotency keys are scoped to one form run and never resolve to a closed ticket (finding F2)."""
+
 from __future__ import annotations
 
 from typing import Any, Dict
@@ -11,8 +12,14 @@ from bot.tickets import Channel, Kind, Status
 from tests.unit.requests.support import build_tracker, run_action, slotsets
 
 CALLER = "tw-voice-same-caller"
-ADA = {"request_kind": "deletion", "full_name": "Ada Demo", "email": "ada.demo@example.com",
-       "phone": "__skipped__", "date_of_birth": "1985-12-10", "identifier": "10022"}
+ADA = {
+    "request_kind": "deletion",
+    "full_name": "Ada Demo",
+    "email": "ada.demo@example.com",
+    "phone": "__skipped__",
+    "date_of_birth": "1985-12-10",
+    "identifier": "10022",
+}
 
 
 def reject(backend, reference: str) -> None:
@@ -28,8 +35,12 @@ async def escalate(form_run: Any) -> str:
 
 async def test_a_form_run_starts_with_a_fresh_nonce_in_its_slot():
     """F2: the first validation of a form run stores a random run nonce; the next run gets another."""
-    tracker = build_tracker("talk to a person", "talk_to_person", slots={"email": "ada.demo@example.com"},
-                            active_loop="escalation_contact_form")
+    tracker = build_tracker(
+        "talk to a person",
+        "talk_to_person",
+        slots={"email": "ada.demo@example.com"},
+        active_loop="escalation_contact_form",
+    )
     first = slotsets((await run_action(ValidateEscalationContactForm(), tracker))[0]).get("form_run")
     second = slotsets((await run_action(ValidateEscalationContactForm(), tracker))[0]).get("form_run")
     assert first and second and first != second
@@ -64,8 +75,10 @@ def test_the_ticket_store_never_returns_a_closed_ticket_for_a_repeated_key(backe
     reject(backend, created.ticket.reference)
     again = backend.tickets.create(kind=Kind.ESCALATION, channel=Channel.VOICE, idempotency_key="k-1")
     assert again.created and again.ticket.reference != created.ticket.reference
-    assert backend.tickets.create(kind=Kind.ESCALATION, channel=Channel.VOICE, idempotency_key="k-1").ticket.reference \
+    assert (
+        backend.tickets.create(kind=Kind.ESCALATION, channel=Channel.VOICE, idempotency_key="k-1").ticket.reference
         == again.ticket.reference
+    )
 
 
 async def file_request(backend, form_run: Any) -> Dict[str, Any]:
@@ -74,10 +87,18 @@ async def file_request(backend, form_run: Any) -> Dict[str, Any]:
     events, _ = await run_action(ValidateRequestForm(), build_tracker("yes", "affirm", slots=asked, sender=CALLER))
     challenge = slotsets(events)["challenge_id"]
     backend.verification.check_code(challenge, backend.last_code("ada.demo@example.com"))
-    done = {**ADA, "request_confirmed": True, "challenge_id": challenge, "verification_code": "confirmed",
-            "verified": True, "requested_slot": None, "form_run": form_run}
-    events, messages = await run_action(ActionSubmitRequest(), build_tracker("123456", slots=done, active_loop=None,
-                                                                             sender=CALLER))
+    done = {
+        **ADA,
+        "request_confirmed": True,
+        "challenge_id": challenge,
+        "verification_code": "confirmed",
+        "verified": True,
+        "requested_slot": None,
+        "form_run": form_run,
+    }
+    events, messages = await run_action(
+        ActionSubmitRequest(), build_tracker("123456", slots=done, active_loop=None, sender=CALLER)
+    )
     return {"reference": slotsets(events).get(names.SLOT_LAST_REFERENCE), "text": messages[0]["text"]}
 
 

@@ -1,4 +1,5 @@
 """A parental request with a phone contact does not reveal whether that number texted STOP (finding F11)."""
+
 from __future__ import annotations
 
 import re
@@ -14,8 +15,13 @@ from bot.verification.codes import CheckResult, CodeStore
 from tests.unit.requests.support import build_tracker, run_action, slotsets
 
 OPTED_OUT, REACHABLE = "+12025550147", "+12025550148"
-PARENT = {"parent_name": "Pat Demo", "relationship": "parent", "child_name": "Finn Demo", "child_account": "finn",
-          "child_age": 11.0}
+PARENT = {
+    "parent_name": "Pat Demo",
+    "relationship": "parent",
+    "child_name": "Finn Demo",
+    "child_account": "finn",
+    "child_age": 11.0,
+}
 
 
 def services_with_optouts(backend, cipher):
@@ -30,8 +36,9 @@ def services_with_optouts(backend, cipher):
 
 async def confirm(number: str):
     slots = {**PARENT, "parent_contact": number, "requested_slot": "parental_confirmed", "parental_confirmed": "yes"}
-    events, messages = await run_action(ValidateParentalForm(), build_tracker("yes", "affirm", slots=slots,
-                                                                              active_loop="parental_form"))
+    events, messages = await run_action(
+        ValidateParentalForm(), build_tracker("yes", "affirm", slots=slots, active_loop="parental_form")
+    )
     return slotsets(events), " ".join(m.get("text") or "" for m in messages)
 
 

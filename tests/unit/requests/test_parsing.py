@@ -1,4 +1,5 @@
 """Validators of requester input: each accepts the forms people type and rejects the rest with a specific message."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -13,6 +14,7 @@ TODAY = date(2026, 11, 25)
 
 
 # --------------------------------------------------------------------------- names
+
 
 @pytest.mark.parametrize(
     "text, expected",
@@ -61,6 +63,7 @@ def test_name_problem_never_quotes_the_input():
 
 # --------------------------------------------------------------------------- e-mail
 
+
 @pytest.mark.parametrize(
     "text, expected",
     [
@@ -95,6 +98,7 @@ def test_bad_emails_get_a_specific_problem(text, words):
 
 # --------------------------------------------------------------------------- phone
 
+
 @pytest.mark.parametrize(
     "text, expected",
     [
@@ -125,6 +129,7 @@ def test_contact_is_email_or_phone():
 
 # --------------------------------------------------------------------------- dates of birth
 
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -154,7 +159,12 @@ def test_swappable_day_and_month_is_ambiguous_with_both_readings():
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("13/04/1990", date(1990, 4, 13)), ("04/13/1990", date(1990, 4, 13)), ("04/04/1990", date(1990, 4, 4)), ("4.5.85", None)],
+    [
+        ("13/04/1990", date(1990, 4, 13)),
+        ("04/13/1990", date(1990, 4, 13)),
+        ("04/04/1990", date(1990, 4, 4)),
+        ("4.5.85", None),
+    ],
 )
 def test_unambiguous_numeric_dates_are_read(text, expected):
     result = p.parse_date_of_birth(text, TODAY)
@@ -213,6 +223,7 @@ def test_date_parser_never_raises(text):
 
 # --------------------------------------------------------------------------- identifiers, free text, children
 
+
 @pytest.mark.parametrize(
     "text, kind, value",
     [
@@ -256,7 +267,15 @@ def test_bad_child_age(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["I am 12", "im 9 years old", "I'm twelve", "i am a kid", "I'm under 13", "delete my data, I'm 11", "I just turned 10"],
+    [
+        "I am 12",
+        "im 9 years old",
+        "I'm twelve",
+        "i am a kid",
+        "I'm under 13",
+        "delete my data, I'm 11",
+        "I just turned 10",
+    ],
 )
 def test_saying_you_are_under_13_is_noticed(text):
     assert p.claims_under_13(text)

@@ -1,4 +1,5 @@
 """Values read from inside a sentence (bot.requests.sentences) and the validators that use them."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -37,18 +38,29 @@ def test_numbers_in_sentences_are_not_taken_for_references(text):
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=400))
 def test_readers_never_raise_on_any_text(text):
-    for reader in (parsing.find_reference, parsing.find_email, parsing.find_phone, parsing.find_date,
-                   parsing.find_child_age, parsing.find_relationship, parsing.looks_like_question,
-                   parsing.says_instead, parsing.new_value_after_cue):
+    for reader in (
+        parsing.find_reference,
+        parsing.find_email,
+        parsing.find_phone,
+        parsing.find_date,
+        parsing.find_child_age,
+        parsing.find_relationship,
+        parsing.looks_like_question,
+        parsing.says_instead,
+        parsing.new_value_after_cue,
+    ):
         reader(text)
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("oops my email is wrong, it's bruno.demo@example.com", "bruno.demo@example.com"),
-    ("my email is Ada.Demo@Example.com.", "Ada.Demo@example.com"),
-    ("you can use ada.demo@example.com instead", "ada.demo@example.com"),
-    ("email: ada.demo@example.com", "ada.demo@example.com"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("oops my email is wrong, it's bruno.demo@example.com", "bruno.demo@example.com"),
+        ("my email is Ada.Demo@Example.com.", "Ada.Demo@example.com"),
+        ("you can use ada.demo@example.com instead", "ada.demo@example.com"),
+        ("email: ada.demo@example.com", "ada.demo@example.com"),
+    ],
+)
 def test_an_email_inside_a_sentence_is_read(text, expected):
     assert parsing.find_email(text) == expected
     assert parsing.parse_email(text).value == expected
@@ -65,29 +77,44 @@ def test_a_phone_number_inside_a_sentence_is_read_in_e164():
 
 
 def test_a_date_of_birth_inside_a_sentence_is_read():
-    assert parsing.parse_date_of_birth("oh it is 4 March 1990 I think", today=date(2026, 1, 1)).value == date(1990, 3, 4)
-    assert parsing.parse_date_of_birth("I was born on March 4th, 1990 thanks", today=date(2026, 1, 1)).value == date(1990, 3, 4)
+    assert parsing.parse_date_of_birth("oh it is 4 March 1990 I think", today=date(2026, 1, 1)).value == date(
+        1990, 3, 4
+    )
+    assert parsing.parse_date_of_birth("I was born on March 4th, 1990 thanks", today=date(2026, 1, 1)).value == date(
+        1990, 3, 4
+    )
 
 
-@pytest.mark.parametrize("text, age, relationship", [
-    ("my son, he is 11, made an account, delete it", 11, "parent"),
-    ("my son is 11 n made an account on ur site pls delete it", 11, "parent"),
-    ("my 9 year old signed up without asking", 9, "parent"),
-    ("I'm her legal guardian, she's ten", 10, "legal guardian"),
-    ("my daughter (aged 7) has an account", 7, "parent"),
-    ("delete my kid's data", None, "parent"),
-    ("my son (10) registered without permission, delete his data", 10, "parent"),
-    ("my son who is 11 made an account", 11, "parent"),
-    ("my daughter, 12, signed up. as her mother I want it gone", 12, "parent"),
-    ("as his dad i want his account deleted, he's twelve", 12, "parent"),
-])
+@pytest.mark.parametrize(
+    "text, age, relationship",
+    [
+        ("my son, he is 11, made an account, delete it", 11, "parent"),
+        ("my son is 11 n made an account on ur site pls delete it", 11, "parent"),
+        ("my 9 year old signed up without asking", 9, "parent"),
+        ("I'm her legal guardian, she's ten", 10, "legal guardian"),
+        ("my daughter (aged 7) has an account", 7, "parent"),
+        ("delete my kid's data", None, "parent"),
+        ("my son (10) registered without permission, delete his data", 10, "parent"),
+        ("my son who is 11 made an account", 11, "parent"),
+        ("my daughter, 12, signed up. as her mother I want it gone", 12, "parent"),
+        ("as his dad i want his account deleted, he's twelve", 12, "parent"),
+    ],
+)
 def test_a_parent_first_message_gives_the_child_age_and_the_relationship(text, age, relationship):
     assert parsing.find_child_age(text) == age
     assert parsing.find_relationship(text) == relationship
 
 
-@pytest.mark.parametrize("text", ["he is 5 minutes late", "delete my data", "I have 3 accounts", "she is 25 years old",
-                                  "my son, 2 accounts were made"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he is 5 minutes late",
+        "delete my data",
+        "I have 3 accounts",
+        "she is 25 years old",
+        "my son, 2 accounts were made",
+    ],
+)
 def test_other_numbers_are_not_a_child_age(text):
     assert parsing.find_child_age(text) is None
 
@@ -96,21 +123,27 @@ def test_the_child_age_validator_reads_the_stated_age_among_other_numbers():
     assert parsing.parse_child_age("my son is 11 and has 2 accounts").value == 11
 
 
-@pytest.mark.parametrize("text, question", [
-    ("does the app have access to my camera?", True),
-    ("do u sell my data", True),
-    ("my order history and whatever you got from phone calls", False),
-    ("the categories", False),
-])
+@pytest.mark.parametrize(
+    "text, question",
+    [
+        ("does the app have access to my camera?", True),
+        ("do u sell my data", True),
+        ("my order history and whatever you got from phone calls", False),
+        ("the categories", False),
+    ],
+)
 def test_questions_are_told_from_answers(text, question):
     assert parsing.looks_like_question(text) is question
 
 
-@pytest.mark.parametrize("text, instead", [
-    ("actually I changed my mind, I'd rather just delete my data instead", True),
-    ("on second thought just delete everything", True),
-    ("I want to delete my data", False),
-])
+@pytest.mark.parametrize(
+    "text, instead",
+    [
+        ("actually I changed my mind, I'd rather just delete my data instead", True),
+        ("on second thought just delete everything", True),
+        ("I want to delete my data", False),
+    ],
+)
 def test_a_change_of_mind_is_recognised(text, instead):
     assert parsing.says_instead(text) is instead
 

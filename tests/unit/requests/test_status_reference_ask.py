@@ -1,4 +1,5 @@
 """Asking for a status reference: the request filed in this conversation is offered as one tap."""
+
 from __future__ import annotations
 
 from rasa_sdk import Tracker
@@ -9,8 +10,16 @@ from actions.privacy_requests.asks import ActionAskStatusReference
 
 
 def _tracker(slots):
-    return Tracker("conv-1", slots, {"text": "status", "intent": {"name": "ask_status"}}, [], False, None,
-                   {"name": "status_form"}, "action_listen")
+    return Tracker(
+        "conv-1",
+        slots,
+        {"text": "status", "intent": {"name": "ask_status"}},
+        [],
+        False,
+        None,
+        {"name": "status_form"},
+        "action_listen",
+    )
 
 
 async def _asked(slots):

@@ -1,4 +1,5 @@
 """Failing honestly: no silent in-memory conversations, no silent action failures."""
+
 from __future__ import annotations
 
 import socket

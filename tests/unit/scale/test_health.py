@@ -1,4 +1,5 @@
 """Readiness: 200 when the database answers, 503 naming the failing check otherwise."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,4 +26,3 @@ def test_web_app_is_live_but_not_ready_when_its_database_is_down(tmp_path: Path)
         reply = client.get("/readyz")
     assert reply.status_code == 503 and reply.json()["checks"] == {"database": "failing"}
     assert "nobody" not in reply.text, "no connection details in the answer"
-

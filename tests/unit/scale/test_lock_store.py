@@ -1,4 +1,5 @@
 """The lock store hands out each ticket once, even when replicas race (real Redis)."""
+
 from __future__ import annotations
 
 import secrets
@@ -14,7 +15,9 @@ def _store(redis_url: str, prefix: str):
     from bot.rasa.lock_store import AtomicRedisLockStore
 
     url = urlparse(redis_url)
-    return AtomicRedisLockStore(host=url.hostname, port=url.port or 6379, db=int(url.path.strip("/") or 0), key_prefix=prefix)
+    return AtomicRedisLockStore(
+        host=url.hostname, port=url.port or 6379, db=int(url.path.strip("/") or 0), key_prefix=prefix
+    )
 
 
 def _race(store_factory, conversation: str, workers: int = 8, each: int = 25):
@@ -52,7 +55,9 @@ def test_rasas_own_redis_lock_store_hands_out_duplicate_tickets_under_the_same_r
     url = urlparse(redis_url)
 
     def factory():
-        return RedisLockStore(host=url.hostname, port=url.port or 6379, db=int(url.path.strip("/") or 0), key_prefix=prefix)
+        return RedisLockStore(
+            host=url.hostname, port=url.port or 6379, db=int(url.path.strip("/") or 0), key_prefix=prefix
+        )
 
     duplicates = 0
     for attempt in range(5):  # a race: usually at the first attempt

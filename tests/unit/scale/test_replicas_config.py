@@ -1,4 +1,5 @@
 """run-replicas configuration: the load balancer config, the layout, the profile checks."""
+
 from __future__ import annotations
 
 import shutil
@@ -24,7 +25,9 @@ def test_the_load_balancer_sends_to_every_replica(tmp_path: Path) -> None:
 
 def test_the_load_balancer_hides_rest_unless_load_testing(tmp_path: Path) -> None:
     assert "location /webhooks/rest/ { return 404; }" in render_nginx_conf(LAYOUT, tmp_path)
-    assert "location /webhooks/rest/ { proxy_pass http://rasa_replicas; }" in render_nginx_conf(LAYOUT, tmp_path, rest_public=True)
+    assert "location /webhooks/rest/ { proxy_pass http://rasa_replicas; }" in render_nginx_conf(
+        LAYOUT, tmp_path, rest_public=True
+    )
 
 
 def test_the_load_balancer_never_retries_a_turn_that_reached_a_replica(tmp_path: Path) -> None:
@@ -38,7 +41,9 @@ def test_the_rendered_config_is_valid_nginx(tmp_path: Path) -> None:
     conf = tmp_path / "nginx.conf"
     conf.write_text(render_nginx_conf(LAYOUT, tmp_path))
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    result = subprocess.run([nginx, "-t", "-e", "stderr", "-p", str(tmp_path), "-c", str(conf)], capture_output=True, text=True)
+    result = subprocess.run(
+        [nginx, "-t", "-e", "stderr", "-p", str(tmp_path), "-c", str(conf)], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -67,7 +72,9 @@ def test_run_replicas_refuses_the_local_profile_and_says_what_to_set(tmp_path: P
 
 
 def test_rest_is_on_locally_off_in_production_unless_switched_on(tmp_path: Path) -> None:
-    production = dict(DATABASE_URL="postgresql://x@127.0.0.1/db", REDIS_URL="redis://127.0.0.1:6379/0", PROFILE="production")
+    production = dict(
+        DATABASE_URL="postgresql://x@127.0.0.1/db", REDIS_URL="redis://127.0.0.1:6379/0", PROFILE="production"
+    )
     assert settings_from_environ(make_environ(tmp_path)).rest_channel_enabled
     assert not settings_from_environ(make_environ(tmp_path, **production)).rest_channel_enabled
     assert settings_from_environ(make_environ(tmp_path, REST_CHANNEL_ENABLED="true", **production)).rest_channel_enabled

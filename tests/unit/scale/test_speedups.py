@@ -1,4 +1,5 @@
 """The cached action-result validation accepts and rejects exactly what Rasa's did."""
+
 from __future__ import annotations
 
 import pytest

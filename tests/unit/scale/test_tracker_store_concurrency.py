@@ -1,4 +1,5 @@
 """The embedded default (SQLite) stores concurrent conversations' turns without 'database is locked'."""
+
 from __future__ import annotations
 
 import asyncio
@@ -16,7 +17,9 @@ DOMAIN = Domain.from_yaml('version: "3.1"\nintents: [greet]\nresponses:\n  utter
 
 
 def make_store(path: Path) -> EncryptedSQLTrackerStore:
-    records = ConversationRecords(create_tracker_engine(f"sqlite:///{path}"), DataCipher([generate_key()]), Indexer("k" * 32))
+    records = ConversationRecords(
+        create_tracker_engine(f"sqlite:///{path}"), DataCipher([generate_key()]), Indexer("k" * 32)
+    )
     return EncryptedSQLTrackerStore(domain=DOMAIN, records=records)
 
 
@@ -24,10 +27,16 @@ async def _converse(store: EncryptedSQLTrackerStore, sender: str, turns: int) ->
     for turn in range(turns):
         tracker = await store.retrieve(sender) or DialogueStateTracker(sender, DOMAIN.slots)
         if turn == 0:
-            tracker.update_with_events([ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")], DOMAIN)
+            tracker.update_with_events(
+                [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")], DOMAIN
+            )
         tracker.update_with_events(
-            [UserUttered(f"hello {turn}", intent={"name": "greet", "confidence": 1.0}), ActionExecuted("utter_greet"),
-             BotUttered("Hello!"), ActionExecuted("action_listen")],
+            [
+                UserUttered(f"hello {turn}", intent={"name": "greet", "confidence": 1.0}),
+                ActionExecuted("utter_greet"),
+                BotUttered("Hello!"),
+                ActionExecuted("action_listen"),
+            ],
             DOMAIN,
         )
         await store.save(tracker)

@@ -1,4 +1,5 @@
 """Due dates: CCPA and GDPR rules, weekends, holidays, leap years, extensions, time zones."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
@@ -86,7 +87,9 @@ def test_us_federal_holidays_are_observed_on_weekdays():
 
 
 def test_rules_from_environment_add_holidays_and_set_the_default():
-    rules = DeadlineRules.from_environ({"TICKET_DEFAULT_JURISDICTION": "eu", "TICKET_HOLIDAYS_US_CA": "2026-12-24, 2026-12-31"})
+    rules = DeadlineRules.from_environ(
+        {"TICKET_DEFAULT_JURISDICTION": "eu", "TICKET_HOLIDAYS_US_CA": "2026-12-24, 2026-12-31"}
+    )
     assert rules.default == "EU" and rules.rule_for(None).regime == "GDPR"
     assert date(2026, 12, 24) in rules.rule_for("us-ca").holidays
     with pytest.raises(InvalidField):
@@ -130,7 +133,9 @@ def test_gdpr_due_is_one_month_rolled_to_the_next_business_day(received, holiday
     d = compute_deadlines(received, rule)
     month_later = add_months(d.received_on, 1)
     assert d.due >= month_later and is_business_day(d.due, holidays)
-    assert all(not is_business_day(month_later + timedelta(days=i), holidays) for i in range((d.due - month_later).days))
+    assert all(
+        not is_business_day(month_later + timedelta(days=i), holidays) for i in range((d.due - month_later).days)
+    )
     extended = extended_due(received, rule, 0)
     assert extended >= add_months(d.received_on, 3) and extended > d.due and is_business_day(extended, holidays)
 

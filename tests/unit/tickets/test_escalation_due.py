@@ -1,4 +1,5 @@
 """An escalation is due when the bot promised a reply (business days), a rights request when the law says."""
+
 from __future__ import annotations
 
 import secrets
@@ -22,7 +23,9 @@ def _service(tmp_path: Path, rules: DeadlineRules) -> TicketService:
 
 
 def _file(service: TicketService, kind: Kind):  # noqa: ANN202
-    return service.create(kind=kind, channel=Channel.WEB, idempotency_key=secrets.token_hex(8), received_at=FRIDAY).ticket
+    return service.create(
+        kind=kind, channel=Channel.WEB, idempotency_key=secrets.token_hex(8), received_at=FRIDAY
+    ).ticket
 
 
 def test_an_escalation_is_due_after_the_promised_business_days_not_the_legal_deadline(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
 """References: PD-XXXX-XXXX, Crockford alphabet, random, forgiving to read back."""
+
 from __future__ import annotations
 
 from hypothesis import given

@@ -1,4 +1,5 @@
 """The status state machine: explicit table, invalid moves raise, properties hold for any walk."""
+
 from __future__ import annotations
 
 import pytest
@@ -31,8 +32,15 @@ def reachable(start: Status) -> set:
 
 
 def test_the_documented_happy_path_is_allowed():
-    path = [Status.AWAITING_VERIFICATION, Status.VERIFIED, Status.IN_PROGRESS, Status.AWAITING_DOCUMENTS,
-            Status.IN_PROGRESS, Status.AWAITING_REQUESTER, Status.COMPLETED]
+    path = [
+        Status.AWAITING_VERIFICATION,
+        Status.VERIFIED,
+        Status.IN_PROGRESS,
+        Status.AWAITING_DOCUMENTS,
+        Status.IN_PROGRESS,
+        Status.AWAITING_REQUESTER,
+        Status.COMPLETED,
+    ]
     for current, nxt in zip(path, path[1:]):
         check_transition(current, nxt)
 

@@ -1,4 +1,5 @@
 """One-time codes: format, hashing at rest, expiry, attempts, resend limit, single use, concurrency."""
+
 from __future__ import annotations
 
 import threading
@@ -64,7 +65,9 @@ def test_codes_typed_with_separators_or_other_digit_scripts_are_understood(typed
     assert normalise_code(typed) == expected
 
 
-@pytest.mark.parametrize("typed", ["12345", "1234567", "12345a", "abcdef", "😀😀😀", "", None, 123456, "1" * 100, "123 456 7"])
+@pytest.mark.parametrize(
+    "typed", ["12345", "1234567", "12345a", "abcdef", "😀😀😀", "", None, 123456, "1" * 100, "123 456 7"]
+)
 def test_anything_but_six_digits_is_not_a_code(typed):
     assert normalise_code(typed) is None
 
@@ -163,7 +166,8 @@ def test_database_holds_only_a_keyed_hash_of_the_code_and_no_plaintext_contact(s
     with database.engine.connect() as connection:
         row = connection.execute(text("SELECT * FROM verification_challenges")).mappings().one()
     values = " ".join(
-        (bytes(value).decode("latin-1") if isinstance(value, (bytes, memoryview)) else str(value)) for value in row.values()
+        (bytes(value).decode("latin-1") if isinstance(value, (bytes, memoryview)) else str(value))
+        for value in row.values()
     )
     assert issued.code not in values
     assert contact not in values and "ada.demo" not in values

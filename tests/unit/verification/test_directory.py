@@ -1,4 +1,5 @@
 """Customer directory: matching data points (normalised), encrypted storage, idempotent seed."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -33,7 +34,9 @@ def test_all_six_data_points_match_the_demo_customer(directory):
         postal_code="10022",
         order_number="CNA-100001",
     )
-    assert result == MatchResult("demo-ada", ["email", "phone", "full_name", "date_of_birth", "postal_code", "order_number"])
+    assert result == MatchResult(
+        "demo-ada", ["email", "phone", "full_name", "date_of_birth", "postal_code", "order_number"]
+    )
 
 
 @pytest.mark.parametrize("name", ["bruno démo", "BRUNO DEMO", "  Bruno   Démo ", "Bruno Demo", "bruno-demo"])
@@ -78,8 +81,14 @@ def test_points_of_two_different_customers_are_never_added_up(directory):
 
 
 def test_garbage_input_matches_nothing_and_does_not_crash(directory):
-    result = directory.match(email="not an email", phone="call me", full_name="😀" * 500, date_of_birth="yesterday",
-                             postal_code="", order_number=None)
+    result = directory.match(
+        email="not an email",
+        phone="call me",
+        full_name="😀" * 500,
+        date_of_birth="yesterday",
+        postal_code="",
+        order_number=None,
+    )
     assert result == MatchResult(None, [])
 
 
@@ -87,7 +96,9 @@ def test_directory_stores_no_plaintext_personal_data(directory, database):
     with database.engine.connect() as connection:
         rows = connection.execute(text("SELECT * FROM customers")).mappings().all()
     dump = " ".join(
-        (bytes(v).decode("latin-1") if isinstance(v, (bytes, memoryview)) else str(v)) for row in rows for v in row.values()
+        (bytes(v).decode("latin-1") if isinstance(v, (bytes, memoryview)) else str(v))
+        for row in rows
+        for v in row.values()
     )
     for record in DEMO_CUSTOMERS:
         for value in (record.full_name, record.email, record.phone, record.order_number, record.postal_code):
@@ -107,7 +118,10 @@ def test_seeding_twice_keeps_one_row_per_customer_and_round_trips(directory):
 def test_upsert_replaces_a_customer_s_data(directory):
     directory.upsert(CustomerRecord("demo-ada", "Ada Renamed", "ada.new@example.com"))
     assert directory.match(email="ada.demo@example.com") == MatchResult(None, [])
-    assert directory.match(email="ada.new@example.com", full_name="ada renamed").matched_points == ["email", "full_name"]
+    assert directory.match(email="ada.new@example.com", full_name="ada renamed").matched_points == [
+        "email",
+        "full_name",
+    ]
 
 
 def test_normalisers():

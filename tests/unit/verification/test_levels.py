@@ -1,4 +1,5 @@
 """Verification levels per request kind (CCPA 11 CCR 7062) and the assessment rules."""
+
 from __future__ import annotations
 
 import pytest

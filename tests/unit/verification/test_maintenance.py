@@ -1,4 +1,5 @@
 """Key rotation of the verification/notify ciphertexts, and outbox purge."""
+
 from __future__ import annotations
 
 from datetime import timedelta

@@ -1,4 +1,5 @@
 """The Alembic revision for the verification/notify tables agrees with the models and downgrades cleanly."""
+
 from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata

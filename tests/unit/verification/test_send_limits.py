@@ -1,4 +1,5 @@
 """Who can make us send a code, where to, how often (finding F4: SMS pumping)."""
+
 from __future__ import annotations
 
 import secrets
@@ -15,8 +16,12 @@ from tests.fakes.recording import RecordingNotifier
 
 def build(database, indexer, cipher, clock, *, counter=None, **limits) -> VerificationService:
     counter = counter or MemoryCounter()
-    return VerificationService(CodeStore(database, indexer, cipher, clock=clock), RecordingNotifier(),
-                               limits=SendLimits(counter, indexer, **limits), lockouts=Lockouts(counter, indexer))
+    return VerificationService(
+        CodeStore(database, indexer, cipher, clock=clock),
+        RecordingNotifier(),
+        limits=SendLimits(counter, indexer, **limits),
+        lockouts=Lockouts(counter, indexer),
+    )
 
 
 def numbers(count: int):
@@ -52,8 +57,10 @@ def test_one_conversation_cannot_text_codes_to_many_numbers(database, indexer, c
 def test_one_client_cannot_text_codes_from_many_conversations(database, indexer, cipher, clock):
     """F4: per-client-address limit, whatever conversation ids the client makes up."""
     service = build(database, indexer, cipher, clock, per_client=Limit(10, 3600))
-    results = [service.start_contact_check("sms", n, conversation=f"web-{i}", client="client-a").status
-               for i, n in enumerate(numbers(12))]
+    results = [
+        service.start_contact_check("sms", n, conversation=f"web-{i}", client="client-a").status
+        for i, n in enumerate(numbers(12))
+    ]
     assert results.count(StartStatus.SENT) == 10 and results[-2:] == [StartStatus.RATE_LIMITED] * 2
     assert service.start_contact_check("sms", numbers(13)[-1], conversation="x", client="client-b").sent
 
@@ -61,8 +68,10 @@ def test_one_client_cannot_text_codes_from_many_conversations(database, indexer,
 def test_a_global_ceiling_stops_sms_from_everyone(database, indexer, cipher, clock):
     """F4: global limit across conversations and clients."""
     service = build(database, indexer, cipher, clock, global_=Limit(4, 3600))
-    results = [service.start_contact_check("sms", n, conversation=f"c{i}", client=f"k{i}").status
-               for i, n in enumerate(numbers(6))]
+    results = [
+        service.start_contact_check("sms", n, conversation=f"c{i}", client=f"k{i}").status
+        for i, n in enumerate(numbers(6))
+    ]
     assert results == [StartStatus.SENT] * 4 + [StartStatus.RATE_LIMITED] * 2
 
 
@@ -82,12 +91,22 @@ def test_send_limits_are_shared_through_redis(database, indexer, cipher, clock, 
     key = Indexer(secrets.token_urlsafe(32))
     one = RedisCounter.from_url(redis_url, prefix=f"pd:test:{secrets.token_hex(4)}:")
     two = RedisCounter(one._client, one._prefix)
-    first = VerificationService(CodeStore(database, indexer, cipher, clock=clock), RecordingNotifier(),
-                                limits=SendLimits(one, key, per_conversation=Limit(3, 3600)), lockouts=Lockouts(one, key))
-    second = VerificationService(CodeStore(database, indexer, cipher, clock=clock), RecordingNotifier(),
-                                 limits=SendLimits(two, key, per_conversation=Limit(3, 3600)), lockouts=Lockouts(two, key))
-    statuses = [(first if i % 2 else second).start_contact_check("sms", n, conversation="shared").status
-                for i, n in enumerate(numbers(4))]
+    first = VerificationService(
+        CodeStore(database, indexer, cipher, clock=clock),
+        RecordingNotifier(),
+        limits=SendLimits(one, key, per_conversation=Limit(3, 3600)),
+        lockouts=Lockouts(one, key),
+    )
+    second = VerificationService(
+        CodeStore(database, indexer, cipher, clock=clock),
+        RecordingNotifier(),
+        limits=SendLimits(two, key, per_conversation=Limit(3, 3600)),
+        lockouts=Lockouts(two, key),
+    )
+    statuses = [
+        (first if i % 2 else second).start_contact_check("sms", n, conversation="shared").status
+        for i, n in enumerate(numbers(4))
+    ]
     assert statuses == [StartStatus.SENT] * 3 + [StartStatus.RATE_LIMITED]
 
 

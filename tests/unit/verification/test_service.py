@@ -1,4 +1,5 @@
 """VerificationService: sending codes through the notifier, checking them, and no enumeration."""
+
 from __future__ import annotations
 
 import pytest
@@ -38,12 +39,22 @@ def test_sms_code_goes_to_the_e164_form_of_the_number(service, notifier):
     assert notifier.last.to == "+12025550100"
     assert "cancel" not in notifier.last.body.lower()  # Twilio treats CANCEL as STOP
     assert len(notifier.last.body) <= 160
-    assert service.check_code(started.challenge_id, f"{notifier.last.code[:3]} {notifier.last.code[3:]}") is CheckResult.OK
+    assert (
+        service.check_code(started.challenge_id, f"{notifier.last.code[:3]} {notifier.last.code[3:]}") is CheckResult.OK
+    )
     assert service.is_confirmed(started.challenge_id, "sms", "+1 202 555 0100")
 
 
-@pytest.mark.parametrize("channel, contact", [("sms", "not a number"), ("email", "ada at example"), ("email", ""),
-                                              ("pigeon", "ada.demo@example.com"), ("email", "a@b.com\r\nBcc: x@y.com")])
+@pytest.mark.parametrize(
+    "channel, contact",
+    [
+        ("sms", "not a number"),
+        ("email", "ada at example"),
+        ("email", ""),
+        ("pigeon", "ada.demo@example.com"),
+        ("email", "a@b.com\r\nBcc: x@y.com"),
+    ],
+)
 def test_invalid_contact_sends_nothing(service, notifier, channel, contact):
     assert service.start_contact_check(channel, contact).status is StartStatus.INVALID_CONTACT
     assert notifier.sent == []
@@ -59,7 +70,9 @@ def test_fourth_send_in_an_hour_is_rate_limited(service, notifier):
 
 
 def test_undelivered_code_gives_no_usable_challenge(database, indexer, cipher, clock):
-    service = VerificationService(CodeStore(database, indexer, cipher, clock=clock), RecordingNotifier(DeliveryStatus.FAILED))
+    service = VerificationService(
+        CodeStore(database, indexer, cipher, clock=clock), RecordingNotifier(DeliveryStatus.FAILED)
+    )
     started = service.start_contact_check("sms", "+12025550100")
     assert started.status is StartStatus.DELIVERY_FAILED and started.challenge_id is None
     assert started.delivery is not None and not started.delivery.ok
@@ -121,8 +134,12 @@ def test_the_per_destination_code_limits_come_from_the_settings(settings, migrat
 
     from tests.fakes.databases import open_db
 
-    settings = dataclasses.replace(settings, database_url=migrated_db_url, code_send_limit_destination=(2, 600),
-                                   code_send_limit_destination_daily=(7, 43200))
+    settings = dataclasses.replace(
+        settings,
+        database_url=migrated_db_url,
+        code_send_limit_destination=(2, 600),
+        code_send_limit_destination_daily=(7, 43200),
+    )
     db = open_db(migrated_db_url)
     try:
         codes = VerificationService.from_settings(settings, database=db).codes

@@ -1,4 +1,5 @@
 """Server-side bar charts: bars scale to the largest value, and the text alternative names every value."""
+
 from __future__ import annotations
 
 from bot.webapp.charts import bar_chart

@@ -1,4 +1,5 @@
 """The API rate limiter's pieces: fixed windows, settings, and the order of checks (no Redis, no app)."""
+
 from __future__ import annotations
 
 import secrets
@@ -24,8 +25,12 @@ class Agent:
 
 
 def limiter(clock: Clock, token_limit: str = "3/60", failure_limit: str = "2/300") -> ApiRateLimits:
-    return ApiRateLimits(MemoryCounter(clock), Indexer(secrets.token_urlsafe(32)),
-                         limit_from_environ({}, "T", token_limit), limit_from_environ({}, "F", failure_limit))
+    return ApiRateLimits(
+        MemoryCounter(clock),
+        Indexer(secrets.token_urlsafe(32)),
+        limit_from_environ({}, "T", token_limit),
+        limit_from_environ({}, "F", failure_limit),
+    )
 
 
 def test_the_window_refuses_the_hit_after_the_limit_and_says_when_it_ends():
@@ -88,7 +93,9 @@ def test_failed_authentications_block_the_address_before_the_token_is_looked_up(
         looked_up.append(token)
         return Agent() if token == "pdt_good" else None
 
-    assert limits.authenticate(auth, "pdt_bad", "203.0.113.7") == limits.authenticate(auth, None, "203.0.113.7")  # 401, 401
+    assert limits.authenticate(auth, "pdt_bad", "203.0.113.7") == limits.authenticate(
+        auth, None, "203.0.113.7"
+    )  # 401, 401
     blocked = limits.authenticate(auth, "pdt_good", "203.0.113.7")
     assert blocked.limited and blocked.retry_after == 300 and looked_up == ["pdt_bad"]
     assert not limits.authenticate(auth, "pdt_good", "198.51.100.1").limited  # another address is unaffected

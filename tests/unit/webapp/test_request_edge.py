@@ -1,4 +1,5 @@
 """The web app's edge: HSTS over https, bounded body size and read time, quiet client disconnects."""
+
 from __future__ import annotations
 
 import asyncio
@@ -40,7 +41,10 @@ def test_no_hsts_on_plain_http_localhost(tmp_path: Path) -> None:
     """F9: the local profile on http://localhost stays reachable (HSTS only over https)."""
     response = TestClient(app_with(tmp_path)).get("/healthz")
     assert "strict-transport-security" not in response.headers
-    assert response.headers["x-frame-options"] == "DENY" and "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert (
+        response.headers["x-frame-options"] == "DENY"
+        and "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    )
 
 
 async def _echo(scope: Dict[str, Any], receive: Any, send: Any) -> None:

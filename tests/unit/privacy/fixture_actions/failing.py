@@ -1,4 +1,5 @@
 """An action that fails with the tracker's personal data in its exception message."""
+
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
