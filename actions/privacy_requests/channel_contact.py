@@ -22,7 +22,7 @@ what proves the requester holds that phone.  Where the code goes:
   (slot ``phone_from_channel``): by SMS to that phone instead of by e-mail;
   the submit step then checks the code was confirmed for exactly that phone
   and the verification level requires that phone to be on file
-  (:func:`bot.requests.flows.submit_request`, ``confirmed_via="sms"``);
+  (:func:`bot.requests.filing.submit_request`, ``confirmed_via="sms"``);
 * otherwise: to the e-mail address, as on web chat.
 """
 

@@ -14,8 +14,8 @@ from actions.privacy_requests import messages
 from actions.privacy_requests.common import explain_outcome, slot_values, ticket_channel, wind_up
 from actions.privacy_requests.notices import notice_line, queue_notice
 from actions.privacy_requests.services import blocking, get_services
-from bot.requests import flows
-from bot.requests.flows import Failure, SubmitOutcome
+from bot.requests import filing, flows
+from bot.requests.filing import Failure, SubmitOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ class ActionSubmitRequest(Action):
         try:
             services = await get_services()
             outcome = await blocking(
-                flows.submit_request,
+                filing.submit_request,
                 values,
                 conversation_id=tracker.sender_id,
                 channel=ticket_channel(tracker),
@@ -133,7 +133,7 @@ class ActionSubmitParentalRequest(Action):
         try:
             services = await get_services()
             outcome = await blocking(
-                flows.submit_parental_request,
+                filing.submit_parental_request,
                 values,
                 conversation_id=tracker.sender_id,
                 channel=ticket_channel(tracker),

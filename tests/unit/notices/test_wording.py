@@ -7,7 +7,7 @@ from datetime import date
 from actions.privacy_requests.notices import notice_line
 from actions.privacy_requests.submit import confirmation
 from bot.notices import QueuedNotice
-from bot.requests.flows import SubmitOutcome
+from bot.requests.filing import SubmitOutcome
 
 OUTCOME = SubmitOutcome(
     ok=True,

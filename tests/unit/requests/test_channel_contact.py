@@ -23,7 +23,7 @@ from actions.privacy_requests.submit import ActionSubmitRequest
 from bot.channels.contact import seal_contact
 from bot.notify import MessageChannel
 from bot.privacy.crypto import DataCipher, generate_key
-from bot.requests import flows
+from bot.requests import filing, flows
 from bot.settings import PROJECT_ROOT
 from bot.tickets import RevealReason
 from tests.unit.requests.support import DOMAIN, build_tracker, run_action  # noqa: F401
@@ -325,7 +325,7 @@ def test_submit_trusts_only_the_contact_the_code_was_confirmed_for(backend):
     started = backend.verification.start_contact_check("sms", STRANGER_PHONE)
     backend.verification.check_code(started.challenge_id, backend.last_code(STRANGER_PHONE))
     values = {**BRUNO, "phone": BRUNO_PHONE}  # the code went to another phone than the one on the request
-    outcome = flows.submit_request(
+    outcome = filing.submit_request(
         values,
         conversation_id="c",
         channel="sms",
@@ -333,7 +333,7 @@ def test_submit_trusts_only_the_contact_the_code_was_confirmed_for(backend):
         tickets=backend.tickets,
         verification=backend.verification,
     )
-    assert not outcome.ok and outcome.failure is flows.Failure.NOT_VERIFIED
+    assert not outcome.ok and outcome.failure is filing.Failure.NOT_VERIFIED
 
 
 async def test_resending_on_the_phone_line_texts_a_new_code_to_the_same_number(backend, cipher):

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from bot.requests import flows
-from bot.requests.flows import Failure, submit_parental_request, submit_request
+from bot.requests.filing import Failure, submit_parental_request, submit_request
 from bot.tickets import Kind, Priority, RevealReason, Status
 
 ADA = {
