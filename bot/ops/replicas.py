@@ -100,6 +100,10 @@ def actions_name(index: int) -> str:
     return f"actions-{index + 1}"
 
 
+def notices_name(index: int) -> str:
+    return f"notices-{index + 1}"
+
+
 WEB = "web app"
 LB = "load balancer"
 
@@ -141,7 +145,11 @@ def cluster_specs(
     rest_public: bool = False,
     models_dir: Optional[Path] = None,
 ) -> List[ProcessSpec]:
-    """Action servers, Rasa replicas, web app and load balancer, in start order."""
+    """Action servers, Rasa replicas, web app, notice senders and load balancer, in start order.
+
+    Each replica has its own notice sender: senders claim notices one at a time (``SKIP LOCKED``
+    on PostgreSQL), so several racing deliver each notice once and a dead one is not missed.
+    """
     models = ["--models", str(models_dir)] if models_dir else []
     specs: List[ProcessSpec] = []
     drain = {"SANIC_GRACEFUL_SHUTDOWN_TIMEOUT": str(DRAIN_SECONDS)}
@@ -176,6 +184,16 @@ def cluster_specs(
             health_url=f"http://127.0.0.1:{layout.web_port}/readyz",
         )
     )
+    for i in range(layout.replicas):
+        specs.append(
+            ProcessSpec(
+                name=notices_name(i),
+                command=[python, "-m", "bot.jobs.notices", "send", "--loop", "--interval", "2"],
+                port=0,
+                health_url="",
+                env={"REPLICA": str(i + 1)},
+            )
+        )
     conf = run_dir / "nginx.conf"
     run_dir.mkdir(parents=True, exist_ok=True)
     conf.write_text(render_nginx_conf(layout, run_dir, rest_public=rest_public), encoding="utf-8")
@@ -204,7 +222,7 @@ class ClusterSupervisor(Supervisor):
         groups = [
             [s for s in self.specs if s.name.startswith("actions-")],
             [s for s in self.specs if s.name.startswith("rasa-")],
-            [s for s in self.specs if s.name in (WEB, LB)],
+            [s for s in self.specs if s.name in (WEB, LB) or s.name.startswith("notices-")],
         ]
         for group in groups:
             for spec in group:

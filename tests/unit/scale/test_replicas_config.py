@@ -64,6 +64,14 @@ def test_each_rasa_replica_talks_to_its_own_action_server(tmp_path: Path) -> Non
     assert specs["load balancer"].stop_signal.name == "SIGQUIT", "nginx drains on SIGQUIT"
 
 
+def test_each_replica_runs_a_notice_sender(tmp_path: Path) -> None:
+    settings = settings_from_environ(make_environ(tmp_path))
+    specs = {spec.name: spec for spec in cluster_specs(settings, LAYOUT, tmp_path / "lb")}
+    senders = [specs[f"notices-{i + 1}"] for i in range(3)]
+    assert all(spec.command[-5:] == ["bot.jobs.notices", "send", "--loop", "--interval", "2"] for spec in senders)
+    assert all(spec.port == 0 and spec.health_url == "" for spec in senders), "a worker, ready while it runs"
+
+
 def test_run_replicas_refuses_the_local_profile_and_says_what_to_set(tmp_path: Path, capsys) -> None:
     settings = settings_from_environ(make_environ(tmp_path))
     assert run_replicas(settings, 2) == 2
