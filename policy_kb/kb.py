@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -30,9 +29,6 @@ from .question import (
     _FACT_QUESTIONS,
     _FOLLOW_UPS,
     _META_STEMS,
-    _MONTHS,
-    _OTHER_DOCUMENT,
-    _PLACE_WORDS,
     _SELF_STEMS,
     ELLIPSIS,
     MAX_QUESTION_CHARS,
@@ -43,6 +39,7 @@ from .question import (
 )
 from .ranker import RankerWeights, load_weights, sentence_features
 from .retriever import BM25Retriever, Encoder, Hit, HybridRetriever
+from .scope import QuestionScope
 from .text import STOPWORDS, content_tokens, expand, known_vocabulary, stem, tokens
 
 __all__ = [
@@ -63,7 +60,7 @@ COVERAGE_THRESHOLD = 0.45
 COVERAGE_THRESHOLD_LEXICAL = 0.30  # when the embedding model is not installed
 
 
-class KnowledgeBase(SentencePicker):
+class KnowledgeBase(SentencePicker, QuestionScope):
     """A loaded KB. Use :meth:`load`; then :meth:`answer` and :meth:`search`."""
 
     EXTRA_SENTENCE_GAP = 0.5
@@ -384,16 +381,6 @@ class KnowledgeBase(SentencePicker):
             prev = i
         return out
 
-    def unsupported_terms(self, question: str) -> List[str]:
-        """Content stems of ``question`` that neither the policy nor its synonyms ever use."""
-        out = []
-        for t in content_tokens(question):
-            if t in _CHAT_STEMS or t.isdigit() or len(t) < 3:
-                continue
-            if not set(expand([t])) & self._kb_stems:
-                out.append(t)
-        return out
-
     def more(self, section_id: str, shown: Sequence[int] = (), max_chars: int = 700) -> Optional[Continuation]:
         """The next part of a section not yet shown (``None`` for an unknown section)."""
         if section_id not in self._titles:
@@ -489,24 +476,3 @@ class KnowledgeBase(SentencePicker):
         return " ".join(
             s["text"] for i, s in enumerate(self.sentences) if s["section"] == section_id and i not in set(shown)
         )
-
-    def _asks_about_another_document(self, question: str) -> bool:
-        """ "What is your return policy?": a policy (or terms) named by a word this document never uses is
-        another document, however well "policy" itself matches this one."""
-        unsupported = set(self.unsupported_terms(question))
-        return any(stem(m.group(1)) in unsupported for m in _OTHER_DOCUMENT.finditer(question.lower()))
-
-    def _names_unknown_entity(self, question: str) -> bool:
-        """A capitalised name (not first word) the policy never mentions, e.g. another company."""
-        for sentence in re.split(r"(?<=[.!?])\s+", question):
-            words = re.findall(r"[^\W_]+(?:['’][^\W_]+)?", sentence)
-            for pos, word in enumerate(words):
-                if pos == 0 or not word[:1].isupper() or word.isupper() and len(word) <= 3:
-                    continue
-                bare = re.sub(r"['’]s$", "", word).lower()
-                if bare in self._vocab or bare in STOPWORDS or bare in _PLACE_WORDS or bare in _MONTHS:
-                    continue
-                if stem(bare) in self._vocab_stems:
-                    continue
-                return True
-        return False
