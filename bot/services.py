@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
-from typing import Mapping, Optional
+from typing import Optional
 
 from bot.clock import Clock, utcnow
 from bot.company import default_jurisdiction, policy_in_force
@@ -31,14 +31,6 @@ from bot.tickets import DeadlineRules, TicketService
 from bot.verification import VerificationService
 
 __all__ = ["Services"]
-
-
-def _with_company_default(environ: Mapping[str, str]) -> Mapping[str, str]:
-    """The deadline settings, with the company's first jurisdiction as the default unless one is set."""
-    company_default = default_jurisdiction()
-    if environ.get("TICKET_DEFAULT_JURISDICTION") or company_default is None:
-        return environ
-    return {**environ, "TICKET_DEFAULT_JURISDICTION": company_default}
 
 
 @dataclass
@@ -82,14 +74,7 @@ class Services:
                 self.database,
                 self.cipher,
                 self.indexer,
-                DeadlineRules.from_environ(
-                    _with_company_default(
-                        {
-                            **(self.settings.extra or {}),
-                            "ESCALATION_REPLY_BUSINESS_DAYS": str(self.settings.escalation_reply_business_days),
-                        }
-                    )
-                ),
+                DeadlineRules.from_settings(self.settings, default_jurisdiction()),
                 clock=self.clock,
                 retention=timedelta(days=self.settings.ticket_retention_days),
                 conversation_eraser=self.conversations,

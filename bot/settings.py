@@ -12,14 +12,31 @@ from __future__ import annotations
 import enum
 import os
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
-from typing import Callable, Mapping, Optional, Tuple, TypeVar
+from typing import Callable, Dict, Mapping, Optional, Tuple, TypeVar
 
+import yaml
 from dotenv import load_dotenv
 
-__all__ = ["Profile", "Settings", "SettingsError", "load_settings", "PROJECT_ROOT"]
+from bot import _settings_values as values
+
+__all__ = [
+    "JURISDICTIONS",
+    "Profile",
+    "Settings",
+    "SettingsError",
+    "datamap_path",
+    "datamap_variables",
+    "load_settings",
+    "settings_from_environ",
+    "PROJECT_ROOT",
+]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Jurisdictions with built-in deadline rules (``bot.tickets.deadlines``); each has ``TICKET_HOLIDAYS_<CODE>``.
+JURISDICTIONS: Tuple[str, ...] = ("US-CA", "EU", "UK")
 
 T = TypeVar("T")
 
@@ -54,42 +71,12 @@ def _parse(environ: Mapping[str, str], name: str, default: str, parse: Callable[
         raise SettingsError(f"{name} must be {what}, got {raw!r}") from exc
 
 
-def _port(raw: str) -> int:
-    port = int(raw)
-    if not 1 <= port <= 65535:
-        raise ValueError("out of range")
-    return port
-
-
-def _positive_int(raw: str) -> int:
-    value = int(raw)
-    if value <= 0:
-        raise ValueError("not positive")
-    return value
-
-
-def _rate(raw: str) -> Tuple[int, int]:
-    """``COUNT/SECONDS`` (``30/60``: 30 per minute)."""
-    count, sep, window = raw.partition("/")
-    if not sep or not 1 <= int(count) <= 1_000_000 or not 1 <= int(window) <= 86_400:
-        raise ValueError("not COUNT/SECONDS")
-    return int(count), int(window)
-
-
-def _bool(raw: str) -> bool:
-    lowered = raw.lower()
-    if lowered in {"1", "true", "yes", "on"}:
-        return True
-    if lowered in {"0", "false", "no", "off"}:
-        return False
-    raise ValueError("not a boolean")
-
-
-def _positive_seconds(raw: str) -> float:
-    value = float(raw)
-    if not value > 0:
-        raise ValueError("not positive")
-    return value
+def _jurisdiction(raw: str) -> str:
+    """One of :data:`JURISDICTIONS` (any case); empty: the company's first jurisdiction, else US-CA."""
+    code = raw.upper()
+    if code and code not in JURISDICTIONS:
+        raise ValueError("unknown jurisdiction")
+    return code
 
 
 def _log_retention_days(environ: Mapping[str, str]) -> int:
@@ -98,10 +85,6 @@ def _log_retention_days(environ: Mapping[str, str]) -> int:
         return max(1, int(environ.get("LOG_RETENTION_DAYS", "14")))
     except ValueError:
         return 14
-
-
-def _optional_bool(raw: str) -> Optional[bool]:
-    return None if not raw else _bool(raw)
 
 
 def _keys(environ: Mapping[str, str], name: str) -> Tuple[str, ...]:
@@ -174,7 +157,18 @@ class Settings:
     #: Each process also logs (masked) to ``<LOG_DIR>/<process>.log``, rotated daily, ``LOG_RETENTION_DAYS`` kept.
     log_dir: str = ""
     log_retention_days: int = 14
-    extra: Mapping[str, str] = field(default_factory=dict, repr=False)
+    #: The variables the data map names for its systems (``url_env``, ``secret_env``) and their values.
+    system_variables: Mapping[str, str] = field(default_factory=dict, repr=False)
+    #: ``TICKET_DEFAULT_JURISDICTION`` (empty: the company's first jurisdiction, else US-CA).
+    ticket_default_jurisdiction: str = ""
+    #: Extra non-business days per jurisdiction code (``TICKET_HOLIDAYS_US_CA``, ``_EU``, ``_UK``).
+    ticket_holidays: Mapping[str, Tuple[date, ...]] = field(default_factory=dict)
+    #: At-risk reminders this many days before a respond-by date, 0: off (``NOTICE_AT_RISK_DAYS``) ...
+    notice_at_risk_days: int = 3
+    #: ... to this address (``NOTICE_AGENT_EMAIL``; empty: ``SMTP_SENDER``).
+    notice_agent_email: str = ""
+    #: The policy file ``privacy-desk kb check|reload`` reads without ``--source`` (``POLICY``, else ``KB_SOURCE``).
+    kb_source: str = ""
     # Abuse limits at the public edge (README "Security"): (count, window seconds).
     channel_rate_per_conversation: Tuple[int, int] = (30, 60)
     channel_rate_per_client: Tuple[int, int] = (60, 60)
@@ -207,6 +201,10 @@ class Settings:
     trusted_proxies: Tuple[str, ...] = ()
     #: ``OUTBOX_DISABLED``: the local profile sends SMS and e-mail for real instead of to the outbox.
     outbox_disabled: bool = False
+    #: ``/api/v1``: requests per token, failed authentications per address (``API_RATE_LIMIT``,
+    #: ``API_AUTH_FAILURE_LIMIT``).
+    api_rate_limit: Tuple[int, int] = (300, 60)
+    api_auth_failure_limit: Tuple[int, int] = (20, 300)
 
     @property
     def is_local(self) -> bool:
@@ -237,23 +235,44 @@ class Settings:
         return self.is_local and not self.outbox_disabled
 
 
-def _countries(raw: str) -> Tuple[str, ...]:
-    """``US,CA``: ISO 3166 alpha-2 codes, upper-cased; at least one."""
-    codes = tuple(part.strip().upper() for part in raw.split(",") if part.strip())
-    if not codes or not all(len(code) == 2 and code.isalpha() for code in codes):
-        raise ValueError("not country codes")
-    return codes
-
-
 def _profile(raw: str) -> Profile:
     return Profile(raw.lower())
 
 
-def _networks(raw: str) -> Tuple[str, ...]:
-    """Comma-separated IP addresses or networks ("10.0.0.5, 10.1.0.0/16"), each checked."""
-    import ipaddress
+def datamap_path(datamap_file: str) -> Path:
+    """``DATAMAP_FILE`` (relative to the project; absolute stays absolute), else ``datamap.yml`` at the project root."""
+    return PROJECT_ROOT / (datamap_file or "datamap.yml")
 
-    return tuple(str(ipaddress.ip_network(part.strip(), strict=False)) for part in raw.split(",") if part.strip())
+
+def _datamap_text(environ: Mapping[str, str]) -> str:
+    """The data map's text, or empty when it cannot be read (fulfilment's own check reports that)."""
+    try:
+        return datamap_path(_optional(environ, "DATAMAP_FILE")).read_text(encoding="utf-8")
+    except OSError:
+        return ""
+
+
+def datamap_variables(map_text: str, environ: Mapping[str, str]) -> Dict[str, str]:
+    """The variables a data map names for its systems (``url_env``, ``secret_env``) that are set, with their values.
+
+    The map names its systems' URLs and webhook secrets by variable so they stay out of
+    the reviewed file; they are read here, with the rest of the configuration, and the
+    connectors take them from :attr:`Settings.system_variables`.  A map that does not
+    parse names none: the fulfilment check refuses it with its file and line.
+    """
+    try:
+        document = yaml.safe_load(map_text) if map_text else None
+    except yaml.YAMLError:
+        return {}
+    systems = document.get("systems") if isinstance(document, dict) else None
+    names = {
+        value
+        for system in (systems.values() if isinstance(systems, dict) else ())
+        if isinstance(system, dict)
+        for key, value in system.items()
+        if key in ("url_env", "secret_env") and isinstance(value, str)
+    }
+    return {name: _optional(environ, name) for name in sorted(names) if _optional(environ, name)}
 
 
 def settings_from_environ(environ: Mapping[str, str]) -> Settings:
@@ -267,9 +286,9 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         raise SettingsError(f"LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, got {log_level!r}")
     settings = Settings(
         profile=profile,
-        rasa_port=_parse(environ, "RASA_PORT", "5005", _port, "a TCP port number"),
-        action_port=_parse(environ, "ACTION_PORT", "5055", _port, "a TCP port number"),
-        web_port=_parse(environ, "WEB_PORT", "8000", _port, "a TCP port number"),
+        rasa_port=_parse(environ, "RASA_PORT", "5005", values.port, "a TCP port number"),
+        action_port=_parse(environ, "ACTION_PORT", "5055", values.port, "a TCP port number"),
+        web_port=_parse(environ, "WEB_PORT", "8000", values.port, "a TCP port number"),
         rasa_api_token=_require(environ, "RASA_API_TOKEN"),
         action_server_token=_require(environ, "ACTION_SERVER_TOKEN"),
         data_keys=_keys(environ, "DATA_KEYS"),
@@ -287,13 +306,13 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         twilio_api_base=_optional(environ, "TWILIO_API_BASE"),
         twilio_agent_number=_optional(environ, "TWILIO_AGENT_NUMBER"),
         smtp_host=_optional(environ, "SMTP_HOST", "127.0.0.1"),
-        smtp_port=_parse(environ, "SMTP_PORT", "25", _port, "a TCP port number"),
+        smtp_port=_parse(environ, "SMTP_PORT", "25", values.port, "a TCP port number"),
         smtp_sender=_optional(environ, "SMTP_SENDER", "privacy-desk@localhost"),
         conversation_retention_days=_parse(
-            environ, "CONVERSATION_RETENTION_DAYS", "30", _positive_int, "a positive whole number of days"
+            environ, "CONVERSATION_RETENTION_DAYS", "30", values.positive_int, "a positive whole number of days"
         ),
         ticket_retention_days=_parse(
-            environ, "TICKET_RETENTION_DAYS", "730", _positive_int, "a positive whole number of days"
+            environ, "TICKET_RETENTION_DAYS", "730", values.positive_int, "a positive whole number of days"
         ),
         log_level=log_level,
         var_dir=var_dir,
@@ -304,73 +323,105 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         public_console_url=_optional(environ, "PUBLIC_CONSOLE_URL"),
         public_chat_socket_url=_optional(environ, "PUBLIC_CHAT_SOCKET_URL"),
         public_web_origin=_optional(environ, "PUBLIC_WEB_ORIGIN"),
-        replica_base_port=_parse(environ, "REPLICA_BASE_PORT", "5100", _port, "a TCP port number"),
+        replica_base_port=_parse(environ, "REPLICA_BASE_PORT", "5100", values.port, "a TCP port number"),
         redis_key_prefix=_optional(environ, "REDIS_KEY_PREFIX") or "privacydesk",
         escalation_reply_business_days=_parse(
-            environ, "ESCALATION_REPLY_BUSINESS_DAYS", "2", _positive_int, "a positive whole number of business days"
+            environ,
+            "ESCALATION_REPLY_BUSINESS_DAYS",
+            "2",
+            values.positive_int,
+            "a positive whole number of business days",
         ),
         twilio_messaging_service_sid=_optional(environ, "TWILIO_MESSAGING_SERVICE_SID"),
-        twilio_timeout_s=_parse(environ, "TWILIO_TIMEOUT", "10", _positive_seconds, "a positive number of seconds"),
-        smtp_starttls=_parse(environ, "SMTP_STARTTLS", "false", _bool, "true or false"),
+        twilio_timeout_s=_parse(
+            environ, "TWILIO_TIMEOUT", "10", values.positive_seconds, "a positive number of seconds"
+        ),
+        smtp_starttls=_parse(environ, "SMTP_STARTTLS", "false", values.boolean, "true or false"),
         smtp_username=_optional(environ, "SMTP_USERNAME"),
         smtp_password=environ.get("SMTP_PASSWORD", ""),
-        smtp_timeout_s=_parse(environ, "SMTP_TIMEOUT", "10", _positive_seconds, "a positive number of seconds"),
+        smtp_timeout_s=_parse(environ, "SMTP_TIMEOUT", "10", values.positive_seconds, "a positive number of seconds"),
         datamap_file=_optional(environ, "DATAMAP_FILE"),
         shop_database_url=_optional(environ, "SHOP_DATABASE_URL"),
         log_dir=_optional(environ, "LOG_DIR"),
         log_retention_days=_log_retention_days(environ),
-        extra=dict(environ),
+        system_variables=datamap_variables(_datamap_text(environ), environ),
+        ticket_default_jurisdiction=_parse(
+            environ, "TICKET_DEFAULT_JURISDICTION", "", _jurisdiction, f"one of {', '.join(JURISDICTIONS)}"
+        ),
+        ticket_holidays={
+            code: _parse(
+                environ,
+                "TICKET_HOLIDAYS_" + code.replace("-", "_"),
+                "",
+                values.dates,
+                "comma-separated YYYY-MM-DD dates",
+            )
+            for code in JURISDICTIONS
+        },
+        notice_at_risk_days=_parse(
+            environ, "NOTICE_AT_RISK_DAYS", "3", values.whole_number, "a whole number of days (0: off)"
+        ),
+        notice_agent_email=_optional(environ, "NOTICE_AGENT_EMAIL"),
+        kb_source=_optional(environ, "POLICY") or _optional(environ, "KB_SOURCE"),
         channel_rate_per_conversation=_parse(
-            environ, "CHANNEL_RATE_PER_CONVERSATION", "30/60", _rate, "COUNT/SECONDS (e.g. 30/60)"
+            environ, "CHANNEL_RATE_PER_CONVERSATION", "30/60", values.rate, "COUNT/SECONDS (e.g. 30/60)"
         ),
         channel_rate_per_client=_parse(
-            environ, "CHANNEL_RATE_PER_CLIENT", "60/60", _rate, "COUNT/SECONDS (e.g. 60/60)"
+            environ, "CHANNEL_RATE_PER_CLIENT", "60/60", values.rate, "COUNT/SECONDS (e.g. 60/60)"
         ),
         channel_new_conversations_per_client=_parse(
-            environ, "CHANNEL_NEW_CONVERSATIONS_PER_CLIENT", "20/600", _rate, "COUNT/SECONDS (e.g. 20/600)"
+            environ, "CHANNEL_NEW_CONVERSATIONS_PER_CLIENT", "20/600", values.rate, "COUNT/SECONDS (e.g. 20/600)"
         ),
-        channel_rate_global=_parse(environ, "CHANNEL_RATE_GLOBAL", "6000/60", _rate, "COUNT/SECONDS (e.g. 6000/60)"),
-        request_max_bytes=_parse(environ, "REQUEST_MAX_BYTES", "1048576", _positive_int, "a positive number of bytes"),
+        channel_rate_global=_parse(
+            environ, "CHANNEL_RATE_GLOBAL", "6000/60", values.rate, "COUNT/SECONDS (e.g. 6000/60)"
+        ),
+        request_max_bytes=_parse(
+            environ, "REQUEST_MAX_BYTES", "1048576", values.positive_int, "a positive number of bytes"
+        ),
         request_body_timeout_s=_parse(
-            environ, "REQUEST_BODY_TIMEOUT", "10", _positive_int, "a positive whole number of seconds"
+            environ, "REQUEST_BODY_TIMEOUT", "10", values.positive_int, "a positive whole number of seconds"
         ),
         keep_alive_timeout_s=_parse(
-            environ, "KEEP_ALIVE_TIMEOUT", "5", _positive_int, "a positive whole number of seconds"
+            environ, "KEEP_ALIVE_TIMEOUT", "5", values.positive_int, "a positive whole number of seconds"
         ),
         sms_code_countries=_parse(
-            environ, "SMS_CODE_COUNTRIES", "US", _countries, "comma-separated ISO country codes (US,CA)"
+            environ, "SMS_CODE_COUNTRIES", "US", values.countries, "comma-separated ISO country codes (US,CA)"
         ),
         code_send_limit_conversation=_parse(
-            environ, "CODE_SEND_LIMIT_CONVERSATION", "5/3600", _rate, "COUNT/SECONDS (e.g. 5/3600)"
+            environ, "CODE_SEND_LIMIT_CONVERSATION", "5/3600", values.rate, "COUNT/SECONDS (e.g. 5/3600)"
         ),
         code_send_limit_client=_parse(
-            environ, "CODE_SEND_LIMIT_CLIENT", "10/3600", _rate, "COUNT/SECONDS (e.g. 10/3600)"
+            environ, "CODE_SEND_LIMIT_CLIENT", "10/3600", values.rate, "COUNT/SECONDS (e.g. 10/3600)"
         ),
         code_send_limit_global=_parse(
-            environ, "CODE_SEND_LIMIT_GLOBAL", "300/3600", _rate, "COUNT/SECONDS (e.g. 300/3600)"
+            environ, "CODE_SEND_LIMIT_GLOBAL", "300/3600", values.rate, "COUNT/SECONDS (e.g. 300/3600)"
         ),
         code_send_limit_destination=_parse(
-            environ, "CODE_SEND_LIMIT_DESTINATION", "3/3600", _rate, "COUNT/SECONDS (e.g. 3/3600)"
+            environ, "CODE_SEND_LIMIT_DESTINATION", "3/3600", values.rate, "COUNT/SECONDS (e.g. 3/3600)"
         ),
         code_send_limit_destination_daily=_parse(
-            environ, "CODE_SEND_LIMIT_DESTINATION_DAILY", "10/86400", _rate, "COUNT/SECONDS (e.g. 10/86400)"
+            environ, "CODE_SEND_LIMIT_DESTINATION_DAILY", "10/86400", values.rate, "COUNT/SECONDS (e.g. 10/86400)"
         ),
         status_lockout_base_s=_parse(
-            environ, "STATUS_LOCKOUT_BASE", "900", _positive_int, "a positive whole number of seconds"
+            environ, "STATUS_LOCKOUT_BASE", "900", values.positive_int, "a positive whole number of seconds"
         ),
         status_lockouts_per_day=_parse(
-            environ, "STATUS_LOCKOUTS_PER_DAY", "3", _positive_int, "a positive whole number"
+            environ, "STATUS_LOCKOUTS_PER_DAY", "3", values.positive_int, "a positive whole number"
         ),
-        rest_channel_switch=_parse(environ, "REST_CHANNEL_ENABLED", "", _optional_bool, "true or false"),
-        rest_channel_public_switch=_parse(environ, "REST_CHANNEL_PUBLIC", "false", _bool, "true or false"),
+        rest_channel_switch=_parse(environ, "REST_CHANNEL_ENABLED", "", values.optional_boolean, "true or false"),
+        rest_channel_public_switch=_parse(environ, "REST_CHANNEL_PUBLIC", "false", values.boolean, "true or false"),
         trusted_proxies=_parse(
             environ,
             "TRUSTED_PROXIES",
             "",
-            _networks,
+            values.networks,
             "comma-separated IP addresses or networks (10.0.0.5, 10.1.0.0/16)",
         ),
-        outbox_disabled=_parse(environ, "OUTBOX_DISABLED", "false", _bool, "true or false"),
+        outbox_disabled=_parse(environ, "OUTBOX_DISABLED", "false", values.boolean, "true or false"),
+        api_rate_limit=_parse(environ, "API_RATE_LIMIT", "300/60", values.rate, "COUNT/SECONDS (e.g. 300/60)"),
+        api_auth_failure_limit=_parse(
+            environ, "API_AUTH_FAILURE_LIMIT", "20/300", values.rate, "COUNT/SECONDS (e.g. 20/300)"
+        ),
     )
     if settings.profile is Profile.PRODUCTION:
         for name, value in (("DATABASE_URL", _optional(environ, "DATABASE_URL")), ("REDIS_URL", settings.redis_url)):
@@ -379,12 +430,17 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
     return settings
 
 
-def load_settings(env_file: Optional[Path] = None, environ: Optional[Mapping[str, str]] = None) -> Settings:
+def load_settings(
+    env_file: Optional[Path] = None,
+    environ: Optional[Mapping[str, str]] = None,
+    overrides: Optional[Mapping[str, str]] = None,
+) -> Settings:
     """Load ``.env`` (without overriding real environment variables) and validate.
 
     Tests pass ``environ`` explicitly; processes call it with no arguments.
+    ``overrides`` win over both (a command-line option naming a variable's value).
     """
     if environ is None:
         load_dotenv(env_file or PROJECT_ROOT / ".env", override=False)
         environ = os.environ
-    return settings_from_environ(environ)
+    return settings_from_environ({**environ, **overrides} if overrides else environ)

@@ -87,7 +87,8 @@ def _check(args: argparse.Namespace) -> int:
     from bot.fulfilment.service import load_checked_datamap
     from bot.settings import load_settings
 
-    settings = load_settings()
+    # The map given with --map names its own variables: the settings read those.
+    settings = load_settings(overrides={"DATAMAP_FILE": args.map_path} if args.map_path else None)
     try:
         datamap = load_checked_datamap(settings, args.map_path)
     except DataMapError as exc:

@@ -53,12 +53,10 @@ log = logging.getLogger(__name__)
 
 
 def datamap_path(settings: Any, override: Optional[str] = None) -> Path:
-    """``DATAMAP_FILE`` (relative to the project), else ``datamap.yml`` at the project root."""
-    from bot.settings import PROJECT_ROOT
+    """``override``, else ``DATAMAP_FILE`` (relative to the project), else ``datamap.yml`` at the project root."""
+    from bot.settings import datamap_path as project_datamap_path
 
-    raw = override or settings.datamap_file or "datamap.yml"
-    path = Path(raw)
-    return path if path.is_absolute() else PROJECT_ROOT / path
+    return project_datamap_path(override or settings.datamap_file)
 
 
 class Systems:
@@ -74,10 +72,11 @@ class Systems:
             engine.dispose()
 
 
-def _env(settings: Any, name: Optional[str]) -> Optional[str]:
+def _variable(settings: Any, name: Optional[str]) -> Optional[str]:
+    """The value of a variable the map names (``url_env``, ``secret_env``), read with the settings."""
     if not name:
         return None
-    return ((getattr(settings, "extra", {}) or {}).get(name) or "").strip() or None
+    return settings.system_variables.get(name) or None
 
 
 def open_systems(
@@ -89,7 +88,7 @@ def open_systems(
     connectors: Dict[str, Connector] = {}
     for system in datamap.systems.values():
         if system.connector is ConnectorKind.SQL:
-            url = _env(settings, system.url_env) or (system.default_url or "").replace(
+            url = _variable(settings, system.url_env) or (system.default_url or "").replace(
                 "{var_dir}", str(getattr(settings, "var_dir", "var"))
             )
             if not url:
@@ -103,8 +102,8 @@ def open_systems(
             connectors[system.name] = WebhookConnector(
                 datamap,
                 system,
-                url=_env(settings, system.url_env) or system.url,
-                secret=_env(settings, system.secret_env),
+                url=_variable(settings, system.url_env) or system.url,
+                secret=_variable(settings, system.secret_env),
                 **extra,
             )
         else:

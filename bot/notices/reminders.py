@@ -13,12 +13,9 @@ from datetime import date, timedelta
 from typing import Any, Optional
 
 from bot.notices.service import NoticeService
-from bot.notify._config import extra
 from bot.tickets import TicketService
 
 __all__ = ["ReminderPolicy", "queue_at_risk"]
-
-DEFAULT_AT_RISK_DAYS = 3
 
 
 @dataclass(frozen=True)
@@ -30,12 +27,9 @@ class ReminderPolicy:
 
     @classmethod
     def from_settings(cls, settings: Any) -> "ReminderPolicy":
-        raw = (extra(settings).get("NOTICE_AT_RISK_DAYS") or str(DEFAULT_AT_RISK_DAYS)).strip()
-        if not raw.isdigit():
-            raise ValueError(f"NOTICE_AT_RISK_DAYS must be a whole number of days (0: off), got {raw!r}")
-        desk = (extra(settings).get("NOTICE_AGENT_EMAIL") or settings.smtp_sender or "").strip() or None
+        desk = (settings.notice_agent_email or settings.smtp_sender or "").strip() or None
         base = (settings.public_console_url or f"http://localhost:{settings.web_port}").rstrip("/")
-        return cls(int(raw), desk, base)
+        return cls(settings.notice_at_risk_days, desk, base)
 
 
 def queue_at_risk(

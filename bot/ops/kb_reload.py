@@ -24,6 +24,7 @@ from typing import Any, Optional, Tuple
 from bot.company.load import ProfileBuild, load_profile
 from bot.company.operator_file import CompanyFileError
 from bot.ops.policy_input import PolicyRejected, check_contact_details, check_policy_file
+from bot.settings import Settings
 from policy_kb.builder import BuildError, BuildResult, build
 from policy_kb.policy_facts import PolicyFacts
 
@@ -107,8 +108,8 @@ def reload_kb(
     return Reloaded(final, result.source_sha256, profile)
 
 
-def _source(args: Any) -> Optional[Path]:
-    given = args.source or os.environ.get("POLICY") or os.environ.get("KB_SOURCE")
+def _source(args: Any, settings: Settings) -> Optional[Path]:
+    given = args.source or settings.kb_source
     if not given:
         print(f"kb {args.kb_command}: give the policy file: --source path/to/policy.md", file=sys.stderr)
         return None
@@ -118,11 +119,12 @@ def _source(args: Any) -> Optional[Path]:
 def _check(args: Any) -> int:
     from bot.settings import load_settings
 
-    source = _source(args)
+    settings = load_settings()
+    source = _source(args, settings)
     if source is None:
         return 2
     try:
-        check_policy(source, load_settings().company_file)
+        check_policy(source, settings.company_file)
     except PolicyRejected as exc:
         print(f"policy refused: {exc}", file=sys.stderr)
         return 1
@@ -134,7 +136,7 @@ def _run(args: Any) -> int:
     from bot.settings import load_settings
 
     settings = load_settings()
-    source = _source(args)
+    source = _source(args, settings)
     if source is None:
         return 2
     try:

@@ -19,11 +19,9 @@ import math
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Mapping, Optional, Protocol, Tuple
+from typing import Any, Callable, Dict, Optional, Protocol, Tuple
 
-from bot.settings import SettingsError
-
-__all__ = ["Limit", "Decision", "Counter", "MemoryCounter", "RedisCounter", "limit_from_environ", "REDIS_PREFIX"]
+__all__ = ["Limit", "Decision", "Counter", "MemoryCounter", "RedisCounter", "REDIS_PREFIX"]
 
 log = logging.getLogger(__name__)
 
@@ -45,22 +43,6 @@ class Limit:
 
     def __str__(self) -> str:
         return f"{self.count}/{self.window_s}s"
-
-
-def limit_from_environ(environ: Mapping[str, str], name: str, default: str) -> Limit:
-    """Parse ``COUNT/SECONDS`` (e.g. ``300/60``) from ``environ[name]``; errors name the variable."""
-    raw = (environ.get(name) or "").strip() or default
-    count, sep, window = raw.partition("/")
-    try:
-        limit = Limit(int(count), int(window))
-    except ValueError:
-        limit = None
-    if not sep or limit is None or not 1 <= limit.count <= 1_000_000 or not 1 <= limit.window_s <= 86_400:
-        raise SettingsError(
-            f"{name} must be COUNT/SECONDS (e.g. {default}: {default.split('/')[0]} requests per "
-            f"{default.split('/')[1]} seconds), got {raw!r}"
-        )
-    return limit
 
 
 @dataclass(frozen=True)

@@ -109,7 +109,7 @@ class TicketStore:
         """
         cipher = DataCipher(list(settings.data_keys))
         indexer = Indexer(settings.index_key)
-        rules = dl.DeadlineRules.from_environ(getattr(settings, "extra", {}) or {})
+        rules = dl.DeadlineRules.from_settings(settings)
         service = cls(
             database or init_db(settings),
             cipher,

@@ -21,7 +21,7 @@ import calendar
 import enum
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
-from typing import Dict, FrozenSet, Iterable, Mapping, Optional
+from typing import Any, Dict, FrozenSet, Iterable, Mapping, Optional
 from zoneinfo import ZoneInfo
 
 from bot.tickets.errors import ExtensionNotAllowed, InvalidField
@@ -275,28 +275,15 @@ class DeadlineRules:
         return rule
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str]) -> "DeadlineRules":
-        """Defaults plus ``TICKET_DEFAULT_JURISDICTION`` and ``TICKET_HOLIDAYS_<CODE>``.
+    def from_settings(cls, settings: Any, company_default: Optional[str] = None) -> "DeadlineRules":
+        """The built-in rules with the configured extra holidays and default jurisdiction.
 
-        ``TICKET_HOLIDAYS_US_CA=2026-12-24,2026-12-31`` adds days to a jurisdiction's
-        holiday list (``-`` in a code becomes ``_`` in the variable name).
+        ``TICKET_DEFAULT_JURISDICTION`` wins; else ``company_default`` (the company's first
+        jurisdiction); else US-CA.  The settings have validated every value already.
         """
-        rules = []
-        for rule in (CCPA, GDPR_EU, GDPR_UK):
-            name = "TICKET_HOLIDAYS_" + rule.code.replace("-", "_")
-            raw = (environ.get(name) or "").strip()
-            extra = []
-            for part in filter(None, (p.strip() for p in raw.split(","))):
-                try:
-                    extra.append(date.fromisoformat(part))
-                except ValueError as exc:
-                    raise ValueError(f"{name} must be comma-separated YYYY-MM-DD dates, got {part!r}") from exc
-            rules.append(rule.with_holidays(extra))
-        default = (environ.get("TICKET_DEFAULT_JURISDICTION") or "US-CA").strip().upper()
-        reply_days = (environ.get("ESCALATION_REPLY_BUSINESS_DAYS") or "2").strip()
-        if not reply_days.isdigit() or int(reply_days) < 1:
-            raise ValueError(f"ESCALATION_REPLY_BUSINESS_DAYS must be a positive whole number, got {reply_days!r}")
-        try:
-            return cls(rules, default, int(reply_days))
-        except ValueError as exc:
-            raise ValueError(f"TICKET_DEFAULT_JURISDICTION: {exc}") from exc
+        holidays: Mapping[str, Iterable[date]] = settings.ticket_holidays
+        return cls(
+            [rule.with_holidays(holidays.get(rule.code, ())) for rule in (CCPA, GDPR_EU, GDPR_UK)],
+            settings.ticket_default_jurisdiction or (company_default or "").strip().upper() or "US-CA",
+            settings.escalation_reply_business_days,
+        )

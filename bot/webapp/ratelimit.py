@@ -38,14 +38,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
 from bot.privacy.crypto import Indexer
-from bot.storage.counters import (
-    Counter,
-    Decision,
-    Limit,
-    MemoryCounter,
-    RedisCounter,
-    limit_from_environ,
-)
+from bot.storage.counters import Counter, Decision, Limit, MemoryCounter, RedisCounter
 
 __all__ = [
     "Limit",
@@ -56,16 +49,11 @@ __all__ = [
     "ApiRateLimits",
     "AuthOutcome",
     "limits_for",
-    "limit_from_environ",
     "is_loopback",
-    "DEFAULT_TOKEN_LIMIT",
-    "DEFAULT_FAILURE_LIMIT",
 ]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TOKEN_LIMIT = "300/60"  # noqa: S105 - a rate (COUNT/SECONDS), not a secret
-DEFAULT_FAILURE_LIMIT = "20/300"
 _WARN_EVERY_S = 60.0
 _BUILD_LOCK = threading.Lock()
 
@@ -105,19 +93,14 @@ class ApiRateLimits:
 
     @classmethod
     def from_settings(cls, settings: Any, counter: Optional[Counter] = None) -> "ApiRateLimits":
-        environ = settings.extra or {}
-        token_limit = limit_from_environ(environ, "API_RATE_LIMIT", DEFAULT_TOKEN_LIMIT)
-        failure_limit = limit_from_environ(environ, "API_AUTH_FAILURE_LIMIT", DEFAULT_FAILURE_LIMIT)
         if counter is None:
             counter = RedisCounter.from_url(settings.redis_url) if settings.redis_url else MemoryCounter()
-        return cls(counter, Indexer(settings.index_key), token_limit, failure_limit)
-
-    @staticmethod
-    def check_settings(settings: Any) -> None:
-        """Raise :class:`~bot.settings.SettingsError` for a malformed limit (at startup)."""
-        environ = settings.extra or {}
-        limit_from_environ(environ, "API_RATE_LIMIT", DEFAULT_TOKEN_LIMIT)
-        limit_from_environ(environ, "API_AUTH_FAILURE_LIMIT", DEFAULT_FAILURE_LIMIT)
+        return cls(
+            counter,
+            Indexer(settings.index_key),
+            Limit(*settings.api_rate_limit),
+            Limit(*settings.api_auth_failure_limit),
+        )
 
     def _warn(self, what: str, exc: Exception) -> None:
         now = time.monotonic()

@@ -79,9 +79,8 @@ def test_a_malformed_limit_fails_at_startup_naming_the_variable(limited: Console
     from bot.settings import SettingsError, settings_from_environ
     from tests.conftest import make_environ
 
-    settings = settings_from_environ(make_environ(Path(limited.settings.var_dir), API_RATE_LIMIT="lots"))
     with pytest.raises(SettingsError, match="API_RATE_LIMIT"):
-        create_app(settings)
+        settings_from_environ(make_environ(Path(limited.settings.var_dir), API_RATE_LIMIT="lots"))
 
 
 # ------------------------------------------------------------------ Redis: two replicas share the counts

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
@@ -14,7 +14,7 @@ from bot.fulfilment import FulfilmentService, open_systems, parse_datamap
 from bot.fulfilment.shop import SHOP_TABLES, seed_shop
 from bot.fulfilment.sql import create_system_engine
 from bot.privacy.crypto import DataCipher
-from bot.settings import settings_from_environ
+from bot.settings import datamap_variables, settings_from_environ
 from bot.storage.db import init_db
 from tests.conftest import make_environ
 
@@ -40,7 +40,8 @@ class World:
         self, map_text: str = DEMO_MAP, path: str = "datamap.yml", digest: Optional[str] = "test", **kwargs: Any
     ) -> FulfilmentService:
         """A service over this world; ``digest=None`` fingerprints the map file as production does."""
-        settings = self.settings()
+        # The settings read the variables the given map names, as they do for DATAMAP_FILE.
+        settings = replace(self.settings(), system_variables=datamap_variables(map_text, self.environ))
         datamap = parse_datamap(map_text, str(PROJECT_ROOT / path) if digest is None else path)
         systems = open_systems(datamap, settings, **kwargs)
         return FulfilmentService(

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.settings import JURISDICTIONS, SettingsError, settings_from_environ
 from bot.tickets.deadlines import (
     CCPA,
     GDPR_EU,
@@ -24,6 +25,7 @@ from bot.tickets.deadlines import (
     us_federal_holidays,
 )
 from bot.tickets.errors import ExtensionNotAllowed, InvalidField
+from tests.conftest import make_environ
 
 days = st.dates(min_value=date(2000, 1, 1), max_value=date(2044, 6, 30))
 moments = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2044, 6, 30), timezones=st.just(timezone.utc))
@@ -86,18 +88,32 @@ def test_us_federal_holidays_are_observed_on_weekdays():
     assert all(day.weekday() < 5 for day in h2026) and len(h2026) == 11
 
 
-def test_rules_from_environment_add_holidays_and_set_the_default():
-    rules = DeadlineRules.from_environ(
-        {"TICKET_DEFAULT_JURISDICTION": "eu", "TICKET_HOLIDAYS_US_CA": "2026-12-24, 2026-12-31"}
+def test_rules_from_settings_add_holidays_and_set_the_default(tmp_path):
+    settings = settings_from_environ(
+        make_environ(tmp_path, TICKET_DEFAULT_JURISDICTION="eu", TICKET_HOLIDAYS_US_CA="2026-12-24, 2026-12-31")
     )
+    rules = DeadlineRules.from_settings(settings)
     assert rules.default == "EU" and rules.rule_for(None).regime == "GDPR"
     assert date(2026, 12, 24) in rules.rule_for("us-ca").holidays
+    assert date(2026, 12, 24) not in rules.rule_for("UK").holidays
     with pytest.raises(InvalidField):
         rules.rule_for("MARS")
-    with pytest.raises(ValueError, match="TICKET_HOLIDAYS_US_CA"):
-        DeadlineRules.from_environ({"TICKET_HOLIDAYS_US_CA": "24/12/2026"})
-    with pytest.raises(ValueError, match="TICKET_DEFAULT_JURISDICTION"):
-        DeadlineRules.from_environ({"TICKET_DEFAULT_JURISDICTION": "MARS"})
+    with pytest.raises(SettingsError, match="TICKET_HOLIDAYS_US_CA"):
+        settings_from_environ(make_environ(tmp_path, TICKET_HOLIDAYS_US_CA="24/12/2026"))
+    with pytest.raises(SettingsError, match="TICKET_DEFAULT_JURISDICTION"):
+        settings_from_environ(make_environ(tmp_path, TICKET_DEFAULT_JURISDICTION="MARS"))
+
+
+def test_the_company_default_applies_only_when_no_jurisdiction_is_set(tmp_path):
+    unset = settings_from_environ(make_environ(tmp_path))
+    assert DeadlineRules.from_settings(unset, company_default="uk").default == "UK"
+    assert DeadlineRules.from_settings(unset).default == "US-CA"
+    chosen = settings_from_environ(make_environ(tmp_path, TICKET_DEFAULT_JURISDICTION="EU"))
+    assert DeadlineRules.from_settings(chosen, company_default="UK").default == "EU"
+
+
+def test_the_settings_know_every_jurisdiction_with_a_built_in_rule():
+    assert set(JURISDICTIONS) == DeadlineRules().codes
 
 
 # ------------------------------------------------------------------ properties

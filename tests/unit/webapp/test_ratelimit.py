@@ -8,8 +8,9 @@ from typing import List, Optional
 import pytest
 
 from bot.privacy.crypto import Indexer
-from bot.settings import SettingsError
-from bot.webapp.ratelimit import ApiRateLimits, Limit, MemoryCounter, limit_from_environ
+from bot.settings import SettingsError, settings_from_environ
+from bot.webapp.ratelimit import ApiRateLimits, Limit, MemoryCounter
+from tests.conftest import make_environ
 
 
 class Clock:
@@ -24,13 +25,8 @@ class Agent:
     actor = "agent:alice"
 
 
-def limiter(clock: Clock, token_limit: str = "3/60", failure_limit: str = "2/300") -> ApiRateLimits:
-    return ApiRateLimits(
-        MemoryCounter(clock),
-        Indexer(secrets.token_urlsafe(32)),
-        limit_from_environ({}, "T", token_limit),
-        limit_from_environ({}, "F", failure_limit),
-    )
+def limiter(clock: Clock, token_limit: Limit = Limit(3, 60), failure_limit: Limit = Limit(2, 300)) -> ApiRateLimits:
+    return ApiRateLimits(MemoryCounter(clock), Indexer(secrets.token_urlsafe(32)), token_limit, failure_limit)
 
 
 def test_the_window_refuses_the_hit_after_the_limit_and_says_when_it_ends():
@@ -67,13 +63,17 @@ def test_a_full_table_of_live_windows_drops_the_oldest_instead_of_growing():
 
 
 @pytest.mark.parametrize("raw", ["300", "0/60", "10/0", "ten/60", "5/100000", "-1/60", "3/6/9"])
-def test_malformed_limits_are_startup_errors_naming_the_variable(raw):
+def test_malformed_limits_are_startup_errors_naming_the_variable(tmp_path, raw):
     with pytest.raises(SettingsError, match="API_RATE_LIMIT must be COUNT/SECONDS"):
-        limit_from_environ({"API_RATE_LIMIT": raw}, "API_RATE_LIMIT", "300/60")
+        settings_from_environ(make_environ(tmp_path, API_RATE_LIMIT=raw))
 
 
-def test_limits_default_when_unset():
-    assert limit_from_environ({}, "API_RATE_LIMIT", "300/60") == Limit(300, 60)
+def test_limits_default_when_unset_and_come_from_the_settings(tmp_path):
+    limits = ApiRateLimits.from_settings(settings_from_environ(make_environ(tmp_path)), MemoryCounter(Clock()))
+    assert (limits.token_limit, limits.failure_limit) == (Limit(300, 60), Limit(20, 300))
+    configured = settings_from_environ(make_environ(tmp_path, API_RATE_LIMIT="7/30", API_AUTH_FAILURE_LIMIT="4/90"))
+    limits = ApiRateLimits.from_settings(configured, MemoryCounter(Clock()))
+    assert (limits.token_limit, limits.failure_limit) == (Limit(7, 30), Limit(4, 90))
 
 
 def test_each_token_has_its_own_limit():
