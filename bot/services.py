@@ -15,20 +15,25 @@ import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
-from typing import Optional
+from typing import List, Optional
 
 from bot.clock import Clock, utcnow
 from bot.company import default_jurisdiction, policy_in_force
 from bot.console.accounts import AccountService
 from bot.console.workflow import CaseWork
+from bot.fulfilment.delivery import PackageStore
+from bot.fulfilment.store import ACCESS_RUN_KEEP, RunIdentities
 from bot.notices import NoticeSender, NoticeService
 from bot.notify import Notifier, OptOutRegistry, Outbox, build_notifier
 from bot.privacy.conversations import ConversationRecords
 from bot.privacy.crypto import DataCipher, Indexer
 from bot.settings import Settings, load_settings
 from bot.storage.db import Database, init_db
+from bot.storage.sweep import PurgeStep, RotateStep
 from bot.tickets import DeadlineRules, TicketService
 from bot.verification import VerificationService
+from bot.verification.codes import CHALLENGE_KEEP, CodeStore
+from bot.verification.maintenance import VerificationTables
 
 __all__ = ["Services"]
 
@@ -140,6 +145,36 @@ class Services:
         """The assistant's own conversation records (the tracker store's database)."""
         with self._lock:
             return ConversationRecords.from_settings(self.settings)
+
+    def purge_steps(self) -> List[PurgeStep]:
+        """Every store the daily retention run sweeps, with how long each keeps rows (edge stores are added by the job)."""
+        conversation_keep = timedelta(days=self.settings.conversation_retention_days)
+        ticket_keep = timedelta(days=self.settings.ticket_retention_days)
+        return [
+            PurgeStep("conversations", conversation_keep, self.conversations, audit_key="e"),
+            PurgeStep("tickets", ticket_keep, self.tickets, audit_key="t"),
+            # Challenges expire in minutes: a day covers their send windows (the store keeps at least those).
+            PurgeStep("verification-codes", CHALLENGE_KEEP, CodeStore(self.database, self.indexer, self.cipher)),
+            # Access packages behind expiring links: deleted once expired or used up.
+            PurgeStep("fulfilment-packages", timedelta(0), PackageStore(self.database)),
+            PurgeStep("fulfilment-access-runs", ACCESS_RUN_KEEP, RunIdentities(self.database, self.cipher)),
+            # Notices hold the requester's contact: kept as long as the tickets they are about.
+            PurgeStep("notices", ticket_keep, self.notices),
+        ]
+
+    def rotate_steps(self) -> List[RotateStep]:
+        """Every store holding ciphertext under ``DATA_KEYS`` (``privacy-desk rotate-keys``)."""
+        return [
+            RotateStep("tickets", self.tickets),
+            # The conversation table (Rasa's tracker store) shares DATA_KEYS too.
+            RotateStep("conversations", self.conversations),
+            # Verification challenges, demo customers and the outbox.
+            RotateStep("verification", VerificationTables(self.database)),
+            # Fulfilment runs keep the requester's resolved identities.
+            RotateStep("fulfilment-runs", RunIdentities(self.database, self.cipher)),
+            # Notices keep the recipient and the rendered texts.
+            RotateStep("notices", self.notices),
+        ]
 
     def close(self) -> None:
         """Release the database connections (and the conversation database's, if opened)."""

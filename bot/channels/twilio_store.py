@@ -119,9 +119,8 @@ class TwilioChannelStore:
             row.updated_at = self._clock()
             return str(pages[0])
 
-    def purge(self, older_than: timedelta) -> int:
-        """Delete sids and continuations older than ``older_than``; returns rows deleted."""
-        cutoff = self._clock() - older_than
+    def purge(self, cutoff: datetime) -> int:
+        """Delete sids and continuations from before ``cutoff``; returns rows deleted (:class:`~bot.storage.sweep.Purgeable`)."""
         with self._db.write.begin() as session:
             inbound = session.execute(delete(TwilioInbound).where(TwilioInbound.received_at < cutoff)).rowcount
             states = session.execute(delete(TwilioState).where(TwilioState.updated_at < cutoff)).rowcount

@@ -29,6 +29,7 @@ from bot.fulfilment.package import AccessPackage
 
 __all__ = [
     "PackageDelivery",
+    "PackageStore",
     "PackageGone",
     "CodeRefused",
     "purge_expired_packages",
@@ -205,6 +206,17 @@ class PackageDelivery:
     def purge_expired(self) -> int:
         """Delete packages past their expiry or with no download left."""
         return purge_expired_packages(self._db, self._clock())
+
+
+class PackageStore:
+    """The access packages behind expiring links, as the retention run sweeps them."""
+
+    def __init__(self, database: Any) -> None:
+        self._db = database
+
+    def purge(self, cutoff: datetime) -> int:
+        """Delete packages expired by ``cutoff`` or with no download left (:class:`~bot.storage.sweep.Purgeable`)."""
+        return purge_expired_packages(self._db, cutoff)
 
 
 def purge_expired_packages(database: Any, now: Optional[datetime] = None) -> int:

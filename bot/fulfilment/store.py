@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from sqlalchemy import or_, select, update
@@ -14,7 +14,16 @@ from bot.fulfilment.errors import FulfilmentError, RunNotFound
 from bot.fulfilment.models import FulfilmentRun, FulfilmentStep
 from bot.storage.reencrypt import reencrypt_columns
 
-__all__ = ["StepView", "RunView", "RunStore", "RunBusy", "rotate_run_keys", "forget_old_access_runs", "ACCESS_RUN_KEEP"]
+__all__ = [
+    "StepView",
+    "RunView",
+    "RunStore",
+    "RunBusy",
+    "RunIdentities",
+    "rotate_run_keys",
+    "forget_old_access_runs",
+    "ACCESS_RUN_KEEP",
+]
 
 LEASE = timedelta(minutes=5)
 #: How long a finished access run keeps the requester's identities (to re-read the package).
@@ -222,9 +231,25 @@ def rotate_run_keys(database: Any, cipher: Any, batch_size: int = 500) -> int:
 
 
 def forget_old_access_runs(database: Any, cipher: Any, older_than: timedelta = ACCESS_RUN_KEEP) -> int:
-    """Replace the stored identities of finished access runs older than ``older_than`` (the daily retention run)."""
-    store = RunStore(database)
-    runs = store.finished_access_runs(now_utc() - older_than)
-    for run_id in runs:
-        store.forget_identities(run_id, cipher.encrypt_json({}))
-    return len(runs)
+    """Replace the stored identities of finished access runs older than ``older_than``."""
+    return RunIdentities(database, cipher).purge(now_utc() - older_than)
+
+
+class RunIdentities:
+    """The requester identities fulfilment runs keep (encrypted): the stores the retention and key jobs sweep."""
+
+    def __init__(self, database: Any, cipher: Any) -> None:
+        self._db = database
+        self._cipher = cipher
+
+    def purge(self, cutoff: datetime) -> int:
+        """Forget the identities of access runs finished before ``cutoff`` (:class:`~bot.storage.sweep.Purgeable`)."""
+        store = RunStore(self._db)
+        runs = store.finished_access_runs(cutoff)
+        for run_id in runs:
+            store.forget_identities(run_id, self._cipher.encrypt_json({}))
+        return len(runs)
+
+    def rotate(self, cipher: Any, batch_size: int = 500) -> int:
+        """Re-encrypt the runs' identities under ``cipher``'s first key (:class:`~bot.storage.sweep.Rotatable`)."""
+        return rotate_run_keys(self._db, cipher, batch_size)

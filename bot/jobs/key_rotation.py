@@ -1,57 +1,52 @@
-"""``privacy-desk rotate-keys``: re-encrypt every stored ciphertext under the first key of ``DATA_KEYS``."""
+"""``privacy-desk rotate-keys``: re-encrypt every stored ciphertext under the first key of ``DATA_KEYS``.
+
+Walks :meth:`bot.services.Services.rotate_steps`: each store re-encrypts its own
+tables (:class:`bot.storage.sweep.Rotatable`).  A store with rows no key can read
+leaves them as they are and says so (:class:`~bot.storage.sweep.RotationIncomplete`):
+the command then fails, so the old keys are not removed.
+"""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any, List
+from typing import Dict, Tuple
 
-from bot.fulfilment.store import rotate_run_keys
-from bot.jobs.stores import CipherRotate, RotateStep
-from bot.notices.service import rotate_notice_keys
 from bot.services import Services
 from bot.settings import load_settings
-from bot.verification.maintenance import rotate_keys as rotate_verification_keys
+from bot.storage.sweep import RotationIncomplete
 
-__all__ = ["register", "rotate_steps"]
+__all__ = ["register", "rotate_all"]
 
 
-def rotate_steps(database: Any) -> List[RotateStep]:
-    """The stores beside tickets and conversations that keep ciphertext under ``DATA_KEYS``."""
-    return [
-        # Verification challenges, demo customers and the outbox.
-        RotateStep("verification", CipherRotate(database, rotate_verification_keys)),
-        # Fulfilment runs keep the requester's resolved identities.
-        RotateStep("fulfilment_runs", CipherRotate(database, rotate_run_keys)),
-        # Notices keep the recipient and the rendered texts.
-        RotateStep("notices", CipherRotate(database, rotate_notice_keys)),
-    ]
+def rotate_all(services: Services, batch_size: int = 500) -> Tuple[Dict[str, int], Dict[str, int]]:
+    """Rows re-encrypted per store, and rows left unreadable per store (empty when every row was read)."""
+    rotated: Dict[str, int] = {}
+    unreadable: Dict[str, int] = {}
+    for step in services.rotate_steps():
+        try:
+            rotated[step.name] = step.store.rotate(services.cipher, batch_size)
+        except RotationIncomplete as exc:
+            rotated[step.name], unreadable[step.name] = exc.rotated, exc.unreadable
+    return rotated, unreadable
 
 
 def _rotate_keys_command(args: argparse.Namespace) -> int:
     services = Services.from_settings(load_settings(), verify_keys=False)
     try:
-        report = services.tickets.rotate_keys(batch_size=args.batch_size)
-        others = {
-            step.name: step.store.rotate(services.cipher, args.batch_size) for step in rotate_steps(services.database)
-        }
-        # The conversation table (Rasa's tracker store) shares DATA_KEYS too.
-        services.conversations.create_schema()
-        conversations = services.conversations.rotate_keys(batch_size=args.batch_size)
+        rotated, unreadable = rotate_all(services, args.batch_size)
     finally:
         services.close()
+    counts = ", ".join(f"{name} {count}" for name, count in rotated.items())
     print(
-        f"Re-encrypted {report.tickets} ticket(s), {report.notes} note(s), "
-        f"{sum(others.values())} verification/customer/outbox/fulfilment/notice row(s) and "
-        f"{conversations.rotated + conversations.encrypted_legacy} conversation event(s) under the first key in DATA_KEYS. "
+        f"Re-encrypted under the first key in DATA_KEYS (rows per store): {counts}. "
         "Older keys can be removed from DATA_KEYS once every store has been rotated."
     )
-    if conversations.unreadable:
+    for name, count in unreadable.items():
         print(
-            f"{conversations.unreadable} conversation event(s) could not be decrypted with any key in DATA_KEYS "
+            f"{count} {name} row(s) could not be decrypted with any key in DATA_KEYS "
             "and were left as they are; do not remove old keys yet."
         )
-        return 1
-    return 0
+    return 1 if unreadable else 0
 
 
 def register(subparsers: "argparse._SubParsersAction") -> None:

@@ -1,17 +1,13 @@
 """Retention: ``privacy-desk purge`` and the daily run that ``make run`` starts.
 
-One run
-
-1. deletes conversations older than ``CONVERSATION_RETENTION_DAYS`` (default 30)
-   from the encrypted tracker store (:meth:`ConversationRecords.purge`);
-2. anonymises tickets closed more than ``TICKET_RETENTION_DAYS`` ago (the ticket
-   store's :meth:`~bot.tickets.service.TicketService.anonymise_closed`, which
-   audits each ticket);
-3. deletes short-lived channel records past the conversation retention where
-   their stores exist (Twilio webhook ids and continuation state, expired
-   one-time-code challenges);
-4. leaves one audit event for the run with counts only
-   (:meth:`TicketService.record_retention_run`).
+One run asks every store listed by :meth:`bot.services.Services.purge_steps` (plus
+the Twilio channel's short-lived records, an edge store) to ``purge`` what it keeps
+from before its cut-off (:class:`bot.storage.sweep.Purgeable`): conversation events
+older than ``CONVERSATION_RETENTION_DAYS``, tickets closed more than
+``TICKET_RETENTION_DAYS`` ago (anonymised, each audited), expired one-time-code
+challenges, fulfilment packages and access-run identities, finished notices.  It then
+leaves one audit event for the run with counts only
+(:meth:`TicketService.record_retention_run`).
 
 A step that fails is logged (type only) and reported; the others still run.
 """
@@ -28,17 +24,10 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Dict, List, Optional
 
 from bot.channels.twilio_store import TwilioChannelStore
-from bot.clock import utcnow
-from bot.fulfilment.delivery import purge_expired_packages
-from bot.fulfilment.store import ACCESS_RUN_KEEP, forget_old_access_runs
-from bot.jobs.stores import AgePurge, CutoffPurge, PurgeStep
 from bot.logging_setup import configure_process_logging
-from bot.notices.service import purge_notices
-from bot.privacy.conversations import ConversationRecords
-from bot.privacy.crypto import DataCipher, Indexer
 from bot.services import Services
 from bot.settings import load_settings
-from bot.verification.codes import CodeStore
+from bot.storage.sweep import PurgeStep
 
 __all__ = ["PurgeReport", "run_purge", "start_daily_purge", "register", "parse_interval"]
 
@@ -47,94 +36,56 @@ log = logging.getLogger(__name__)
 ACTOR = "system:retention"
 DAY = timedelta(days=1)
 FIRST_RUN_DELAY_S = 60.0
-#: How long expired one-time-code challenges are kept (the code store's own default).
-CHALLENGE_KEEP = timedelta(days=1)
 
 
 @dataclass
 class PurgeReport:
-    """Counts only: what one retention run deleted or anonymised."""
+    """Counts only: rows each store deleted (or, for tickets, anonymised) in one retention run."""
 
-    conversations_deleted: int = 0
-    conversation_events_deleted: int = 0
-    tickets_anonymised: int = 0
-    channel_records_deleted: int = 0
+    deleted: Dict[str, int] = field(default_factory=dict)
     failed_steps: List[str] = field(default_factory=list)
     audited: bool = False
+    #: Counts under the steps' short audit keys (``e`` events, ``t`` tickets, ``r`` other records).
+    audit_counts: Dict[str, int] = field(default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
         return not self.failed_steps
 
-    def audit_counts(self) -> Dict[str, int]:
-        """Short names for the audit event's reason code (``purge.c3.e41.t2.r7``)."""
-        return {
-            "c": self.conversations_deleted,
-            "e": self.conversation_events_deleted,
-            "t": self.tickets_anonymised,
-            "r": self.channel_records_deleted,
-        }
+
+def purge_steps(services: Services) -> List[PurgeStep]:
+    """The composition root's stores, and the Twilio channel's records (kept as long as conversations)."""
+    twilio = TwilioChannelStore(services.database, services.cipher)
+    keep = timedelta(days=services.settings.conversation_retention_days)
+    return [*services.purge_steps(), PurgeStep("twilio-state", keep, twilio)]
 
 
-def run_purge(
-    settings: Any,
-    *,
-    now: Optional[datetime] = None,
-    records: Optional[ConversationRecords] = None,
-    ticket_service: Any = None,
-) -> PurgeReport:
-    """One retention run over every store; never raises for a failing step."""
-    now = now or utcnow()
+def run_purge(settings: Any, *, now: Optional[datetime] = None, services: Optional[Services] = None) -> PurgeReport:
+    """One retention run over every store; never raises for a failing step.
+
+    ``services`` (tests hand in their own) is built from ``settings`` and closed at the end when not given.
+    """
+    own = services is None
+    services = services or Services.from_settings(settings, verify_keys=False)
     report = PurgeReport()
-    conversation_cutoff = now - timedelta(days=settings.conversation_retention_days)
-
-    # The stores not handed in come from one Services (one database, one cipher), closed at the end.
-    services: Optional[Services] = None
-    if records is None or ticket_service is None:
-        services = Services.from_settings(settings, verify_keys=False)
     try:
-        try:
-            if records is None and services is not None:
-                records = services.conversations
-            if records is None:
-                raise RuntimeError("no conversation records")
-            records.create_schema()
-            counts = records.purge(conversation_cutoff)
-            report.conversations_deleted = counts.conversations
-            report.conversation_events_deleted = counts.events
-        except Exception as exc:  # noqa: BLE001 - report and continue with the other stores
-            _failed(report, "conversations", exc)
-
-        try:
-            if ticket_service is None and services is not None:
-                ticket_service = services.tickets
-        except Exception as exc:  # noqa: BLE001
-            _failed(report, "tickets", exc)
-            ticket_service = None
-        if ticket_service is not None:
+        now = now or services.clock()
+        for step in purge_steps(services):
+            report.audit_counts.setdefault(step.audit_key, 0)
             try:
-                report.tickets_anonymised = ticket_service.anonymise_closed(
-                    timedelta(days=settings.ticket_retention_days), actor=ACTOR
-                )
-            except Exception as exc:  # noqa: BLE001
-                _failed(report, "tickets", exc)
-            for step in _purge_steps(settings, ticket_service.database):
-                try:
-                    report.channel_records_deleted += step.store.purge(now - step.keep)
-                except Exception as exc:  # noqa: BLE001
-                    _failed(report, step.name, exc)
-            report.audited = _audit(ticket_service, report)
+                count = step.store.purge(now - step.keep)
+            except Exception as exc:  # noqa: BLE001 - report and continue with the other stores
+                _failed(report, step.name, exc)
+                continue
+            report.deleted[step.name] = count
+            report.audit_counts[step.audit_key] += count
+        report.audited = _audit(services, report)
     finally:
-        if services is not None:
+        if own:
             services.close()
-
     log.info(
-        "retention run: %d conversation(s) / %d event(s) deleted, %d ticket(s) anonymised, "
-        "%d channel record(s) deleted%s",
-        report.conversations_deleted,
-        report.conversation_events_deleted,
-        report.tickets_anonymised,
-        report.channel_records_deleted,
+        "retention run: %s%s",
+        ", ".join(f"{name} {count}" for name, count in report.deleted.items()),
         "" if report.ok else f"; failed: {', '.join(report.failed_steps)}",
     )
     return report
@@ -145,38 +96,9 @@ def _failed(report: PurgeReport, step: str, exc: BaseException) -> None:
     log.error("retention step %s failed: %s", step, type(exc).__name__)
 
 
-def _purge_steps(settings: Any, database: Any) -> List[PurgeStep]:
-    """The short-lived stores that live in the ticket database, each with how long it keeps rows."""
-    cipher = DataCipher(list(settings.data_keys))
-    twilio = TwilioChannelStore(database, cipher)
-    codes = CodeStore(database, Indexer(settings.index_key), cipher)
-    return [
-        PurgeStep("twilio-state", timedelta(days=settings.conversation_retention_days), AgePurge(twilio.purge)),
-        # Challenges expire in minutes: a day covers their send windows (the store keeps at least those).
-        PurgeStep("verification-codes", CHALLENGE_KEEP, AgePurge(codes.purge)),
-        # Access packages behind expiring links: deleted once expired or used up.
-        PurgeStep("fulfilment-packages", timedelta(0), CutoffPurge(lambda now: purge_expired_packages(database, now))),
-        PurgeStep(
-            "fulfilment-access-runs",
-            ACCESS_RUN_KEEP,
-            AgePurge(lambda age: forget_old_access_runs(database, cipher, age)),
-        ),
-        # Notices hold the requester's contact: kept as long as the tickets they are about.
-        PurgeStep(
-            "notices",
-            timedelta(days=settings.ticket_retention_days),
-            AgePurge(lambda age: purge_notices(database, age)),
-        ),
-    ]
-
-
-def _audit(ticket_service: Any, report: PurgeReport) -> bool:
-    record = getattr(ticket_service, "record_retention_run", None)
-    if record is None:
-        log.warning("the ticket store has no retention audit API; this run is not audited")
-        return False
+def _audit(services: Services, report: PurgeReport) -> bool:
     try:
-        record(report.audit_counts(), actor=ACTOR)
+        services.tickets.record_retention_run(report.audit_counts, actor=ACTOR)
     except Exception as exc:  # noqa: BLE001
         _failed(report, "audit", exc)
         return False
@@ -249,13 +171,12 @@ def _purge_command(args: argparse.Namespace) -> int:
 
 def _print(report: PurgeReport, as_json: bool) -> None:
     if as_json:
-        print(json.dumps(asdict(report), sort_keys=True))
+        out = asdict(report)
+        del out["audit_counts"]
+        print(json.dumps(out, sort_keys=True))
         return
-    print(
-        f"Deleted {report.conversations_deleted} conversation(s) ({report.conversation_events_deleted} event(s)), "
-        f"anonymised {report.tickets_anonymised} closed ticket(s), deleted {report.channel_records_deleted} "
-        f"channel record(s)." + ("" if report.audited else " (not audited)")
-    )
+    counts = ", ".join(f"{name} {count}" for name, count in report.deleted.items())
+    print(f"Rows deleted or anonymised per store: {counts}." + ("" if report.audited else " (not audited)"))
     if report.failed_steps:
         print(f"Failed: {', '.join(report.failed_steps)} (see the log)")
 

@@ -206,6 +206,16 @@ class NoticeService:
         with self._db.read() as session:
             return [_view(row) for row in session.scalars(query)]
 
+    # ------------------------------------------------------------------ retention and keys
+
+    def purge(self, cutoff: datetime) -> int:
+        """Delete finished notices queued before ``cutoff`` (:class:`~bot.storage.sweep.Purgeable`)."""
+        return _purge_before(self._db, cutoff)
+
+    def rotate(self, cipher: DataCipher, batch_size: int = 500) -> int:
+        """Re-encrypt recipients and bodies under ``cipher``'s first key (:class:`~bot.storage.sweep.Rotatable`)."""
+        return rotate_notice_keys(self._db, cipher, batch_size)
+
     # ------------------------------------------------------------------ provider status callbacks
 
     def record_provider_status(self, provider_id: str, status: str, error_code: Optional[str] = None) -> bool:
@@ -269,9 +279,12 @@ def rotate_notice_keys(database: Database, cipher: DataCipher, batch_size: int =
 
 def purge_notices(database: Database, older_than: timedelta, clock: Clock = utcnow) -> int:
     """Delete finished notices (sent, delivered, failed, opted out) queued before ``now - older_than``."""
+    return _purge_before(database, clock() - older_than)
+
+
+def _purge_before(database: Database, cutoff: datetime) -> int:
     from sqlalchemy import delete
 
-    cutoff = clock() - older_than
     finished = [
         NoticeState.SENT.value,
         NoticeState.DELIVERED.value,

@@ -36,6 +36,7 @@ from bot.privacy.crypto import DataCipher, DecryptionError, Indexer
 from bot.privacy.masking import DISCARD_USER_WORDS, discards_user_words
 from bot.storage.db import create_db_engine
 from bot.storage.reencrypt import reencrypt_columns
+from bot.storage.sweep import RotationIncomplete
 
 __all__ = [
     "ConversationEraser",
@@ -364,7 +365,14 @@ class ConversationRecords:
 
     # ------------------------------------------------------------------ retention
 
-    def purge(self, cutoff: datetime, batch_size: int = _BATCH) -> PurgeCounts:
+    def purge(self, cutoff: datetime) -> int:
+        """The retention run's step (:class:`bot.storage.sweep.Purgeable`): events deleted before ``cutoff``."""
+        self._ensure_schema()
+        counts = self.delete_before(cutoff)
+        log.info("retention: %d conversation(s) deleted whole", counts.conversations)
+        return counts.events
+
+    def delete_before(self, cutoff: datetime, batch_size: int = _BATCH) -> PurgeCounts:
         """Delete what is older than ``cutoff`` (an aware datetime).
 
         * A conversation whose newest event is older than the cut-off is deleted whole.
@@ -418,18 +426,31 @@ class ConversationRecords:
 
     # ------------------------------------------------------------------ key rotation
 
-    def rotate_keys(self, batch_size: int = _BATCH) -> RotationCounts:
-        """Re-encrypt every event under the first key of ``DATA_KEYS``.
+    def rotate(self, cipher: DataCipher, batch_size: int = _BATCH) -> int:
+        """``privacy-desk rotate-keys``'s step (:class:`bot.storage.sweep.Rotatable`): events rewritten.
+
+        Raises :class:`~bot.storage.sweep.RotationIncomplete` when some events stay unreadable.
+        """
+        self._ensure_schema()
+        counts = self.rotate_keys(batch_size, cipher=cipher)
+        done = counts.rotated + counts.encrypted_legacy
+        if counts.unreadable:
+            raise RotationIncomplete(done, counts.unreadable)
+        return done
+
+    def rotate_keys(self, batch_size: int = _BATCH, *, cipher: Optional[DataCipher] = None) -> RotationCounts:
+        """Re-encrypt every event under the first key of ``DATA_KEYS`` (or of ``cipher``).
 
         Rows written by plain Rasa (plaintext JSON, e.g. before this store was
         configured) are encrypted too.  Rows no key can read are left as they are
         and counted.  Batched (one transaction each); safe to re-run.
         """
         counts = {"rotated": 0, "legacy": 0, "unreadable": 0}
+        keys = cipher or self._cipher
 
         def reencrypt(data: str) -> Optional[str]:
             try:
-                new_data: str = self._cipher.rotate(data.encode("ascii")).decode("ascii")
+                new_data: str = keys.rotate(data.encode("ascii")).decode("ascii")
                 counts["rotated"] += 1
                 return new_data
             except (DecryptionError, UnicodeEncodeError, ValueError):
@@ -438,7 +459,7 @@ class ConversationRecords:
                     counts["unreadable"] += 1
                     return None
                 counts["legacy"] += 1
-                return self.seal(plain)
+                return keys.encrypt_json(plain).decode("ascii")
 
         reencrypt_columns(self.engine.begin, EVENTS, EVENTS.c.id, (EVENTS.c.data,), reencrypt, batch_size)
         rotated, legacy, unreadable = counts["rotated"], counts["legacy"], counts["unreadable"]

@@ -4,11 +4,12 @@ the retention-run audit record and the admin audit log.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, List, Mapping, Optional, Sequence
 
 from sqlalchemy import select, update
 
+from bot.privacy.crypto import DataCipher
 from bot.storage.reencrypt import reencrypt_columns
 from bot.tickets._store import TicketStore
 from bot.tickets._validation import actor as _actor
@@ -34,17 +35,32 @@ class TicketUpkeep(TicketStore):
 
     # ------------------------------------------------------------------ retention and keys
 
+    def purge(self, cutoff: datetime) -> int:
+        """The retention run's step (:class:`bot.storage.sweep.Purgeable`): tickets closed before ``cutoff`` anonymised."""
+        return self.anonymise_closed_before(cutoff)
+
+    def rotate(self, cipher: DataCipher, batch_size: int = 500) -> int:
+        """``privacy-desk rotate-keys``'s step (:class:`bot.storage.sweep.Rotatable`): ticket and note rows rewritten."""
+        report = self.rotate_keys(batch_size=batch_size, cipher=cipher)
+        return report.tickets + report.notes
+
     def anonymise_closed(
         self, older_than: Optional[timedelta] = None, *, actor: str = "system:retention", batch_size: int = 500
     ) -> int:
-        """Erase personal data of tickets closed more than ``older_than`` ago (default: retention).
+        """Anonymise tickets closed more than ``older_than`` ago (default: retention); see :meth:`anonymise_closed_before`."""
+        cutoff = self._clock() - (older_than if older_than is not None else self.retention)
+        return self.anonymise_closed_before(cutoff, actor=actor, batch_size=batch_size)
+
+    def anonymise_closed_before(
+        self, cutoff: datetime, *, actor: str = "system:retention", batch_size: int = 500
+    ) -> int:
+        """Erase personal data of tickets closed before ``cutoff``.
 
         Keeps the ticket skeleton (reference, kind, dates, status) and the audit trail
         for statistics and accountability; drops personal data, blind indexes,
         transcript, extension reason and note bodies.  Returns the number of tickets.
         """
         actor_ = _actor(actor)
-        cutoff = self._clock() - (older_than if older_than is not None else self.retention)
         done = 0
         while True:
             now = self._clock()
@@ -79,17 +95,20 @@ class TicketUpkeep(TicketStore):
                     self._audit(session, ticket.id, actor_, AuditAction.ANONYMISED, None, None, "retention", now)
                 done += len(tickets)
 
-    def rotate_keys(self, *, actor: str = "system:rotate-keys", batch_size: int = 500) -> RotationReport:
-        """Re-encrypt every ciphertext under the primary (first) key of ``DATA_KEYS``.
+    def rotate_keys(
+        self, *, actor: str = "system:rotate-keys", batch_size: int = 500, cipher: Optional[DataCipher] = None
+    ) -> RotationReport:
+        """Re-encrypt every ciphertext under the primary (first) key of ``DATA_KEYS`` (or of ``cipher``).
 
         Runs in batches (one transaction each); safe to re-run after an interruption.
         Does not change ``version`` (the content is the same).
         """
         actor_ = _actor(actor)
+        keys = cipher or self._cipher
         tickets = self._rotate_table(
-            Ticket, (Ticket.personal_ct, Ticket.transcript_ct, Ticket.extension_reason_ct), batch_size
+            Ticket, (Ticket.personal_ct, Ticket.transcript_ct, Ticket.extension_reason_ct), batch_size, keys
         )
-        notes = self._rotate_table(TicketNote, (TicketNote.body_ct,), batch_size)
+        notes = self._rotate_table(TicketNote, (TicketNote.body_ct,), batch_size, keys)
         with self._db.write.begin() as session:
             self._audit(session, None, actor_, AuditAction.KEYS_ROTATED, None, None, None, self._clock())
         return RotationReport(tickets=tickets, notes=notes)
@@ -124,5 +143,5 @@ class TicketUpkeep(TicketStore):
             rows = session.execute(query.order_by(AuditEvent.id.desc()).limit(limit)).all()
             return [self._event_view(event, reference) for event, reference in rows]
 
-    def _rotate_table(self, model: Any, columns: Sequence[Any], batch_size: int) -> int:
-        return reencrypt_columns(self._db.write.begin, model, model.id, columns, self._cipher.rotate, batch_size)
+    def _rotate_table(self, model: Any, columns: Sequence[Any], batch_size: int, cipher: DataCipher) -> int:
+        return reencrypt_columns(self._db.write.begin, model, model.id, columns, cipher.rotate, batch_size)

@@ -43,6 +43,7 @@ from bot.verification.errors import InvalidContact, VerificationStoreNotReady
 from bot.verification.models import VerificationChallenge
 
 __all__ = [
+    "CHALLENGE_KEEP",
     "CODE_LENGTH",
     "CODE_TTL",
     "MAX_ATTEMPTS",
@@ -61,6 +62,8 @@ __all__ = [
 CODE_LENGTH = 6
 CODE_TTL = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
+#: How long the retention run keeps challenges (their send windows, which the store keeps anyway, are shorter).
+CHALLENGE_KEEP = timedelta(days=1)
 MAX_SENDS_PER_WINDOW = 3
 SEND_WINDOW = timedelta(hours=1)
 MAX_DAILY_SENDS = 10
@@ -326,9 +329,9 @@ class CodeStore:
                 return False
             return row.channel == channel and hmac.compare_digest(row.contact_index, index)
 
-    def purge(self, older_than: timedelta = timedelta(days=1)) -> int:
-        """Delete challenges created before ``now - older_than`` (at least the send windows)."""
-        cutoff = self._clock() - max(older_than, self.send_window, self.daily_window)
+    def purge(self, cutoff: datetime) -> int:
+        """Delete challenges created before ``cutoff``, keeping at least the send windows (:class:`~bot.storage.sweep.Purgeable`)."""
+        cutoff = min(cutoff, self._clock() - max(self.send_window, self.daily_window))
         with self._db.write.begin() as session:
             result = session.execute(
                 delete(VerificationChallenge)

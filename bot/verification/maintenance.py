@@ -15,7 +15,18 @@ from bot.storage.db import Database
 from bot.storage.reencrypt import reencrypt_columns
 from bot.verification.models import Customer, VerificationChallenge
 
-__all__ = ["rotate_keys"]
+__all__ = ["VerificationTables", "rotate_keys"]
+
+
+class VerificationTables:
+    """The verification and notify tables holding ciphertext, as ``privacy-desk rotate-keys`` sweeps them."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    def rotate(self, cipher: DataCipher, batch_size: int = 500) -> int:
+        """Rows re-encrypted in all three tables (:class:`~bot.storage.sweep.Rotatable`)."""
+        return sum(rotate_keys(self._db, cipher, batch_size).values())
 
 
 def rotate_keys(database: Database, cipher: DataCipher, batch_size: int = 500) -> Dict[str, int]:

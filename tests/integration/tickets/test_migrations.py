@@ -135,7 +135,7 @@ def test_migrate_and_rotate_keys_commands(tmp_path, monkeypatch, capsys):
     new_key = generate_key()
     monkeypatch.setenv("DATA_KEYS", f"{new_key},{environ['DATA_KEYS']}")
     assert cli.main(["rotate-keys"]) == 0
-    assert "Re-encrypted 1 ticket(s)" in capsys.readouterr().out
+    assert "(rows per store): tickets 1," in capsys.readouterr().out
 
     only_new = settings_from_environ({**environ, "DATA_KEYS": new_key})
     service = TicketService.from_settings(only_new)  # verify_keys passes with the new key alone

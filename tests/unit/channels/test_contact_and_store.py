@@ -76,7 +76,7 @@ def test_old_rows_are_purged(settings: Settings) -> None:
     store.save("sms:old", {"pages": ["x"]})
     now[0] = datetime.now(timezone.utc)
     assert store.load("sms:old") == {}  # expired state is not served
-    assert store.purge(timedelta(days=30)) == 2
+    assert store.purge(now[0] - timedelta(days=30)) == 2
     assert store.claim("SM" + "3" * 32, "twilio_sms") is True
 
 

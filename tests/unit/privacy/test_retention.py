@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from bot.jobs.retention import PurgeReport, parse_interval, run_purge, start_daily_purge
 from bot.privacy.conversations import EVENTS, SESSION_STARTED, ConversationRecords, create_tracker_engine
+from bot.services import Services
 from bot.settings import Settings
 from bot.storage.migrate import upgrade
 from bot.tickets.models import AuditEvent, Ticket
@@ -79,7 +80,7 @@ def test_purge_deletes_exactly_the_conversations_and_sessions_older_than_the_cut
     add_events(records, "returning", session(NOW - 45 * DAY) + session(NOW - DAY))  # old session + current session
     before = stored_counts(records)
 
-    counts = records.purge(cutoff)
+    counts = records.delete_before(cutoff)
 
     after = stored_counts(records)
     assert counts.conversations == 2
@@ -88,7 +89,7 @@ def test_purge_deletes_exactly_the_conversations_and_sessions_older_than_the_cut
     assert after[records.key("just-fresh")] == before[records.key("just-fresh")]
     assert after[records.key("recent")] == before[records.key("recent")]
     assert after[records.key("returning")] == 6
-    assert records.purge(cutoff).events == 0  # idempotent
+    assert records.delete_before(cutoff).events == 0  # idempotent
 
 
 def test_purge_keeps_the_current_session_of_a_conversation_still_in_use(records: ConversationRecords) -> None:
@@ -100,7 +101,7 @@ def test_purge_keeps_the_current_session_of_a_conversation_still_in_use(records:
         session(NOW - 31 * DAY) + [{"event": "user", "text": "still here", "timestamp": (NOW - DAY).timestamp()}],
     )
 
-    counts = records.purge(NOW - 30 * DAY)
+    counts = records.delete_before(NOW - 30 * DAY)
 
     assert counts.events == 0 and stored_counts(records)[records.key("long-session")] == 7
 
@@ -108,6 +109,8 @@ def test_purge_keeps_the_current_session_of_a_conversation_still_in_use(records:
 def test_purge_rejects_a_naive_cutoff(records: ConversationRecords) -> None:
     with pytest.raises(ValueError):
         records.purge(datetime(2026, 1, 1))
+    with pytest.raises(ValueError):
+        records.delete_before(datetime(2026, 1, 1))
 
 
 def test_erase_deletes_a_conversation_and_its_quarantined_rows(records: ConversationRecords) -> None:
@@ -138,6 +141,14 @@ def ticket_service(settings: Settings) -> TicketService:
     return service
 
 
+def services_over(settings: Settings, records: ConversationRecords, tickets: Any) -> Services:
+    """The job's services, with the test's conversation store and ticket store in place of the built ones."""
+    services = Services.from_settings(settings, verify_keys=False)
+    services.conversations = records  # type: ignore[misc]
+    services.tickets = tickets  # type: ignore[misc]
+    return services
+
+
 def close_ticket(service: TicketService, key: str) -> str:
     ticket = service.create(
         kind="deletion", channel="web", idempotency_key=key, personal=PersonalData(email=f"{key}@example.org")
@@ -157,37 +168,37 @@ def test_run_purge_anonymises_old_closed_tickets_and_audits_counts_only(
     add_events(records, "stale", session(NOW - 40 * DAY))
     add_events(records, "recent", session(NOW - DAY))
 
-    report = run_purge(settings, now=NOW, records=records, ticket_service=ticket_service)
+    report = run_purge(settings, now=NOW, services=services_over(settings, records, ticket_service))
 
     assert report.ok and report.audited
-    assert (report.conversations_deleted, report.conversation_events_deleted, report.tickets_anonymised) == (1, 6, 1)
+    assert (report.deleted["conversations"], report.deleted["tickets"]) == (6, 1)
     assert ticket_service.get_by_reference(old_reference).anonymised_at is not None
     assert ticket_service.get_by_reference(recent_reference).anonymised_at is None
     with ticket_service.database.read() as db:
         run_events = db.scalars(
             sa.select(AuditEvent).where(AuditEvent.ticket_id.is_(None), AuditEvent.actor == "system:retention")
         ).all()
-        assert [e.reason_code for e in run_events] == [f"purge.c1.e6.t1.r{report.channel_records_deleted}"]
+        assert [e.reason_code for e in run_events] == [f"purge.e6.t1.r{report.audit_counts['r']}"]
         assert db.scalars(sa.select(Ticket.personal_ct).where(Ticket.reference == old_reference)).one() is None
 
 
 def test_a_failing_store_is_reported_and_the_others_still_run(settings: Settings, records: ConversationRecords) -> None:
     class BrokenTickets:
-        database = records  # has dispose()
-
-        def anonymise_closed(self, *args: Any, **kwargs: Any) -> int:
+        def purge(self, cutoff: datetime) -> int:
             raise RuntimeError("database down")
 
         def record_retention_run(self, counts: Dict[str, int], *, actor: str) -> None:
-            self.counts = counts
+            self.counts = dict(counts)
 
+    upgrade(settings.database_url)
     add_events(records, "stale", session(NOW - 40 * DAY))
     broken = BrokenTickets()
 
-    report = run_purge(settings, now=NOW, records=records, ticket_service=broken)
+    report = run_purge(settings, now=NOW, services=services_over(settings, records, broken))
 
-    assert report.failed_steps[0] == "tickets" and report.conversations_deleted == 1
-    assert broken.counts["c"] == 1 and report.audited
+    assert report.failed_steps == ["tickets"] and report.deleted["conversations"] == 6
+    assert "notices" in report.deleted and "twilio-state" in report.deleted  # the stores after it still ran
+    assert broken.counts["e"] == 6 and broken.counts["t"] == 0 and report.audited
 
 
 def test_daily_schedule_runs_again_after_each_interval_and_stops(settings: Settings) -> None:
@@ -226,7 +237,8 @@ def test_purge_command_prints_counts_as_json(
 
     assert main(["purge", "--json"]) == 0
     output = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert output["conversations_deleted"] == 0 and output["audited"] is True and output["failed_steps"] == []
+    assert output["deleted"]["conversations"] == 0 and output["audited"] is True and output["failed_steps"] == []
+    assert set(output) == {"deleted", "failed_steps", "audited"}
 
 
 @pytest.mark.parametrize("text, expected", [("24h", timedelta(hours=24)), ("1d", DAY), ("90m", timedelta(minutes=90))])

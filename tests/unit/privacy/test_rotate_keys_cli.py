@@ -39,7 +39,7 @@ def test_rotate_keys_re_encrypts_conversations_under_the_new_key(
     use(rotated_environ, monkeypatch)
 
     assert main(["rotate-keys"]) == 0
-    assert "6 conversation event(s)" in capsys.readouterr().out
+    assert "conversations 6," in capsys.readouterr().out
 
     only_new = ConversationRecords.from_settings(settings_from_environ(dict(environ, DATA_KEYS=new_key)))
     with only_new.engine.connect() as connection:
@@ -63,4 +63,4 @@ def test_rotate_keys_fails_loudly_when_conversations_stay_unreadable(
     use(dict(environ, DATA_KEYS=generate_key()), monkeypatch)  # the old key was dropped
 
     assert main(["rotate-keys"]) == 1
-    assert "could not be decrypted" in capsys.readouterr().out
+    assert "6 conversations row(s) could not be decrypted" in capsys.readouterr().out

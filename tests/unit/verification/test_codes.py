@@ -198,7 +198,7 @@ def test_purge_deletes_old_challenges_only(store, clock):
     old = issue(store, "old@example.com")
     clock.advance(days=2)
     new = issue(store, "new@example.com")
-    assert store.purge(timedelta(days=1)) == 1
+    assert store.purge(clock() - timedelta(days=1)) == 1
     assert store.get(old.challenge_id) is None and store.get(new.challenge_id) is not None
 
 
