@@ -12,16 +12,28 @@ from bot.console.metrics import CATEGORIES, MAX_PERIOD_DAYS, RESPONSES
 from bot.tickets import Channel, Kind, Status
 from bot.tickets.search import QUERY_LIMIT
 from bot.tickets.service import MAX_PAGE_SIZE
-from bot.webapp.openapi import BOOL, DATE, DATETIME, INT, STR, _enum, _nullable, _object, _op, _query, _ref
+from bot.webapp.openapi_parts import (
+    BOOL,
+    DATE,
+    DATETIME,
+    INT,
+    STR,
+    enum_of,
+    nullable,
+    object_of,
+    operation,
+    query_param,
+    ref,
+)
 
 __all__ = ["REPORT_SCHEMAS", "report_paths"]
 
 _COUNT = {"type": "integer", "minimum": 0}
-_DAYS = _nullable({"type": "number", "minimum": 0})
+_DAYS = nullable({"type": "number", "minimum": 0})
 _COUNTS_BY = {"type": "object", "additionalProperties": _COUNT}
 
 REPORT_SCHEMAS: Dict[str, Any] = {
-    "Dashboard": _object(
+    "Dashboard": object_of(
         {
             "today": DATE,
             "open_total": _COUNT,
@@ -31,15 +43,15 @@ REPORT_SCHEMAS: Dict[str, Any] = {
             "due_soon": {**_COUNT, "description": "Open tickets due today or within `soon_days` days."},
             "overdue": {**_COUNT, "description": "Open tickets whose respond-by date has passed."},
             "soon_days": INT,
-            "received_per_week": {"type": "array", "items": _object({"week_start": DATE, "received": _COUNT})},
+            "received_per_week": {"type": "array", "items": object_of({"week_start": DATE, "received": _COUNT})},
             "median_days_to_close": _DAYS,
             "closed_in_window": _COUNT,
             "closed_window_days": INT,
         }
     ),
-    "CcpaCategory": _object(
+    "CcpaCategory": object_of(
         {
-            "category": _enum(CATEGORIES),
+            "category": enum_of(CATEGORIES),
             "label": STR,
             "received": _COUNT,
             "complied": {**_COUNT, "description": "Complied with in whole or in part."},
@@ -54,45 +66,45 @@ REPORT_SCHEMAS: Dict[str, Any] = {
             "denial_bases": _COUNTS_BY,
         }
     ),
-    "Ccpa7102": _object(
+    "Ccpa7102": object_of(
         {
             "regulation": STR,
             "period_start": DATE,
             "period_end": DATE,
             "time_zone": STR,
             "generated_at": DATETIME,
-            "categories": {"type": "array", "items": _ref("CcpaCategory")},
+            "categories": {"type": "array", "items": ref("CcpaCategory")},
             "text": {"type": "string", "description": "Sentences to publish (7102(a))."},
         }
     ),
-    "CcpaRecord": _object(
+    "CcpaRecord": object_of(
         {
             "reference": STR,
-            "request_type": _enum(CATEGORIES),
-            "ticket_kind": _enum(Kind),
+            "request_type": enum_of(CATEGORIES),
+            "ticket_kind": enum_of(Kind),
             "received_on": DATE,
-            "manner": _enum(Channel),
-            "responded_on": _nullable(DATE),
-            "response": _enum(RESPONSES),
-            "denial_basis": _nullable(STR),
+            "manner": enum_of(Channel),
+            "responded_on": nullable(DATE),
+            "response": enum_of(RESPONSES),
+            "denial_basis": nullable(STR),
             "extended": BOOL,
             "respond_by": DATE,
         }
     ),
-    "Ccpa7101": _object(
+    "Ccpa7101": object_of(
         {
             "regulation": STR,
             "period_start": DATE,
             "period_end": DATE,
             "time_zone": STR,
-            "items": {"type": "array", "items": _ref("CcpaRecord")},
+            "items": {"type": "array", "items": ref("CcpaRecord")},
         }
     ),
 }
 
 _PERIOD = [
-    _query("start", DATE, "First day (inclusive), in the CCPA jurisdiction's time zone."),
-    _query("end", DATE, f"Last day (inclusive); at most {MAX_PERIOD_DAYS} days after `start`."),
+    query_param("start", DATE, "First day (inclusive), in the CCPA jurisdiction's time zone."),
+    query_param("end", DATE, f"Last day (inclusive); at most {MAX_PERIOD_DAYS} days after `start`."),
 ]
 
 
@@ -103,50 +115,50 @@ def _with_csv(operation: Dict[str, Any], description: str) -> Dict[str, Any]:
 
 
 def report_paths() -> Dict[str, Any]:
-    fmt_json = _query("format", {**_enum(["json", "csv"]), "default": "json"})
-    fmt_csv = _query("format", {**_enum(["json", "csv"]), "default": "csv"})
+    fmt_json = query_param("format", {**enum_of(["json", "csv"]), "default": "json"})
+    fmt_csv = query_param("format", {**enum_of(["json", "csv"]), "default": "csv"})
     return {
         "/api/v1/search": {
-            "get": _op(
+            "get": operation(
                 "searchTickets",
                 "Find tickets by reference (any format), requester e-mail or phone (blind index), status, kind, "
                 "channel, received dates, due state; queue order, closed tickets included",
-                _ref("QueuePage"),
+                ref("QueuePage"),
                 [422],
                 tag="search",
                 params=[
-                    _query(
+                    query_param(
                         "q",
                         {"type": "string", "maxLength": QUERY_LIMIT},
                         "A reference, an e-mail address or a phone number.",
                     ),
-                    _query("status", _enum(Status)),
-                    _query("kind", _enum(Kind)),
-                    _query("channel", _enum(Channel)),
-                    _query("from", DATE, "Received on or after this day."),
-                    _query("to", DATE, "Received on or before this day."),
-                    _query("due", _enum(["overdue", "soon"]), "Open tickets overdue, or due within 3 days."),
-                    _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": 50}),
-                    _query("offset", {"type": "integer", "minimum": 0, "maximum": 1_000_000, "default": 0}),
-                    _query("cursor", {"type": "string", "maxLength": 100}, "A page's `next_cursor`."),
+                    query_param("status", enum_of(Status)),
+                    query_param("kind", enum_of(Kind)),
+                    query_param("channel", enum_of(Channel)),
+                    query_param("from", DATE, "Received on or after this day."),
+                    query_param("to", DATE, "Received on or before this day."),
+                    query_param("due", enum_of(["overdue", "soon"]), "Open tickets overdue, or due within 3 days."),
+                    query_param("limit", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": 50}),
+                    query_param("offset", {"type": "integer", "minimum": 0, "maximum": 1_000_000, "default": 0}),
+                    query_param("cursor", {"type": "string", "maxLength": 100}, "A page's `next_cursor`."),
                 ],
             )
         },
         "/api/v1/reports/dashboard": {
-            "get": _op(
+            "get": operation(
                 "getDashboard",
                 "Open tickets by status and kind, due soon / overdue, received per week, " "median days to close",
-                _ref("Dashboard"),
+                ref("Dashboard"),
                 [],
                 tag="reports",
             ),
         },
         "/api/v1/reports/ccpa-7102": {
             "get": _with_csv(
-                _op(
+                operation(
                     "getCcpaMetrics",
                     "The 11 CCR 7102 table for a period (default: last calendar year); admins",
-                    _ref("Ccpa7102"),
+                    ref("Ccpa7102"),
                     [403, 422],
                     tag="reports",
                     params=[*copy.deepcopy(_PERIOD), fmt_json],
@@ -156,11 +168,11 @@ def report_paths() -> Dict[str, Any]:
         },
         "/api/v1/reports/ccpa-7101": {
             "get": _with_csv(
-                _op(
+                operation(
                     "getCcpaRecords",
                     "Request records (11 CCR 7101) for a period (default: the last 24 months); "
                     "no personal data beyond the request; admins",
-                    _ref("Ccpa7101"),
+                    ref("Ccpa7101"),
                     [403, 422],
                     tag="reports",
                     params=[*copy.deepcopy(_PERIOD), fmt_csv],
