@@ -10,7 +10,7 @@
   beyond the request itself) for ``start``..``end`` (default: the last 24
   months), ``format=csv`` (default, streamed) or ``json``.  Admins.
 
-Authentication, rate limits and errors are the API's own (:func:`bot.webapp.api.operation`).
+Authentication, rate limits and errors are the API's own (:func:`bot.webapp.api_base.operation`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from bot.settings import Settings
 from bot.tickets import InvalidField
 from bot.tickets.service import MAX_PAGE_SIZE
 from bot.webapp import reporting
-from bot.webapp.api import PREFIX, _query_int, operation, queue_page_json
+from bot.webapp.api_base import PREFIX, operation, query_int, queue_page_json
 from bot.webapp.auth import ConsoleServices
 
 __all__ = ["routes", "REPORT_FORMATS"]
@@ -51,8 +51,8 @@ async def search(request: Request, services: ConsoleServices, agent: AgentView) 
     query = reporting.search_query(
         request.query_params,
         today=services.clock().date(),
-        limit=_query_int(request, "limit", 50, 1, MAX_PAGE_SIZE),
-        offset=_query_int(request, "offset", 0, 0, 1_000_000),
+        limit=query_int(request, "limit", 50, 1, MAX_PAGE_SIZE),
+        offset=query_int(request, "offset", 0, 0, 1_000_000),
     )
     if query.is_empty:
         raise InvalidField("q", "give a search text or at least one filter")
