@@ -171,64 +171,32 @@ async def reply(request: Request, services: ConsoleServices, agent: AgentView, d
     )
 
 
-@operation(body=True)
-async def request_documents(
-    request: Request, services: ConsoleServices, agent: AgentView, data: Dict[str, Any]
-) -> Response:
-    view = await in_thread(
-        services.work.request_documents, path_reference(request), agent, body_field(data, "expected_version", int)
-    )
-    return JSONResponse(ticket_json(view))
+def _ticket_change(
+    name: str, action: Callable[[Any], Callable[..., TicketView]], *text_fields: str, note: bool = False
+) -> Callable[[Request], Awaitable[Response]]:
+    """An operation that changes a ticket: ``action(work)(reference, agent, *texts, expected_version[, note])``.
+
+    The body's text fields (``text_fields``, in order), ``expected_version`` and, with
+    ``note``, an optional ``note`` are checked strictly; the answer is the ticket.
+    """
+
+    async def endpoint(request: Request, services: ConsoleServices, agent: AgentView, data: Dict[str, Any]) -> Response:
+        args: List[Any] = [body_field(data, field, str) for field in text_fields]
+        args.append(body_field(data, "expected_version", int))
+        if note:
+            args.append(body_field(data, "note", str, required=False))
+        view = await in_thread(action(services.work), path_reference(request), agent, *args)
+        return JSONResponse(ticket_json(view))
+
+    endpoint.__name__ = endpoint.__qualname__ = name
+    return operation(body=True)(endpoint)
 
 
-@operation(body=True)
-async def extend(request: Request, services: ConsoleServices, agent: AgentView, data: Dict[str, Any]) -> Response:
-    view = await in_thread(
-        services.work.extend,
-        path_reference(request),
-        agent,
-        body_field(data, "reason", str),
-        body_field(data, "expected_version", int),
-    )
-    return JSONResponse(ticket_json(view))
-
-
-@operation(body=True)
-async def transition(request: Request, services: ConsoleServices, agent: AgentView, data: Dict[str, Any]) -> Response:
-    view = await in_thread(
-        services.work.move,
-        path_reference(request),
-        agent,
-        body_field(data, "to", str),
-        body_field(data, "expected_version", int),
-    )
-    return JSONResponse(ticket_json(view))
-
-
-@operation(body=True)
-async def complete(request: Request, services: ConsoleServices, agent: AgentView, data: Dict[str, Any]) -> Response:
-    view = await in_thread(
-        services.work.complete,
-        path_reference(request),
-        agent,
-        body_field(data, "outcome", str),
-        body_field(data, "expected_version", int),
-        body_field(data, "note", str, required=False),
-    )
-    return JSONResponse(ticket_json(view))
-
-
-@operation(body=True)
-async def reject(request: Request, services: ConsoleServices, agent: AgentView, data: Dict[str, Any]) -> Response:
-    view = await in_thread(
-        services.work.reject,
-        path_reference(request),
-        agent,
-        body_field(data, "reason", str),
-        body_field(data, "expected_version", int),
-        body_field(data, "note", str, required=False),
-    )
-    return JSONResponse(ticket_json(view))
+request_documents = _ticket_change("request_documents", lambda work: work.request_documents)
+extend = _ticket_change("extend", lambda work: work.extend, "reason")
+transition = _ticket_change("transition", lambda work: work.move, "to")
+complete = _ticket_change("complete", lambda work: work.complete, "outcome", note=True)
+reject = _ticket_change("reject", lambda work: work.reject, "reason", note=True)
 
 
 @operation(admin=True, body=True)

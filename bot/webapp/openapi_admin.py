@@ -5,7 +5,7 @@ Merged into the one document by :func:`bot.webapp.openapi.openapi_document`.
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, List, Optional
 
 from bot.webapp.openapi_parts import (
     BOOL,
@@ -51,30 +51,36 @@ ADMIN_SCHEMAS: Dict[str, Any] = {
 }
 
 
+def _admin(op_id: str, summary: str, schema: str, errors: List[int], **kwargs: Any) -> Dict[str, Any]:
+    """An admin-only operation answering with the schema named ``schema``."""
+    return operation(op_id, summary, ref(schema), errors, tag="admin", **kwargs)
+
+
+def _whole(low: int, high: int, default: Optional[int] = None) -> Dict[str, Any]:
+    """A whole-number query parameter between ``low`` and ``high``."""
+    bounds: Dict[str, Any] = {"type": "integer", "minimum": low, "maximum": high}
+    return bounds if default is None else {**bounds, "default": default}
+
+
 def admin_paths() -> Dict[str, Any]:
     return {
         "/api/v1/audit-events": {
-            "get": operation(
+            "get": _admin(
                 "listAuditEvents",
                 "The ticket audit trail, newest first (admin only); page with `before_id`",
-                ref("AuditEventPage"),
+                "AuditEventPage",
                 [403, 422],
-                tag="admin",
-                params=[
-                    query_param("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}),
-                    query_param("before_id", {"type": "integer", "minimum": 1, "maximum": 2**62}),
-                ],
+                params=[query_param("limit", _whole(1, 1000, 100)), query_param("before_id", _whole(1, 2**62))],
             ),
         },
         "/api/v1/agents": {
-            "get": operation("listAgents", "Agents and admins (admin only)", ref("AgentList"), [403], tag="admin"),
-            "post": operation(
+            "get": _admin("listAgents", "Agents and admins (admin only)", "AgentList", [403]),
+            "post": _admin(
                 "createAgent",
                 "Create an agent or admin (admin only)",
-                ref("Agent"),
+                "Agent",
                 [400, 403, 409, 413, 422],
                 ok_status=201,
-                tag="admin",
                 body=body_of(
                     {
                         "username": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_.-]{1,31}$"},
@@ -87,41 +93,33 @@ def admin_paths() -> Dict[str, Any]:
         },
         "/api/v1/agents/{username}/disable": {
             "parameters": [USERNAME],
-            "post": operation(
+            "post": _admin(
                 "disableAgent",
                 "Disable an account: sessions end, tokens stop working (admin only)",
-                ref("Agent"),
+                "Agent",
                 [403, 404, 422],
-                tag="admin",
             ),
         },
         "/api/v1/agents/{username}/enable": {
             "parameters": [USERNAME],
-            "post": operation(
-                "enableAgent", "Re-enable an account (admin only)", ref("Agent"), [403, 404, 422], tag="admin"
-            ),
+            "post": _admin("enableAgent", "Re-enable an account (admin only)", "Agent", [403, 404, 422]),
         },
         "/api/v1/account-events": {
-            "get": operation(
+            "get": _admin(
                 "listAccountEvents",
                 "Account audit events, newest first (admin only)",
-                ref("AccountEventPage"),
+                "AccountEventPage",
                 [403, 422],
-                tag="admin",
-                params=[
-                    query_param("limit", {"type": "integer", "minimum": 1, "maximum": 500, "default": 100}),
-                    query_param("offset", {"type": "integer", "minimum": 0, "maximum": 1_000_000, "default": 0}),
-                ],
+                params=[query_param("limit", _whole(1, 500, 100)), query_param("offset", _whole(0, 1_000_000, 0))],
             ),
         },
         "/api/v1/outbox": {
-            "get": operation(
+            "get": _admin(
                 "listOutbox",
                 "Messages the local profile would have sent (admin only; 404 in production)",
-                ref("OutboxPage"),
+                "OutboxPage",
                 [403, 404, 422],
-                tag="admin",
-                params=[query_param("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50})],
+                params=[query_param("limit", _whole(1, 1000, 50))],
             ),
         },
     }

@@ -11,6 +11,7 @@ from bot.console.workflow import COMPLETION_OUTCOMES, MOVES, NOTE_LIMIT, REJECTI
 from bot.tickets import FIELD_LIMITS, Channel, Kind, NoteKind, Status, VerificationLevel, VerificationMethod
 from bot.tickets.service import MAX_PAGE_SIZE
 from bot.tickets.states import AuditAction
+from bot.tickets.types import PERSONAL_FIELDS
 from bot.webapp.openapi_parts import (
     BOOL,
     DATE,
@@ -135,20 +136,7 @@ TICKET_SCHEMAS: Dict[str, Any] = {
             "personal_data": {
                 "type": "object",
                 "description": "Decrypted requester data (fields present only when stored). Every reveal is audited.",
-                "properties": {
-                    name: (DATE if name.endswith("date_of_birth") else STR)
-                    for name in (
-                        "requester_name",
-                        "email",
-                        "phone",
-                        "date_of_birth",
-                        "account_id",
-                        "postal_address",
-                        "child_name",
-                        "child_date_of_birth",
-                        "details",
-                    )
-                },
+                "properties": {name: (DATE if name.endswith("date_of_birth") else STR) for name in PERSONAL_FIELDS},
                 "additionalProperties": False,
             }
         }
@@ -168,6 +156,15 @@ TICKET_SCHEMAS: Dict[str, Any] = {
         "properties": {"format": STR, "request": {"type": "object"}, "personal_data": {"type": "object"}},
     },
 }
+
+
+def _closing(op_id: str, summary: str, field: str, choices: Any) -> Dict[str, Any]:
+    """A closing operation: one of ``choices`` under ``field``, the version seen, an optional note."""
+    body = body_of(
+        {field: enum_of(choices), "expected_version": VERSION, "note": {"type": "string", "maxLength": NOTE_LIMIT}},
+        [field, "expected_version"],
+    )
+    return {"parameters": [REFERENCE], "post": operation(op_id, summary, ref("Ticket"), TICKET_ERRORS, body=body)}
 
 
 def ticket_paths() -> Dict[str, Any]:
@@ -306,40 +303,12 @@ def ticket_paths() -> Dict[str, Any]:
                 ),
             ),
         },
-        "/api/v1/tickets/{reference}/complete": {
-            "parameters": [REFERENCE],
-            "post": operation(
-                "completeTicket",
-                "Complete with an outcome",
-                ticket,
-                TICKET_ERRORS,
-                body=body_of(
-                    {
-                        "outcome": enum_of(COMPLETION_OUTCOMES),
-                        "expected_version": VERSION,
-                        "note": {"type": "string", "maxLength": NOTE_LIMIT},
-                    },
-                    ["outcome", "expected_version"],
-                ),
-            ),
-        },
-        "/api/v1/tickets/{reference}/reject": {
-            "parameters": [REFERENCE],
-            "post": operation(
-                "rejectTicket",
-                "Reject with a reason",
-                ticket,
-                TICKET_ERRORS,
-                body=body_of(
-                    {
-                        "reason": enum_of(REJECTION_REASONS),
-                        "expected_version": VERSION,
-                        "note": {"type": "string", "maxLength": NOTE_LIMIT},
-                    },
-                    ["reason", "expected_version"],
-                ),
-            ),
-        },
+        "/api/v1/tickets/{reference}/complete": _closing(
+            "completeTicket", "Complete with an outcome", "outcome", COMPLETION_OUTCOMES
+        ),
+        "/api/v1/tickets/{reference}/reject": _closing(
+            "rejectTicket", "Reject with a reason", "reason", REJECTION_REASONS
+        ),
         "/api/v1/tickets/{reference}/export": {
             "parameters": [REFERENCE],
             "post": operation(
