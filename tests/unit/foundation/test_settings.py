@@ -121,3 +121,14 @@ def test_a_data_map_that_cannot_be_read_names_no_variables(tmp_path: Path) -> No
     assert settings_from_environ(make_environ(tmp_path, DATAMAP_FILE=str(broken))).system_variables == {}
     missing = make_environ(tmp_path, DATAMAP_FILE=str(tmp_path / "none.yml"))
     assert settings_from_environ(missing).system_variables == {}
+
+
+def test_overrides_win_over_the_environment_and_a_given_map_names_its_own_variables(tmp_path: Path) -> None:
+    from bot.settings import load_settings
+
+    other = tmp_path / "other.yml"
+    other.write_text("systems:\n  erp:\n    connector: sql\n    url_env: ERP_DATABASE_URL\n", encoding="utf-8")
+    environ = make_environ(tmp_path, ERP_DATABASE_URL="sqlite:///erp.db")
+    assert load_settings(environ=environ).system_variables.get("ERP_DATABASE_URL") is None
+    chosen = load_settings(environ=environ, overrides={"DATAMAP_FILE": str(other)})
+    assert chosen.datamap_file == str(other) and chosen.system_variables == {"ERP_DATABASE_URL": "sqlite:///erp.db"}
