@@ -6,7 +6,7 @@ loudly instead of silently skipping a rule or a validator.
 
 from __future__ import annotations
 
-# --- conversation basics ---
+# Small talk, yes/no and fallback.
 INTENT_GREET = "greet"
 INTENT_GOODBYE = "goodbye"
 INTENT_THANK = "thank"
@@ -19,7 +19,7 @@ INTENT_DENY = "deny"
 INTENT_NLU_FALLBACK = "nlu_fallback"
 
 SLOT_PRIVACY_NOTICE_SHOWN = "privacy_notice_shown"
-# --- the company (set from its profile when a session starts; responses interpolate them) ---
+# The company's details: set from its profile when a session starts; responses interpolate them.
 ACTION_SESSION_START = "action_session_start"
 ACTION_LISTEN = "action_listen"
 SLOT_COMPANY_NAME = "company_name"
@@ -31,7 +31,7 @@ ACTION_DEFAULT_FALLBACK_OPTIONS = "action_default_fallback_options"
 UTTER_DEFAULT = "utter_default"
 UTTER_WHAT_I_CAN_DO = "utter_what_i_can_do"
 
-# --- policy questions ---
+# Policy questions and their answers.
 INTENT_ASK_POLICY = "ask_policy"
 INTENT_POLICY_TELL_MORE = "policy_tell_more"
 
@@ -48,13 +48,13 @@ UTTER_POLICY_ASK_QUESTION = "utter_policy_ask_question"
 UTTER_POLICY_UNAVAILABLE = "utter_policy_unavailable"
 UTTER_POLICY_MORE_WHICH = "utter_policy_more_which"
 UTTER_POLICY_NOTHING_MORE = "utter_policy_nothing_more"
-# --- routing: torn between a policy question and a request (actions/routing.py) ---
+# A message torn between a policy question and a request (actions/routing.py).
 INTENT_QUESTION_OR_REQUEST = "question_or_request"
 ACTION_ROUTE_QUESTION_OR_REQUEST = "action_route_question_or_request"
 UTTER_ROUTE_OFFER_REQUEST = "utter_route_offer_request"
 UTTER_ROUTE_NOT_IN_POLICY = "utter_route_not_in_policy"
 
-# --- requests ---
+# The request, parental and status forms.
 INTENT_REQUEST_ACCESS = "request_access"
 INTENT_REQUEST_CORRECTION = "request_correction"
 INTENT_REQUEST_DELETION = "request_deletion"
@@ -122,23 +122,23 @@ ACTION_CANCEL_REQUEST = "action_cancel_request"
 ACTION_STRAY_INPUT = "action_stray_input"
 
 UTTER_BACK_TO_REQUEST = "utter_back_to_request"
-# --- forms that listen: a change of mind is confirmed once; a question right after opening ends in an offer ---
+# A change of mind mid-form is confirmed once; a question right after opening ends in an offer.
 SLOT_PENDING_SWITCH = "pending_switch"
 SLOT_SWITCH_CONFIRMED = "switch_confirmed"
 ACTION_ASK_SWITCH_CONFIRMED = "action_ask_switch_confirmed"
 ACTION_BACK_TO_REQUEST = "action_back_to_request"
 
-# --- channel contact (SMS / phone: the number the user texts or calls from) ---
+# On SMS and the phone line: offer the number the user texts or calls from.
 SLOT_PHONE_FROM_CHANNEL = "phone_from_channel"
 ACTION_ASK_PHONE = "action_ask_phone"
 ACTION_ASK_PARENT_CONTACT = "action_ask_parent_contact"
 UTTER_ASK_PHONE = "utter_ask_phone"
 UTTER_ASK_PARENT_CONTACT = "utter_ask_parent_contact"
-# --- status reference: offer the one filed in this conversation ---
+# The status reference: offer the one filed in this conversation.
 ACTION_ASK_STATUS_REFERENCE = "action_ask_status_reference"
 UTTER_ASK_STATUS_REFERENCE = "utter_ask_status_reference"
 
-# --- escalation contact (a person asked for, and no way to reach the user known yet) ---
+# Asking how to reach someone who asked for a person, when no contact is known yet.
 FORM_ESCALATION_CONTACT = "escalation_contact_form"
 SLOT_ESCALATION_CONTACT = "escalation_contact"
 ACTION_VALIDATE_ESCALATION_CONTACT_FORM = "validate_escalation_contact_form"

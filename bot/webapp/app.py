@@ -22,8 +22,7 @@ STATIC_DIR = Path(__file__).parent / "static"
 # Modules that contribute routes: each exposes ``routes(settings) -> list``.
 ROUTE_MODULES: List[str] = [
     "bot.webapp.chat",
-    # --- agent console and JSON API ---
-    "bot.webapp.console",
+    "bot.webapp.console",  # agent console pages
     # search, dashboard, CCPA reports (before the API: its catch-all answers unknown /api/v1 paths)
     "bot.webapp.console_reports",
     "bot.webapp.console_fulfilment",  # preview, approve, resume, receipts per ticket

@@ -75,7 +75,7 @@ def _forms() -> Sequence[str]:
 
 
 LEFT_FORM = says("nothing was filed")
-if "request_form" in _forms():  # --- request flows (a form): start, answer, leave ---
+if "request_form" in _forms():  # a request form: start, answer, leave
     FLOWS["deletion-form"] = [
         Turn("I want to delete my personal data", says("full name"), "deletion form asks the name"),
         Turn("Jane Example", says("e-mail"), "deletion form takes the name, asks the e-mail"),
@@ -88,14 +88,14 @@ if "request_form" in _forms():  # --- request flows (a form): start, answer, lea
     ]
 ESCALATION_FLOW = "escalation"
 if "action_escalate" in (_domain().get("actions") or []):
-    # --- a person: files an escalation ticket (exactly one per conversation, whatever the replica) ---
+    # asking for a person files one escalation ticket per conversation, whatever the replica
     FLOWS[ESCALATION_FLOW] = [
         Turn("hi", says("privacy assistant"), "greeting"),
         Turn("talk to a person", says("How should our team reach you?"), "a person: how to reach the user"),
         Turn("no thanks", says("passed this conversation to our privacy team (reference PD-"), "escalation filed"),
         THANKS,
     ]
-if "status_form" in _forms():  # --- status checks (a form) ---
+if "status_form" in _forms():  # a status check: asks the reference, then leaves
     FLOWS["status-check"] = [
         Turn("what's the status of my request?", says("reference"), "status check asks the reference"),
         Turn(
