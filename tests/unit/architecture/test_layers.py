@@ -60,13 +60,23 @@ def _modules(*folders: str) -> List[Path]:
     return found
 
 
-def _imports(tree: ast.AST) -> Iterator[Tuple[int, str]]:
+def _imports(tree: ast.AST, package: str) -> Iterator[Tuple[int, str]]:
+    """Every imported module, relative ones (``from ..webapp import x``) resolved against ``package``."""
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 yield node.lineno, alias.name
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            yield node.lineno, node.module
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0:
+                yield node.lineno, node.module or ""
+                continue
+            parts = package.split(".")
+            base = parts[: len(parts) - (node.level - 1)]
+            if node.module:
+                yield node.lineno, ".".join([*base, node.module])
+            else:
+                for alias in node.names:
+                    yield node.lineno, ".".join([*base, alias.name])
 
 
 def _is_under(module: str, prefix: str) -> bool:
@@ -77,22 +87,30 @@ def upward_imports(path: Path, root: Path = ROOT) -> List[str]:
     """``file:line imports module`` for each import of ``path`` that points up the layers."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     rel = path.relative_to(root)
+    package = ".".join(rel.parent.parts)
     return [
-        f"{rel}:{line} imports {module}" for line, module in _imports(tree) if any(_is_under(module, p) for p in UPWARD)
+        f"{rel}:{line} imports {module}"
+        for line, module in _imports(tree, package)
+        if any(_is_under(module, p) for p in UPWARD)
     ]
 
 
 def engine_calls(path: Path, root: Path = ROOT) -> List[str]:
-    """``file:line`` for each call of an engine factory (``create_engine(...)`` or ``sa.create_engine(...)``)."""
+    """``file:line`` for each call of an engine factory: ``create_engine(...)``, ``sa.create_engine(...)``,
+    or the factory imported under another name (``from sqlalchemy import create_engine as make``)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     rel = path.relative_to(root)
+    factories = {name: name for name in ENGINE_FACTORIES}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            factories.update({a.asname: a.name for a in node.names if a.asname and a.name in ENGINE_FACTORIES})
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-            if name in ENGINE_FACTORIES:
-                found.append(f"{rel}:{node.lineno} calls {name}")
+            if name in factories:
+                found.append(f"{rel}:{node.lineno} calls {factories[name]}")
     return found
 
 
@@ -122,4 +140,19 @@ def test_the_checks_see_an_upward_import_and_an_engine(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert upward_imports(sample, tmp_path) == ["bot/tickets/sample.py:3 imports bot.webapp.api"]
+    assert engine_calls(sample, tmp_path) == ["bot/tickets/sample.py:4 calls create_engine"]
+
+
+def test_the_checks_see_a_relative_upward_import_and_a_renamed_engine_factory(tmp_path: Path) -> None:
+    """``from ..webapp import api`` inside ``bot/tickets`` is an upward import; a renamed factory is still one."""
+    sample = tmp_path / "bot" / "tickets" / "sample.py"
+    sample.parent.mkdir(parents=True)
+    sample.write_text(
+        "from ..webapp import api\n"
+        "from . import states\n"
+        "from sqlalchemy import create_engine as make\n"
+        "engine = make('sqlite://')\n",
+        encoding="utf-8",
+    )
+    assert upward_imports(sample, tmp_path) == ["bot/tickets/sample.py:1 imports bot.webapp"]
     assert engine_calls(sample, tmp_path) == ["bot/tickets/sample.py:4 calls create_engine"]
