@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import threading
 from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Text
@@ -147,9 +148,11 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
 
     def _retrieve_sync(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
         key = self.records.key(sender_id)
-        with self.session_scope() as session:
-            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions).all()
-            data = [row.data for row in rows]
+        # Core statements, not ORM queries: a turn reads and writes a few dozen rows, and the
+        # ORM's per-row identity map and unit of work cost more CPU than the SQL itself.
+        with self.engine.connect() as connection:
+            query = sa.select(EVENTS.c.data).where(self._session_events(key, fetch_events_from_all_sessions))
+            data = list(connection.execute(query.order_by(EVENTS.c.id)).scalars())
         if not data:
             return None
         try:
@@ -170,20 +173,24 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
         )
         return None
 
+    @staticmethod
+    def _session_events(key: str, fetch_events_from_all_sessions: bool, table: sa.Table = EVENTS) -> Any:
+        """Rasa's filter: the events of conversation ``key`` in ``table`` (its latest session only, unless all)."""
+        condition = table.c.sender_id == key
+        if fetch_events_from_all_sessions:
+            return condition
+        session_start = (
+            sa.select(sa.func.max(table.c.timestamp))
+            .where(table.c.sender_id == key, table.c.type_name == SessionStarted.type_name)
+            .scalar_subquery()
+        )
+        return sa.and_(condition, sa.or_(table.c.timestamp >= session_start, session_start.is_(None)))
+
     def _event_query(self, session: Session, sender_id: Text, fetch_events_from_all_sessions: bool) -> Any:
-        """Rasa's query (latest session only, ordered by id), on the pseudonymous key."""
-        key = self.records.key(sender_id)
+        """Rasa's ORM query of a conversation's events, on the pseudonymous key (for Rasa's own callers)."""
         event = self.SQLEvent
-        query = session.query(event).filter(event.sender_id == key)
-        if not fetch_events_from_all_sessions:
-            session_start = (
-                session.query(sa.func.max(event.timestamp).label("session_start"))
-                .filter(event.sender_id == key, event.type_name == SessionStarted.type_name)
-                .subquery()
-            )
-            query = query.filter(
-                sa.or_(event.timestamp >= session_start.c.session_start, session_start.c.session_start.is_(None))
-            )
+        key = self.records.key(sender_id)
+        query = session.query(event).filter(self._session_events(key, fetch_events_from_all_sessions, event.__table__))
         return query.order_by(event.id)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
@@ -194,21 +201,26 @@ class EncryptedSQLTrackerStore(SQLTrackerStore):
     def _save_sync(self, tracker: DialogueStateTracker) -> None:
         key = self.records.key(tracker.sender_id)
         with self._write_lock, self._write_sessions() as session:
-            added = list(self._additional_events(session, tracker))
+            stored = session.execute(
+                sa.select(sa.func.count()).select_from(EVENTS).where(self._session_events(key, False))
+            ).scalar_one()
+            added = list(itertools.islice(tracker.events, stored, len(tracker.events)))  # Rasa's _additional_events
             datas: List[Dict[str, Any]] = [event.as_dict() for event in added]
             if discard_user_words(datas):  # the assistant said it removed what the user said: stored ones too
                 self.records.forget_user_words(session, key)
-            for event, data in zip(added, datas):
-                session.add(
-                    self.SQLEvent(
-                        sender_id=key,
-                        type_name=event.type_name,
-                        timestamp=data.get("timestamp"),
-                        intent_name=self._intent_column(data),
-                        action_name=self._name_column(data),
-                        data=self.records.seal(data),
-                    )
-                )
+            rows = [
+                {
+                    "sender_id": key,
+                    "type_name": event.type_name,
+                    "timestamp": data.get("timestamp"),
+                    "intent_name": self._intent_column(data),
+                    "action_name": self._name_column(data),
+                    "data": self.records.seal(data),
+                }
+                for event, data in zip(added, datas)
+            ]
+            if rows:
+                session.execute(EVENTS.insert(), rows)
             session.commit()
         logger.debug("conversation %s stored", self.records.reference(key))
 
