@@ -6,25 +6,87 @@ only it, so a turn never mixes two policies.  At most once a second a turn notic
 points somewhere new; the new KB is then loaded in a background thread while turns keep using the
 old one, and replaces it in one assignment when fully loaded.  A KB that fails to load is logged
 and the old one keeps serving.
+
+The KB's question encoder is wrapped (:class:`ReusingEncoder`): inside
+:func:`question_vector_from`, a question the NLU already encoded (its vector travels in
+the parse data, ``bot/rasa/sentence_vector.py``) is not encoded again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
 import time
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Callable, Optional, Tuple
+from typing import Any, Callable, Iterator, Mapping, Optional, Sequence, Tuple
 
+import numpy as np
+
+from bot.rasa.sentence_vector import SentenceVector, unpack
 from policy_kb import KnowledgeBase
 
-__all__ = ["KnowledgeBaseHolder", "CHECK_SECONDS"]
+__all__ = ["KnowledgeBaseHolder", "CHECK_SECONDS", "ReusingEncoder", "load_reusing_encoder", "question_vector_from"]
 
 logger = logging.getLogger(__name__)
 
 CHECK_SECONDS = 1.0
 _Stamp = Tuple[str, int, int]
+
+
+# the current turn's question and its vector from the NLU (one per task / thread context)
+_offered: ContextVar[Optional[Tuple[str, SentenceVector]]] = ContextVar("offered_question_vector", default=None)
+
+
+@contextlib.contextmanager
+def question_vector_from(text: str, parse_data: Optional[Mapping[str, Any]]) -> Iterator[None]:
+    """Within this block, a KB encoding exactly ``text`` reuses the vector in ``parse_data`` (if any).
+
+    ``asyncio.to_thread`` copies the context, so a KB call sent to a thread inside the block sees it.
+    """
+    packed = unpack(parse_data)
+    token = _offered.set((text, packed) if packed is not None and text else None)
+    try:
+        yield
+    finally:
+        _offered.reset(token)
+
+
+class ReusingEncoder:
+    """The KB's sentence encoder, returning the NLU's vector for the question it was computed from.
+
+    Reused only for one text identical to the offered one and read from no more tokens than the
+    caller allows (the KB cuts questions at 64 tokens, the NLU at 256); anything else is encoded.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.reused = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def encode(self, texts: Sequence[str], max_tokens: Optional[int] = None) -> np.ndarray:
+        offered = _offered.get()
+        if offered is not None and len(texts) == 1 and texts[0] == offered[0]:
+            vector = offered[1]
+            if max_tokens is None or vector.tokens <= max_tokens:
+                self.reused += 1
+                return vector.vector.reshape(1, -1).copy()
+        if max_tokens is None:
+            return self.inner.encode(texts)
+        return self.inner.encode(texts, max_tokens=max_tokens)
+
+
+def load_reusing_encoder(kb_dir: Path) -> KnowledgeBase:
+    """``KnowledgeBase.load`` with its question encoder wrapped in :class:`ReusingEncoder`."""
+    kb = KnowledgeBase.load(kb_dir)
+    if kb.encoder is not None:
+        kb.encoder = ReusingEncoder(kb.encoder)
+        kb.hybrid.encoder = kb.encoder
+    return kb
 
 
 def kb_stamp(kb_dir: Path) -> Optional[_Stamp]:

@@ -16,7 +16,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import names
-from actions.kb_holder import KnowledgeBaseHolder
+from actions.kb_holder import KnowledgeBaseHolder, load_reusing_encoder, question_vector_from
 from policy_kb import Answer, AnswerReason, KBNotFound, KnowledgeBase
 
 logger = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def _settings_kb_dir() -> Path:
     return load_settings().kb_dir
 
 
-_holder = KnowledgeBaseHolder(_settings_kb_dir, KnowledgeBase.load)
+_holder = KnowledgeBaseHolder(_settings_kb_dir, load_reusing_encoder)
 _reloads: Set["asyncio.Task[bool]"] = set()
 
 
@@ -111,8 +111,10 @@ class ActionAnswerPolicyQuestion(Action):
         if kb is None:
             dispatcher.utter_message(response=names.UTTER_POLICY_UNAVAILABLE, buttons=[PERSON_BUTTON])
             return []
-        question = (tracker.latest_message or {}).get("text") or ""
-        answer = kb.answer(question)
+        latest = tracker.latest_message or {}
+        question = latest.get("text") or ""
+        with question_vector_from(question, latest):  # the NLU's vector of it: not encoded again
+            answer = kb.answer(question)
         if answer.covered:
             buttons = []
             if answer.follow_up in FOLLOW_UP_BUTTONS:

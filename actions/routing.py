@@ -21,6 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import names
 from actions.basics import MAIN_OPTIONS
+from actions.kb_holder import question_vector_from
 from actions.policy import FOLLOW_UP_BUTTONS, PERSON_BUTTON, TELL_MORE_BUTTON, format_answer, get_knowledge_base
 
 __all__ = ["ActionRouteQuestionOrRequest", "request_button"]
@@ -61,7 +62,8 @@ class ActionRouteQuestionOrRequest(Action):
         text = latest.get("text") or ""
         ranking = latest.get("intent_ranking") or []
         kb = await get_knowledge_base()
-        answer = await asyncio.to_thread(kb.answer, text) if kb is not None else None
+        with question_vector_from(text, latest):  # the NLU's vector of it: not encoded again
+            answer = await asyncio.to_thread(kb.answer, text) if kb is not None else None
         request = request_button(ranking, answer.follow_up if answer is not None else None)
         if answer is not None and answer.covered:
             buttons = [request] + ([TELL_MORE_BUTTON] if answer.more else [])

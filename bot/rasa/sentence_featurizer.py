@@ -15,6 +15,9 @@ memoised for the life of the process, so the folds of ``rasa test nlu
 --cross-validation`` encode each example once; texts seen at inference (user
 messages, which may hold personal data) are never memoised.
 
+A user message's vector is also added to its parse data (``sentence_vector.py``), so the
+action server's knowledge base answers a policy question without encoding it again.
+
 Use in ``config.yml`` after the tokenizer::
 
     - name: bot.rasa.sentence_featurizer.MiniLMSentenceFeaturizer
@@ -38,6 +41,8 @@ from rasa.shared.nlu.constants import ACTION_TEXT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.rasa.sentence_vector import PARSE_DATA_KEY, pack
+
 __all__ = ["MiniLMSentenceFeaturizer", "encode_texts"]
 
 logger = logging.getLogger(__name__)
@@ -52,6 +57,9 @@ _TRAINING_CACHE_LIMIT = 50_000
 _encoder_lock = threading.Lock()
 _encoder: Optional[Any] = None
 _training_cache: Dict[str, np.ndarray] = {}
+_tokenizer: Optional[Any] = None
+# the encoder's own cut (policy_kb.embed): a text is encoded from at most this many tokens
+_ENCODER_MAX_TOKENS = 256
 
 
 def _get_encoder() -> Any:
@@ -68,6 +76,22 @@ def _get_encoder() -> Any:
                     "MiniLMSentenceFeaturizer needs the MiniLM model package (see requirements.in)"
                 ) from exc
         return _encoder
+
+
+def token_count(text: str) -> int:
+    """How many tokens (with [CLS] and [SEP], after the encoder's cut) the encoder reads of ``text``."""
+    global _tokenizer
+    with _encoder_lock:
+        if _tokenizer is None:
+            from tokenizers import Tokenizer
+
+            from policy_kb.embed import find_model_dir
+
+            tokenizer = Tokenizer.from_file(str(find_model_dir() / "tokenizer.json"))
+            tokenizer.enable_truncation(max_length=_ENCODER_MAX_TOKENS)
+            tokenizer.no_padding()
+            _tokenizer = tokenizer
+    return len(_tokenizer.encode(text).ids)
 
 
 def encode_texts(texts: Sequence[str], memoise: bool = False) -> np.ndarray:
@@ -154,6 +178,9 @@ class MiniLMSentenceFeaturizer(DenseFeaturizer, GraphComponent):
             vectors = encode_texts([m.get(attribute) for m in with_text])
             for message, vector in zip(with_text, vectors):
                 self._set_features(message, vector, attribute)
+                if attribute == TEXT:  # for the action server's KB (sentence_vector.py); never logged
+                    tokens = token_count(message.get(TEXT))
+                    message.set(PARSE_DATA_KEY, pack(vector, tokens), add_to_output=True)
         return messages
 
     def _set_features(self, message: Message, vector: np.ndarray, attribute: Text) -> None:

@@ -16,6 +16,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.rasa import sentence_featurizer
 from bot.rasa.sentence_featurizer import MiniLMSentenceFeaturizer
+from bot.rasa.sentence_vector import PARSE_DATA_KEY, unpack
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +60,24 @@ def test_user_messages_are_not_kept_in_the_training_memo(featurizer):
     assert secret not in sentence_featurizer._training_cache
 
 
+def test_a_user_message_carries_its_vector_and_token_count_in_its_parse_output(featurizer):
+    message = Message(data={TEXT: "do you share my data with other companies?"})
+    featurizer.process([message])
+    carried = unpack(message.as_dict(only_output_properties=True))
+    assert carried is not None
+    assert carried.tokens == sentence_featurizer.token_count("do you share my data with other companies?")
+    np.testing.assert_allclose(carried.vector, _sentence_vector(message)[0], atol=1e-3)  # float16 on the wire
+
+
+def test_training_examples_and_empty_messages_carry_no_vector(featurizer):
+    example = Message(data={TEXT: "delete my data", INTENT: "request_deletion"})
+    featurizer.process_training_data(TrainingData([example]))
+    empty = Message(data={TEXT: ""})
+    featurizer.process([empty])
+    assert example.get(PARSE_DATA_KEY) is None
+    assert empty.get(PARSE_DATA_KEY) is None
+
+
 def test_a_message_without_text_gets_no_features(featurizer):
     message = Message(data={})
     featurizer.process([message])
@@ -99,5 +118,6 @@ def test_works_inside_a_tiny_trained_pipeline(tmp_path: Path):
     agent = Agent.load(model)
     parsed = asyncio.run(agent.parse_message("delete my data"))
     assert parsed["intent"]["name"] == "request_deletion"
+    assert unpack(parsed) is not None  # the vector reaches the parse data the tracker stores
     assert {r["name"] for r in parsed["intent_ranking"]} == {"greet", "request_deletion"}
     assert asyncio.run(agent.parse_message(""))["intent"]["name"] in {"greet", "request_deletion"}
