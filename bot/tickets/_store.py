@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any, Callable, List, Optional, Type, TypeVar
+from typing import Any, Callable, List, Optional, Tuple, Type, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
@@ -227,6 +227,45 @@ class TicketStore:
         )
         session.add(event)
         return event
+
+    def _set_holder(
+        self,
+        session: Session,
+        ref: str,
+        conditions: List[Any],
+        expected: Optional[int],
+        *,
+        holder: Optional[str],
+        actor: str,
+        now: datetime,
+        action: AuditAction,
+    ) -> Tuple[bool, Ticket]:
+        """Compare-and-set the holder: one ``UPDATE ... WHERE`` decides between concurrent callers.
+
+        Returns whether this call changed the row (then audited as ``action`` by ``actor``)
+        and the ticket as it now stands, for the caller to explain a loss.
+        """
+        where = [Ticket.reference == ref, *conditions]
+        if expected is not None:
+            where.append(Ticket.version == expected)
+        result = session.execute(
+            update(Ticket)
+            .where(*where)
+            .values(
+                assignee=holder,
+                claimed_at=now if holder is not None else None,
+                updated_at=now,
+                version=Ticket.version + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        ticket = self._load(session, ref)
+        session.refresh(ticket)
+        won = bool(result.rowcount == 1)
+        if won:
+            self._audit(session, ticket.id, actor, action, None, None, None, now)
+            session.flush()
+        return won, ticket
 
     def _retire_key(self, digest: str) -> None:
         """Free an idempotency digest held by a closed ticket (it gets a digest no key produces)."""

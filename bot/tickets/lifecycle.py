@@ -8,7 +8,7 @@ import logging
 from datetime import datetime
 from typing import List, Optional, Union
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.tickets import deadlines as dl
@@ -324,24 +324,17 @@ class TicketLifecycle(TicketStore):
         if holder is not None and holder != agent_:
             raise AlreadyClaimed(holder)
         with self._db.write.begin() as session:
-            conditions = [
-                Ticket.reference == ref,
-                Ticket.assignee.is_(None),
-                Ticket.status.in_([s.value for s in OPEN_STATUSES]),
-            ]
-            if expected is not None:
-                conditions.append(Ticket.version == expected)
-            result = session.execute(
-                update(Ticket)
-                .where(*conditions)
-                .values(assignee=agent_, claimed_at=now, updated_at=now, version=Ticket.version + 1)
-                .execution_options(synchronize_session=False)
+            won, ticket = self._set_holder(
+                session,
+                ref,
+                [Ticket.assignee.is_(None), Ticket.status.in_([s.value for s in OPEN_STATUSES])],
+                expected,
+                holder=agent_,
+                actor=agent_,
+                now=now,
+                action=AuditAction.CLAIMED,
             )
-            ticket = self._load(session, ref)
-            session.refresh(ticket)
-            if result.rowcount == 1:
-                self._audit(session, ticket.id, agent_, AuditAction.CLAIMED, None, None, None, now)
-                session.flush()
+            if won:
                 return self._view(ticket)
             if Status(ticket.status) in TERMINAL_STATUSES:
                 raise InvalidTransition(ticket.status, "claimed")
@@ -365,20 +358,17 @@ class TicketLifecycle(TicketStore):
         ref = self._ref(reference)
         now = self._clock()
         with self._db.write.begin() as session:
-            conditions = [Ticket.reference == ref, Ticket.assignee == agent_]
-            if expected is not None:
-                conditions.append(Ticket.version == expected)
-            result = session.execute(
-                update(Ticket)
-                .where(*conditions)
-                .values(assignee=None, claimed_at=None, updated_at=now, version=Ticket.version + 1)
-                .execution_options(synchronize_session=False)
+            won, ticket = self._set_holder(
+                session,
+                ref,
+                [Ticket.assignee == agent_],
+                expected,
+                holder=None,
+                actor=agent_,
+                now=now,
+                action=AuditAction.RELEASED,
             )
-            ticket = self._load(session, ref)
-            session.refresh(ticket)
-            if result.rowcount == 1:
-                self._audit(session, ticket.id, agent_, AuditAction.RELEASED, None, None, None, now)
-                session.flush()
+            if won:
                 return self._view(ticket)
             if ticket.assignee != agent_:
                 raise NotClaimed(ticket.assignee)
