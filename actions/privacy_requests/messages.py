@@ -65,7 +65,6 @@ CODE_BEFORE_REQUEST = (
     "I haven't sent you a code in this conversation. If you'd like to check a request you've already made, "
     'say "check my request status"; to make a new request, say what you\'d like to do, for example "delete my data".'
 )
-REFERENCE_OUTSIDE_FORM = 'That looks like a request reference. To check its status, say "check my request status".'
 
 
 def mask_email(email: str) -> str:

@@ -56,10 +56,6 @@ class RunView:
     steps: Sequence[StepView]
     approved_by: Optional[str]
 
-    @property
-    def systems_done(self) -> List[str]:
-        return [s.system for s in self.steps if s.status == "done"]
-
 
 class RunStore:
     def __init__(self, database: Any) -> None:

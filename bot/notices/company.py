@@ -18,9 +18,8 @@ class CompanyDetails:
     name: str
     email: str
     postal_address: str
-    #: How a requester checks a request on each channel (no link carries the reference).
+    #: How a requester checks a request in the web chat (no link carries the reference).
     web_chat_hint: str = 'say "check my request status" in the chat on our website'
-    sms_hint: str = 'text "status" to this number'
 
 
 def company_details() -> CompanyDetails:

@@ -42,7 +42,6 @@ from bot.verification.levels import DATA_POINTS, REQUIRED_LEVEL, RequestKind, Ve
 from bot.verification.service import (
     Assessment,
     AssessmentReason,
-    ContactChannel,
     StartResult,
     StartStatus,
     VerificationService,
@@ -52,7 +51,6 @@ __all__ = [
     "VerificationService",
     "StartResult",
     "StartStatus",
-    "ContactChannel",
     "Assessment",
     "AssessmentReason",
     "CheckResult",

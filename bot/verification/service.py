@@ -54,7 +54,6 @@ from bot.verification.levels import (
 from bot.verification.limits import Lockouts, SendLimits, SendRefusal, limits_from_settings
 
 __all__ = [
-    "ContactChannel",
     "StartStatus",
     "StartResult",
     "AssessmentReason",
@@ -65,10 +64,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-
-#: How a code reaches a person: the notifier's channel (one enum for both).
-ContactChannel = MessageChannel
 
 
 class StartStatus(str, enum.Enum):
@@ -255,7 +250,7 @@ class VerificationService:
 
     def start_contact_check(
         self,
-        channel: Union[ContactChannel, str],
+        channel: Union[MessageChannel, str],
         contact: Optional[str],
         *,
         conversation: Optional[str] = None,
@@ -277,7 +272,7 @@ class VerificationService:
         from this whether a number replied STOP.
         """
         try:
-            channel_ = ContactChannel(channel)
+            channel_ = MessageChannel(channel)
         except ValueError:
             return StartResult(StartStatus.INVALID_CONTACT)
         try:
@@ -320,10 +315,10 @@ class VerificationService:
         """Check what the user typed.  ``LOCKED`` → offer a person; ``EXPIRED`` → offer a new code."""
         return self.codes.check(challenge_id, code)
 
-    def is_confirmed(self, challenge_id: object, channel: Union[ContactChannel, str], contact: str) -> bool:
+    def is_confirmed(self, challenge_id: object, channel: Union[MessageChannel, str], contact: str) -> bool:
         """Was ``challenge_id`` passed, for exactly this contact?  (Use before trusting a contact.)"""
         try:
-            channel_ = ContactChannel(channel)
+            channel_ = MessageChannel(channel)
             target = self._normalise_contact(channel_, contact)
         except (ValueError, InvalidContact):
             return False
@@ -347,7 +342,7 @@ class VerificationService:
         *,
         declaration: bool = False,
         contact_confirmed: bool = False,
-        confirmed_via: Optional[Union[ContactChannel, str]] = None,
+        confirmed_via: Optional[Union[MessageChannel, str]] = None,
     ) -> Assessment:
         """The level reached and whether ``kind`` may be filed as an actionable ticket.
 
@@ -369,11 +364,11 @@ class VerificationService:
         else:
             names = matched or ()
         points = tuple(name for name in DATA_POINTS if name in set(names))
-        via = ContactChannel(confirmed_via) if confirmed_via else None
+        via = MessageChannel(confirmed_via) if confirmed_via else None
         contact_on_file = (
             ("email" in points)
-            if via is ContactChannel.EMAIL
-            else (("phone" in points) if via is ContactChannel.SMS else ("email" in points or "phone" in points))
+            if via is MessageChannel.EMAIL
+            else (("phone" in points) if via is MessageChannel.SMS else ("email" in points or "phone" in points))
         )
 
         if not contact_confirmed:
@@ -416,10 +411,10 @@ class VerificationService:
     # ------------------------------------------------------------------ helpers
 
     @staticmethod
-    def _normalise_contact(channel: ContactChannel, contact: object) -> str:
+    def _normalise_contact(channel: MessageChannel, contact: object) -> str:
         if not isinstance(contact, str) or not contact.strip() or len(contact) > 254:
             raise InvalidContact("contact", "is empty or too long")
-        if channel is ContactChannel.SMS:
+        if channel is MessageChannel.SMS:
             e164 = normalise_phone_e164(contact.strip())
             if e164 is None:
                 raise InvalidContact("phone", "is not a phone number")
@@ -431,7 +426,7 @@ class VerificationService:
             raise InvalidContact("email", "is not an e-mail address") from None
         return address
 
-    def _deliver_or_lock(self, channel: ContactChannel, target: str, issued: IssuedCode) -> None:
+    def _deliver_or_lock(self, channel: MessageChannel, target: str, issued: IssuedCode) -> None:
         """Background delivery: a code that did not go out can never be passed."""
         try:
             delivery = self._deliver(channel, target, issued)
@@ -442,9 +437,9 @@ class VerificationService:
         if not ok:
             self.codes.invalidate(issued.challenge_id)
 
-    def _deliver(self, channel: ContactChannel, target: str, issued: IssuedCode) -> Delivery:
+    def _deliver(self, channel: MessageChannel, target: str, issued: IssuedCode) -> Delivery:
         minutes = max(1, int(self.codes.ttl.total_seconds() // 60))
-        if channel is ContactChannel.SMS:
+        if channel is MessageChannel.SMS:
             return self.notifier.send_sms(target, code_sms_text(issued.code, minutes))
         subject, body = code_email_text(issued.code, minutes)
         return self.notifier.send_email(target, subject, body)
