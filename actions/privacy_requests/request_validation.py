@@ -26,7 +26,7 @@ from actions.privacy_requests.channel_contact import (
 from actions.privacy_requests.code_check import CodeMixin
 from actions.privacy_requests.forms import PrivacyFormValidation
 from actions.privacy_requests.listening import INTENT_KINDS
-from actions.privacy_requests.switching import SwitchMixin
+from actions.privacy_requests.switching import KIND_SLOTS, SwitchMixin
 from bot.requests import flows, parsing
 from bot.verification.codes import normalise_code
 
@@ -236,19 +236,7 @@ class ValidateRequestForm(CodeMixin, SwitchMixin, PrivacyFormValidation):
             dispatcher.utter_message(text="OK, let's change that.")
             cleared: Dict[Text, Any] = {field: None, names.SLOT_REQUEST_CONFIRMED: None}
             if field == names.SLOT_REQUEST_KIND:
-                cleared.update(
-                    {
-                        s: None
-                        for s in (
-                            names.SLOT_ACCESS_SCOPE,
-                            names.SLOT_ACCESS_DETAILS,
-                            names.SLOT_CORRECTION_WHAT,
-                            names.SLOT_CORRECTION_VALUE,
-                            names.SLOT_STOP_SCOPE,
-                            names.SLOT_DECLARATION,
-                        )
-                    }
-                )
+                cleared.update({s: None for s in KIND_SLOTS})
             return cleared
         if answers.is_yes(tracker, value) and value != "I want to change something":
             route = rights_code_route(tracker)

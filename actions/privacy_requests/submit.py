@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Text
+from typing import Any, Callable, Dict, List, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -81,6 +81,28 @@ def failure_text(outcome: SubmitOutcome) -> str:
     return messages.NOT_FILED_UNAVAILABLE
 
 
+async def _file(
+    submit: Callable[..., SubmitOutcome], values: Dict[str, Any], tracker: Tracker, kind: str
+) -> Tuple[Any, SubmitOutcome]:
+    """The services and what ``submit`` answered, off the event loop; any error is "unavailable", never "filed"."""
+    try:
+        services = await get_services()
+        outcome = await blocking(
+            submit,
+            values,
+            conversation_id=tracker.sender_id,
+            channel=ticket_channel(tracker),
+            challenge_id=tracker.get_slot(names.SLOT_CHALLENGE_ID),
+            tickets=services.tickets,
+            verification=services.verification,
+            form_run=tracker.get_slot(names.SLOT_FORM_RUN),
+        )
+    except Exception as exc:  # noqa: BLE001 - never a false confirmation
+        logger.error("%s submission failed: %s", kind or "request", type(exc).__name__)
+        return None, SubmitOutcome(ok=False, kind=kind, failure=Failure.UNAVAILABLE)
+    return services, outcome
+
+
 class ActionSubmitRequest(Action):
     """After ``request_form``: file the request (or explain why the form ended early), then drop the data."""
 
@@ -96,21 +118,7 @@ class ActionSubmitRequest(Action):
             return wind_up()
         kind = tracker.get_slot(names.SLOT_REQUEST_KIND)
         values = slot_values(tracker, flows.required_fields(kind, tracker.get_slot(names.SLOT_ACCESS_SCOPE)))
-        try:
-            services = await get_services()
-            outcome = await blocking(
-                filing.submit_request,
-                values,
-                conversation_id=tracker.sender_id,
-                channel=ticket_channel(tracker),
-                challenge_id=tracker.get_slot(names.SLOT_CHALLENGE_ID),
-                tickets=services.tickets,
-                verification=services.verification,
-                form_run=tracker.get_slot(names.SLOT_FORM_RUN),
-            )
-        except Exception as exc:  # noqa: BLE001 - never a false confirmation
-            logger.error("request submission failed: %s", type(exc).__name__)
-            outcome = SubmitOutcome(ok=False, kind=str(kind or ""), failure=Failure.UNAVAILABLE)
+        services, outcome = await _file(filing.submit_request, values, tracker, str(kind or ""))
         if outcome.ok:
             queued = await queue_notice(services, outcome.reference, "filed")
             dispatcher.utter_message(text=confirmation(outcome, queued))
@@ -130,21 +138,7 @@ class ActionSubmitParentalRequest(Action):
         if explain_outcome(tracker.get_slot(names.SLOT_REQUEST_OUTCOME), dispatcher):
             return wind_up()
         values = slot_values(tracker, flows.parental_fields())
-        try:
-            services = await get_services()
-            outcome = await blocking(
-                filing.submit_parental_request,
-                values,
-                conversation_id=tracker.sender_id,
-                channel=ticket_channel(tracker),
-                challenge_id=tracker.get_slot(names.SLOT_CHALLENGE_ID),
-                tickets=services.tickets,
-                verification=services.verification,
-                form_run=tracker.get_slot(names.SLOT_FORM_RUN),
-            )
-        except Exception as exc:  # noqa: BLE001
-            logger.error("parental submission failed: %s", type(exc).__name__)
-            outcome = SubmitOutcome(ok=False, kind="parental_deletion", failure=Failure.UNAVAILABLE)
+        services, outcome = await _file(filing.submit_parental_request, values, tracker, "parental_deletion")
         if outcome.ok and outcome.reference is not None:
             queued = await queue_notice(services, outcome.reference, "documents")
             sent = notice_line(queued, "the list of documents to send, with your reference,")
