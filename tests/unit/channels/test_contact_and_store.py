@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.channels.contact import METADATA_KEY, confirmed_contact, seal_contact
+from bot.channels.names import TWILIO_SMS
 from bot.channels.twilio_store import TwilioChannelStore
 from bot.privacy.crypto import DataCipher, generate_key
 from bot.settings import Settings
@@ -18,7 +19,7 @@ PHONE = "+12025550143"
 
 def test_a_sealed_contact_opens_only_in_its_own_conversation_and_with_our_key() -> None:
     cipher = DataCipher([generate_key()])
-    metadata = seal_contact(cipher, "twilio_sms", "sms-abc", PHONE)
+    metadata = seal_contact(cipher, TWILIO_SMS, "sms-abc", PHONE)
     assert PHONE not in str(metadata) and "2025550143" not in str(metadata)
     contact = confirmed_contact(metadata, "sms-abc", cipher)
     assert contact is not None and contact.phone == PHONE and PHONE not in repr(contact)
@@ -46,9 +47,9 @@ def store(settings: Settings) -> TwilioChannelStore:
 
 
 def test_a_sid_is_claimed_once(store: TwilioChannelStore) -> None:
-    assert store.claim("SM" + "1" * 32, "twilio_sms") is True
-    assert store.claim("SM" + "1" * 32, "twilio_sms") is False
-    assert store.claim("SM" + "2" * 32, "twilio_sms") is True
+    assert store.claim("SM" + "1" * 32, TWILIO_SMS) is True
+    assert store.claim("SM" + "1" * 32, TWILIO_SMS) is False
+    assert store.claim("SM" + "2" * 32, TWILIO_SMS) is True
 
 
 def test_state_is_encrypted_at_rest_and_pages_pop_in_order(store: TwilioChannelStore, settings: Settings) -> None:
@@ -72,12 +73,12 @@ def test_old_rows_are_purged(settings: Settings) -> None:
     upgrade(settings.database_url)
     now = [datetime.now(timezone.utc) - timedelta(days=40)]
     store = TwilioChannelStore(init_db(settings), DataCipher(list(settings.data_keys)), clock=lambda: now[0])
-    store.claim("SM" + "3" * 32, "twilio_sms")
+    store.claim("SM" + "3" * 32, TWILIO_SMS)
     store.save("sms:old", {"pages": ["x"]})
     now[0] = datetime.now(timezone.utc)
     assert store.load("sms:old") == {}  # expired state is not served
     assert store.purge(now[0] - timedelta(days=30)) == 2
-    assert store.claim("SM" + "3" * 32, "twilio_sms") is True
+    assert store.claim("SM" + "3" * 32, TWILIO_SMS) is True
 
 
 def test_the_channel_tables_match_their_migration(settings: Settings) -> None:

@@ -6,6 +6,7 @@ import time
 import xml.etree.ElementTree as ET
 
 from bot.channels.contact import confirmed_contact
+from bot.channels.names import TWILIO_SMS
 from bot.channels.twilio_sms import HELP_TEXT
 from bot.company import current_profile
 from tests.unit.channels.harness import SMS_PATH, ChannelServer, StubBot, message_sid
@@ -32,7 +33,7 @@ def test_the_conversation_id_is_a_pseudonym_and_the_phone_reaches_actions_sealed
     assert message.sender_id == server.services.indexer.pseudonym("sms", PHONE)
     assert PHONE not in message.sender_id and "2025550143" not in str(message.metadata)
     contact = confirmed_contact(message.metadata, message.sender_id, server.services.cipher)
-    assert contact is not None and contact.phone == PHONE and contact.channel == "twilio_sms"
+    assert contact is not None and contact.phone == PHONE and contact.channel == TWILIO_SMS
     assert confirmed_contact(message.metadata, "someone-else", server.services.cipher) is None
 
 

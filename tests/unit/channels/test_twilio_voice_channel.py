@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 import pytest
 
 from bot.channels.contact import confirmed_contact
+from bot.channels.names import TWILIO_VOICE
 from bot.channels.twilio_voice import GOODBYE_SILENT, ONE_MOMENT, RECORDING_NOTICE, call_conversation_id
 from bot.settings import settings_from_environ
 from tests.unit.channels import twiml
@@ -98,7 +99,7 @@ def test_speech_goes_to_the_bot_and_the_answer_is_spoken_inside_a_gather(call: C
     message = bot.received[-1]
     assert message.sender_id == call_conversation_id(call.server.services.indexer, call.sid)
     contact = confirmed_contact(message.metadata, message.sender_id, call.server.services.cipher)
-    assert contact is not None and contact.phone == CALLER and contact.channel == "twilio_voice"
+    assert contact is not None and contact.phone == CALLER and contact.channel == TWILIO_VOICE
 
 
 def test_a_second_call_from_the_same_caller_id_is_a_separate_conversation(server: ChannelServer, bot: StubBot) -> None:

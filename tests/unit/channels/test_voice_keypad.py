@@ -12,6 +12,7 @@ from typing import Any, Dict, List
 import pytest
 
 from bot.channels.contact import confirmed_contact
+from bot.channels.names import TWILIO_SMS, TWILIO_VOICE
 from bot.channels.twilio_voice import KEYPAD_TIMEOUT, keypad_request, keypad_settings
 from tests.unit.channels import twiml
 from tests.unit.channels.harness import StubBot
@@ -65,7 +66,7 @@ def test_keyed_digits_reach_the_bot_as_the_code_text_with_the_callers_sealed_num
     root = call.answer(call.start(), SpeechResult="yes")
     after = call.answer(root, Digits="482913")
     message = bot.received[-1]
-    assert message.text == "482913" and message.input_channel == "twilio_voice"
+    assert message.text == "482913" and message.input_channel == TWILIO_VOICE
     contact = confirmed_contact(message.metadata, message.sender_id, call.server.services.cipher)
     assert contact is not None and contact.phone == CALLER
     assert twiml.gather(after).get("numDigits") is None, "the keypad turn is over"
@@ -100,13 +101,13 @@ def test_silence_at_the_code_prompt_re_prompts_with_the_keypad(call: Call) -> No
 def test_the_voice_turn_is_answered_under_the_channels_own_name(call: Call, bot: StubBot) -> None:
     """Rasa picks ``channel: twilio_voice`` response variations by the output channel's name."""
     call.answer(call.start(), SpeechResult="hello")
-    assert bot.received[-1].output_channel.name() == "twilio_voice"
+    assert bot.received[-1].output_channel.name() == TWILIO_VOICE
 
 
 def test_the_sms_turn_is_answered_under_the_channels_own_name(server, bot: StubBot) -> None:
     server.sms_from("+12025550189", "hello")
     server.drain()
-    assert bot.received[-1].output_channel.name() == "twilio_sms"
+    assert bot.received[-1].output_channel.name() == TWILIO_SMS
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from actions.privacy_requests.request_validation import ValidateRequestForm
 from actions.privacy_requests.status_validation import ValidateStatusForm
 from actions.privacy_requests.submit import ActionSubmitRequest
 from bot.channels.contact import seal_contact
+from bot.channels.names import TWILIO_SMS, TWILIO_VOICE
 from bot.notify import MessageChannel
 from bot.privacy.crypto import DataCipher, generate_key
 from bot.requests import filing, flows
@@ -34,7 +35,7 @@ STRANGER_PHONE = "+12025550188"  # on file for nobody
 
 
 def sealed(
-    cipher: DataCipher, phone: str = BRUNO_PHONE, channel: str = "twilio_sms", sender: str = SENDER
+    cipher: DataCipher, phone: str = BRUNO_PHONE, channel: str = TWILIO_SMS, sender: str = SENDER
 ) -> Dict[str, str]:
     return seal_contact(cipher, channel, sender, phone)
 
@@ -42,7 +43,7 @@ def sealed(
 def tracker(
     text: str,
     *,
-    channel: str = "twilio_sms",
+    channel: str = TWILIO_SMS,
     metadata: Optional[Dict[str, Any]] = None,
     slots: Optional[Dict[str, Any]] = None,
     active_loop: Optional[str] = "request_form",
@@ -121,7 +122,7 @@ async def test_on_sms_the_question_offers_the_senders_number_masked_as_a_one_tap
 
 async def test_on_the_phone_line_the_question_offers_the_callers_number(cipher):
     _, msgs = await run(
-        ActionAskPhone(), tracker("Bruno Demo", channel="twilio_voice", metadata=sealed(cipher, channel="twilio_voice"))
+        ActionAskPhone(), tracker("Bruno Demo", channel=TWILIO_VOICE, metadata=sealed(cipher, channel=TWILIO_VOICE))
     )
     assert "calling from" in msgs[0]["text"] and [b["payload"] for b in msgs[0]["buttons"]] == [
         USE_CHANNEL_NUMBER,
@@ -139,11 +140,11 @@ async def test_without_a_valid_sealed_twilio_contact_the_question_is_the_usual_o
     metadata, channel = {
         "web chat": (sealed(cipher), "socketio"),
         "rest": (sealed(cipher), "rest"),
-        "no metadata": ({}, "twilio_sms"),
-        "other conversation": (sealed(cipher, sender="sms-someone-else"), "twilio_sms"),
-        "other key": (sealed(DataCipher([generate_key()])), "twilio_sms"),
-        "plain number": ({"channel_contact": BRUNO_PHONE}, "twilio_sms"),
-        "voice token on sms": (sealed(cipher, channel="twilio_voice"), "twilio_sms"),
+        "no metadata": ({}, TWILIO_SMS),
+        "other conversation": (sealed(cipher, sender="sms-someone-else"), TWILIO_SMS),
+        "other key": (sealed(DataCipher([generate_key()])), TWILIO_SMS),
+        "plain number": ({"channel_contact": BRUNO_PHONE}, TWILIO_SMS),
+        "voice token on sms": (sealed(cipher, channel=TWILIO_VOICE), TWILIO_SMS),
     }[case]
     _, msgs = await run(ask, tracker("x", channel=channel, metadata=metadata))
     assert msgs == [dict(msgs[0], response=utter)] and msgs[0]["response"] == utter and not msgs[0].get("buttons")
@@ -173,8 +174,8 @@ async def test_a_phone_number_in_the_payload_is_a_typed_number_never_a_channel_c
     [
         ("socketio", None),
         ("rest", None),
-        ("twilio_sms", {}),
-        ("twilio_sms", {"channel_contact": BRUNO_PHONE}),
+        (TWILIO_SMS, {}),
+        (TWILIO_SMS, {"channel_contact": BRUNO_PHONE}),
     ],
 )
 async def test_use_this_number_without_a_sealed_contact_fills_nothing(cipher, channel, metadata):
@@ -255,7 +256,7 @@ async def test_the_summary_says_the_code_will_be_texted_to_the_chosen_number(cip
     assert "I'll e-mail you a code" in msgs[0]["text"]
 
 
-async def confirm(backend, cipher, channel: str = "twilio_sms", phone: str = BRUNO_PHONE) -> Dict[str, Any]:
+async def confirm(backend, cipher, channel: str = TWILIO_SMS, phone: str = BRUNO_PHONE) -> Dict[str, Any]:
     slots = {**BRUNO, "phone": phone, names.SLOT_PHONE_FROM_CHANNEL: True, "requested_slot": "request_confirmed"}
     t = tracker("yes", channel=channel, metadata=sealed(cipher, phone=phone, channel=channel), slots=slots)
     result = await validate(ValidateRequestForm(), "request_confirmed", "yes", t)
@@ -337,11 +338,11 @@ def test_submit_trusts_only_the_contact_the_code_was_confirmed_for(backend):
 
 
 async def test_resending_on_the_phone_line_texts_a_new_code_to_the_same_number(backend, cipher):
-    slots = await confirm(backend, cipher, channel="twilio_voice")
+    slots = await confirm(backend, cipher, channel=TWILIO_VOICE)
     t = tracker(
         "send a new code",
-        channel="twilio_voice",
-        metadata=sealed(cipher, channel="twilio_voice"),
+        channel=TWILIO_VOICE,
+        metadata=sealed(cipher, channel=TWILIO_VOICE),
         slots={**slots, "verification_code": "send a new code"},
     )
     result = await validate(ValidateRequestForm(), "verification_code", "send a new code", t)
@@ -350,8 +351,8 @@ async def test_resending_on_the_phone_line_texts_a_new_code_to_the_same_number(b
 
 
 async def test_code_errors_on_the_phone_line_talk_about_the_keypad(backend, cipher):
-    slots = await confirm(backend, cipher, channel="twilio_voice")
-    voice = dict(channel="twilio_voice", metadata=sealed(cipher, channel="twilio_voice"))
+    slots = await confirm(backend, cipher, channel=TWILIO_VOICE)
+    voice = dict(channel=TWILIO_VOICE, metadata=sealed(cipher, channel=TWILIO_VOICE))
     wrong = await validate(
         ValidateRequestForm(),
         "verification_code",
@@ -378,7 +379,7 @@ async def test_code_errors_on_the_phone_line_talk_about_the_keypad(backend, ciph
 def test_the_phone_line_asks_for_codes_on_the_keypad_and_other_channels_keep_typing():
     for response in ("utter_ask_verification_code", "utter_ask_status_code"):
         variations = DOMAIN["responses"][response]
-        voice = [v for v in variations if v.get("channel") == "twilio_voice"]
+        voice = [v for v in variations if v.get("channel") == TWILIO_VOICE]
         assert len(voice) == 1 and "keypad" in voice[0]["text"] and voice[0]["custom"]["keypad"]["digits"] == 6
         assert [v for v in variations if "channel" not in v][0]["text"].startswith("Please type")
 

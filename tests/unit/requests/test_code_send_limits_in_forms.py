@@ -6,6 +6,7 @@ from typing import Optional
 
 from actions.privacy_requests.parental_validation import ValidateParentalForm
 from bot.channels.contact import seal_contact
+from bot.channels.names import TWILIO_VOICE
 from tests.unit.requests.support import build_tracker, run_action, slotsets
 
 PARENT = {
@@ -53,8 +54,8 @@ async def test_one_caller_cannot_text_codes_call_after_call(backend, cipher):
         return confirm(
             f"+1202555{400 + i:04d}",
             sender=sender,
-            channel="twilio_voice",
-            metadata=seal_contact(cipher, "twilio_voice", sender, "+12025550177"),
+            channel=TWILIO_VOICE,
+            metadata=seal_contact(cipher, TWILIO_VOICE, sender, "+12025550177"),
         )
 
     results = [await call(i) for i in range(11)]

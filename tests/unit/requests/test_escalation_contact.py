@@ -24,6 +24,7 @@ from actions.privacy_requests.escalation import (
 )
 from actions.privacy_requests.services import RequestServices, set_services
 from bot.channels.contact import seal_contact
+from bot.channels.names import TWILIO_SMS
 from bot.company import current_profile
 from bot.tickets import Kind, RevealReason
 from tests.unit.requests.support import DOMAIN, build_tracker, run_action, slotsets  # noqa: F401
@@ -110,16 +111,16 @@ async def test_a_contact_validated_earlier_ends_the_form_at_once(slots):
 
 
 async def test_a_channel_confirmed_phone_ends_the_form_at_once(cipher):
-    metadata = seal_contact(cipher, "twilio_sms", SENDER, "+12025550101")
+    metadata = seal_contact(cipher, TWILIO_SMS, SENDER, "+12025550101")
     t = tracker(
-        "talk to a person", "talk_to_person", slots={"requested_slot": None}, channel="twilio_sms", metadata=metadata
+        "talk to a person", "talk_to_person", slots={"requested_slot": None}, channel=TWILIO_SMS, metadata=metadata
     )
     events, _ = await run(FORM, t)
     assert slotsets(events)["requested_slot"] is None
 
 
 async def test_a_forged_channel_contact_on_web_chat_does_not_count(cipher):
-    metadata = seal_contact(cipher, "twilio_sms", SENDER, "+12025550101")
+    metadata = seal_contact(cipher, TWILIO_SMS, SENDER, "+12025550101")
     t = tracker("talk to a person", "talk_to_person", slots={"requested_slot": None}, channel="rest", metadata=metadata)
     assert await FORM.required_slots([names.SLOT_ESCALATION_CONTACT], CollectingDispatcher(), t, DOMAIN) == [
         names.SLOT_ESCALATION_CONTACT
