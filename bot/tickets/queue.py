@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import date
-from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, List, Optional, Tuple, Type, Union
 
 from sqlalchemy import delete, func, insert, select, text, tuple_
 from sqlalchemy.orm import Session
@@ -162,17 +162,7 @@ class TicketQueue(TicketStore):
             raise InvalidField("assignee", "cannot filter by an assignee and for unassigned tickets at once")
         position = page_position(limit, offset, after)
 
-        common = []
-        if kinds_ is not None:
-            common.append(Ticket.kind.in_(kinds_))
-        if channels_ is not None:
-            common.append(Ticket.channel.in_(channels_))
-        if jurisdictions_ is not None:
-            common.append(Ticket.jurisdiction.in_(jurisdictions_))
-        if assignee_ is not None:
-            common.append(Ticket.assignee == assignee_)
-        if unassigned:
-            common.append(Ticket.assignee.is_(None))
+        common = _filters(Ticket, kinds_, channels_, jurisdictions_, assignee_, unassigned)
         if overdue_on is not None:
             common.append(Ticket.respond_by < overdue_on)
         filters = [*common, Ticket.status.in_(statuses_)]
@@ -214,17 +204,7 @@ class TicketQueue(TicketStore):
         if overdue_on is not None:
             query = select(Ticket.status, func.count()).where(*common).group_by(Ticket.status)
         else:
-            where = []
-            if kinds is not None:
-                where.append(TicketCount.kind.in_(kinds))
-            if channels is not None:
-                where.append(TicketCount.channel.in_(channels))
-            if jurisdictions is not None:
-                where.append(TicketCount.jurisdiction.in_(jurisdictions))
-            if assignee is not None:
-                where.append(TicketCount.assignee == assignee)
-            if unassigned:
-                where.append(TicketCount.assignee == "")
+            where = _filters(TicketCount, kinds, channels, jurisdictions, assignee, unassigned)
             query = select(TicketCount.status, func.sum(TicketCount.n)).where(*where).group_by(TicketCount.status)
         return {status: int(count or 0) for status, count in session.execute(query).all()}
 
@@ -259,3 +239,26 @@ class TicketQueue(TicketStore):
                 )
             )
             return int(session.execute(select(func.coalesce(func.sum(TicketCount.n), 0))).scalar_one())
+
+
+def _filters(
+    model: Union[Type[Ticket], Type[TicketCount]],
+    kinds: Optional[List[str]],
+    channels: Optional[List[str]],
+    jurisdictions: Optional[List[str]],
+    assignee: Optional[str],
+    unassigned: bool,
+) -> List[Any]:
+    """The queue's filters on ``tickets`` or on ``ticket_counts`` (same columns; no holder is ``""`` in the counts)."""
+    where: List[Any] = []
+    if kinds is not None:
+        where.append(model.kind.in_(kinds))
+    if channels is not None:
+        where.append(model.channel.in_(channels))
+    if jurisdictions is not None:
+        where.append(model.jurisdiction.in_(jurisdictions))
+    if assignee is not None:
+        where.append(model.assignee == assignee)
+    if unassigned:
+        where.append(Ticket.assignee.is_(None) if model is Ticket else TicketCount.assignee == "")
+    return where
