@@ -11,6 +11,7 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.requests import flows
 from bot.settings import PROJECT_ROOT
 
 FIXTURE = Path(__file__).resolve().parents[2] / "data" / "requests" / "tracker_in_request_form.json"
@@ -69,3 +70,30 @@ async def run_action(action: Any, tracker: Tracker) -> Tuple[List[Dict[str, Any]
 
 def slotsets(events: List[Dict[str, Any]]) -> Dict[str, Any]:
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def tracker(
+    text: str = "Ada Demo",
+    intent: str = "inform",
+    slots: Optional[Dict[str, Any]] = None,
+    active_loop: Optional[str] = "request_form",
+    events: Optional[List[Dict[str, Any]]] = None,
+    channel: str = "rest",
+) -> Tracker:
+    return build_tracker(text, intent, slots=slots, active_loop=active_loop, events=events, channel=channel)
+
+
+def texts(messages_: List[Dict[str, Any]]) -> str:
+    """Every message's text, one a line: what the user would read."""
+    return "\n".join(m.get("text") or "" for m in messages_)
+
+
+#: A complete deletion request for the demo customer Ada.
+ADA_SLOTS = {
+    "request_kind": "deletion",
+    "full_name": "Ada Demo",
+    "email": "ada.demo@example.com",
+    "phone": flows.SKIPPED,
+    "date_of_birth": "1985-12-10",
+    "identifier": "10022",
+}
