@@ -172,14 +172,7 @@ def test_contact_questions_are_answered_with_the_stated_contact(generated, quest
         "what is the weather like tomorrow",
         "tell me a joke",
         "how much does shipping to Alaska cost",
-        pytest.param(
-            "can I pay with gift cards in your stores",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known limit: a product question sharing a topic word ('card') with the policy is "
-                "still answered (bench/RESULTS_KB.md)",
-            ),
-        ),
+        "can I pay with gift cards in your stores",  # shares a topic word ('card') with the policy
     ],
 )
 def test_questions_the_policy_cannot_answer_are_declined(generated, question):

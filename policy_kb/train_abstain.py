@@ -1,0 +1,93 @@
+"""Refit only the abstention model of ``ranker.json`` (the sentence ranker's weights are kept).
+
+    .venv/bin/python -m policy_kb.train_abstain --cache var/cross/tune-kbs          # report per decline target
+    .venv/bin/python -m policy_kb.train_abstain --cache var/cross/tune-kbs --write  # and write the chosen one
+
+The abstention model decides whether the policy answers a question at all (``ranker.Abstainer``).  Its
+threshold declines a fixed share of the answerable tune questions; a higher share declines more of the
+questions the policy does not answer.  Each candidate share is reported on the tuning sets only: the tune
+PolicyQA questions, the repository policy's dev set (``bench/kb_dev_set.jsonl``) and the second policy's dev set
+(``bench/kb_second_dev_set.jsonl``).  The chosen share is the highest that keeps every tuning set's
+answerable questions declined at most ``MAX_ANSWERABLE_DECLINED`` (all of the answer's decline paths
+counted); the measure-only policies and the held-out sets are never read here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+import numpy as np
+
+from . import build
+from .kb import KnowledgeBase
+from .ranker import WEIGHTS_FILE, RankerWeights, load_weights
+from .train_ranker import DEV_POLICY, DEV_SET, abstain_examples, build_policy_kbs, fit_abstainer, policy_examples
+
+SECOND_POLICY = DEV_SET.parent.parent / "tests/data/second_policy.md"
+SECOND_SET = DEV_SET.parent / "kb_second_dev_set.jsonl"
+TARGETS = (0.04, 0.06, 0.08)
+#: at most this share of a tuning set's answerable questions may be declined
+MAX_ANSWERABLE_DECLINED = 0.10
+
+
+def _rows(path: Path) -> List[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def declined(kb: KnowledgeBase, rows: List[dict], weights: RankerWeights) -> Tuple[float, float]:
+    """(answerable declined, uncovered declined) of a dev set, through the whole answer path."""
+    out: Dict[bool, List[bool]] = {True: [], False: []}
+    for r in rows:
+        out[bool(r["sections"])].append(not kb.answer(r["question"], weights=weights).covered)
+    return float(np.mean(out[True])), float(np.mean(out[False])) if out[False] else 0.0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cache", type=Path, help="keep the built tune KBs here (default: a temp dir)")
+    parser.add_argument("--write", action="store_true", help=f"write the chosen abstainer into {WEIGHTS_FILE.name}")
+    args = parser.parse_args(argv)
+    weights = load_weights()
+    if weights is None:
+        parser.error(f"{WEIGHTS_FILE} missing: run python -m policy_kb.train_ranker first")
+    with tempfile.TemporaryDirectory() as tmp:
+        kbs = build_policy_kbs("tune", args.cache or Path(tmp))
+        examples = []
+        for policy, kb in kbs:
+            kb.hybrid.QUERY_CACHE_SIZE = 10_000
+            examples += [(f, g, s, q, kb) for f, g, s, q in policy_examples(kb, policy)]
+        dev_kbs = []
+        for name, source, rows_file in (
+            ("policy dev", DEV_POLICY, DEV_SET),
+            ("second dev", SECOND_POLICY, SECOND_SET),
+        ):
+            build(source, Path(tmp) / name, force=True)
+            dev_kbs.append((name, KnowledgeBase.load(Path(tmp) / name), _rows(rows_file)))
+        pos, tune_pos, neg = abstain_examples(weights, kbs, examples, dev_kbs[0][1])
+        chosen = None
+        for target in TARGETS:
+            abstainer = fit_abstainer(pos, neg, tune_pos, target)
+            candidate = replace(weights, abstainer=abstainer)
+            line, worst = [], 0.0
+            for name, kb, rows in dev_kbs:
+                ans, unc = declined(kb, rows, candidate)
+                worst = max(worst, ans)
+                line.append(f"{name}: answerable declined {ans:.3f}, uncovered declined {unc:.3f}")
+            off = np.mean([abstainer.log_odds(x) < abstainer.threshold for x in neg])
+            print(f"target {target:.2f}: off-topic/uncovered training rows declined {off:.3f}; " + "; ".join(line))
+            if worst <= MAX_ANSWERABLE_DECLINED:
+                chosen = candidate
+    if args.write and chosen is not None and chosen.abstainer is not None:
+        WEIGHTS_FILE.write_text(json.dumps(chosen.to_json(), indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {WEIGHTS_FILE}: abstain threshold {chosen.abstainer.threshold:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
