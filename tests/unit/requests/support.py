@@ -47,15 +47,16 @@ def build_tracker(
         "entities": [],
         "metadata": metadata or {},
     }
-    asked = (slots or {}).get("requested_slot")
-    earlier = [{"event": "slot", "name": k, "value": v} for k, v in (slots or {}).items() if k != asked]
+    given = slots or {}
+    asked = given.get("requested_slot")
+    earlier = [{"event": "slot", "name": k, "value": v} for k, v in given.items() if k != asked]
     state["events"] = (
         copy.deepcopy(state["events"][:-1])
         + earlier
         + [{"event": "user", "text": text, "parse_data": parse, "input_channel": channel, "metadata": metadata or {}}]
     )
-    if asked and asked in (slots or {}):
-        state["events"].append({"event": "slot", "name": asked, "value": slots[asked]})
+    if asked and asked in given:
+        state["events"].append({"event": "slot", "name": asked, "value": given[asked]})
     state["events"] += events or []
     state["active_loop"] = {"name": active_loop} if active_loop else {}
     return Tracker.from_dict(state)
