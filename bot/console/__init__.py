@@ -8,19 +8,19 @@
 The web layer is :mod:`bot.webapp.console` / :mod:`bot.webapp.api`.
 """
 
-from bot.console.accounts import (
+from bot.console.account_types import (
     PASSWORD_MAX,
     PASSWORD_MIN,
     ROLE_ADMIN,
     ROLE_AGENT,
     AccountEventView,
     AccountPolicy,
-    AccountService,
     AgentView,
     LoginResult,
     SessionView,
     TokenView,
 )
+from bot.console.accounts import AccountService
 from bot.console.errors import (
     AccountLocked,
     AgentExists,

@@ -39,8 +39,6 @@ from bot.console.account_types import (
     _TOKEN_PREFIX,
     _USERNAME,
     PASSWORD_MAX,
-    PASSWORD_MIN,
-    ROLE_ADMIN,
     ROLE_AGENT,
     AccountEventView,
     AccountPolicy,
@@ -65,22 +63,7 @@ from bot.console.errors import (
 from bot.console.models import AccountEvent, Agent, ApiToken, ConsoleSession, LoginThrottle
 from bot.storage.db import Database, init_db
 
-__all__ = [
-    "AccountService",
-    "AccountPolicy",
-    "AgentView",
-    "SessionView",
-    "TokenView",
-    "AccountEventView",
-    "LoginResult",
-    "ROLE_AGENT",
-    "ROLE_ADMIN",
-    "normalise_username",
-    "validate_password",
-    "hash_secret",
-    "PASSWORD_MIN",
-    "PASSWORD_MAX",
-]
+__all__ = ["AccountService"]
 
 
 class AccountService:

@@ -14,7 +14,8 @@ import getpass
 import sys
 from typing import Callable, Optional
 
-from bot.console.accounts import ROLE_ADMIN, ROLE_AGENT, AccountService
+from bot.console.account_types import ROLE_ADMIN, ROLE_AGENT
+from bot.console.accounts import AccountService
 from bot.console.errors import ConsoleError
 
 __all__ = ["register"]

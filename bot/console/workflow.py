@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 from bot.company import texts as company_texts
-from bot.console.accounts import AgentView
+from bot.console.account_types import AgentView
 from bot.console.errors import ConsoleError
 from bot.notices.recipients import to_e164
 from bot.tickets import (

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Match, Route
 
-from bot.console.accounts import AgentView
+from bot.console.account_types import AgentView
 from bot.privacy.masking import mask_text
 from bot.settings import Settings
 from bot.tickets import Channel, InvalidField, Kind, Status, TicketView

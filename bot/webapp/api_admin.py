@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot.console.accounts import AgentView
+from bot.console.account_types import AgentView
 from bot.console.errors import InvalidAccountField
 from bot.webapp.api_base import (
     PREFIX,

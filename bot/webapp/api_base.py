@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bot.console.accounts import ROLE_ADMIN
+from bot.console.account_types import ROLE_ADMIN
 from bot.console.errors import ConsoleError
 from bot.tickets import (
     AuditEventView,

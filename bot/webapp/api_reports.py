@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from bot.console.accounts import AgentView
+from bot.console.account_types import AgentView
 from bot.settings import Settings
 from bot.tickets import InvalidField
 from bot.tickets.service import MAX_PAGE_SIZE

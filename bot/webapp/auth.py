@@ -24,7 +24,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bot.clock import utcnow
-from bot.console.accounts import AccountService, AgentView, SessionView
+from bot.console.account_types import AgentView, SessionView
+from bot.console.accounts import AccountService
 from bot.console.workflow import CaseWork
 from bot.notify import Outbox
 from bot.services import Services

@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from bot.console.accounts import PASSWORD_MIN, ROLE_ADMIN, ROLE_AGENT, SessionView
+from bot.console.account_types import PASSWORD_MIN, ROLE_ADMIN, ROLE_AGENT, SessionView
 from bot.console.errors import (
     ConsoleError,
     InvalidAccountField,

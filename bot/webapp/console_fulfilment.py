@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.console.accounts import SessionView
+from bot.console.account_types import SessionView
 from bot.console.errors import ConsoleError
 from bot.fulfilment import DataMapError, FulfilmentError, RunBusy
 from bot.fulfilment.errors import AmbiguousPerson, ConnectorError, RunNotFound

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from bot.console.accounts import ROLE_ADMIN, SessionView
+from bot.console.account_types import ROLE_ADMIN, SessionView
 from bot.console.dashboard import due_state
 from bot.tickets.service import DatabaseNotReady
 from bot.webapp import csrf

@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from bot.console.accounts import SessionView
+from bot.console.account_types import SessionView
 from bot.console.metrics import CATEGORY_LABELS
 from bot.settings import Settings
 from bot.tickets import Channel, Kind, Status, TicketError

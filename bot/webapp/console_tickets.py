@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from bot.console.accounts import SessionView
+from bot.console.account_types import SessionView
 from bot.console.errors import (
     ConsoleError,
 )

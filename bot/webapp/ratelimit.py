@@ -67,7 +67,7 @@ def is_loopback(host: str) -> bool:
 class AuthOutcome:
     """The API's answer to one request's credentials."""
 
-    agent: Any = None  # bot.console.accounts.AgentView when authenticated and within the limit
+    agent: Any = None  # bot.console.account_types.AgentView when authenticated and within the limit
     retry_after: Optional[int] = None  # set: answer 429 with this Retry-After
 
     @property

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from starlette.routing import Route
 
-from bot.console.accounts import hash_secret
+from bot.console.account_types import hash_secret
 from tests.integration.console.conftest import Console, csrf_of
 from tests.unit.console.support import PASSWORD
 

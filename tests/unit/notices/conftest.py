@@ -9,7 +9,7 @@ from typing import Iterator
 
 import pytest
 
-from bot.console.accounts import AgentView
+from bot.console.account_types import AgentView
 from bot.console.workflow import CaseWork
 from bot.notices import NoticeSender, NoticeService
 from bot.notify.outbox import Outbox, OutboxNotifier
