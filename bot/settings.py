@@ -106,7 +106,6 @@ class Settings:
     action_server_token: str
     data_keys: Tuple[str, ...]
     index_key: str
-    session_secret: str
     database_url: str
     tracker_database_url: str
     redis_url: str
@@ -293,7 +292,6 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         action_server_token=_require(environ, "ACTION_SERVER_TOKEN"),
         data_keys=_keys(environ, "DATA_KEYS"),
         index_key=_require(environ, "INDEX_KEY"),
-        session_secret=_require(environ, "SESSION_SECRET"),
         database_url=_optional(environ, "DATABASE_URL") or default_db,
         tracker_database_url=_optional(environ, "TRACKER_DATABASE_URL")
         or _optional(environ, "DATABASE_URL")

@@ -33,7 +33,6 @@ def make_environ(var_dir: Path, **overrides: str) -> Dict[str, str]:
         "ACTION_SERVER_TOKEN": secrets.token_urlsafe(16),
         "DATA_KEYS": generate_key(),
         "INDEX_KEY": secrets.token_urlsafe(32),
-        "SESSION_SECRET": secrets.token_urlsafe(32),
         "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
         "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
         "TWILIO_NUMBER": "+15005550006",

@@ -25,7 +25,6 @@ _SECRETS = {
     "ACTION_SERVER_TOKEN": "t",
     "DATA_KEYS": "k",
     "INDEX_KEY": "k",
-    "SESSION_SECRET": "s",
 }
 
 

@@ -15,7 +15,7 @@ def test_complete_environment_gives_defaults_for_ports_and_sqlite(tmp_path: Path
     assert settings.conversation_retention_days == 30
 
 
-@pytest.mark.parametrize("name", ["RASA_API_TOKEN", "ACTION_SERVER_TOKEN", "DATA_KEYS", "INDEX_KEY", "SESSION_SECRET"])
+@pytest.mark.parametrize("name", ["RASA_API_TOKEN", "ACTION_SERVER_TOKEN", "DATA_KEYS", "INDEX_KEY"])
 def test_missing_secret_is_an_error_naming_the_variable(tmp_path: Path, name: str) -> None:
     environ = make_environ(tmp_path)
     del environ[name]
