@@ -41,10 +41,13 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 RASA = str(ROOT / ".venv" / "bin" / "rasa")
-# held-out sets of real-register first messages, never trained on: the first became a development
-# set once its misses guided data fixes; the second was written before those fixes and only measured on
+# held-out sets of real-register first messages, never trained on: sets 1-3 became development
+# sets once their misses guided data fixes (patterns, never their sentences); set 4 is measure-only
+# (written blind with set 3, run once for the final report: ``--sets 4``)
 HELDOUT_SETS = {"held-out set 1 (dev)": ROOT / "bench" / "nlu_heldout.tsv",
-                "held-out set 2": ROOT / "bench" / "nlu_heldout_2.tsv"}
+                "held-out set 2 (dev)": ROOT / "bench" / "nlu_heldout_2.tsv",
+                "held-out set 3 (dev)": ROOT / "bench" / "nlu_heldout_3.tsv",
+                "held-out set 4 (measure-only)": ROOT / "bench" / "nlu_heldout_4.tsv"}
 BASELINE_CONFIG = ROOT / "bench" / "nlu_baseline_config.yml"
 NEW_CONFIG = ROOT / "config.yml"
 BASELINE_REF = "d37ba4e"  # last commit before issue 14 changed data/nlu
@@ -112,12 +115,14 @@ def training_examples(nlu_dir: Path) -> Dict[str, str]:
     return out
 
 
-def check_heldout_unseen(nlu_dir: Path) -> None:
-    """Refuse to measure if a held-out message is a training example (it must stay unseen)."""
-    seen = training_examples(nlu_dir)
-    leaked = [text for path in HELDOUT_SETS.values() for _, text in read_heldout(path) if normalised(text) in seen]
-    if leaked:
-        raise SystemExit(f"{len(leaked)} held-out messages occur in {nlu_dir}: remove them from the training data")
+def unseen_pairs(pairs: List[Tuple[str, str]], seen: Dict[str, str]) -> List[Tuple[str, str]]:
+    """The held-out messages that are not training examples.
+
+    Sets written blind still collide with training data on short canonical messages ("hi",
+    "agent", "cancel"); those are left out of the measurement (the count is printed), so every
+    number is on messages the model never saw.
+    """
+    return [(flow, text) for flow, text in pairs if normalised(text) not in seen]
 
 
 def export_baseline_data(dest: Path) -> Path:
@@ -145,10 +150,12 @@ def train(config: Path, nlu: Path, out: Path, name: str) -> Tuple[Path, float]:
 class Routed:
     """One parsed message: its intent, ranking and the flow(s) it leads to."""
 
-    def __init__(self, parse: dict, kb) -> None:
+    def __init__(self, parse: dict, kb, second_reading: bool = True) -> None:
         self.intent = (parse.get("intent") or {}).get("name") or "nlu_fallback"
         self.ranking = parse.get("intent_ranking") or []
         self.offered: FrozenSet[str] = frozenset()
+        if second_reading and self.intent in ("inform", "nlu_fallback"):
+            self.intent, self.offered = self._second_reading(parse.get("text") or "")
         if self.intent == "question_or_request":
             self.flow = "choice"
             request = next((_FLOW_OF_INTENT[r["name"]] for r in self.ranking[1:]
@@ -160,6 +167,19 @@ class Routed:
                 answer = kb.answer(parse.get("text") or "")
                 if answer.covered and answer.follow_up in _FLOW_OF_FOLLOW_UP:
                     self.offered = frozenset({_FLOW_OF_FOLLOW_UP[answer.follow_up]})
+
+
+    def _second_reading(self, text: str) -> Tuple[str, FrozenSet[str]]:
+        """What the bot does with an out-of-place first message (``actions/second_reading.py``)."""
+        from actions.second_reading import flow_offers, flow_reading
+        from bot.requests import parsing
+
+        if parsing.find_reference(text, asked=False):
+            return "check_status", frozenset()
+        if self.intent == "inform":
+            reading = flow_reading(self.ranking)
+            return (str(reading["name"]) if reading else "inform"), frozenset()
+        return self.intent, frozenset(_FLOW_OF_INTENT[name] for name in flow_offers(self.ranking))
 
 
 async def parse_all(model: Path, texts: Sequence[str]) -> Tuple[List[dict], List[float], List[float]]:
@@ -177,8 +197,8 @@ async def parse_all(model: Path, texts: Sequence[str]) -> Tuple[List[dict], List
     return parses, latencies, cpu
 
 
-def heldout_scores(parses: Iterable[dict], expected: Sequence[str], kb) -> dict:
-    routed = [Routed(p, kb) for p in parses]
+def heldout_scores(parses: Sequence[dict], expected: Sequence[str], kb, second_reading: bool = True) -> dict:
+    routed = [Routed(p, kb, second_reading) for p in parses]
     right = sum(r.flow == e for r, e in zip(routed, expected))
     right_or_tap = sum(r.flow == e or e in r.offered for r, e in zip(routed, expected))
     misses = [(e, r.flow, sorted(r.offered), p.get("text")) for r, e, p in zip(routed, expected, parses)
@@ -192,10 +212,10 @@ def heldout_scores(parses: Iterable[dict], expected: Sequence[str], kb) -> dict:
             "per_flow": per_flow, "misses": misses}
 
 
-def privacyqa_scores(parses: Iterable[dict]) -> dict:
+def privacyqa_scores(parses: Iterable[dict], second_reading: bool = True) -> dict:
     counts: Counter = Counter()
     for parse in parses:
-        r = Routed(parse, None)
+        r = Routed(parse, None, second_reading)
         if r.flow in ("policy", "choice"):
             counts["policy question"] += 1
         elif r.flow == "fallback":
@@ -234,19 +254,30 @@ def main() -> None:
     parser.add_argument("--model", action="append", default=[], metavar="LABEL=PATH",
                         help="use this trained model for run LABEL (old / new) instead of training one")
     parser.add_argument("--keep", type=Path, help="keep the trained models in this directory")
+    parser.add_argument("--sets", default="1,2,3", metavar="N,N",
+                        help="what to measure: held-out sets 1-4 and/or pqa (PrivacyQA measure apps); set 4 and pqa "
+                             "are measure-only: run them once, at the end")
     args = parser.parse_args()
+    chosen = {n.strip() for n in args.sets.split(",") if n.strip()}
+    heldout = {name: path for i, (name, path) in enumerate(HELDOUT_SETS.items(), 1) if str(i) in chosen}
     logging.disable(logging.WARNING)
     import structlog  # rasa logs each parse (with its text) through structlog at debug level
 
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
-    check_heldout_unseen(ROOT / "data" / "nlu")
+    seen = training_examples(ROOT / "data" / "nlu")
 
     from policy_kb import KnowledgeBase
 
     kb = KnowledgeBase.load(ROOT / "var" / "kb")
-    sets = {name: read_heldout(path) for name, path in HELDOUT_SETS.items()}
-    pqa = read_privacyqa_measure()
+    sets = {}
+    for name, path in heldout.items():
+        pairs = read_heldout(path)
+        sets[name] = unseen_pairs(pairs, seen)
+        if len(sets[name]) < len(pairs):
+            print(f"{name}: {len(pairs) - len(sets[name])} of {len(pairs)} messages are training examples; "
+                  f"measuring the other {len(sets[name])}")
+    pqa = read_privacyqa_measure() if "pqa" in chosen else []
     texts = [t for pairs in sets.values() for _, t in pairs] + pqa
     results: Dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="nlu_eval_") as tmp:
@@ -267,9 +298,13 @@ def main() -> None:
             start = 0
             for name, pairs in sets.items():
                 chunk = parses[start:start + len(pairs)]
-                results[label]["heldout"][name] = heldout_scores(chunk, [f for f, _ in pairs], kb)
+                # the old bot had no second reading of out-of-place messages (actions/second_reading.py)
+                results[label]["heldout"][name] = heldout_scores(
+                    chunk, [f for f, _ in pairs], kb, second_reading=not label.startswith("old"))
                 start += len(pairs)
-            results[label]["privacyqa_measure"] = privacyqa_scores(parses[start:])
+            if pqa:
+                results[label]["privacyqa_measure"] = privacyqa_scores(
+                    parses[start:], second_reading=not label.startswith("old"))
             results[label]["latency"] = latency_summary(ms)
             results[label]["cpu"] = latency_summary(cpu_ms)
     RESULTS_JSON.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -288,12 +323,15 @@ def print_table(results: Dict[str, dict]) -> None:
     def pct(a: int, b: int) -> str:
         return f"{a}/{b} {100 * a / max(b, 1):.1f}%"
 
-    for name in HELDOUT_SETS:
+    names = list(results[labels[0]]["heldout"])
+    for name in names:
         h = [results[k]["heldout"][name] for k in labels]
         row(f"{name}: right flow", [pct(x["right_flow"], x["n"]) for x in h])
         row(f"{name}: right flow or one tap", [pct(x["right_flow_or_one_tap"], x["n"]) for x in h])
-    q = [results[k]["privacyqa_measure"] for k in labels]
+    q = [results[k].get("privacyqa_measure") for k in labels]
     for key in ("policy question", "fallback", "form opened", "other"):
+        if not all(q):
+            break
         row(f"PrivacyQA measure apps: {key}", [pct(x.get(key, 0), x["n"]) for x in q])
     row("parse latency mean / p95 (ms)",
         [f"{results[k]['latency']['mean_ms']} / {results[k]['latency']['p95_ms']}" for k in labels])
@@ -301,7 +339,7 @@ def print_table(results: Dict[str, dict]) -> None:
         [f"{results[k]['cpu']['mean_ms']} / {results[k]['cpu']['p95_ms']}" for k in labels])
     row("NLU training time (s)", [str(results[k]["train_nlu_seconds"]) for k in labels])
     for label in labels:
-        for name in HELDOUT_SETS:
+        for name in names:
             scores = results[label]["heldout"][name]
             flows = ", ".join(f"{f} {a}/{b}" for f, (a, b) in sorted(scores["per_flow"].items()))
             print(f"\n{label}, {name}, per flow: {flows}")
