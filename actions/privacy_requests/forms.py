@@ -77,9 +77,17 @@ STATE_SLOTS = (
 _ACTION_LISTEN = "action_listen"
 
 
+# slots whose "nothing known" is not None (their initial value in domain.yml)
+_CLEARED_VALUE: Dict[str, Any] = {names.SLOT_VERIFIED: False}
+
+
 def clear_personal_slots() -> List[EventType]:
-    """``SlotSet(None)`` for every personal-data slot and the state that goes with it."""
-    return [SlotSet(slot, None) for slot in (*PERSONAL_FIELDS, *STATE_SLOTS)]
+    """Every personal-data slot and the state that goes with it back to its initial value.
+
+    ``verified`` returns to ``False``, its initial value, so ending a flow never leaves
+    the conversation in a state it could not start in.
+    """
+    return [SlotSet(slot, _CLEARED_VALUE.get(slot)) for slot in (*PERSONAL_FIELDS, *STATE_SLOTS)]
 
 
 class PrivacyFormValidation(FormValidationAction, ABC):

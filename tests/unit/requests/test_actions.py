@@ -278,7 +278,8 @@ async def test_submit_files_a_verified_deletion_and_clears_the_personal_slots(ba
     assert ticket.reference in text and "respond by" in text and "filed" in text
     sets = slotsets(events)
     assert sets["last_reference"] == ticket.reference
-    assert all(sets[s] is None for s in ("email", "full_name", "date_of_birth", "challenge_id", "verified"))
+    assert all(sets[s] is None for s in ("email", "full_name", "date_of_birth", "challenge_id"))
+    assert sets["verified"] is False  # back to its initial value
 
 
 async def test_submit_without_a_passed_code_files_nothing(backend):

@@ -98,3 +98,11 @@ async def test_a_reference_in_a_message_the_nlu_was_unsure_of_starts_the_status_
 def test_the_fallback_offers_at_most_two_flows() -> None:
     ranking = [{"name": n, "confidence": 0.2} for n in ("request_access", "request_deletion", "check_status")]
     assert flow_offers(ranking) == ["request_access", "request_deletion"]
+
+
+def test_ending_a_flow_returns_verified_to_its_initial_false_and_clears_personal_data() -> None:
+    from actions.privacy_requests.common import wind_up
+
+    cleared = {e["name"]: e["value"] for e in wind_up() if e.get("event") == "slot"}
+    assert cleared[names.SLOT_VERIFIED] is False  # the domain's initial value, never None
+    assert cleared["email"] is None and cleared["full_name"] is None and cleared["challenge_id"] is None
