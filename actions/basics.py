@@ -23,17 +23,10 @@ MAIN_OPTIONS = [
 
 def _offer_button(intent: str) -> Optional[Dict[str, str]]:
     """The button that starts ``intent``'s flow (plain text the NLU reads as that intent)."""
-    from actions.policy import FOLLOW_UP_BUTTONS, PERSON_BUTTON  # the policy module loads the KB holder
+    from actions.policy import FOLLOW_UP_BUTTONS, FOLLOW_UP_OF_INTENT, PERSON_BUTTON  # loads the KB holder
 
-    kinds = {
-        names.INTENT_REQUEST_ACCESS: "access",
-        names.INTENT_REQUEST_CORRECTION: "correction",
-        names.INTENT_REQUEST_DELETION: "deletion",
-        names.INTENT_REQUEST_STOP_USING: "stop_using",
-        names.INTENT_REQUEST_PARENTAL_DELETION: "parental_deletion",
-    }
-    if intent in kinds:
-        return FOLLOW_UP_BUTTONS[kinds[intent]]
+    if intent in FOLLOW_UP_OF_INTENT:
+        return FOLLOW_UP_BUTTONS[FOLLOW_UP_OF_INTENT[intent]]
     if intent == names.INTENT_TALK_TO_PERSON:
         return PERSON_BUTTON
     return {

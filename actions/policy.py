@@ -29,6 +29,14 @@ FOLLOW_UP_BUTTONS: Dict[str, Dict[str, str]] = {
     "stop_using": {"title": "Ask you to stop using my data", "payload": "I want you to stop using my personal data"},
     "parental_deletion": {"title": "Delete my child's data", "payload": "I want to delete my child's registration"},
 }
+# request intent → its key in FOLLOW_UP_BUTTONS
+FOLLOW_UP_OF_INTENT: Dict[str, str] = {
+    names.INTENT_REQUEST_ACCESS: "access",
+    names.INTENT_REQUEST_CORRECTION: "correction",
+    names.INTENT_REQUEST_DELETION: "deletion",
+    names.INTENT_REQUEST_STOP_USING: "stop_using",
+    names.INTENT_REQUEST_PARENTAL_DELETION: "parental_deletion",
+}
 TELL_MORE_BUTTON = {"title": "Tell me more", "payload": "tell me more"}
 PERSON_BUTTON = {"title": "Talk to a person", "payload": "talk to a person"}
 

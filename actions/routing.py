@@ -22,18 +22,17 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import names
 from actions.basics import MAIN_OPTIONS
 from actions.kb_holder import question_vector_from
-from actions.policy import FOLLOW_UP_BUTTONS, PERSON_BUTTON, TELL_MORE_BUTTON, format_answer, get_knowledge_base
+from actions.policy import (
+    FOLLOW_UP_BUTTONS,
+    FOLLOW_UP_OF_INTENT,
+    PERSON_BUTTON,
+    TELL_MORE_BUTTON,
+    format_answer,
+    get_knowledge_base,
+)
 
 __all__ = ["ActionRouteQuestionOrRequest", "request_button"]
 
-# request intent → key of actions.policy.FOLLOW_UP_BUTTONS
-_KIND_OF_INTENT: Dict[str, str] = {
-    names.INTENT_REQUEST_ACCESS: "access",
-    names.INTENT_REQUEST_CORRECTION: "correction",
-    names.INTENT_REQUEST_DELETION: "deletion",
-    names.INTENT_REQUEST_STOP_USING: "stop_using",
-    names.INTENT_REQUEST_PARENTAL_DELETION: "parental_deletion",
-}
 _ANY_REQUEST_BUTTON = next(b for b in MAIN_OPTIONS if b["payload"] == "I want to make a privacy request")
 _ASK_QUESTION_BUTTON = next(b for b in MAIN_OPTIONS if b["payload"] == "I have a question about the privacy policy")
 
@@ -42,8 +41,8 @@ def request_button(ranking: List[Dict[str, Any]], kb_follow_up: Optional[str]) -
     """The button for the request the NLU hesitated over (the KB's own guess if the NLU's was generic)."""
     for entry in ranking:
         name = entry.get("name")
-        if name in _KIND_OF_INTENT:
-            return FOLLOW_UP_BUTTONS[_KIND_OF_INTENT[name]]
+        if name in FOLLOW_UP_OF_INTENT:
+            return FOLLOW_UP_BUTTONS[FOLLOW_UP_OF_INTENT[name]]
         if name == names.INTENT_MAKE_REQUEST:
             break
     if kb_follow_up in FOLLOW_UP_BUTTONS:
