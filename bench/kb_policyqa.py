@@ -30,7 +30,10 @@ from policy_kb.ranker import RankerWeights, load_weights
 from policy_kb.text import content_tokens
 
 ROOT = Path(__file__).resolve().parent.parent
+#: written before any tuning; measured once (2026-12-03), since then a development set
 HELDOUT = ROOT / "bench/kb_cartier_heldout.jsonl"
+#: written blind later (``bench/kb_cartier_heldout_2.README.md``): measure-only
+HELDOUT_2 = ROOT / "bench/kb_cartier_heldout_2.jsonl"
 CARTIER = ROOT / "policy_kb/source/cartier-us-privacy-policy-2010.md"
 SCORERS = ("rules", "learned")
 
@@ -130,8 +133,8 @@ def policy_fragments(text: str) -> List[str]:
     return [f.strip(" …") for f in re.split(r"…", text) if f.strip(" …")]
 
 
-def cartier_heldout(previous: Optional[RankerWeights] = None) -> dict:
-    rows = [json.loads(line) for line in HELDOUT.read_text(encoding="utf-8").splitlines() if line.strip()]
+def cartier_heldout(previous: Optional[RankerWeights] = None, questions: Path = HELDOUT) -> dict:
+    rows = [json.loads(line) for line in questions.read_text(encoding="utf-8").splitlines() if line.strip()]
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
         build(CARTIER, Path(tmp) / "kb", force=True)
