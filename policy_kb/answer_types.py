@@ -19,9 +19,17 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from .facts import COUNTRIES, ORG_SUFFIX, STREET
+from .facts import _EMAIL_RE, _PHONE_RE, COUNTRIES, ORG_SUFFIX, STREET
 
-__all__ = ["ANSWER_TYPES", "PREFERRED", "LENIENT", "CLAUSE_TYPE", "expected_answer_type", "has_answer_type"]
+__all__ = [
+    "ANSWER_TYPES",
+    "PREFERRED",
+    "LENIENT",
+    "CLAUSE_TYPE",
+    "expected_answer_type",
+    "has_answer_type",
+    "names_same_organisation",
+]
 
 ANSWER_TYPES = ("duration", "date", "time", "location", "organisation", "amount", "age", "collected", "obligation")
 # a stricter form of a type, preferred when a sentence holding it scores within the margin
@@ -222,4 +230,23 @@ def has_answer_type(sentence: str, kind: str) -> bool:
         return bool(_OBLIGATION_S.search(sentence))
     if kind == "data_item":  # a clause of a "collected" sentence naming a data item
         return bool(_DATA_ITEM_S.search(sentence))
+    if kind == "contact_detail":  # a clause giving a way to reach the company: e-mail, phone, street address
+        return bool(_EMAIL_RE.search(sentence) or _PHONE_RE.search(sentence) or _STREET_S.search(sentence))
     return True
+
+
+# "which companies ...", "what kind of partners ...": the organisation is what is asked for, not named
+_ASKED_FOR = re.compile(r"\b(?:which|what)(?:\s+(?:kinds?|types?|sorts?)\s+of)?\s+(?:\w+\s+)?$", re.I)
+
+
+def names_same_organisation(question: str, sentence: str) -> bool:
+    """Whether the question itself names an organisation ("my card company") that ``sentence`` speaks of.
+
+    Such a question asks something *about* that organisation ("who do I talk to if my card company
+    misuses my data"), so a sentence naming it generically answers as well as one naming a company.
+    """
+    said = {m.group(0).lower().rstrip("s") for m in _ORG_WORD_S.finditer(sentence)}
+    for m in _ORG_WORD_S.finditer(question):
+        if not _ASKED_FOR.search(question[: m.start()]) and m.group(0).lower().rstrip("s") in said:
+            return True
+    return False

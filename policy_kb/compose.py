@@ -17,11 +17,13 @@ from typing import List, Optional, Tuple
 
 import numpy as np
 
-from .answer_types import LENIENT, PREFERRED
+from .answer_types import LENIENT, PREFERRED, names_same_organisation
+from .answers import Citation
+from .question import ELLIPSIS, _clauses_within, _request_kinds
 from .ranker import RankerWeights, abstain_features
 from .text import content_tokens
 
-__all__ = ["compose", "contact_sentences", "question_parts"]
+__all__ = ["compose", "contact_sentences", "question_parts", "render"]
 
 NEIGHBOUR_BONUS = 0.5
 #: characters left after the answering sentence for a supporting sentence (or its relevant clauses)
@@ -40,7 +42,9 @@ _CONTACT_Q = re.compile(
     r"\b(?P<kind>e-?mail(?: address)?|(?:postal |mailing |post(?:al)? )?address|(?:tele)?phone(?: number)?|number)\b"
     r"|\b(?:where|who)\b.{0,25}\b(?P<write>write|send (?:a |my |the )?(?:letter|request|mail)|post|mail)\b"
     r"|\bhow (?:do|can|should|would) i\b.{0,10}\b(?P<reach>contact|reach|write to|e-?mail|call)\b"
-    r"|\b(?P<dpo>data protection officer|dpo|privacy officer|contact details|contact information)\b",
+    r"|\b(?P<dpo>data protection officer|dpo|privacy officer|contact details|contact information)\b"
+    r"|\bwhere(?:'s| is| are)\s+(?:(?:you|the company)(?: \w+)?\s+(?:based|located)|(?:your|the company's)\s+"
+    r"(?P<place>head ?office|headquarters|main office|offices?|hq))\b",
     re.I,
 )
 
@@ -58,7 +62,7 @@ def contact_sentences(kb, question: str) -> List[int]:
         wanted.append(facts.emails[0].sentence)
     elif phone and facts.telephones:
         wanted.append(facts.telephones[0].sentence)
-    elif m.group("kind") or m.group("write"):
+    elif m.group("kind") or m.group("write") or m.group("place"):
         wanted += [a.sentence for a in facts.postal_addresses[:1]]
     else:  # "how do I contact you", "data protection officer": the address, and the e-mail if stated apart
         wanted += [a.sentence for a in facts.postal_addresses[:1]] + [e.sentence for e in facts.emails[:1]]
@@ -77,6 +81,15 @@ def question_parts(question: str) -> List[str]:
     if len(parts) == 2 and all(content_tokens(p) for p in parts):
         return parts
     return [question]
+
+
+def _states_asked_right(kb, question: str, top: int) -> bool:
+    """Whether the ranker's best sentence is where the builder found the right the question asks to
+    exercise ("can I see what information you have on me" → access): the policy answers it, however
+    unsure the abstention model is about the question's wording."""
+    kinds = _request_kinds(question.lower())
+    stated = {f["sentence"] for f in kb.facts.get("rights", []) if kinds & set(f["kinds"])}
+    return kb.sentences[top]["text"] in stated
 
 
 def _best_typed(kb, kind: str, scores: np.ndarray, floor: float) -> Optional[int]:
@@ -111,7 +124,7 @@ def compose(
             if sum(len(kb.sentences[j]["text"]) + 1 for j in chosen) + len(kb.sentences[i]["text"]) <= max_chars:
                 chosen.append(i)
         return confidence, chosen or contact[:1]
-    if not covered:
+    if not covered and not (expected is None and _states_asked_right(kb, question, top)):
         return confidence, []
     if expected and X[top, 9]:
         # "how long ...": the best sentence holds no duration; the best one that does leads if it scores
@@ -122,7 +135,11 @@ def compose(
             return confidence, []
         top = top if best is None else best
     preferred = PREFERRED.get(expected or "")
-    if preferred and top not in kb._typed_sentences(preferred):
+    if (
+        preferred
+        and top not in kb._typed_sentences(preferred)
+        and not names_same_organisation(question, kb.sentences[top]["text"])
+    ):
         # "who receives my card number": a sentence naming the organisation leads if nearly as good
         best = _best_typed(kb, preferred, scores, scores[top] - TYPE_MARGIN)
         top = top if best is None else best
@@ -138,13 +155,89 @@ def compose(
         return confidence, chosen
     section = kb.sentences[top]["section"]
     pi = kb.sentences[top]["_pi"]
+    paragraph = [j for j, s in enumerate(kb.sentences) if s["_pi"] == pi]
+    if len(paragraph) > 1 and sum(len(kb.sentences[j]["text"]) + 1 for j in paragraph) - 1 <= max_chars:
+        # a short paragraph is shown whole: its other sentences qualify the best one ("... We will not
+        # send individual notices of changes")
+        return confidence, [top] + [j for j in paragraph if j != top]
     best, best_score = None, -np.inf
     for j, s in enumerate(kb.sentences):
         if j == top or s["section"] != section:
             continue
-        bonus = NEIGHBOUR_BONUS if s["_pi"] == pi and j == top + 1 else 0.0
+        bonus = NEIGHBOUR_BONUS if s["_pi"] == pi and abs(j - top) == 1 else 0.0
         if scores[j] + bonus > best_score:
             best, best_score = j, scores[j] + bonus
-    if best is not None and best_score >= scores[top] - weights.support_gap and max_chars - length - 3 >= MIN_SUPPORT:
-        chosen.append(best)  # cut to its relevant clauses by the caller when it does not fit whole
+    if best is not None and best_score >= scores[top] - weights.support_gap:
+        chosen.append(best)  # ``render`` cuts one of the two to its relevant clauses when they do not fit
     return confidence, chosen
+
+
+def _join(kb, pieces: List[Tuple[int, str]]) -> str:
+    """The pieces (leading first) as one text: a run of consecutive sentences of one passage in policy order,
+    joined by spaces; otherwise the leading piece first and each gap marked with …"""
+    ids = sorted(i for i, _ in pieces)
+    run = all(b == a + 1 and kb.sentences[a]["_pi"] == kb.sentences[b]["_pi"] for a, b in zip(ids, ids[1:]))
+    out = ""
+    for _, t in sorted(pieces) if run else pieces:
+        out += ("" if not out else " " if run or out.endswith("…") else ELLIPSIS) + t
+    return out
+
+
+def _clause_cut(sentence: str, budget: int, qexp: set, expected: Optional[str]) -> str:
+    """``sentence`` cut to its relevant clauses within ``budget``; "" when it has no clauses to cut at."""
+    if budget <= 0 or not re.search(r"[,;:]\s", sentence):
+        return ""
+    cut = _clauses_within(sentence, budget, qexp, expected)
+    return cut if len(cut) <= budget else ""
+
+
+#: "how do I ...": the clause giving a way to reach the company counts as relevant when a sentence is cut
+_HOW_DO_I = re.compile(r"\bhow (?:do|can|could|should|would|will|must) (?:i|we)\b", re.I)
+
+
+def render(
+    kb, question: str, ids: List[int], max_chars: int, qexp: set, expected: Optional[str]
+) -> Tuple[str, List[Citation]]:
+    """The answer text from ``compose``'s sentence ids (leading first), and the sentences cited apart.
+
+    In a "how do I ..." question the clause giving an e-mail, phone or street address counts as relevant.
+    A supporting sentence of the leading sentence's section that does not fit whole is cut to its relevant
+    clauses.  If it has none and it is the leading sentence's neighbour, the leading sentence is cut to its
+    relevant clauses instead (keeping at least half of it) to make room for the whole supporting sentence:
+    a cut mid-sentence loses the end, which is often the point ("... will result in the cancellation of
+    your registration").  Only then is the supporting sentence cut at a word.
+    """
+    lead = ids[0]
+    section = kb.sentences[lead]["section"]
+    also: List[Citation] = []
+    if expected is None and _HOW_DO_I.search(question):
+        expected = "contact_detail"
+    lead_full = kb.sentences[lead]["text"]
+    pieces = [
+        (lead, lead_full if len(lead_full) <= max_chars else _clauses_within(lead_full, max_chars, qexp, expected))
+    ]
+    for i in ids[1:]:
+        sentence = kb.sentences[i]["text"]
+        if kb.sentences[i]["section"] != section:
+            also.append(Citation(kb.sentences[i]["section"], kb._titles[kb.sentences[i]["section"]], sentence))
+            continue
+        if len(_join(kb, pieces + [(i, sentence)])) <= max_chars:
+            pieces.append((i, sentence))
+            continue
+        room = max_chars - len(_join(kb, pieces)) - len(ELLIPSIS)
+        options = []
+        if room >= MIN_SUPPORT:
+            options.append(pieces + [(i, _clause_cut(sentence, room, qexp, expected))])
+        lead_budget = max_chars - len(sentence) - 1
+        adjacent = abs(i - lead) == 1 and kb.sentences[i]["_pi"] == kb.sentences[lead]["_pi"]
+        if len(pieces) == 1 and adjacent and lead_budget >= MIN_SUPPORT:
+            # the two read as one passage; the leading sentence keeps at least half of what it says
+            lead_cut = _clause_cut(lead_full, lead_budget, qexp, expected)
+            options.append([(lead, lead_cut if 2 * len(lead_cut) >= len(lead_full) else ""), (i, sentence)])
+        if room >= MIN_SUPPORT:
+            options.append(pieces + [(i, _clauses_within(sentence, room, qexp, expected))])
+        for option in options:
+            if all(t for _, t in option) and len(_join(kb, option)) <= max_chars:
+                pieces = option
+                break
+    return _join(kb, pieces), also

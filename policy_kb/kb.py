@@ -20,7 +20,7 @@ from .answers import Answer, AnswerReason, Citation, Continuation, KBNotFound, _
 from .builder import KB_FILE, MANIFEST_FILE, VECTORS_FILE
 from .category import load_categories
 from .clean import split_sentences
-from .compose import compose
+from .compose import compose, render
 from .pick import SentencePicker
 from .policy_facts import PolicyFacts
 from .question import (
@@ -32,7 +32,7 @@ from .question import (
     _SELF_STEMS,
     ELLIPSIS,
     MAX_QUESTION_CHARS,
-    _clauses_within,
+    _clauses_within,  # noqa: F401 (re-exported: tests and callers import it from here)
     _cut,
     _normalise_question,
     _request_kinds,
@@ -329,28 +329,8 @@ class KnowledgeBase(SentencePicker, QuestionScope):
             topical = set(qexp) & self._kb_stems - _CHAT_STEMS - _META_STEMS
             reason = AnswerReason.NOT_COVERED if topical else AnswerReason.OUT_OF_SCOPE
             return Answer(covered=False, reason=reason, score=confidence, **base)
-        lead = ids[0]
-        section_id = self.sentences[lead]["section"]
-        lead_text = self.sentences[lead]["text"]
-        if len(lead_text) > max_chars:
-            lead_text = _clauses_within(lead_text, max_chars, qexp, expected)
-        text, prev = lead_text, lead
-        also: List[Citation] = []
-        for i in ids[1:]:
-            sentence = self.sentences[i]["text"]
-            if self.sentences[i]["section"] != section_id:
-                also.append(
-                    Citation(self.sentences[i]["section"], self._titles[self.sentences[i]["section"]], sentence)
-                )
-                continue
-            joined = i == prev + 1 and self.sentences[i]["_pi"] == self.sentences[prev]["_pi"]
-            room = max_chars - len(text) - len(" " if joined else ELLIPSIS)
-            if len(sentence) > room:  # the supporting sentence cut to its most relevant clauses
-                sentence = _clauses_within(sentence, room, qexp, expected)
-                if len(sentence) > room:
-                    continue
-            text += (" " if joined else ELLIPSIS) + sentence
-            prev = i
+        section_id = self.sentences[ids[0]]["section"]
+        text, also = render(self, q, ids, max_chars, qexp, expected)
         shown = tuple(sorted(i for i in ids if self.sentences[i]["section"] == section_id))
         for sid, sentence in self._age_sentences(qstems, section_id, self._section_sentences(section_id)):
             if sentence not in text and all(sentence != c.text for c in also):

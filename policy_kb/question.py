@@ -95,7 +95,11 @@ _MONTHS = set(
 
 
 _REQUEST_RES = {
-    "access": re.compile(r"\b(a copy|copies|access (?:to )?(?:my|the|all)|obtain|download|export)\b"),
+    "access": re.compile(
+        r"\b(a copy|copies|access (?:to )?(?:my|the|all)|obtain|download|export)\b"
+        r"|\b(?:see|view|know|find out|check|look at)\b.{0,12}\b(?:what|which|all|the)\b.{0,25}"
+        r"\b(?:you|they)\b.{0,10}\b(?:have|hold|keep|store|know)\b"
+    ),
     "correction": re.compile(r"\b(correct|correction|rectify|fix|amend)\b"),
     "deletion": re.compile(r"\b(delete|deleted|deletion|erase|erased|erasure|remove|removed|wipe|forget|forgotten)\b"),
     "stop_using": re.compile(r"\b(stop (?:you )?(?:from )?using|opt out|object to|withdraw (?:my )?consent)\b"),

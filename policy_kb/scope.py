@@ -7,12 +7,18 @@ the answering flow can decline a question before any ranking.
 from __future__ import annotations
 
 import re
-from typing import List, Set
+from typing import List, Optional, Set
 
 from .question import _CHAT_STEMS, _MONTHS, _OTHER_DOCUMENT, _PLACE_WORDS
 from .text import STOPWORDS, content_tokens, expand, stem
 
-__all__ = ["QuestionScope"]
+__all__ = ["QuestionScope", "loose_stem"]
+
+
+def loose_stem(word_stem: str) -> str:
+    """A stem with one more suffix stripped, hyphens dropped and a final y read as i ("compani")."""
+    out = stem(word_stem.replace("-", ""))
+    return out[:-1] + "i" if out.endswith("y") and len(out) > 3 else out
 
 
 class QuestionScope:
@@ -23,14 +29,26 @@ class QuestionScope:
     _vocab_stems: Set[str]
 
     def unsupported_terms(self, question: str) -> List[str]:
-        """Content stems of ``question`` that neither the policy nor its synonyms ever use."""
+        """Content stems of ``question`` that neither the policy nor its synonyms ever use.
+
+        Stems are compared loosely too (:func:`loose_stem`): the light stemmer strips one suffix, so
+        "customers" and "customer", "company" and "companies", "online" and "on-line" differ until then.
+        """
+        loose = self._loose_kb_stems()
         out = []
         for t in content_tokens(question):
             if t in _CHAT_STEMS or t.isdigit() or len(t) < 3:
                 continue
-            if not set(expand([t])) & self._kb_stems:
+            if not set(expand([t])) & self._kb_stems and loose_stem(t) not in loose:
                 out.append(t)
         return out
+
+    def _loose_kb_stems(self) -> Set[str]:
+        found: Optional[Set[str]] = getattr(self, "_loose_stems", None)
+        if found is None:
+            found = {loose_stem(t) for t in self._kb_stems}
+            self._loose_stems = found
+        return found
 
     def _asks_about_another_document(self, question: str) -> bool:
         """ "What is your return policy?": a policy (or terms) named by a word this document never uses is

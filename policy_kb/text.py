@@ -54,7 +54,7 @@ _SYNONYM_GROUPS: List[str] = [
     "ip address computer device browser pages visit",
     "law legal laws regulation regulations court police government authorities",
     "retain retention retained long period keep",
-    "required mandatory must obligatory optional voluntary voluntarily",
+    "required mandatory compulsory must obligatory optional voluntary voluntarily",
 ]
 
 

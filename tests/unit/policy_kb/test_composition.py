@@ -1,0 +1,134 @@
+"""How an answer is put together after ranking: which sentences, how they are cut, facts that answer.
+
+A policy is generated here with each fact in a known sentence; the methods are checked on it, and the
+text-assembly rules on a small stand-in for a knowledge base.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, List
+
+import pytest
+
+from policy_kb import KnowledgeBase, build
+from policy_kb.answer_types import has_answer_type, names_same_organisation
+from policy_kb.compose import render
+from policy_kb.question import _request_kinds
+from policy_kb.scope import loose_stem
+from policy_kb.text import stem
+
+POLICY = """# Privacy policy - Example Outdoor Shop
+
+Example Outdoor Shop Ltd, with its head office at 12 Harbour Street, Bristol BS1 4QA, United Kingdom, runs this \
+website and is responsible for your personal data.
+
+**MARKETING E-MAILS**
+
+We may send you newsletters about our tents and boots. You can unsubscribe from them at any time. We will not \
+send you offers from other companies.
+
+**YOUR RIGHTS**
+
+If you request disclosure, correction or deletion of your personal data, we will deal with such requests in \
+accordance with applicable laws.
+
+For any request concerning your personal data, write to: Example Outdoor Shop Ltd, Data Protection, \
+12 Harbour Street, Bristol BS1 4QA, United Kingdom.
+
+**CHILDREN**
+
+If you, as a parent or legal guardian, are worried that your child has opened an account with us, want the \
+account closed and have all of its details deleted from our systems, please contact us by e-mail: \
+privacy@example.com or write to us at the address above, providing official documents that establish your \
+parental status.
+
+**PAYMENTS**
+
+Card payments are handled by Paylane Ltd, which receives your card number and the amount paid. Your card \
+issuer is responsible for its own use of your personal data and should be contacted directly about it.
+"""
+
+
+@pytest.fixture(scope="module")
+def shop_kb(tmp_path_factory) -> KnowledgeBase:
+    out = tmp_path_factory.mktemp("kb_generated")
+    source = out / "policy.md"
+    source.write_text(POLICY, encoding="utf-8")
+    build(source, out / "kb")
+    return KnowledgeBase.load(out / "kb")
+
+
+def test_a_short_paragraph_is_shown_whole_so_its_qualifying_sentences_come_with_the_best_one(shop_kb):
+    answer = shop_kb.answer("do you send marketing newsletters")
+    assert answer.covered
+    assert answer.text.startswith("We may send you newsletters")
+    assert "We will not send you offers from other companies." in answer.text
+
+
+def test_asking_where_the_company_is_based_is_answered_with_the_postal_address_the_builder_found(shop_kb):
+    for question in ("where's your head office", "where are you based"):
+        answer = shop_kb.answer(question)
+        assert answer.covered and "12 Harbour Street" in answer.text
+
+
+def test_asking_to_see_what_is_held_is_an_access_request_answered_by_the_stated_right(shop_kb):
+    assert _request_kinds("can i see what information you have on me") == {"access"}
+    assert _request_kinds("could i check what data you hold") == {"access"}
+    answer = shop_kb.answer("can I see what information you have on me")
+    assert answer.covered and "disclosure" in answer.text
+
+
+def test_a_how_do_i_question_keeps_the_clause_with_the_e_mail_when_a_long_sentence_is_cut(shop_kb):
+    answer = shop_kb.answer("my son opened an account, how do I get it closed")
+    assert answer.covered and len(answer.text) <= 320
+    assert "privacy@example.com" in answer.text
+    assert has_answer_type("write to: 12 Harbour Street, Bristol", "contact_detail")
+    assert not has_answer_type("we keep your data safe", "contact_detail")
+
+
+def test_words_differing_only_by_a_second_suffix_are_not_counted_as_unknown_to_the_policy(shop_kb):
+    assert loose_stem(stem("company")) == loose_stem(stem("companies"))
+    assert loose_stem(stem("customer")) == loose_stem(stem("customers"))
+    assert loose_stem(stem("online")) == loose_stem(stem("on-line"))
+    assert shop_kb.unsupported_terms("which company is that") == []
+    assert shop_kb.unsupported_terms("do you collect biometric data") == ["biometric"]
+
+
+def test_an_organisation_the_question_names_itself_is_not_an_organisation_it_asks_for():
+    sentence = "Your credit card company is responsible for its own use of your data."
+    assert names_same_organisation("if my card company misuses my data who do i talk to", sentence)
+    assert not names_same_organisation("which company gets my card number", sentence)
+    assert not names_same_organisation("what kind of company gets my card number", sentence)
+    assert not names_same_organisation("who gets my card number", sentence)
+
+
+class _StandIn:
+    """The parts of a knowledge base that ``render`` reads."""
+
+    def __init__(self, sentences: List[str], paragraph: List[int]) -> None:
+        self.sentences: List[Dict] = [{"text": t, "_pi": p, "section": "s"} for t, p in zip(sentences, paragraph)]
+        self._titles = {"s": "Section"}
+
+
+LEAD = (
+    "If you ask us to stop using your data, to correct it, to delete it or to hand over a copy of what we hold "
+    "about you, we will deal with your request in line with the laws and regulations that apply to us."
+)
+NEXT = "Deleting your data or asking us to stop using it will result in the cancellation of your registration."
+
+
+def test_a_neighbour_without_clauses_is_shown_whole_and_the_leading_sentence_cut_at_its_clauses():
+    kb = _StandIn([LEAD, NEXT], [0, 0])
+    text, also = render(kb, "what happens if I ask you to stop", [0, 1], 260, {"stop"}, None)
+    assert len(text) <= 260 < len(LEAD) + len(NEXT) and not also
+    assert text.endswith("cancellation of your registration.")
+    assert text.startswith("If you ask us to stop") and "…" in text
+
+
+def test_the_leading_sentence_is_not_cut_for_a_sentence_from_elsewhere_and_a_preceding_neighbour_reads_first():
+    far = _StandIn([LEAD, "Other text.", NEXT], [0, 1, 2])
+    text, _ = render(far, "what happens if I ask you to stop", [0, 2], 260, {"stop"}, None)
+    assert text.startswith(LEAD)
+    near = _StandIn([NEXT, LEAD], [0, 0])
+    text, _ = render(near, "what happens", [1, 0], 400, set(), None)
+    assert text == f"{NEXT} {LEAD}"
