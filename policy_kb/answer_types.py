@@ -29,6 +29,7 @@ __all__ = [
     "expected_answer_type",
     "has_answer_type",
     "names_same_organisation",
+    "asks_why",
 ]
 
 ANSWER_TYPES = ("duration", "date", "time", "location", "organisation", "amount", "age", "collected", "obligation")
@@ -80,7 +81,8 @@ _COLLECTED_Q = re.compile(
     r"\b(?:what|which)(?: (?:kinds?|types?|sorts?|categories|pieces?) of)? (?:personal )?(?:information|info|data|details)\b"
     r".{0,40}\b(?:collect\w*|gather\w*|obtain\w*|ask (?:me )?for|request|need|require|record\w*|hold|keep|store|have about)\b"
     r"|\bwhat (?:do|does|will|did) (?:you|they|we|the \w+) (?:collect|gather|record|ask (?:me )?for|know about me)\b"
-    r"|\bwhat (?:do|must|should|will) i (?:have|need) to (?:give|provide|share|supply|tell|enter)\b"
+    r"|\bwhat(?: (?:personal )?(?:information|info|data|details))? (?:(?:do|must|should|will) i (?:have|need) to|"
+    r"must i|should i|am i (?:required|asked|expected) to) (?:give|provide|share|supply|tell|enter|hand over|submit|fill in)\b"
 )
 _OBLIGATION_Q = re.compile(
     r"\b(?:do|must|should|will) i (?:have|need) to (?:give|provide|share|supply|fill|tell|enter|hand)\b"
@@ -202,6 +204,18 @@ _OBLIGATION_S = re.compile(
     re.I,
 )
 
+_PURPOSE_S = re.compile(
+    r"\b(?:so that|so we can|in order to|for the purposes? of|purposes?|because|reasons?|"
+    r"(?:help|helps|allow|allows|enable|enables) us to)\b",
+    re.I,
+)
+_WHY_Q = re.compile(r"^\s*why\b|\bwhy (?:do|does|did|would|will|are|is|should)\b|\bfor what (?:purpose|reason)\b", re.I)
+
+
+def asks_why(question: str) -> bool:
+    """ "Why do you record ...": the question asks for a reason (a purpose), whatever its topic."""
+    return bool(_WHY_Q.search(question))
+
 
 def has_answer_type(sentence: str, kind: str) -> bool:
     """Whether ``sentence`` contains an answer of type ``kind`` (see :data:`ANSWER_TYPES`)."""
@@ -230,6 +244,8 @@ def has_answer_type(sentence: str, kind: str) -> bool:
         return bool(_OBLIGATION_S.search(sentence))
     if kind == "data_item":  # a clause of a "collected" sentence naming a data item
         return bool(_DATA_ITEM_S.search(sentence))
+    if kind == "purpose":  # a reason given: "so that we can ...", "for security reasons", "in order to ..."
+        return bool(_PURPOSE_S.search(sentence))
     if kind == "contact_detail":  # a clause giving a way to reach the company: e-mail, phone, street address
         return bool(_EMAIL_RE.search(sentence) or _PHONE_RE.search(sentence) or _STREET_S.search(sentence))
     return True

@@ -17,7 +17,7 @@ from typing import List, Optional, Tuple
 
 import numpy as np
 
-from .answer_types import LENIENT, PREFERRED, names_same_organisation
+from .answer_types import LENIENT, PREFERRED, asks_why, has_answer_type, names_same_organisation
 from .answers import Citation
 from .question import ELLIPSIS, _clauses_within, _request_kinds
 from .ranker import RankerWeights, abstain_features
@@ -152,7 +152,9 @@ def compose(
             if best not in chosen and part_covered and length + 1 + len(kb.sentences[best]["text"]) <= max_chars:
                 chosen.append(best)
                 length += 1 + len(kb.sentences[best]["text"])
-        return confidence, chosen
+        if len(chosen) > 1:
+            return confidence, chosen
+        # both parts are answered by the same sentence: it is supported as for a one-part question
     section = kb.sentences[top]["section"]
     pi = kb.sentences[top]["_pi"]
     paragraph = [j for j, s in enumerate(kb.sentences) if s["_pi"] == pi]
@@ -160,6 +162,15 @@ def compose(
         # a short paragraph is shown whole: its other sentences qualify the best one ("... We will not
         # send individual notices of changes")
         return confidence, [top] + [j for j in paragraph if j != top]
+    # "why ...": when the best sentence gives no reason, its neighbour that does ("We collect this
+    # information so that we can ...") supports it, however it scores
+    reason = [
+        j
+        for j in (top + 1, top - 1)
+        if j in paragraph and asks_why(question) and has_answer_type(kb.sentences[j]["text"], "purpose")
+    ]
+    if reason and not has_answer_type(kb.sentences[top]["text"], "purpose"):
+        return confidence, [top, reason[0]]
     best, best_score = None, -np.inf
     for j, s in enumerate(kb.sentences):
         if j == top or s["section"] != section:

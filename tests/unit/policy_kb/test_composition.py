@@ -11,7 +11,7 @@ from typing import Dict, List
 import pytest
 
 from policy_kb import KnowledgeBase, build
-from policy_kb.answer_types import has_answer_type, names_same_organisation
+from policy_kb.answer_types import asks_why, expected_answer_type, has_answer_type, names_same_organisation
 from policy_kb.compose import render
 from policy_kb.question import _request_kinds
 from policy_kb.scope import loose_stem
@@ -41,6 +41,10 @@ If you, as a parent or legal guardian, are worried that your child has opened an
 account closed and have all of its details deleted from our systems, please contact us by e-mail: \
 privacy@example.com or write to us at the address above, providing official documents that establish your \
 parental status.
+
+**BROWSING**
+
+We automatically record the pages you visit on our website, the links you click and the type of browser and device you use. We collect this information so that we can improve our website. Pages that you visit while logged in to your account are also linked to your customer profile, together with the searches you make and the products you place in your basket, for as long as the account stays open.
 
 **PAYMENTS**
 
@@ -132,3 +136,15 @@ def test_the_leading_sentence_is_not_cut_for_a_sentence_from_elsewhere_and_a_pre
     near = _StandIn([NEXT, LEAD], [0, 0])
     text, _ = render(near, "what happens", [1, 0], 400, set(), None)
     assert text == f"{NEXT} {LEAD}"
+
+
+def test_a_why_question_gets_the_neighbouring_sentence_that_gives_the_reason(shop_kb):
+    assert asks_why("why do you record the pages I visit") and not asks_why("what pages do you record")
+    answer = shop_kb.answer("why do you record the pages I visit and the browser I use")
+    assert answer.covered and "so that we can improve our website" in answer.text
+
+
+def test_asking_what_one_must_hand_over_asks_what_is_collected_not_whether_it_is_optional():
+    assert expected_answer_type("what info do I have to hand over to set up an account") == "collected"
+    assert expected_answer_type("what details must I provide") == "collected"
+    assert expected_answer_type("must I provide my phone number") == "obligation"
