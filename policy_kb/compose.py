@@ -23,7 +23,7 @@ from .question import ELLIPSIS, _clauses_within, _request_kinds
 from .ranker import RankerWeights, abstain_features
 from .text import content_tokens
 
-__all__ = ["compose", "contact_sentences", "question_parts", "render"]
+__all__ = ["compose", "contact_sentences", "identity_sentences", "question_parts", "render"]
 
 NEIGHBOUR_BONUS = 0.5
 #: characters left after the answering sentence for a supporting sentence (or its relevant clauses)
@@ -47,6 +47,33 @@ _CONTACT_Q = re.compile(
     r"(?P<place>head ?office|headquarters|main office|offices?|hq))\b",
     re.I,
 )
+
+
+#: a question asking which organisation the user is dealing with (the company behind the policy)
+_IDENTITY_Q = re.compile(
+    r"\bwho (?:are you|am i (?:talking|speaking|chatting) (?:to|with))\b|\b(?:legal|registered|full|official) name\b"
+    r"|\bwho (?:runs|owns|operates) (?:this|it|you|(?:this|the|your) (?:site|website|shop|store|company|business|"
+    r"app|service))\b"
+    r"|\b(?:what|which) (?:company|business|firm|organi[sz]ation) (?:is|are) (?:this|you|behind)\b"
+    r"|\b(?:who(?:'s| is| are)|what(?:'s| is)|name of) (?:the |your )?(?:data )?controllers?\b",
+    re.I,
+)
+#: the sentence that names the company and says it is "we" in the policy: ("Northwind", "we")
+_WE_DEFINED_S = re.compile(r"\([^()]{0,80}?[\"“'](?:we|us|our)[\"”']", re.I)
+_CONTROLLER_S = re.compile(r"\b(?:is|are|acts? as) (?:the |a |joint )?(?:data )?controllers?\b", re.I)
+
+
+def identity_sentences(kb, question: str) -> List[int]:
+    """ "Who is the data controller", "what's your legal name": the sentence where the policy names the
+    company it calls "we", and the one saying who the controller is, when the policy has them."""
+    if not _IDENTITY_Q.search(question):
+        return []
+    ids: List[int] = []
+    for pattern in (_WE_DEFINED_S, _CONTROLLER_S):
+        found = next((i for i, s in enumerate(kb.sentences) if pattern.search(s["text"])), None)
+        if found is not None and found not in ids:
+            ids.append(found)
+    return ids
 
 
 def contact_sentences(kb, question: str) -> List[int]:
@@ -117,7 +144,7 @@ def compose(
     parts = question_parts(question)
     X, scores, confidence, covered = _judge(kb, question, weights, expected, unsupported)
     top = int(np.argmax(scores))
-    contact = contact_sentences(kb, question)
+    contact = contact_sentences(kb, question) or identity_sentences(kb, question)
     if contact:  # the builder's fact answers, wherever the ranker's best sentence is
         chosen: List[int] = []
         for i in contact:

@@ -12,15 +12,19 @@ import pytest
 
 from policy_kb import KnowledgeBase, build
 from policy_kb.answer_types import asks_why, expected_answer_type, has_answer_type, names_same_organisation
-from policy_kb.compose import render
+from policy_kb.compose import identity_sentences, render
 from policy_kb.question import _request_kinds
 from policy_kb.scope import loose_stem
 from policy_kb.text import stem
 
 POLICY = """# Privacy policy - Example Outdoor Shop
 
-Example Outdoor Shop Ltd, with its head office at 12 Harbour Street, Bristol BS1 4QA, United Kingdom, runs this \
-website and is responsible for your personal data.
+Example Outdoor Shop Ltd ("Example", "we"), with its head office at 12 Harbour Street, Bristol BS1 4QA, United \
+Kingdom, runs this website.
+
+**WHO IS RESPONSIBLE**
+
+Example Outdoor Shop Ltd is the controller of the personal data described in this policy.
 
 **MARKETING E-MAILS**
 
@@ -148,3 +152,11 @@ def test_asking_what_one_must_hand_over_asks_what_is_collected_not_whether_it_is
     assert expected_answer_type("what info do I have to hand over to set up an account") == "collected"
     assert expected_answer_type("what details must I provide") == "collected"
     assert expected_answer_type("must I provide my phone number") == "obligation"
+
+
+def test_asking_who_the_controller_is_quotes_where_the_policy_names_itself_and_its_controller(shop_kb):
+    answer = shop_kb.answer("who is the data controller")
+    assert answer.covered
+    quoted = " ".join(c.text for c in answer.citations)
+    assert 'Example Outdoor Shop Ltd ("Example", "we")' in answer.text and "is the controller" in quoted
+    assert identity_sentences(shop_kb, "who runs the payment portal") == []
