@@ -189,6 +189,14 @@ def compose(
         # a short paragraph is shown whole: its other sentences qualify the best one ("... We will not
         # send individual notices of changes")
         return confidence, [top] + [j for j in paragraph if j != top]
+    # "how do I get my data erased": the stated right, then how the policy says to exercise it
+    if _HOW_DO_I.search(question) and _states_asked_right(kb, question, top):
+        how = {f["sentence"] for f in kb.facts.get("rights_how", [])}
+        exercise = next((i for i, s in enumerate(kb.sentences) if s["text"] in how), None)
+        if exercise is not None and exercise != top:
+            shown, _ = render(kb, question, [top, exercise], max_chars, set(), None)
+            if has_answer_type(shown, "contact_detail"):  # only when the way to reach them survives the cut
+                return confidence, [top, exercise]
     # "why ...": when the best sentence gives no reason, its neighbour that does ("We collect this
     # information so that we can ...") supports it, however it scores
     reason = [

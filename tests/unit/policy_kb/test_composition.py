@@ -160,3 +160,8 @@ def test_asking_who_the_controller_is_quotes_where_the_policy_names_itself_and_i
     quoted = " ".join(c.text for c in answer.citations)
     assert 'Example Outdoor Shop Ltd ("Example", "we")' in answer.text and "is the controller" in quoted
     assert identity_sentences(shop_kb, "who runs the payment portal") == []
+
+
+def test_how_do_i_exercise_a_right_quotes_the_right_and_how_the_policy_says_to_exercise_it(shop_kb):
+    answer = shop_kb.answer("how do I get my data deleted")
+    assert answer.covered and "deletion" in answer.text and "12 Harbour Street" in answer.text
