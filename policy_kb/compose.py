@@ -13,7 +13,7 @@ declines.  Everything shown is a policy sentence or a marked clause of one.
 from __future__ import annotations
 
 import re
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -26,6 +26,8 @@ from .text import content_tokens
 __all__ = ["compose", "contact_sentences", "identity_sentences", "question_parts", "render"]
 
 NEIGHBOUR_BONUS = 0.5
+#: weight of a candidate supporting sentence's share of question words the best sentence lacks
+NOVELTY_WEIGHT = 2.0
 #: characters left after the answering sentence for a supporting sentence (or its relevant clauses)
 MIN_SUPPORT = 100
 #: ranker score margin within which a sentence holding the asked-for kind of answer replaces the best one
@@ -108,6 +110,25 @@ def question_parts(question: str) -> List[str]:
     if len(parts) == 2 and all(content_tokens(p) for p in parts):
         return parts
     return [question]
+
+
+def _novelty(kb, question: str, top: int) -> Dict[int, float]:
+    """Per sentence, the IDF-weighted share of the question's words it uses that the best sentence lacks:
+    a supporting sentence should add what the question asks and the best one does not say."""
+    qstems = set(content_tokens(question))
+    idf, idf_max = kb._sent_idf, kb._idf_max
+    mass = 1.0 + sum(idf.get(t, idf_max) for t in qstems)
+    raw = getattr(kb, "_raw_sentence_tokens", None)
+    if raw is None:  # the sentences' own words (``kb._sent_tokens`` holds their synonyms too)
+        raw = [set(content_tokens(s["text"])) for s in kb.sentences]
+        kb._raw_sentence_tokens = raw
+    missing = qstems - raw[top]
+    out: Dict[int, float] = {}
+    for j, toks in enumerate(raw):
+        found = missing & toks
+        if found:
+            out[j] = sum(idf.get(t, idf_max) for t in found) / mass
+    return out
 
 
 def _states_asked_right(kb, question: str, top: int) -> bool:
@@ -207,10 +228,12 @@ def compose(
     if reason and not has_answer_type(kb.sentences[top]["text"], "purpose"):
         return confidence, [top, reason[0]]
     best, best_score = None, -np.inf
+    novel = _novelty(kb, question, top)
     for j, s in enumerate(kb.sentences):
         if j == top or s["section"] != section:
             continue
         bonus = NEIGHBOUR_BONUS if s["_pi"] == pi and abs(j - top) == 1 else 0.0
+        bonus += NOVELTY_WEIGHT * novel.get(j, 0.0)
         if scores[j] + bonus > best_score:
             best, best_score = j, scores[j] + bonus
     if best is not None and best_score >= scores[top] - weights.support_gap:
@@ -276,10 +299,12 @@ def render(
             options.append(pieces + [(i, _clause_cut(sentence, room, qexp, expected))])
         lead_budget = max_chars - len(sentence) - 1
         adjacent = abs(i - lead) == 1 and kb.sentences[i]["_pi"] == kb.sentences[lead]["_pi"]
-        if len(pieces) == 1 and adjacent and lead_budget >= MIN_SUPPORT:
-            # the two read as one passage; the leading sentence keeps at least half of what it says
+        too_long = len(lead_full) > max_chars  # cut in any case: a list of purposes, of data items ...
+        if len(pieces) == 1 and (adjacent or too_long) and lead_budget >= MIN_SUPPORT:
+            # the leading sentence keeps at least half of what it says, or of what the limit lets it say
             lead_cut = _clause_cut(lead_full, lead_budget, qexp, expected)
-            options.append([(lead, lead_cut if 2 * len(lead_cut) >= len(lead_full) else ""), (i, sentence)])
+            enough = 2 * len(lead_cut) >= min(len(lead_full), max_chars)
+            options.append([(lead, lead_cut if enough else ""), (i, sentence)])
         if room >= MIN_SUPPORT:
             options.append(pieces + [(i, _clauses_within(sentence, room, qexp, expected))])
         for option in options:

@@ -165,3 +165,24 @@ def test_asking_who_the_controller_is_quotes_where_the_policy_names_itself_and_i
 def test_how_do_i_exercise_a_right_quotes_the_right_and_how_the_policy_says_to_exercise_it(shop_kb):
     answer = shop_kb.answer("how do I get my data deleted")
     assert answer.covered and "deletion" in answer.text and "12 Harbour Street" in answer.text
+
+
+def test_a_supporting_sentence_scores_for_the_question_words_the_best_sentence_lacks(shop_kb):
+    from policy_kb.compose import _novelty
+
+    ids = {s["text"][:20]: i for i, s in enumerate(shop_kb.sentences)}
+    top = ids["We may send you news"]
+    novel = _novelty(shop_kb, "do you send newsletters about boots to my parents", top)
+    assert top not in novel
+    assert novel[ids["If you, as a parent "]] > 0  # "parent": asked, and missing from the best sentence
+
+
+LIST = "We use your data: " + "; ".join(f"to run service number {n} for you" for n in range(1, 20)) + "."
+OTHER = "We may also share a summary of this data with advertisers and sponsors who work with us."
+
+
+def test_a_leading_sentence_too_long_to_show_whole_is_cut_shorter_to_make_room_for_its_support():
+    kb = _StandIn([LIST, "Other text.", OTHER], [0, 1, 2])
+    text, _ = render(kb, "do advertisers get my data", [0, 2], 320, {"advertis"}, None)
+    assert len(text) <= 320 and OTHER in text
+    assert text.startswith("We use your data:") and len(text) - len(OTHER) >= 160 - 5
