@@ -54,6 +54,7 @@ _CONTACT_Q = re.compile(
 #: a question asking which organisation the user is dealing with (the company behind the policy)
 _IDENTITY_Q = re.compile(
     r"\bwho (?:are you|am i (?:talking|speaking|chatting) (?:to|with))\b|\b(?:legal|registered|full|official) name\b"
+    r"|\bname of (?:the|your|this) (?:company|business|firm|organi[sz]ation)\b|\b(?:company|business)(?:'s)? name\b"
     r"|\bwho (?:runs|owns|operates) (?:this|it|you|(?:this|the|your) (?:site|website|shop|store|company|business|"
     r"app|service))\b"
     r"|\b(?:what|which) (?:company|business|firm|organi[sz]ation) (?:is|are) (?:this|you|behind)\b"

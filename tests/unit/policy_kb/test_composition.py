@@ -160,6 +160,7 @@ def test_asking_who_the_controller_is_quotes_where_the_policy_names_itself_and_i
     quoted = " ".join(c.text for c in answer.citations)
     assert 'Example Outdoor Shop Ltd ("Example", "we")' in answer.text and "is the controller" in quoted
     assert identity_sentences(shop_kb, "who runs the payment portal") == []
+    assert identity_sentences(shop_kb, "what's the name of the company") == identity_sentences(shop_kb, "who are you")
 
 
 def test_how_do_i_exercise_a_right_quotes_the_right_and_how_the_policy_says_to_exercise_it(shop_kb):
