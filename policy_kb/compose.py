@@ -79,6 +79,28 @@ def identity_sentences(kb, question: str) -> List[int]:
     return ids
 
 
+#: "what does this policy cover", "who does this notice apply to": the policy's statement of its own scope
+_SCOPE_Q = re.compile(
+    r"\b(?:what|who|which \w+)\b.{0,20}\b(?:this|the|your) (?:privacy )?(?:policy|notice|statement)\b.{0,12}"
+    r"\b(?:cover|covers|apply|applies|govern|governs|about|for)\b"
+    r"|\b(?:scope|purpose) of (?:this|the|your) (?:privacy )?(?:policy|notice|statement)\b"
+    r"|\b(?:does|do) (?:this|the|your) (?:privacy )?(?:policy|notice|statement) (?:also )?(?:cover|apply)\b",
+    re.I,
+)
+_SCOPE_S = re.compile(
+    r"\b(?:this|our|the) (?:privacy )?(?:policy|notice|statement) (?:governs|applies|covers|describes|explains|sets out)\b",
+    re.I,
+)
+
+
+def scope_sentences(kb, question: str) -> List[int]:
+    """ "What does this policy cover": the first sentence where the policy states what it governs."""
+    if not _SCOPE_Q.search(question):
+        return []
+    found = next((i for i, s in enumerate(kb.sentences) if _SCOPE_S.search(s["text"])), None)
+    return [] if found is None else [found]
+
+
 def contact_sentences(kb, question: str) -> List[int]:
     """Sentence ids stating the contact a question asks for ("where do I write" → the postal address)."""
     m = _CONTACT_Q.search(question)
@@ -166,7 +188,7 @@ def compose(
     parts = question_parts(question)
     X, scores, confidence, covered = _judge(kb, question, weights, expected, unsupported)
     top = int(np.argmax(scores))
-    contact = contact_sentences(kb, question) or identity_sentences(kb, question)
+    contact = contact_sentences(kb, question) or identity_sentences(kb, question) or scope_sentences(kb, question)
     if contact:  # the builder's fact answers, wherever the ranker's best sentence is
         chosen: List[int] = []
         for i in contact:

@@ -12,7 +12,7 @@ import pytest
 
 from policy_kb import KnowledgeBase, build
 from policy_kb.answer_types import asks_why, expected_answer_type, has_answer_type, names_same_organisation
-from policy_kb.compose import identity_sentences, render
+from policy_kb.compose import identity_sentences, render, scope_sentences
 from policy_kb.question import _request_kinds
 from policy_kb.scope import loose_stem
 from policy_kb.text import stem
@@ -20,7 +20,7 @@ from policy_kb.text import stem
 POLICY = """# Privacy policy - Example Outdoor Shop
 
 Example Outdoor Shop Ltd ("Example", "we"), with its head office at 12 Harbour Street, Bristol BS1 4QA, United \
-Kingdom, runs this website.
+Kingdom, runs this website. This policy explains what personal data we collect through our website and our shops.
 
 **WHO IS RESPONSIBLE**
 
@@ -187,3 +187,10 @@ def test_a_leading_sentence_too_long_to_show_whole_is_cut_shorter_to_make_room_f
     text, _ = render(kb, "do advertisers get my data", [0, 2], 320, {"advertis"}, None)
     assert len(text) <= 320 and OTHER in text
     assert text.startswith("We use your data:") and len(text) - len(OTHER) >= 160 - 5
+
+
+def test_asking_what_the_policy_covers_quotes_where_it_states_its_scope(shop_kb):
+    answer = shop_kb.answer("what does this privacy policy cover")
+    assert answer.covered and answer.text.startswith("This policy explains what personal data we collect")
+    assert scope_sentences(shop_kb, "does this policy cover cookies") != []
+    assert scope_sentences(shop_kb, "do you use cookies") == []
