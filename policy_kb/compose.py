@@ -2,11 +2,19 @@
 
 The ranker (``ranker.py``) scores every sentence of the policy.  The best one answers; its section is
 cited.  A question asking for a kind of answer ("how long" → a duration) is answered only by a sentence
-holding one (the best such sentence if it scores within ``TYPE_MARGIN``), else declined.  A question
-asking how to reach the company is answered by the contact the builder extracted (``policy_facts.py``).  A second sentence is added when it scores within the trained ``support_gap`` of the first and
-fits the length limit — preferably the next sentence of the same passage, which usually carries on
-from the first.  A two-part question ("how do I get it removed and what proof do you need") is ranked
-part by part, and the best sentence of each part is shown.  Below the calibrated threshold the answer
+holding one (the best such sentence if it scores within ``TYPE_MARGIN``), else declined.
+
+Some questions are answered by what the builder found rather than by the ranking: how to reach the
+company (the contact facts, ``policy_facts.py``), who the company is or who the controller is (the
+sentence defining "we"), what the policy covers (its statement of scope).  A question asking to exercise a
+right the policy states ("can I see what you hold on me") is answered by that right when the ranker puts
+it first, even if the abstention model is unsure; "how do I ..." adds how the policy says to exercise it.
+
+What follows the best sentence: its whole paragraph when that fits the limit; for "why ..." a neighbour
+giving the reason; else a second sentence of the section scoring within the trained ``support_gap``
+(a neighbour, and a sentence using question words the best one lacks, score higher).  A two-part
+question ("how do I get it removed and what proof do you need") is ranked part by part.  ``render`` fits
+it all in the length limit by cutting at clauses (see there).  Below the calibrated threshold the answer
 declines.  Everything shown is a policy sentence or a marked clause of one.
 """
 
