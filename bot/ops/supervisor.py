@@ -65,7 +65,7 @@ def healthy(url: str, timeout: float = 2.0) -> bool:
 
 
 # One compute thread per library in each child. The stack is three processes on a couple of
-# cores, each turn runs small matrix products (MiniLM, DIET, TED) that threads cannot split
+# cores, each turn runs small matrix products (MiniLM, the intent classifier, TED) that threads cannot split
 # usefully, and idle OpenBLAS/TensorFlow pools spin on the cores the other processes need.
 # Explicit values in the parent environment (or ``extra``) win.
 SINGLE_THREAD_COMPUTE = {

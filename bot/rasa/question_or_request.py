@@ -4,7 +4,7 @@ Why: "does it have access to my camera?" scores close to both ``ask_policy`` and
 ``request_access``. Guessing the request opens a form the user never asked for;
 guessing the question may ignore a real request. When the two best intents are
 the policy question and a request and their confidences are close, this
-component (placed after DIET, before ``FallbackClassifier``) predicts the
+component (placed after the intent classifier, before ``FallbackClassifier``) predicts the
 ``question_or_request`` intent instead. The dialogue then runs
 ``action_route_question_or_request`` (``actions/routing.py``), which asks the
 knowledge base how well the policy answers the text and offers both paths as

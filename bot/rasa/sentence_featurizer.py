@@ -1,8 +1,8 @@
-"""Dense sentence features for DIET from the project's own MiniLM encoder.
+"""Dense sentence features for the intent classifier from the project's own MiniLM encoder.
 
 Why: CountVectors only know the words of the training examples, so a message
 phrased differently ("can u wipe my stuff") falls through. MiniLM sentence
-embeddings put paraphrases close together; DIET gets them as one dense
+embeddings put paraphrases close together; the classifier gets them as one dense
 *sentence-level* feature vector next to the sparse sequence/sentence features,
 the way Rasa's ``ConveRTFeaturizer`` and ``LanguageModelFeaturizer`` add theirs
 (``Featurizer.add_features_to_message``).
@@ -164,9 +164,8 @@ class MiniLMSentenceFeaturizer(DenseFeaturizer, GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         """Featurize incoming messages (their text, or an action's text in end-to-end stories).
 
-        A user message with empty text still gets a (zero) sentence vector: DIET's prediction
-        signature expects the dense feature on every user message, and an empty message must be
-        answered, not fail the turn.
+        A user message with empty text still gets a (zero) sentence vector, so every message reaches
+        the classifier with the same features and an empty message is answered, not a failed turn.
         """
         for message in messages:
             if message.get(TEXT) is not None and not message.get(TEXT):

@@ -8,7 +8,7 @@
   schema branch their name selects instead of all ~20.  Same schema, same errors, same
   message.
 - **Model graph off the event loop**: Rasa runs the NLU graph (tokenizer, featurizers
-  with the MiniLM encoder, DIET) and the policy graph (memoization, rules, TED) inline
+  with the MiniLM encoder, the intent classifier) and the policy graph (memoization, rules, TED) inline
   in its coroutines, so every other conversation waits while one message is parsed or
   one action predicted (~50 ms of a policy turn).  Here both run in a small worker
   pool (:data:`GRAPH_THREADS`), so the event loop keeps serving HTTP, the tracker store

@@ -1,4 +1,4 @@
-"""The MiniLM sentence featurizer gives DIET one dense 384-d sentence vector per text."""
+"""The MiniLM sentence featurizer gives the intent classifier one dense 384-d sentence vector per text."""
 
 from __future__ import annotations
 
@@ -100,8 +100,7 @@ def test_works_inside_a_tiny_trained_pipeline(tmp_path: Path):
         "recipe: default.v1\nlanguage: en\nassistant_id: featurizer-test\npipeline:\n"
         "  - name: WhitespaceTokenizer\n  - name: CountVectorsFeaturizer\n"
         "  - name: bot.rasa.sentence_featurizer.MiniLMSentenceFeaturizer\n"
-        "  - name: DIETClassifier\n    epochs: 30\n    random_seed: 1\n    entity_recognition: false\n"
-        "    number_of_transformer_layers: 0\n",
+        "  - name: bot.rasa.linear_intent_classifier.LinearIntentClassifier\n",
         encoding="utf-8",
     )
     (tmp_path / "nlu.yml").write_text(
