@@ -36,7 +36,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Sequence, Tuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -254,6 +254,8 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--model", action="append", default=[], metavar="LABEL=PATH",
                         help="use this trained model for run LABEL (old / new) instead of training one")
+    parser.add_argument("--also", action="append", default=[], metavar="LABEL=PATH",
+                        help="also measure this trained model (e.g. the previous pipeline) in the same run")
     parser.add_argument("--keep", type=Path, help="keep the trained models in this directory")
     parser.add_argument("--sets", default="1,2,3", metavar="N,N",
                         help="what to measure: held-out sets 1-5 and/or pqa (PrivacyQA measure apps); set 5 and pqa "
@@ -287,8 +289,9 @@ def main() -> None:
         runs = [("old", BASELINE_CONFIG, old_nlu)]
         if args.ablation:
             runs.append(("old config, new data", BASELINE_CONFIG, ROOT / "data" / "nlu"))
+        given = dict(m.split("=", 1) for m in args.model + args.also)
+        runs += [(m.split("=", 1)[0], NEW_CONFIG, ROOT / "data" / "nlu") for m in args.also]
         runs.append(("new", NEW_CONFIG, ROOT / "data" / "nlu"))
-        given = dict(m.split("=", 1) for m in args.model)
         for label, config, nlu in runs:
             if label in given:
                 model, seconds = Path(given[label]), None
