@@ -223,11 +223,21 @@ def main(argv=None) -> int:
                 print("misses:")
                 print("\n".join(res["misses"]))
     if not args.sets:
-        from kb_policyqa import cartier_heldout, policyqa_measure, print_report
+        from kb_policyqa import (
+            HELDOUT_2,
+            HELDOUT_2_TITLE,
+            SCORERS,
+            cartier_heldout,
+            policyqa_measure,
+            print_heldout,
+            print_report,
+        )
 
         report["policyqa_measure"] = policyqa_measure()
         report["cartier_heldout"] = cartier_heldout()
+        report["cartier_heldout_2"] = cartier_heldout(questions=HELDOUT_2)
         print_report(report["policyqa_measure"], report["cartier_heldout"], args.verbose)
+        print_heldout(report["cartier_heldout_2"], SCORERS, HELDOUT_2_TITLE, args.verbose)
     if args.json:
         args.json.write_text(json.dumps(report, indent=1))
     return 0

@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HELDOUT = ROOT / "bench/kb_cartier_heldout.jsonl"
 #: written blind later (``bench/kb_cartier_heldout_2.README.md``): measure-only
 HELDOUT_2 = ROOT / "bench/kb_cartier_heldout_2.jsonl"
+HELDOUT_2_TITLE = "Cartier held-out 2 (written blind, measure-only)"
 CARTIER = ROOT / "policy_kb/source/cartier-us-privacy-policy-2010.md"
 SCORERS = ("rules", "learned")
 
@@ -187,9 +188,14 @@ def print_report(pqa: dict, held: dict, verbose: bool = False) -> None:
           + "".join(f"{pqa['answer_ms_p50'][s]:>5.1f}/{pqa['answer_ms_p95'][s]:<4.1f}" for s in scorers))
     big = max(pqa["build_s"], key=lambda b: b[1])
     print(f"KB build: {', '.join(f'{n} ({p} paragraphs) {s:.1f} s' for n, p, s in pqa['build_s'])}; largest {big[0]} {big[2]:.1f} s")
+    print_heldout(held, scorers, "Cartier held-out 1 (committed before tuning; measured once, a tuning set since)", verbose)
+
+
+def print_heldout(held: dict, scorers: Sequence[str], title: str, verbose: bool = False) -> None:
+    """One Cartier question set's numbers, a column per scorer."""
     n = held["n"]
-    print(f"\n== Cartier held-out ({n['answerable']} answerable + {n['uncovered']} uncovered + {n['out_of_scope']} out of scope;"
-          f" committed before tuning, never tuned on); KB build {held['build_s']:.1f} s")
+    print(f"\n== {title}: {n['answerable']} answerable + {n['uncovered']} uncovered + {n['out_of_scope']} out of scope;"
+          f" KB build {held['build_s']:.1f} s")
     print(f"{'metric':<24}" + "".join(f"{s:>10}" for s in scorers))
     for key in ("all_key_facts", "uncovered_declined", "out_of_scope_declined", "answerable_declined"):
         print(f"{key:<24}" + "".join(f"{held[s][key]*100:>9.1f}%" for s in scorers))
@@ -213,8 +219,10 @@ def main() -> None:
     previous = load_weights(args.previous) if args.previous else None
     if args.previous and previous is None:
         parser.error(f"{args.previous}: not ranker weights for these features")
-    report = {"policyqa_measure": policyqa_measure(previous), "cartier_heldout": cartier_heldout(previous)}
+    report = {"policyqa_measure": policyqa_measure(previous), "cartier_heldout": cartier_heldout(previous),
+              "cartier_heldout_2": cartier_heldout(previous, HELDOUT_2)}
     print_report(report["policyqa_measure"], report["cartier_heldout"], args.verbose)
+    print_heldout(report["cartier_heldout_2"], _scorers(previous), HELDOUT_2_TITLE, args.verbose)
     if args.json:
         args.json.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
 
