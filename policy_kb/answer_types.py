@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from .facts import _EMAIL_RE, _PHONE_RE, COUNTRIES, ORG_SUFFIX, STREET
+from .facts import COUNTRIES, EMAIL_RE, ORG_SUFFIX, PHONE_RE, STREET
 
 __all__ = [
     "ANSWER_TYPES",
@@ -247,7 +247,7 @@ def has_answer_type(sentence: str, kind: str) -> bool:
     if kind == "purpose":  # a reason given: "so that we can ...", "for security reasons", "in order to ..."
         return bool(_PURPOSE_S.search(sentence))
     if kind == "contact_detail":  # a clause giving a way to reach the company: e-mail, phone, street address
-        return bool(_EMAIL_RE.search(sentence) or _PHONE_RE.search(sentence) or _STREET_S.search(sentence))
+        return bool(EMAIL_RE.search(sentence) or PHONE_RE.search(sentence) or _STREET_S.search(sentence))
     return True
 
 

@@ -70,7 +70,7 @@ _STORE_RE = re.compile(
     r"\b(stor(?:e|ed|age|ing)|process(?:ed|ing)?|host(?:ed|ing)?|transferr?(?:ed|ing)?|kept|located|servers?|data cent(?:er|re)s?)\b",
     re.I,
 )
-_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _AGE_RE = re.compile(
     r"\b(?:under|below|younger than|less than)\s+(?:the\s+)?(?:age\s+(?:of\s+)?)?(\d{1,2})\b"
     r"|\b(\d{1,2})\s+years?\s+(?:of\s+age|old)\b|\bage[ds]?\s+(?:of\s+)?(\d{1,2})\b",
@@ -111,7 +111,7 @@ _RIGHTS = {
 _REQUEST_RE = re.compile(r"\b(request|right to|you (?:may|can) (?:ask|request|exercise))\b", re.I)
 
 #: A telephone number: "+1 (800) 555-0100", "1-800-555-0100", "(212) 555 0100", "+44 20 7946 0958".
-_PHONE_RE = re.compile(
+PHONE_RE = re.compile(
     r"(?<![\w/.-])(?:\+\d{1,3}[\s.-]?)?(?:1[\s.-])?(?:\(\d{2,4}\)|\d{2,4})[\s.-]\d{3,4}[\s.-]\d{3,4}(?![\w/-])"
 )
 _PHONE_CUE_RE = re.compile(r"\b(?:call|phone|telephone|tel\.?|toll[- ]free|fax|dial|number)\b", re.I)
@@ -142,7 +142,7 @@ def extract_facts(sections: Sequence[Mapping[str, Any]]) -> Dict[str, object]:
     email_where: Dict[str, List[str]] = {}
     email_sentence: Dict[str, str] = {}
     for sid, sentence in pairs:
-        for email in _EMAIL_RE.findall(sentence):
+        for email in EMAIL_RE.findall(sentence):
             email = email.rstrip(".").lower()
             emails[email] += 1
             email_sentence.setdefault(email, sentence)
@@ -168,7 +168,7 @@ def extract_facts(sections: Sequence[Mapping[str, Any]]) -> Dict[str, object]:
         if not found:
             found = [m.group(0).strip() for m in _ADDRESS_US_RE.finditer(sentence)]
         for addr in found:
-            if not any(ch.isdigit() for ch in addr) or _EMAIL_RE.fullmatch(addr):
+            if not any(ch.isdigit() for ch in addr) or EMAIL_RE.fullmatch(addr):
                 continue
             addresses.append({"address": addr.rstrip(" ,."), "section": sid, "sentence": sentence})
     # prefer an address given as "write to:" (the contact address) over a headquarters mention
@@ -250,7 +250,7 @@ def extract_facts(sections: Sequence[Mapping[str, Any]]) -> Dict[str, object]:
     how = []
     right_sections = {r["section"] for r in rights}
     for sid, sentence in pairs:
-        if sid in right_sections and (_EMAIL_RE.search(sentence) or _WRITE_TO_RE.search(sentence)):
+        if sid in right_sections and (EMAIL_RE.search(sentence) or _WRITE_TO_RE.search(sentence)):
             how.append({"section": sid, "sentence": sentence})
     facts["rights_how"] = how
 
@@ -268,7 +268,7 @@ def extract_facts(sections: Sequence[Mapping[str, Any]]) -> Dict[str, object]:
     for sid, sentence in pairs:
         if not _PHONE_CUE_RE.search(sentence):
             continue  # a bare digit group (a street number, a date) is not a telephone number
-        for m in _PHONE_RE.finditer(sentence):
+        for m in PHONE_RE.finditer(sentence):
             number = m.group(0).strip()
             if sum(ch.isdigit() for ch in number) >= 10 and not any(p["number"] == number for p in phones):
                 phones.append({"number": number, "section": sid, "sentence": sentence})
