@@ -10,7 +10,7 @@ import re
 from collections import Counter
 from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
-__all__ = ["extract_facts", "REQUEST_KINDS", "COUNTRIES"]
+__all__ = ["extract_facts", "REQUEST_KINDS", "COUNTRIES", "EMAIL_RE", "PHONE_RE"]
 
 REQUEST_KINDS = ("access", "correction", "deletion", "stop_using", "parental_deletion")
 
