@@ -63,8 +63,10 @@ def masked_transcript(tracker: Tracker) -> str:
 #: Personal-data slots this module fills; cleared once the ticket holds the value (or the flow ends).
 ESCALATION_PERSONAL_SLOTS = (names.SLOT_ESCALATION_CONTACT,)
 
-#: Questions whose answers are personal data: never copied into a transcript.
-PERSONAL_QUESTIONS = frozenset({*PERSONAL_FIELDS, *ESCALATION_PERSONAL_SLOTS})
+#: Questions whose answers are personal data: never copied into a transcript. The change-of-mind
+#: confirmation counts: it is asked in place of an identity question, and people often answer the
+#: question it displaced (their name, their e-mail) instead of "yes" or "no".
+PERSONAL_QUESTIONS = frozenset({*PERSONAL_FIELDS, *ESCALATION_PERSONAL_SLOTS, names.SLOT_SWITCH_CONFIRMED})
 
 #: ``escalation_contact`` when the user said "no thanks": file without a contact.
 DECLINED = "__declined__"

@@ -48,6 +48,20 @@ async def test_answers_to_personal_questions_never_reach_the_transcript(backend)
     assert "I want to delete my data" in text and text.count("[answer withheld: personal details]") == len(answers)
 
 
+async def test_a_name_typed_at_the_change_of_mind_confirmation_is_withheld(backend):
+    """F3: the switch confirmation is asked in place of an identity question; a name typed there is withheld."""
+    events: List[Dict[str, Any]] = [
+        said("I want to see my data"),
+        *asked("full_name", "What is your full name?"),
+        said("actually delete it instead"),
+        *asked("switch_confirmed", "Just to check: you'd like to delete your personal information instead?"),
+        said("Dmitri Karamazov"),
+    ]
+    text = await transcript_of(backend, events)
+    assert "Dmitri" not in text and "I want to see my data" in text
+    assert text.count("[answer withheld: personal details]") == 2
+
+
 async def test_what_a_child_said_is_discarded_once_the_assistant_says_it_removed_it(backend):
     """F3: a user who said they are 12: none of their words are kept after the assistant said it removed them."""
     events = [
