@@ -259,7 +259,7 @@ def main() -> None:
                         help="also measure this trained model (e.g. the previous pipeline) in the same run")
     parser.add_argument("--keep", type=Path, help="keep the trained models in this directory")
     parser.add_argument("--sets", default="1,2,3", metavar="N,N",
-                        help="what to measure: held-out sets 1-5 and/or pqa (PrivacyQA measure apps); set 5 and pqa "
+                        help="what to measure: held-out sets 1-6 and/or pqa (PrivacyQA measure apps); set 6 and pqa "
                              "are measure-only: run them once, at the end")
     args = parser.parse_args()
     chosen = {n.strip() for n in args.sets.split(",") if n.strip()}

@@ -11,6 +11,7 @@ from typing import Any, Collection, Iterable, List, Mapping, Optional, Pattern, 
 
 __all__ = [
     "mask_text",
+    "value_spans",
     "MASKS",
     "agent_transcript",
     "WITHHELD",
@@ -92,6 +93,23 @@ def mask_text(text: str) -> str:
     for placeholder, pattern in MASKS:
         text = pattern.sub(placeholder, text)
     return _KEPT.sub(lambda match: kept[int(match.group(1))], text) if kept else text
+
+
+def value_spans(text: str) -> List[Tuple[int, int, str]]:
+    """Where :func:`mask_text` finds personal values in ``text``: ``(start, end, placeholder)``, in order.
+
+    The shapes are tried in :data:`MASKS` order on the original text; a span overlapping one
+    already found is skipped, as masking would have replaced the earlier one first. The
+    intent classifier counts each value as its kind, so a random e-mail or phone number
+    weighs the same in every message.
+    """
+    spans: List[Tuple[int, int, str]] = []
+    for placeholder, pattern in MASKS:
+        for match in pattern.finditer(text):
+            start, end = match.span()
+            if end > start and not any(start < taken_end and taken_start < end for taken_start, taken_end, _ in spans):
+                spans.append((start, end, placeholder))
+    return sorted(spans)
 
 
 #: Metadata key on a bot utterance saying it removed what the user said (an under-13 user): from then

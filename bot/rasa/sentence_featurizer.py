@@ -42,6 +42,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.rasa.sentence_vector import PARSE_DATA_KEY, pack
+from bot.rasa.value_tokenizer import with_value_kinds
 
 __all__ = ["MiniLMSentenceFeaturizer", "encode_texts"]
 
@@ -122,12 +123,19 @@ class MiniLMSentenceFeaturizer(DenseFeaturizer, GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        """Only the base featurizer option (``alias``)."""
-        return {**DenseFeaturizer.get_default_config()}
+        """The base featurizer option (``alias``) and ``values_as_kinds``.
+
+        ``values_as_kinds``: encode a message with each typed value (e-mail, phone,
+        reference, date ...) replaced by its kind (:func:`bot.rasa.value_tokenizer.with_value_kinds`),
+        so the letters of a random address cannot move the message to another intent.
+        """
+        return {**DenseFeaturizer.get_default_config(), "values_as_kinds": False}
 
     @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:
-        """Nothing to check: the component has no options of its own."""
+        """``values_as_kinds`` must be a boolean."""
+        if not isinstance(config.get("values_as_kinds", False), bool):
+            raise InvalidConfigException("MiniLMSentenceFeaturizer: values_as_kinds must be true or false")
 
     @staticmethod
     def required_packages() -> List[Text]:
@@ -156,7 +164,7 @@ class MiniLMSentenceFeaturizer(DenseFeaturizer, GraphComponent):
             examples = [m for m in training_data.training_examples if m.get(attribute)]
             if not examples:
                 continue
-            vectors = encode_texts([m.get(attribute) for m in examples], memoise=True)
+            vectors = encode_texts([self._encoded_text(m.get(attribute)) for m in examples], memoise=True)
             for message, vector in zip(examples, vectors):
                 self._set_features(message, vector, attribute)
         return training_data
@@ -174,13 +182,19 @@ class MiniLMSentenceFeaturizer(DenseFeaturizer, GraphComponent):
             with_text = [m for m in messages if m.get(attribute)]
             if not with_text:
                 continue
-            vectors = encode_texts([m.get(attribute) for m in with_text])
-            for message, vector in zip(with_text, vectors):
+            encoded = [self._encoded_text(m.get(attribute)) for m in with_text]
+            vectors = encode_texts(encoded)
+            for message, text, vector in zip(with_text, encoded, vectors):
                 self._set_features(message, vector, attribute)
-                if attribute == TEXT:  # for the action server's KB (sentence_vector.py); never logged
-                    tokens = token_count(message.get(TEXT))
-                    message.set(PARSE_DATA_KEY, pack(vector, tokens), add_to_output=True)
+                # for the action server's KB (sentence_vector.py), which reuses it only for the very text
+                # the user typed: a message whose values were replaced by their kinds is encoded there again
+                if attribute == TEXT and text == message.get(TEXT):
+                    message.set(PARSE_DATA_KEY, pack(vector, token_count(text)), add_to_output=True)
         return messages
+
+    def _encoded_text(self, text: Text) -> Text:
+        """What the encoder reads of ``text``: as typed, or with its values as their kinds."""
+        return with_value_kinds(text) if self._config.get("values_as_kinds") else text
 
     def _set_features(self, message: Message, vector: np.ndarray, attribute: Text) -> None:
         self.add_features_to_message(

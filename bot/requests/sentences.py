@@ -21,6 +21,7 @@ __all__ = [
     "MONTHS",
     "WORD_NUMBERS",
     "clean_text",
+    "REFERENCE_IN_TEXT",
     "find_reference",
     "find_email",
     "find_phone",
@@ -93,7 +94,8 @@ WORD_NUMBERS = {
 }
 
 
-_REFERENCE_IN_TEXT = re.compile(r"\bPD[\s\-_.:#]*([0-9A-Z]{4})[\s\-_.]*([0-9A-Z]{4})\b", re.IGNORECASE)
+#: A request reference inside a sentence, in any case, with spaces, dashes or nothing between its parts.
+REFERENCE_IN_TEXT = re.compile(r"\bPD[\s\-_.:#]*([0-9A-Z]{4})[\s\-_.]*([0-9A-Z]{4})\b", re.IGNORECASE)
 _REFERENCE_PREFIX = re.compile(
     r"^(?:(?:my|the|our)\s+)?(?:(?:request\s+)?(?:reference|ref)(?:\s+(?:number|no\.?|code))?|it'?s|it\s+is)(?:\s+is)?\s*[:=#]?\s*",
     re.IGNORECASE,
@@ -116,7 +118,7 @@ def find_reference(text: object, *, asked: bool = True) -> Optional[str]:
     cleaned = clean_text(text)[:300]
     if not cleaned:
         return None
-    for match in _REFERENCE_IN_TEXT.finditer(cleaned):
+    for match in REFERENCE_IN_TEXT.finditer(cleaned):
         found = normalise_reference(match.group(1) + match.group(2))
         if found:
             return found

@@ -120,3 +120,25 @@ def test_works_inside_a_tiny_trained_pipeline(tmp_path: Path):
     assert unpack(parsed) is not None  # the vector reaches the parse data the tracker stores
     assert {r["name"] for r in parsed["intent_ranking"]} == {"greet", "request_deletion"}
     assert asyncio.run(agent.parse_message(""))["intent"]["name"] in {"greet", "request_deletion"}
+
+
+@pytest.fixture(scope="module")
+def kinds_featurizer(tmp_path_factory) -> MiniLMSentenceFeaturizer:
+    storage = LocalModelStorage(tmp_path_factory.mktemp("storage_kinds"))
+    config = {**MiniLMSentenceFeaturizer.get_default_config(), "values_as_kinds": True}
+    return MiniLMSentenceFeaturizer.create(config, storage, Resource("minilm"), ExecutionContext(None, "minilm"))
+
+
+def test_with_values_as_kinds_two_addresses_in_the_same_sentence_get_the_same_vector(kinds_featurizer):
+    first = Message(data={TEXT: "hello, you can reach me at zqxwab at example dot net"})
+    second = Message(data={TEXT: "hello, you can reach me at mrtplq at example dot net"})
+    kinds_featurizer.process([first, second])
+    np.testing.assert_array_equal(_sentence_vector(first), _sentence_vector(second))
+
+
+def test_with_values_as_kinds_only_a_message_read_as_typed_carries_its_vector_to_the_kb(kinds_featurizer):
+    """The action server reuses the vector for the typed text only; a message with values is encoded there."""
+    plain, with_value = Message(data={TEXT: "do you sell my data"}), Message(data={TEXT: "my email is a@example.com"})
+    kinds_featurizer.process([plain, with_value])
+    assert unpack(plain.as_dict(only_output_properties=True)) is not None
+    assert with_value.get(PARSE_DATA_KEY) is None
