@@ -27,7 +27,7 @@ import numpy as np
 
 from .answer_types import LENIENT, PREFERRED, asks_why, has_answer_type, names_same_organisation
 from .answers import Citation
-from .question import ELLIPSIS, _clauses_within, _request_kinds
+from .question import ELLIPSIS, _clauses_within, _normalise_question, _request_kinds
 from .ranker import RankerWeights, abstain_features
 from .text import content_tokens
 
@@ -178,10 +178,16 @@ def _best_typed(kb, kind: str, scores: np.ndarray, floor: float) -> Optional[int
 
 
 def _judge(
-    kb, question: str, weights: RankerWeights, expected: Optional[str], unsupported: int
+    kb,
+    question: str,
+    weights: RankerWeights,
+    expected: Optional[str],
+    unsupported: int,
+    qvec: Optional[np.ndarray] = None,
 ) -> Tuple[np.ndarray, np.ndarray, float, bool]:
-    """(features, sentence scores, confidence, whether the policy answers it at all)."""
-    X, scores = kb.ranker_scores(question, expected, weights)
+    """(features, sentence scores, confidence, whether the policy answers it at all); ``qvec``: the
+    question's vector if already encoded."""
+    X, scores = kb.ranker_scores(question, expected, weights, qvec)
     if weights.abstainer is not None:
         confidence = weights.abstainer.log_odds(abstain_features(X, scores, unsupported))
         return X, scores, confidence, confidence >= weights.abstainer.threshold
@@ -225,8 +231,11 @@ def compose(
     chosen = [top]
     length = len(kb.sentences[top]["text"])
     if len(parts) == 2:
-        for part in parts:
-            _, part_scores, _, part_covered = _judge(kb, part, weights, None, len(kb.unsupported_terms(part)))
+        # both parts in one encoder pass (about a third cheaper than one after the other)
+        vectors = kb.hybrid.joint_vectors([_normalise_question(part) for part in parts])
+        for n, part in enumerate(parts):
+            qvec = None if vectors is None else vectors[n]
+            _, part_scores, _, part_covered = _judge(kb, part, weights, None, len(kb.unsupported_terms(part)), qvec)
             best = int(np.argmax(part_scores))
             if best not in chosen and part_covered and length + 1 + len(kb.sentences[best]["text"]) <= max_chars:
                 chosen.append(best)

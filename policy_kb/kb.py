@@ -127,9 +127,11 @@ class KnowledgeBase(SentencePicker, QuestionScope):
         self.threshold = COVERAGE_THRESHOLD if self.encoder is not None else COVERAGE_THRESHOLD_LEXICAL
         self._sent_tokens = [set(expand(content_tokens(s["text"]))) for s in self.sentences]
         df: Dict[str, int] = {}
-        for toks in self._sent_tokens:
+        self._sentences_by_stem: Dict[str, List[int]] = {}  # stem → ids of the sentences using it
+        for si, toks in enumerate(self._sent_tokens):
             for t in toks:
                 df[t] = df.get(t, 0) + 1
+                self._sentences_by_stem.setdefault(t, []).append(si)
         n_s = max(1, len(self.sentences))
         self._sent_idf = {t: float(np.log(1 + n_s / f)) for t, f in df.items()}
         self._idf_max = float(np.log(1 + n_s))
@@ -141,6 +143,7 @@ class KnowledgeBase(SentencePicker, QuestionScope):
         }
         self._vocab_stems = {stem(t) for t in self._vocab} | known_vocabulary()
         self._typed: Dict[str, frozenset] = {}
+        self._typed_masks: Dict[str, np.ndarray] = {}
         # per-sentence arrays for the learned ranker (policy_kb/ranker.py)
         self._sentence_passage = np.array([s["_pi"] for s in self.sentences], dtype=np.int64)
         self._first_in_passage = np.array(
@@ -210,19 +213,24 @@ class KnowledgeBase(SentencePicker, QuestionScope):
             self._passage_categories = self.category_model.probs(self._pvec)
         return self._passage_categories
 
-    def ranker_features(self, question: str, expected: Optional[str] = None) -> np.ndarray:
-        """The learned ranker's features of every sentence for ``question`` (see ``ranker.py``)."""
+    def ranker_features(
+        self, question: str, expected: Optional[str] = None, qvec: Optional[np.ndarray] = None
+    ) -> np.ndarray:
+        """The learned ranker's features of every sentence for ``question`` (see ``ranker.py``); ``qvec``:
+        the question's vector when the caller has it (else encoded, or taken from the query cache)."""
         q = _normalise_question(question)
-        qvec = self.hybrid.query_vector(q)
+        if qvec is None:
+            qvec = self.hybrid.query_vector(q)
         _, fact_sentences = self._fact_boost(q.lower(), set(expand(content_tokens(q))))
         return sentence_features(self, q, qvec, expected, sorted(fact_sentences))
 
     def ranker_scores(
-        self, question: str, expected: Optional[str], weights: RankerWeights
+        self, question: str, expected: Optional[str], weights: RankerWeights, qvec: Optional[np.ndarray] = None
     ) -> Tuple[np.ndarray, np.ndarray]:
         """(features, score of every sentence) under ``weights``; the question vector is cached, so cheap."""
-        X = self.ranker_features(question, expected)
-        qvec = self.hybrid.query_vector(_normalise_question(question))
+        X = self.ranker_features(question, expected, qvec)
+        if qvec is None:
+            qvec = self.hybrid.query_vector(_normalise_question(question))
         return X, weights.scores(X, qvec, self._svec)
 
     def answer(self, question: str, max_chars: int = 320, weights: Optional[RankerWeights] = None) -> Answer:

@@ -6,7 +6,7 @@ constants (declared here, valued on ``KnowledgeBase``), so the answering flow in
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 
@@ -35,6 +35,8 @@ class SentencePicker:
     _sent_idf: Dict[str, float]
     _idf_max: float
     _typed: Dict[str, frozenset]
+    _typed_masks: Dict[str, np.ndarray]
+    _sentences_by_stem: Dict[str, List[int]]
 
     def _pick(
         self,
@@ -85,6 +87,23 @@ class SentencePicker:
             found = frozenset(i for i, s in enumerate(self.sentences) if has_answer_type(s["text"], kind))
             self._typed[kind] = found
         return found
+
+    def _typed_mask(self, kind: str) -> np.ndarray:
+        """1.0 for each sentence holding a ``kind`` answer, else 0.0 (read-only; computed once per type)."""
+        found = self._typed_masks.get(kind)
+        if found is None:
+            typed = self._typed_sentences(kind)
+            found = np.array([i in typed for i in range(len(self.sentences))], dtype=float)
+            found.setflags(write=False)
+            self._typed_masks[kind] = found
+        return found
+
+    def sentences_with(self, stems: Set[str]) -> List[int]:
+        """Ids (ascending) of the sentences whose words or synonyms include one of ``stems``."""
+        ids: Set[int] = set()
+        for t in stems:
+            ids.update(self._sentences_by_stem.get(t, ()))
+        return sorted(ids)
 
     def _typed_alternative(
         self,

@@ -190,21 +190,21 @@ def sentence_features(
         X[:, 6], X[:, 7] = sent_cos - sent_cos.max(), pass_cos - pass_cos.max()
     base = content_tokens(question)
     expanded = expand(base)
-    weights = [1.0] * len(base) + [0.7] * (len(expanded) - len(base))
-    bm = kb.hybrid._index.scores(expanded, weights)[pi]
+    bm = kb.hybrid.bm25(question)[pi]  # the question's stems, synonyms weighted 0.7
     X[:, 3] = bm / (bm + 12.0)
     X[:, 4] = bm / bm.max() if bm.max() > 0 else 0.0
     qstems, qexp = set(base), set(expanded)
     idf, idf_max = kb._sent_idf, kb._idf_max
     q_mass = 1.0 + sum(idf.get(t, idf_max) for t in qstems)
-    for i, toks in enumerate(kb._sent_tokens):
+    # only sentences sharing a word with the question have overlap; the rest stay 0.0
+    for i in kb.sentences_with(qexp):
+        toks = kb._sent_tokens[i]
         X[i, 5] = (
             sum(idf.get(t, idf_max) for t in qstems & toks)
             + 0.3 * sum(idf.get(t, idf_max) for t in (qexp - qstems) & toks)
         ) / q_mass
     if expected:
-        typed = kb._typed_sentences(expected)
-        hit = np.array([i in typed for i in range(n)], dtype=float)
+        hit = kb._typed_mask(expected)
         X[:, 8], X[:, 9] = hit, 1.0 - hit
     if fact_sentences:
         facts = set(fact_sentences)

@@ -10,7 +10,7 @@ import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Protocol, Sequence
+from typing import Dict, List, Optional, Protocol, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -53,19 +53,28 @@ class _BM25:
             for t in d:
                 counts[t] = counts.get(t, 0) + 1
             self.tf.append(counts)
+        # per term, the documents holding it and its count in each: a query term touches only those
+        # (the same arithmetic per document as a loop over all of them, in the same term order)
+        rows: Dict[str, List[int]] = {}
+        for i, counts in enumerate(self.tf):
+            for t in counts:
+                rows.setdefault(t, []).append(i)
+        self._postings: Dict[str, tuple] = {
+            t: (np.array(ids, dtype=np.int64), np.array([self.tf[i][t] for i in ids], dtype=np.float64))
+            for t, ids in rows.items()
+        }
+        self._norm = self.k1 * (1 - self.b + self.b * self.lengths / self.avgdl)
 
     def scores(self, query: Sequence[str], weights: Optional[Sequence[float]] = None) -> np.ndarray:
         out = np.zeros(len(self.docs))
         weights = weights or [1.0] * len(query)
-        norm = self.k1 * (1 - self.b + self.b * self.lengths / self.avgdl)
+        norm = self._norm
         for term, w in zip(query, weights):
             idf = self.idf.get(term)
             if idf is None:
                 continue
-            for i, counts in enumerate(self.tf):
-                f = counts.get(term)
-                if f:
-                    out[i] += w * idf * f * (self.k1 + 1) / (f + norm[i])
+            docs, f = self._postings[term]
+            out[docs] += w * idf * f * (self.k1 + 1) / (f + norm[docs])
         return out
 
 
@@ -122,6 +131,15 @@ class HybridRetriever:
         self.clause_vectors = clause_vectors if clause_vectors is not None and len(clause_vectors) else None
         self.clause_sentence = clause_sentence
         self._cos_cache: tuple = (None, None)
+        self._bm25_cache: tuple = (None, None)
+        # clauses grouped by their sentence, so each sentence's best clause is one reduction
+        # (clause order by sentence, start of each sentence's run in it, the sentence of each run)
+        self._clause_groups: Optional[Tuple[np.ndarray, np.ndarray, np.ndarray]] = None
+        if self.clause_vectors is not None and clause_sentence is not None and len(clause_sentence):
+            owner = np.asarray(clause_sentence)
+            order = np.argsort(owner, kind="stable")
+            starts = np.flatnonzero(np.r_[True, owner[order][1:] != owner[order][:-1]])
+            self._clause_groups = (order, starts, owner[order][starts])
         # sentences are stored in passage order: start offset of each passage's run
         self._starts = None
         if sentence_vectors is not None and sentence_passage is not None and len(sentence_passage):
@@ -132,7 +150,8 @@ class HybridRetriever:
         self._index = _BM25(docs)
         self.vectors = vectors
         self.encoder = encoder
-        self._qcache: "OrderedDict[str, np.ndarray]" = OrderedDict()
+        # single questions by their text; parts encoded together by ("joint", part, part ...)
+        self._qcache: "OrderedDict[Union[str, Tuple[str, ...]], np.ndarray]" = OrderedDict()
         self._qcache_lock = threading.Lock()
         self.cache_hits = 0
 
@@ -156,15 +175,51 @@ class HybridRetriever:
                 self._qcache.popitem(last=False)
         return vec
 
+    def joint_vectors(self, questions: Sequence[str]) -> Optional[np.ndarray]:
+        """Embeddings of a few short questions (a two-part question's parts) in one encoder pass, cached.
+
+        Cached apart from :meth:`query_vector`: the joint pass differs from a text's own encoding by float
+        rounding, and what a question gets must not depend on what was asked before.
+        """
+        if self.vectors is None or self.encoder is None:
+            return None
+        key = ("joint", *questions)
+        with self._qcache_lock:
+            cached = self._qcache.get(key)
+            if cached is not None:
+                self._qcache.move_to_end(key)
+                self.cache_hits += 1
+                return cached
+        joint = getattr(self.encoder, "encode_joint", None)  # test encoders may only have ``encode``
+        encode = joint if joint is not None else self.encoder.encode
+        vectors = encode(list(questions), max_tokens=self.QUERY_MAX_TOKENS)
+        vectors.setflags(write=False)
+        with self._qcache_lock:
+            self._qcache[key] = vectors
+            while len(self._qcache) > self.QUERY_CACHE_SIZE:
+                self._qcache.popitem(last=False)
+        return vectors
+
     def clear_query_cache(self) -> None:
         with self._qcache_lock:
             self._qcache.clear()
 
-    def score_all(self, question: str, qvec: Optional[np.ndarray] = None) -> np.ndarray:
+    def bm25(self, question: str) -> np.ndarray:
+        """BM25 of every passage for the question's stems and their synonyms (read-only; the last question's
+        scores are kept, since the ranker's features and the hybrid score both need them for one question)."""
+        cached_q, cached = self._bm25_cache
+        if cached_q == question:
+            return cached
         base = content_tokens(question)
         expanded = expand(base)
         weights = [1.0] * len(base) + [self.SYNONYM_WEIGHT] * (len(expanded) - len(base))
         bm = self._index.scores(expanded, weights)
+        bm.setflags(write=False)
+        self._bm25_cache = (question, bm)
+        return bm
+
+    def score_all(self, question: str, qvec: Optional[np.ndarray] = None) -> np.ndarray:
+        bm = self.bm25(question)
         lexical = self.BM25_WEIGHT * bm / (bm + self.BM25_HALF)
         if qvec is None:
             qvec = self.query_vector(question)
@@ -192,8 +247,10 @@ class HybridRetriever:
         if cached_q is qvec:
             return cached
         cos = self.sentence_vectors @ qvec
-        if self.clause_vectors is not None and self.clause_sentence is not None:
-            np.maximum.at(cos, self.clause_sentence, self.clause_vectors @ qvec)
+        if self.clause_vectors is not None and self._clause_groups is not None:
+            order, starts, owner = self._clause_groups
+            best_clause = np.maximum.reduceat((self.clause_vectors @ qvec)[order], starts)
+            cos[owner] = np.maximum(cos[owner], best_clause)
         self._cos_cache = (qvec, cos)
         return cos
 

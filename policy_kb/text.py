@@ -58,8 +58,12 @@ _SYNONYM_GROUPS: List[str] = [
 ]
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """A light suffix stripper: enough to match record/recorded/recording, child/children."""
+    """A light suffix stripper: enough to match record/recorded/recording, child/children.
+
+    Cached: a pure function of the word, called for every word of every question and sentence.
+    """
     w = word.lower()
     if len(w) <= 3:
         return w

@@ -1,0 +1,64 @@
+"""Whether numpy's OpenBLAS runs a matrix kernel made for this CPU.
+
+The question encoder (``embed.py``) spends nearly all of an answer's time in small float32 matrix
+products.  OpenBLAS chooses its kernel from the CPU model when the library loads; a model newer than
+the library (common in virtual machines) gets the generic "Prescott" kernel, which uses neither AVX2
+nor AVX-512 and runs these products about 3x slower.  The remedy is an environment variable read
+when numpy loads, so the process that starts the KB must set it; this module only says so.
+Changing the kernel changes float rounding, not answers (``bench/RESULTS_KB.md``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, List, Mapping, Optional, Set
+
+__all__ = ["GENERIC_CORES", "blas_kernel_note", "blas_cores", "cpu_flags"]
+
+#: OpenBLAS kernels with neither AVX2 nor AVX-512 (what it falls back to for a CPU model it does not know)
+GENERIC_CORES = frozenset({"prescott", "core2", "penryn", "dunnington", "nehalem", "atom", "generic"})
+
+
+def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> Optional[Set[str]]:
+    """The CPU's feature flags (Linux), or ``None`` when they cannot be read."""
+    try:
+        text = cpuinfo.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return set(line.partition(":")[2].split())
+    return None
+
+
+def blas_cores() -> List[Mapping[str, object]]:
+    """threadpoolctl's description of each OpenBLAS loaded in this process ([] without threadpoolctl)."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return []
+    return [info for info in threadpool_info() if info.get("internal_api") == "openblas"]
+
+
+def blas_kernel_note(
+    libraries: Optional[Iterable[Mapping[str, object]]] = None, flags: Optional[Set[str]] = None
+) -> Optional[str]:
+    """Advice when numpy's OpenBLAS runs a generic kernel on a CPU with AVX2 or AVX-512, else ``None``.
+
+    ``libraries`` and ``flags`` default to this process's (:func:`blas_cores`, :func:`cpu_flags`).
+    """
+    libraries = list(blas_cores() if libraries is None else libraries)
+    flags = cpu_flags() if flags is None else flags
+    if not flags or "avx2" not in flags:
+        return None
+    core = "SkylakeX" if "avx512f" in flags else "Haswell"
+    # numpy's library first: it runs the encoder's products (scipy may load another copy)
+    for info in sorted(libraries, key=lambda lib: "numpy" not in str(lib.get("filepath") or "")):
+        architecture = str(info.get("architecture") or "")
+        if architecture.lower() in GENERIC_CORES:
+            return (
+                f"OpenBLAS {info.get('version') or ''} runs its generic {architecture} kernel on a CPU with "
+                f"{'AVX-512' if core == 'SkylakeX' else 'AVX2'}: question encoding is about 3x slower than it "
+                f"could be; start the process with OPENBLAS_CORETYPE={core}"
+            )
+    return None

@@ -1,0 +1,36 @@
+"""The encoder's start-up check names the OpenBLAS setting when the library runs a generic kernel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from policy_kb.blas_check import blas_kernel_note, cpu_flags
+
+_PRESCOTT = [{"internal_api": "openblas", "architecture": "Prescott", "version": "0.3.20"}]
+
+
+def test_generic_kernel_on_an_avx512_cpu_gets_the_skylakex_setting() -> None:
+    note = blas_kernel_note(_PRESCOTT, {"sse2", "avx2", "avx512f"})
+    assert note is not None and "OPENBLAS_CORETYPE=SkylakeX" in note and "Prescott" in note
+
+
+def test_generic_kernel_on_an_avx2_cpu_gets_the_haswell_setting() -> None:
+    note = blas_kernel_note(_PRESCOTT, {"sse2", "avx2"})
+    assert note is not None and "OPENBLAS_CORETYPE=Haswell" in note
+
+
+def test_a_kernel_made_for_the_cpu_needs_no_advice() -> None:
+    libraries = [{"internal_api": "openblas", "architecture": "SkylakeX", "version": "0.3.20"}]
+    assert blas_kernel_note(libraries, {"avx2", "avx512f"}) is None
+
+
+def test_a_cpu_without_avx2_or_unknown_flags_needs_no_advice() -> None:
+    assert blas_kernel_note(_PRESCOTT, {"sse2", "sse3"}) is None
+    assert blas_kernel_note(_PRESCOTT, set()) is None
+
+
+def test_cpu_flags_are_read_from_the_flags_line(tmp_path: Path) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f\n\n", encoding="utf-8")
+    assert cpu_flags(cpuinfo) == {"fpu", "sse2", "avx2", "avx512f"}
+    assert cpu_flags(tmp_path / "missing") is None
