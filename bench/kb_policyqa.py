@@ -147,12 +147,13 @@ def cartier_heldout(previous: Optional[RankerWeights] = None, questions: Path = 
     for scorer in _scorers(previous):
         full = invented = 0
         declined = {"answerable": 0, "uncovered": 0, "out_of_scope": 0}
-        misses, lat = [], []
+        misses, lat, cpu = [], [], []
         for r in rows:
             kb.hybrid.clear_query_cache()
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.thread_time()
             a = _answer(kb, r["question"], scorer, previous)
             lat.append((time.perf_counter() - t) * 1000)
+            cpu.append((time.thread_time() - c) * 1000)
             text = answer_text(a)
             declined[r["kind"]] += not a.covered
             parts = [a.text] + [c.text for c in a.also] if a.covered else []
@@ -169,7 +170,7 @@ def cartier_heldout(previous: Optional[RankerWeights] = None, questions: Path = 
                        "out_of_scope_declined": declined["out_of_scope"] / out["n"]["out_of_scope"],
                        "answerable_declined": declined["answerable"] / out["n"]["answerable"],
                        "invented_answers": invented, "answer_ms_p50": pct(lat, 0.5), "answer_ms_p95": pct(lat, 0.95),
-                       "misses": misses}
+                       "answer_cpu_ms_p50": pct(cpu, 0.5), "answer_cpu_ms_p95": pct(cpu, 0.95), "misses": misses}
     return out
 
 
@@ -202,6 +203,8 @@ def print_heldout(held: dict, scorers: Sequence[str], title: str, verbose: bool 
     print(f"{'invented answers':<24}" + "".join(f"{held[s]['invented_answers']:>10}" for s in scorers))
     print(f"{'answer ms p50 / p95':<24}"
           + "".join(f"{held[s]['answer_ms_p50']:>5.1f}/{held[s]['answer_ms_p95']:<4.1f}" for s in scorers))
+    print(f"{'answer CPU ms p50 / p95':<24}"
+          + "".join(f"{held[s]['answer_cpu_ms_p50']:>5.1f}/{held[s]['answer_cpu_ms_p95']:<4.1f}" for s in scorers))
     if verbose:
         for scorer in scorers:
             print(f"misses ({scorer}):")
