@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable, List, Mapping, Optional, Set
 
-__all__ = ["GENERIC_CORES", "blas_kernel_note", "blas_cores", "cpu_flags"]
+__all__ = ["GENERIC_CORES", "blas_kernel_note", "blas_cores", "cpu_flags", "better_core"]
 
 #: OpenBLAS kernels with neither AVX2 nor AVX-512 (what it falls back to for a CPU model it does not know)
 GENERIC_CORES = frozenset({"prescott", "core2", "penryn", "dunnington", "nehalem", "atom", "generic"})
@@ -40,6 +40,27 @@ def blas_cores() -> List[Mapping[str, object]]:
     return [info for info in threadpool_info() if info.get("internal_api") == "openblas"]
 
 
+def better_core(
+    libraries: Optional[Iterable[Mapping[str, object]]] = None, flags: Optional[Set[str]] = None
+) -> Optional[str]:
+    """The ``OPENBLAS_CORETYPE`` to start a process with, when numpy's OpenBLAS runs a generic kernel
+    on a CPU with AVX2 (``"Haswell"``) or AVX-512 (``"SkylakeX"``); ``None`` when its own choice stands.
+
+    ``libraries`` and ``flags`` default to this process's (:func:`blas_cores`, :func:`cpu_flags`).
+    """
+    libraries = list(blas_cores() if libraries is None else libraries)
+    flags = cpu_flags() if flags is None else flags
+    if not flags or not {"avx2", "fma"} <= flags:
+        return None
+    core = "SkylakeX" if {"avx512f", "avx512bw", "avx512dq", "avx512vl"} <= flags else "Haswell"
+    # numpy's library first: it runs the encoder's products (scipy may load another copy)
+    for info in sorted(libraries, key=lambda lib: "numpy" not in str(lib.get("filepath") or "")):
+        if str(info.get("architecture") or "").lower() in GENERIC_CORES:
+            return core
+        return None
+    return None
+
+
 def blas_kernel_note(
     libraries: Optional[Iterable[Mapping[str, object]]] = None, flags: Optional[Set[str]] = None
 ) -> Optional[str]:
@@ -48,17 +69,12 @@ def blas_kernel_note(
     ``libraries`` and ``flags`` default to this process's (:func:`blas_cores`, :func:`cpu_flags`).
     """
     libraries = list(blas_cores() if libraries is None else libraries)
-    flags = cpu_flags() if flags is None else flags
-    if not flags or "avx2" not in flags:
+    core = better_core(libraries, flags)
+    if core is None:
         return None
-    core = "SkylakeX" if "avx512f" in flags else "Haswell"
-    # numpy's library first: it runs the encoder's products (scipy may load another copy)
-    for info in sorted(libraries, key=lambda lib: "numpy" not in str(lib.get("filepath") or "")):
-        architecture = str(info.get("architecture") or "")
-        if architecture.lower() in GENERIC_CORES:
-            return (
-                f"OpenBLAS {info.get('version') or ''} runs its generic {architecture} kernel on a CPU with "
-                f"{'AVX-512' if core == 'SkylakeX' else 'AVX2'}: question encoding is about 3x slower than it "
-                f"could be; start the process with OPENBLAS_CORETYPE={core}"
-            )
-    return None
+    info = sorted(libraries, key=lambda lib: "numpy" not in str(lib.get("filepath") or ""))[0]
+    return (
+        f"OpenBLAS {info.get('version') or ''} runs its generic {info.get('architecture')} kernel on a CPU with "
+        f"{'AVX-512' if core == 'SkylakeX' else 'AVX2'}: question encoding is about 3x slower than it "
+        f"could be; start the process with OPENBLAS_CORETYPE={core}"
+    )

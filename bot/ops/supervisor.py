@@ -77,8 +77,30 @@ SINGLE_THREAD_COMPUTE = {
 }
 
 
+def blas_kernel_setting() -> Dict[str, str]:
+    """``OPENBLAS_CORETYPE`` for the children when numpy's OpenBLAS would run its generic kernel on this CPU.
+
+    OpenBLAS picks its kernel from the CPU model when it loads; a model newer than the library (common in
+    virtual machines) gets the generic one, and the MiniLM encoder of the NLU and the knowledge base runs
+    about 3x slower (``policy_kb/blas_check.py``, ``bench/RESULTS_KB.md``). The children read the
+    variable before they load numpy; here numpy is loaded once to see what OpenBLAS would choose.
+    """
+    try:
+        import numpy  # noqa: F401 - loads the OpenBLAS the children will load
+
+        from policy_kb.blas_check import better_core
+
+        core = better_core()
+    except ImportError:
+        return {}
+    return {"OPENBLAS_CORETYPE": core} if core else {}
+
+
 def child_environment(settings: Settings, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    """The children's environment: one compute thread per library, the right BLAS kernel, then the
+    operator's environment (which wins), then the stack's own settings."""
     env = dict(SINGLE_THREAD_COMPUTE)
+    env.update(blas_kernel_setting())
     env.update(os.environ)
     env.update(
         {

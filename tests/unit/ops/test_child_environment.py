@@ -38,3 +38,22 @@ def test_thread_counts_set_by_the_operator_or_the_caller_win(settings, monkeypat
     assert env["OPENBLAS_NUM_THREADS"] == "4"
     assert env["TF_INTRA_OP_PARALLELISM_THREADS"] == "2"
     assert env["TF_INTER_OP_PARALLELISM_THREADS"] == "1"
+
+
+def test_children_get_the_blas_kernel_for_this_cpu_unless_the_operator_chose_one(settings, monkeypatch) -> None:
+    """A generic OpenBLAS kernel on an AVX-512 CPU: the children start with OPENBLAS_CORETYPE=SkylakeX."""
+    from bot.ops import supervisor
+
+    monkeypatch.setattr(supervisor, "blas_kernel_setting", lambda: {"OPENBLAS_CORETYPE": "SkylakeX"})
+    monkeypatch.delenv("OPENBLAS_CORETYPE", raising=False)
+    assert child_environment(settings)["OPENBLAS_CORETYPE"] == "SkylakeX"
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
+    assert child_environment(settings)["OPENBLAS_CORETYPE"] == "Haswell"
+
+
+def test_the_blas_kernel_setting_names_a_kernel_only_when_the_library_runs_a_generic_one() -> None:
+    from bot.ops.supervisor import blas_kernel_setting
+    from policy_kb.blas_check import better_core
+
+    core = better_core()
+    assert blas_kernel_setting() == ({"OPENBLAS_CORETYPE": core} if core else {})
