@@ -267,5 +267,21 @@ def main(argv=None) -> int:
     return 0
 
 
+def _with_deployed_blas_kernel() -> None:
+    """Re-run this script with the OpenBLAS kernel ``privacy-desk run`` gives its processes
+    (``bot/ops/supervisor.py``), so the latency printed is the deployed one; ``OPENBLAS_CORETYPE``
+    set by hand (e.g. ``Prescott`` to see the generic kernel) is left alone."""
+    if os.environ.get("OPENBLAS_CORETYPE"):
+        return
+    import numpy  # noqa: F401 - loads the library checked
+
+    from policy_kb.blas_check import better_core
+
+    core = better_core()
+    if core:
+        os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "OPENBLAS_CORETYPE": core})  # noqa: S606 - this script again
+
+
 if __name__ == "__main__":
+    _with_deployed_blas_kernel()
     sys.exit(main())
