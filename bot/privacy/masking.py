@@ -95,16 +95,16 @@ def mask_text(text: str) -> str:
     return _KEPT.sub(lambda match: kept[int(match.group(1))], text) if kept else text
 
 
-def value_spans(text: str) -> List[Tuple[int, int, str]]:
+def value_spans(text: str, first: Sequence[Tuple[str, Pattern[str]]] = ()) -> List[Tuple[int, int, str]]:
     """Where :func:`mask_text` finds personal values in ``text``: ``(start, end, placeholder)``, in order.
 
-    The shapes are tried in :data:`MASKS` order on the original text; a span overlapping one
-    already found is skipped, as masking would have replaced the earlier one first. The
-    intent classifier counts each value as its kind, so a random e-mail or phone number
-    weighs the same in every message.
+    The shapes of ``first`` (other values a caller wants found, such as request references), then
+    those of :data:`MASKS`, are tried in order on the original text; a span overlapping one already
+    found is skipped, as masking would have replaced the earlier one first. The intent classifier
+    counts each value as its kind, so a random e-mail or phone number weighs the same in every message.
     """
     spans: List[Tuple[int, int, str]] = []
-    for placeholder, pattern in MASKS:
+    for placeholder, pattern in (*first, *MASKS):
         for match in pattern.finditer(text):
             start, end = match.span()
             if end > start and not any(start < taken_end and taken_start < end for taken_start, taken_end, _ in spans):

@@ -36,6 +36,9 @@ from bot.requests.sentences import REFERENCE_IN_TEXT
 
 __all__ = ["ValueTokenizer", "typed_value_spans", "lemma_of", "with_value_kinds"]
 
+# request references are not personal data (masking leaves them), but they are values all the same
+_REFERENCES = (("[reference]", REFERENCE_IN_TEXT),)
+
 
 def lemma_of(placeholder: str) -> str:
     """``"[email]"`` → ``"__email__"``: one word to the featurizers' ``\\w+`` token pattern."""
@@ -43,12 +46,8 @@ def lemma_of(placeholder: str) -> str:
 
 
 def typed_value_spans(text: str) -> List[Tuple[int, int, str]]:
-    """``(start, end, lemma)`` of each value in ``text``: references first, then the masked shapes."""
-    spans = [(match.start(), match.end(), lemma_of("[reference]")) for match in REFERENCE_IN_TEXT.finditer(text)]
-    for start, end, placeholder in value_spans(text):
-        if not any(start < taken_end and taken_start < end for taken_start, taken_end, _ in spans):
-            spans.append((start, end, lemma_of(placeholder)))
-    return sorted(spans)
+    """``(start, end, lemma)`` of each value in ``text``: request references, then the masked shapes."""
+    return [(start, end, lemma_of(kind)) for start, end, kind in value_spans(text, first=_REFERENCES)]
 
 
 def with_value_kinds(text: str) -> str:
