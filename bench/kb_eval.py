@@ -44,10 +44,10 @@ def _blas_description() -> str:
     """numpy's OpenBLAS and the kernel it runs: question encoding time depends on it (policy_kb/blas_check.py)."""
     import numpy  # noqa: F401 - loads the library described
 
-    from policy_kb.blas_check import blas_cores, blas_kernel_note
+    from policy_kb.blas_check import blas_cores, blas_kernel_note, numpy_blas
 
-    libs = sorted(blas_cores(), key=lambda lib: "numpy" not in str(lib.get("filepath") or ""))
-    text = f"OpenBLAS {libs[0].get('version')} {libs[0].get('architecture')} kernel" if libs else "not OpenBLAS (or threadpoolctl missing)"
+    lib = numpy_blas(blas_cores())
+    text = f"OpenBLAS {lib.get('version')} {lib.get('architecture')} kernel" if lib else "not OpenBLAS (or threadpoolctl missing)"
     if os.environ.get("OPENBLAS_CORETYPE"):
         text += f" (OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']})"
     note = blas_kernel_note()

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable, List, Mapping, Optional, Set
 
-__all__ = ["GENERIC_CORES", "blas_kernel_note", "blas_cores", "cpu_flags", "better_core"]
+__all__ = ["GENERIC_CORES", "blas_kernel_note", "blas_cores", "cpu_flags", "better_core", "numpy_blas"]
 
 #: OpenBLAS kernels with neither AVX2 nor AVX-512 (what it falls back to for a CPU model it does not know)
 GENERIC_CORES = frozenset({"prescott", "core2", "penryn", "dunnington", "nehalem", "atom", "generic"})
@@ -52,13 +52,17 @@ def better_core(
     flags = cpu_flags() if flags is None else flags
     if not flags or not {"avx2", "fma"} <= flags:
         return None
-    core = "SkylakeX" if {"avx512f", "avx512bw", "avx512dq", "avx512vl"} <= flags else "Haswell"
-    # numpy's library first: it runs the encoder's products (scipy may load another copy)
-    for info in sorted(libraries, key=lambda lib: "numpy" not in str(lib.get("filepath") or "")):
-        if str(info.get("architecture") or "").lower() in GENERIC_CORES:
-            return core
+    numpy_library = numpy_blas(libraries)
+    if numpy_library is None or str(numpy_library.get("architecture") or "").lower() not in GENERIC_CORES:
         return None
-    return None
+    return "SkylakeX" if {"avx512f", "avx512bw", "avx512dq", "avx512vl"} <= flags else "Haswell"
+
+
+def numpy_blas(libraries: Iterable[Mapping[str, object]]) -> Optional[Mapping[str, object]]:
+    """numpy's OpenBLAS among ``libraries`` (the first one if none is numpy's): it runs the encoder's
+    products, while scipy may load another copy."""
+    ordered = sorted(libraries, key=lambda lib: "numpy" not in str(lib.get("filepath") or ""))
+    return ordered[0] if ordered else None
 
 
 def blas_kernel_note(
@@ -70,9 +74,9 @@ def blas_kernel_note(
     """
     libraries = list(blas_cores() if libraries is None else libraries)
     core = better_core(libraries, flags)
-    if core is None:
+    info = numpy_blas(libraries)
+    if core is None or info is None:
         return None
-    info = sorted(libraries, key=lambda lib: "numpy" not in str(lib.get("filepath") or ""))[0]
     return (
         f"OpenBLAS {info.get('version') or ''} runs its generic {info.get('architecture')} kernel on a CPU with "
         f"{'AVX-512' if core == 'SkylakeX' else 'AVX2'}: question encoding is about 3x slower than it "

@@ -10,7 +10,7 @@ import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Protocol, Sequence, Tuple, Union
+from typing import Callable, Dict, List, Optional, Protocol, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -161,19 +161,8 @@ class HybridRetriever:
         """The question's embedding (read-only array), from a small LRU cache when seen recently."""
         if self.vectors is None or self.encoder is None:
             return None
-        with self._qcache_lock:
-            cached = self._qcache.get(question)
-            if cached is not None:
-                self._qcache.move_to_end(question)
-                self.cache_hits += 1
-                return cached
-        vec = self.encoder.encode([question], max_tokens=self.QUERY_MAX_TOKENS)[0]
-        vec.setflags(write=False)
-        with self._qcache_lock:
-            self._qcache[question] = vec
-            while len(self._qcache) > self.QUERY_CACHE_SIZE:
-                self._qcache.popitem(last=False)
-        return vec
+        encoder = self.encoder
+        return self._cached(question, lambda: encoder.encode([question], max_tokens=self.QUERY_MAX_TOKENS)[0])
 
     def joint_vectors(self, questions: Sequence[str]) -> Optional[np.ndarray]:
         """Embeddings of a few short questions (a two-part question's parts) in one encoder pass, cached.
@@ -183,16 +172,19 @@ class HybridRetriever:
         """
         if self.vectors is None or self.encoder is None:
             return None
-        key = ("joint", *questions)
+        joint = getattr(self.encoder, "encode_joint", None)  # test encoders may only have ``encode``
+        encode = joint if joint is not None else self.encoder.encode
+        return self._cached(("joint", *questions), lambda: encode(list(questions), max_tokens=self.QUERY_MAX_TOKENS))
+
+    def _cached(self, key: Union[str, Tuple[str, ...]], compute: Callable[[], np.ndarray]) -> np.ndarray:
+        """``compute()`` made read-only and kept in the LRU query cache under ``key`` (computed outside the lock)."""
         with self._qcache_lock:
             cached = self._qcache.get(key)
             if cached is not None:
                 self._qcache.move_to_end(key)
                 self.cache_hits += 1
                 return cached
-        joint = getattr(self.encoder, "encode_joint", None)  # test encoders may only have ``encode``
-        encode = joint if joint is not None else self.encoder.encode
-        vectors = encode(list(questions), max_tokens=self.QUERY_MAX_TOKENS)
+        vectors = compute()
         vectors.setflags(write=False)
         with self._qcache_lock:
             self._qcache[key] = vectors
