@@ -6,6 +6,9 @@ still holds what the user wants: "remove my data, my phone is 555 201 3344" rank
 first and ``request_deletion`` close behind; "get me a supervisor now" falls under the
 fallback threshold with ``talk_to_person`` on top. Instead of "Sorry, I didn't understand":
 
+- ``change_field`` outside a form ("my middle initial is wrong, it's L not I") has no earlier answer
+  to correct: the person wants the data the company holds corrected, so it is read as a
+  correction request;
 - ``inform`` outside a form → the best *flow* intent (a request, a status check, a person) with
   at least :data:`REREAD_MIN_CONFIDENCE` is taken as the reading, and the turn is replayed as
   that intent (the way Rasa's two-stage fallback replays a clarified message), so the usual
@@ -33,6 +36,7 @@ __all__ = [
     "flow_offers",
     "flow_reading",
     "replayed_as",
+    "stray_reading",
 ]
 
 # intents that start a flow from a first message (what a second reading may pick)
@@ -66,6 +70,14 @@ def flow_reading(ranking: Sequence[Mapping[str, Any]]) -> Optional[Mapping[str, 
     """The ranking entry an out-of-place ``inform`` should be read as, if the NLU saw a flow in it."""
     entries = _flow_entries(ranking, REREAD_MIN_CONFIDENCE)
     return entries[0] if entries else None
+
+
+def stray_reading(latest_message: Mapping[str, Any]) -> Optional[Mapping[str, Any]]:
+    """The reading of an ``inform`` or ``change_field`` turn that arrived with no form to take it."""
+    intent = latest_message.get("intent") or {}
+    if intent.get("name") == names.INTENT_CHANGE_FIELD:
+        return {"name": names.INTENT_REQUEST_CORRECTION, "confidence": float(intent.get("confidence") or 0.0)}
+    return flow_reading(latest_message.get("intent_ranking") or [])
 
 
 def flow_offers(ranking: Sequence[Mapping[str, Any]]) -> List[str]:

@@ -58,10 +58,21 @@ def heldout_keys() -> Set[str]:
             if "\t" in line and not line.startswith(("#", "flow\t"))}
 
 
+# "can I delete my profile?", "can I have my info removed": asked of the desk that can do it, a question
+# about exercising one's own right is the request itself (data/nlu/requests_as_questions.yml), so these
+# are not policy-question examples
+_OWN_REQUEST = re.compile(
+    r"^(?:can|could|may)\s+(?:i|you)\s+(?:please\s+)?(?:delete|remove|erase|have|get|see|download|correct|update|"
+    r"opt|request|stop)\b.*\b(?:my|me)\b",
+    re.IGNORECASE,
+)
+
+
 def tune_questions(limit: int) -> List[str]:
     """Distinct neutralised questions of the tune apps, a stable pseudo-random ``limit`` of them.
 
-    A question that is also in the held-out set is left out (the held-out set stays unseen).
+    A question that is also in the held-out set is left out (the held-out set stays unseen), and so is
+    a question that asks to exercise one's own right (:data:`_OWN_REQUEST`).
     """
     tune = set(json.loads(SPLITS.read_text(encoding="utf-8"))["privacyqa"]["tune"])
     excluded = heldout_keys()
@@ -74,7 +85,7 @@ def tune_questions(limit: int) -> List[str]:
         if len(key) >= 8 and key not in seen and key not in excluded:
             seen[key] = q
     ordered = sorted(seen.values(), key=lambda q: hashlib.sha256(q.encode()).hexdigest())
-    return sorted(ordered[:limit], key=str.lower)
+    return sorted((q for q in ordered[:limit] if not _OWN_REQUEST.match(q)), key=str.lower)
 
 
 def _example_line(text: str) -> str:

@@ -13,7 +13,7 @@ from actions import names
 from actions.basics import MAIN_OPTIONS
 from actions.privacy_requests import messages
 from actions.privacy_requests.common import say_child_stop, wind_up
-from actions.second_reading import flow_reading, replayed_as
+from actions.second_reading import replayed_as, stray_reading
 from bot.requests import parsing
 from bot.verification.codes import normalise_code
 
@@ -40,7 +40,8 @@ class ActionStrayInput(Action):
     """Details, codes or references typed when no form asked for them: a clear answer, nothing stored.
 
     A whole request that merely carries a value ("take me off your list, it's 555 884 1200") is
-    read as the request the NLU ranked next (``actions.second_reading``).
+    read as the request the NLU ranked next, and a correction with no form to correct as a
+    correction request (``actions.second_reading``).
     """
 
     def name(self) -> Text:
@@ -57,9 +58,10 @@ class ActionStrayInput(Action):
         if parsing.find_reference(text, asked=False):
             # "my reference is PD-7K3D-9QXM": the user wants that request's status; the form reads the reference.
             return [FollowupAction(names.FORM_STATUS)]
-        reading = flow_reading(tracker.latest_message.get("intent_ranking") or [])
+        reading = stray_reading(tracker.latest_message)
         if reading is not None:
-            # "remove my data, my phone is 555 201 3344": a request with a value in it, read as the request
+            # "remove my data, my phone is 555 201 3344": a request with a value in it, read as the request;
+            # "my middle initial is wrong, it's L": a correction of held data, read as a correction request
             return replayed_as(tracker.latest_message, reading, tracker.get_latest_input_channel())
         dispatcher.utter_message(response=names.UTTER_DEFAULT, buttons=MAIN_OPTIONS)
         return [UserUtteranceReverted()]

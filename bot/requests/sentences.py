@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Optional
+from typing import List, Optional
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -23,6 +23,7 @@ __all__ = [
     "clean_text",
     "REFERENCE_IN_TEXT",
     "find_reference",
+    "spoken_symbols",
     "find_email",
     "find_phone",
     "find_date",
@@ -102,11 +103,53 @@ _REFERENCE_PREFIX = re.compile(
 )
 
 
+_SPOKEN_SYMBOL = {
+    "zero": "0",
+    "oh": "0",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "dash": "-",
+    "hyphen": "-",
+}
+
+
+def spoken_symbols(text: str) -> str:
+    """``text`` with each run of spoken symbols joined: "p d seven seven one two dash four four" → "pd7712-44".
+
+    Why: a phone line's speech recogniser writes a reference read aloud as single letters,
+    digit words and "dash"; joined, it is a reference the usual pattern finds. Only runs of four
+    or more symbols are joined, so "a" or "i" in a sentence stays a word.
+    """
+    words = text.split(" ")
+    symbols = [_SPOKEN_SYMBOL.get(w.lower().strip(",."), w if len(w) == 1 and w.isalnum() else "") for w in words]
+    out: List[str] = []
+    i = 0
+    while i < len(words):
+        j = i
+        while j < len(words) and symbols[j]:
+            j += 1
+        if j - i >= 4:
+            out.append("".join(symbols[i:j]))
+            i = j
+        else:
+            out.append(words[i])
+            i += 1
+    return " ".join(out)
+
+
 _REFERENCE_CUE = re.compile(r"^(?:(?:my|the|our)\s+)?(?:request\s+)?(?:reference|ref)\b", re.IGNORECASE)
 
 
 def find_reference(text: object, *, asked: bool = True) -> Optional[str]:
-    """A request reference anywhere in ``text`` (``PD-7K3D-9QXM``, ``pd 7k3d 9qxm``, ``PD7K3D9QXM``), canonical.
+    """A request reference anywhere in ``text`` (``PD-7K3D-9QXM``, ``pd 7k3d 9qxm``, ``PD7K3D9QXM``, or read
+    aloud: "p d seven k three d dash nine q x m"), canonical.
 
     Without the ``PD`` prefix only a message that is nothing but the reference counts
     ("7K3D9QXM", "my reference is 7K3D-9QXM"), so numbers in sentences are not misread;
@@ -118,7 +161,7 @@ def find_reference(text: object, *, asked: bool = True) -> Optional[str]:
     cleaned = clean_text(text)[:300]
     if not cleaned:
         return None
-    for match in REFERENCE_IN_TEXT.finditer(cleaned):
+    for match in REFERENCE_IN_TEXT.finditer(f"{cleaned} {spoken_symbols(cleaned)}"):
         found = normalise_reference(match.group(1) + match.group(2))
         if found:
             return found

@@ -106,3 +106,13 @@ def test_ending_a_flow_returns_verified_to_its_initial_false_and_clears_personal
     cleared = {e["name"]: e["value"] for e in wind_up() if e.get("event") == "slot"}
     assert cleared[names.SLOT_VERIFIED] is False  # the domain's initial value, never None
     assert cleared["email"] is None and cleared["full_name"] is None and cleared["challenge_id"] is None
+
+
+async def test_a_correction_outside_a_form_starts_a_correction_request() -> None:
+    text = "hey so my middle initial is wrong its L not I"
+    tracker = ranked(text, [{"name": "change_field", "confidence": 0.8}, {"name": "inform", "confidence": 0.1}])
+    events, msgs = await run_action(ActionStrayInput(), tracker)
+    assert msgs == []
+    assert [e["event"] for e in events] == ["rewind", "action", "user"]
+    assert events[2]["parse_data"]["intent"] == {"name": names.INTENT_REQUEST_CORRECTION, "confidence": 0.8}
+    assert events[2]["text"] == text

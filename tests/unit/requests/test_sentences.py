@@ -25,6 +25,25 @@ def test_a_reference_is_found_anywhere_in_a_sentence_in_any_case_and_spacing(sym
     assert parsing.find_reference(text) == f"PD-{symbols[:4]}-{symbols[4:]}"
 
 
+_DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+def _read_aloud(symbols: str) -> str:
+    return " ".join(_DIGIT_WORDS[int(ch)] if ch.isdigit() else ch.lower() for ch in symbols)
+
+
+@settings(max_examples=100, deadline=None)
+@given(symbols=_SYMBOLS, lead=_LEAD, tail=st.sampled_from(["", " where are we with that", " thanks"]))
+def test_a_reference_read_aloud_on_the_phone_is_found(symbols, lead, tail):
+    spoken = f"p d {_read_aloud(symbols[:4])} dash {_read_aloud(symbols[4:])}"
+    assert parsing.find_reference(lead + spoken + tail) == f"PD-{symbols[:4]}-{symbols[4:]}"
+
+
+@pytest.mark.parametrize("text", ["i want a copy of my data", "is it a b or c", "one two three four"])
+def test_short_words_in_a_sentence_are_not_joined_into_a_reference(text):
+    assert parsing.find_reference(text, asked=False) is None
+
+
 @pytest.mark.parametrize("text", ["ym24hrxt", "YM24-HRXT", "my reference is ym24 hrxt", "it's YM24HRXT"])
 def test_a_reference_without_its_prefix_counts_only_when_it_is_the_whole_answer(text):
     assert parsing.find_reference(text) == "PD-YM24-HRXT"
