@@ -230,6 +230,17 @@ async def test_a_reference_in_the_first_message_starts_the_status_check_with_it(
     assert values["status_reference"] == "PD-YM24-HRXT"
 
 
+async def test_a_reference_read_aloud_on_the_phone_starts_the_status_check_with_it():
+    tracker = build_tracker(
+        "p d y m two four dash h r x t where are we with that",
+        "inform",
+        slots={"requested_slot": None},
+        active_loop="status_form",
+    )
+    values = slotsets((await run_action(ValidateStatusForm(), tracker))[0])
+    assert values["status_reference"] == "PD-YM24-HRXT"
+
+
 async def test_a_reference_and_an_email_in_the_first_message_start_the_check_with_both():
     tracker = build_tracker(
         "any news on PD-YM24-HRXT? my email is ada.demo@example.com",
