@@ -13,7 +13,8 @@ it first, even if the abstention model is unsure; "how do I ..." adds how the po
 What follows the best sentence: its whole paragraph when that fits the limit; for "why ..." a neighbour
 giving the reason; else a second sentence of the section scoring within the trained ``support_gap``
 (a neighbour, and a sentence using question words the best one lacks, score higher).  A two-part
-question ("how do I get it removed and what proof do you need") is ranked part by part.  ``render`` fits
+question ("how do I get it removed and what proof do you need") is ranked part by part: each part's best
+sentence is added (one of another section is cited apart, so it needs no room in the answer).  ``render`` fits
 it all in the length limit by cutting at clauses (see there).  Below the calibrated threshold the answer
 declines.  Everything shown is a policy sentence or a marked clause of one.
 """
@@ -38,6 +39,9 @@ NEIGHBOUR_BONUS = 0.5
 NOVELTY_WEIGHT = 2.0
 #: characters left after the answering sentence for a supporting sentence (or its relevant clauses)
 MIN_SUPPORT = 100
+#: a two-part question's part declined on its own still adds its best sentence when that sentence is among
+#: this many best for the whole question (which is covered)
+PART_VOUCHED_RANK = 3
 #: ranker score margin within which a sentence holding the asked-for kind of answer replaces the best one
 TYPE_MARGIN = 1.0
 
@@ -230,20 +234,27 @@ def compose(
         top = top if best is None else best
     chosen = [top]
     length = len(kb.sentences[top]["text"])
+    section = kb.sentences[top]["section"]
     if len(parts) == 2:
+        vouched_ids = {int(i) for i in np.argsort(-scores)[:PART_VOUCHED_RANK]}
         # both parts in one encoder pass (about a third cheaper than one after the other)
         vectors = kb.hybrid.joint_vectors([_normalise_question(part) for part in parts])
         for n, part in enumerate(parts):
             qvec = None if vectors is None else vectors[n]
             _, part_scores, _, part_covered = _judge(kb, part, weights, None, len(kb.unsupported_terms(part)), qvec)
             best = int(np.argmax(part_scores))
-            if best not in chosen and part_covered and length + 1 + len(kb.sentences[best]["text"]) <= max_chars:
+            # a part alone is short and often refers back ("do you pass *that* on"), so the abstention model
+            # declines it; the whole question, which is covered, vouches for the part's best sentence when it
+            # also ranks among the whole question's best few
+            vouched = part_covered or best in vouched_ids
+            # a sentence of another section is cited apart (``render``): it takes no room in the answer text
+            apart = kb.sentences[best]["section"] != section
+            if best not in chosen and vouched and (apart or length + 1 + len(kb.sentences[best]["text"]) <= max_chars):
                 chosen.append(best)
-                length += 1 + len(kb.sentences[best]["text"])
+                length += 0 if apart else 1 + len(kb.sentences[best]["text"])
         if len(chosen) > 1:
             return confidence, chosen
         # both parts are answered by the same sentence: it is supported as for a one-part question
-    section = kb.sentences[top]["section"]
     pi = kb.sentences[top]["_pi"]
     paragraph = [j for j, s in enumerate(kb.sentences) if s["_pi"] == pi]
     if len(paragraph) > 1 and sum(len(kb.sentences[j]["text"]) + 1 for j in paragraph) - 1 <= max_chars:
