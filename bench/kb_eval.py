@@ -247,21 +247,11 @@ def main(argv=None) -> int:
                 print("misses:")
                 print("\n".join(res["misses"]))
     if not args.sets:
-        from kb_policyqa import (
-            HELDOUT_2,
-            HELDOUT_2_TITLE,
-            SCORERS,
-            cartier_heldout,
-            policyqa_measure,
-            print_heldout,
-            print_report,
-        )
+        from kb_policyqa import SCORERS, measure_all, print_all
 
-        report["policyqa_measure"] = policyqa_measure()
-        report["cartier_heldout"] = cartier_heldout()
-        report["cartier_heldout_2"] = cartier_heldout(questions=HELDOUT_2)
-        print_report(report["policyqa_measure"], report["cartier_heldout"], args.verbose)
-        print_heldout(report["cartier_heldout_2"], SCORERS, HELDOUT_2_TITLE, args.verbose)
+        measured = measure_all()
+        report.update(measured)
+        print_all(measured, SCORERS, args.verbose)
     if args.json:
         args.json.write_text(json.dumps(report, indent=1))
     return 0

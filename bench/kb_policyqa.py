@@ -32,9 +32,12 @@ from policy_kb.text import content_tokens
 ROOT = Path(__file__).resolve().parent.parent
 #: written before any tuning; measured once (2026-12-03), since then a development set
 HELDOUT = ROOT / "bench/kb_cartier_heldout.jsonl"
-#: written blind later (``bench/kb_cartier_heldout_2.README.md``): measure-only
+#: written blind later (``bench/kb_cartier_heldout_2.README.md``): measured once (2026-12-03), since then development
 HELDOUT_2 = ROOT / "bench/kb_cartier_heldout_2.jsonl"
-HELDOUT_2_TITLE = "Cartier held-out 2 (written blind, measure-only)"
+HELDOUT_2_TITLE = "Cartier held-out 2 (written blind, now development)"
+#: written blind before the changes it measures (``bench/kb_cartier_heldout_3.README.md``): measure-only
+HELDOUT_3 = ROOT / "bench/kb_cartier_heldout_3.jsonl"
+HELDOUT_3_TITLE = "Cartier held-out 3 (written blind, measure-only)"
 CARTIER = ROOT / "policy_kb/source/cartier-us-privacy-policy-2010.md"
 SCORERS = ("rules", "learned")
 
@@ -211,6 +214,24 @@ def print_heldout(held: dict, scorers: Sequence[str], title: str, verbose: bool 
             print("\n".join("  " + m for m in held[scorer]["misses"]))
 
 
+#: the later Cartier question sets: (report key, questions, title)
+LATER_HELDOUTS = (("cartier_heldout_2", HELDOUT_2, HELDOUT_2_TITLE), ("cartier_heldout_3", HELDOUT_3, HELDOUT_3_TITLE))
+
+
+def measure_all(previous: Optional[RankerWeights] = None) -> dict:
+    """Every number this module reports: PolicyQA measure-only policies and each Cartier question set."""
+    report = {"policyqa_measure": policyqa_measure(previous), "cartier_heldout": cartier_heldout(previous)}
+    for key, questions, _ in LATER_HELDOUTS:
+        report[key] = cartier_heldout(previous, questions)
+    return report
+
+
+def print_all(report: dict, scorers: Sequence[str], verbose: bool = False) -> None:
+    print_report(report["policyqa_measure"], report["cartier_heldout"], verbose)
+    for key, _, title in LATER_HELDOUTS:
+        print_heldout(report[key], scorers, title, verbose)
+
+
 def main() -> None:
     import argparse
 
@@ -222,10 +243,8 @@ def main() -> None:
     previous = load_weights(args.previous) if args.previous else None
     if args.previous and previous is None:
         parser.error(f"{args.previous}: not ranker weights for these features")
-    report = {"policyqa_measure": policyqa_measure(previous), "cartier_heldout": cartier_heldout(previous),
-              "cartier_heldout_2": cartier_heldout(previous, HELDOUT_2)}
-    print_report(report["policyqa_measure"], report["cartier_heldout"], args.verbose)
-    print_heldout(report["cartier_heldout_2"], _scorers(previous), HELDOUT_2_TITLE, args.verbose)
+    report = measure_all(previous)
+    print_all(report, _scorers(previous), args.verbose)
     if args.json:
         args.json.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
 
