@@ -44,8 +44,9 @@ DEV_SET = ROOT / "bench/kb_dev_set.jsonl"
 L2 = 0.01
 #: every n-th tune question also gives an "on topic, not stated" negative (``masked_negative``); 0: none.
 #: Off: PolicyQA asks generic questions that other paragraphs also answer, so masked rows look like answerable
-#: ones (AUC 0.55-0.59 on every abstention feature); with them the Cartier dev sets' uncovered questions declined
-#: moved 64.6% -> 58.3% (every 1st) / 68.8% (every 3rd), short of the +5 points set before measuring (issue 13)
+#: ones (AUC 0.55-0.59 on every abstention feature); with them the repository policy's dev sets' uncovered
+#: questions declined moved 64.6% -> 58.3% (every 1st) / 68.8% (every 3rd), short of the +5 points set before
+#: measuring (issue 13)
 MASKED_EVERY = 0
 #: a masked negative needs at least this many sentences left in its policy
 MIN_MASKED_ROWS = 20
