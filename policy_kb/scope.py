@@ -12,13 +12,25 @@ from typing import List, Optional, Set
 from .question import _CHAT_STEMS, _MONTHS, _OTHER_DOCUMENT, _PLACE_WORDS
 from .text import STOPWORDS, content_tokens, expand, stem
 
-__all__ = ["QuestionScope", "loose_stem"]
+__all__ = ["QuestionScope", "loose_stem", "unsupported_against"]
 
 
 def loose_stem(word_stem: str) -> str:
     """A stem with one more suffix stripped, hyphens dropped and a final y read as i ("compani")."""
     out = stem(word_stem.replace("-", ""))
     return out[:-1] + "i" if out.endswith("y") and len(out) > 3 else out
+
+
+def unsupported_against(question: str, stems: Set[str], loose: Set[str]) -> List[str]:
+    """Content stems of ``question`` that neither ``stems`` (a vocabulary) nor their synonyms use, compared
+    loosely too (``loose``: :func:`loose_stem` of each stem)."""
+    out = []
+    for t in content_tokens(question):
+        if t in _CHAT_STEMS or t.isdigit() or len(t) < 3:
+            continue
+        if not set(expand([t])) & stems and loose_stem(t) not in loose:
+            out.append(t)
+    return out
 
 
 class QuestionScope:
@@ -34,14 +46,7 @@ class QuestionScope:
         Stems are compared loosely too (:func:`loose_stem`): the light stemmer strips one suffix, so
         "customers" and "customer", "company" and "companies", "online" and "on-line" differ until then.
         """
-        loose = self._loose_kb_stems()
-        out = []
-        for t in content_tokens(question):
-            if t in _CHAT_STEMS or t.isdigit() or len(t) < 3:
-                continue
-            if not set(expand([t])) & self._kb_stems and loose_stem(t) not in loose:
-                out.append(t)
-        return out
+        return unsupported_against(question, self._kb_stems, self._loose_kb_stems())
 
     def _loose_kb_stems(self) -> Set[str]:
         found: Optional[Set[str]] = getattr(self, "_loose_stems", None)

@@ -71,14 +71,17 @@ def _without_masked(rows: AbstainRows) -> AbstainRows:
     )
 
 
-def grouped_cv(weights: RankerWeights, kbs, examples, rows: AbstainRows, target: float) -> Dict[str, float]:
-    """Each tune policy held out in turn: the abstainer is fitted on the other policies' rows (and the dev set's),
-    then the held-out policy's answerable questions go through the whole answer path, and its "on topic, not
-    stated" rows (``masked_negative``, always computed here) and off-topic rows through the abstainer."""
+def grouped_cv(
+    weights: RankerWeights, kbs, examples, train: AbstainRows, rows: AbstainRows, target: float
+) -> Dict[str, float]:
+    """Each tune policy held out in turn: the abstainer is fitted on the other policies' ``train`` rows (and the
+    dev set's), then the held-out policy's answerable questions go through the whole answer path, and its "on
+    topic, not stated" rows of ``rows`` (``masked_negative``, always computed) and off-topic rows through the
+    abstainer."""
     counts = {"answerable declined": [0, 0], "masked declined": [0, 0], "off-topic declined": [0, 0]}
     for policy, kb in kbs:
-        train = rows.without(policy.name)
-        abstainer = fit_abstainer(train.pos, train.neg, train.tune_pos, target)
+        fold = train.without(policy.name)
+        abstainer = fit_abstainer(fold.pos, fold.neg, fold.tune_pos, target)
         candidate = replace(weights, abstainer=abstainer)
         for _f, _g, _s, q, ekb in examples:
             if ekb is kb:
@@ -138,12 +141,11 @@ def main(argv=None) -> int:
             off = np.mean([abstainer.log_odds(x) < abstainer.threshold for x in neg])
             print(f"target {target:.2f}: off-topic/uncovered training rows declined {off:.3f}; " + "; ".join(line))
             if args.cv:
-                cv = grouped_cv(weights, kbs, examples, train, target)
-                held = grouped_cv(weights, kbs, examples, ab_rows, target) if not args.masked else cv
+                cv = grouped_cv(weights, kbs, examples, train, ab_rows, target)
                 print(
                     f"  grouped CV over tune policies: answerable declined {cv['answerable declined']:.3f}, "
                     f"off-topic declined {cv['off-topic declined']:.3f}, "
-                    f"on-topic-not-stated (masked) declined {held['masked declined']:.3f}"
+                    f"on-topic-not-stated (masked) declined {cv['masked declined']:.3f}"
                 )
             if worst <= MAX_ANSWERABLE_DECLINED:
                 chosen = candidate

@@ -30,10 +30,9 @@ from .answer_types import expected_answer_type
 from .category import CATEGORIES_FILE, CategoryModel
 from .corpora import ROOT, Policy, holds_span, norm, policyqa, privacyqa
 from .kb import KnowledgeBase, _normalise_question
-from .question import _CHAT_STEMS
 from .ranker import ABSTAIN_FEATURES, FEATURES, WEIGHTS_FILE, Abstainer, RankerWeights, abstain_features
-from .scope import loose_stem
-from .text import content_tokens, expand
+from .scope import loose_stem, unsupported_against
+from .text import content_tokens
 
 #: share of answerable tune questions the abstention model may decline; chosen by ``train_abstain`` as the
 #: highest share keeping every tuning set's answerable questions declined at most 10%
@@ -241,14 +240,7 @@ def unsupported_without(kb: KnowledgeBase, question: str, keep: np.ndarray) -> i
     stems = set().union(*(kb._sent_tokens[i] for i in kept)) | {
         t for s in kb.sections if s["id"] in sections for t in content_tokens(s["title"])
     }
-    loose = {loose_stem(t) for t in stems}
-    return sum(
-        1
-        for t in content_tokens(_normalise_question(question))
-        if not (t in _CHAT_STEMS or t.isdigit() or len(t) < 3)
-        and not set(expand([t])) & stems
-        and loose_stem(t) not in loose
-    )
+    return len(unsupported_against(_normalise_question(question), stems, {loose_stem(t) for t in stems}))
 
 
 def masked_negative(
@@ -351,14 +343,6 @@ def abstain_rows(
     return out
 
 
-def abstain_examples(
-    w: RankerWeights, kbs, examples, dev_kb: KnowledgeBase, features=abstain_features, masked: int = MASKED_EVERY
-) -> Tuple[List[np.ndarray], int, List[np.ndarray]]:
-    """(answerable rows, tune answerable count, unanswerable rows) for the abstention model (``abstain_rows``)."""
-    rows = abstain_rows(w, kbs, examples, dev_kb, masked, features)
-    return rows.pos, rows.tune_pos, rows.neg
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=WEIGHTS_FILE)
@@ -382,7 +366,8 @@ def main(argv=None) -> int:
         w = RankerWeights(coef, intercept, mean, scale, 0.0, 0.0, interaction=inter)
         build(DEV_POLICY, Path(tmp) / "dev-policy", force=True)
         dev_kb = KnowledgeBase.load(Path(tmp) / "dev-policy")
-        pos, tune_pos, neg = abstain_examples(w, kbs, examples, dev_kb)
+        rows = abstain_rows(w, kbs, examples, dev_kb)
+        pos, tune_pos, neg = rows.pos, rows.tune_pos, rows.neg
         abstainer = fit_abstainer(pos, neg, tune_pos)
         print(
             f"abstainer: {len(pos)} answerable, {len(neg)} not; "

@@ -23,7 +23,7 @@ __all__ = [
     "clean_text",
     "REFERENCE_IN_TEXT",
     "find_reference",
-    "spoken_symbols",
+    "spoken_runs",
     "find_email",
     "find_phone",
     "find_date",
@@ -120,28 +120,26 @@ _SPOKEN_SYMBOL = {
 }
 
 
-def spoken_symbols(text: str) -> str:
-    """``text`` with each run of spoken symbols joined: "p d seven seven one two dash four four" → "pd7712-44".
+def spoken_runs(text: str) -> List[str]:
+    """Each run of four or more spoken symbols in ``text``, joined: "p d seven seven one two dash four four" → "pd7712-44".
 
-    Why: a phone line's speech recogniser writes a reference read aloud as single letters,
-    digit words and "dash"; joined, it is a reference the usual pattern finds. Only runs of four
-    or more symbols are joined, so "a" or "i" in a sentence stays a word.
+    Why: a phone line's speech recogniser writes a reference read aloud as single letters, digit words
+    and "dash". Only runs of four or more symbols count, so "a" or "i" in a sentence stays a word.
     """
-    words = text.split(" ")
-    symbols = [_SPOKEN_SYMBOL.get(w.lower().strip(",."), w if len(w) == 1 and w.isalnum() else "") for w in words]
-    out: List[str] = []
-    i = 0
-    while i < len(words):
-        j = i
-        while j < len(words) and symbols[j]:
-            j += 1
-        if j - i >= 4:
-            out.append("".join(symbols[i:j]))
-            i = j
-        else:
-            out.append(words[i])
-            i += 1
-    return " ".join(out)
+    words = [w.lower().strip(",.") for w in text.split(" ")]
+    symbols = [_SPOKEN_SYMBOL.get(w, w if len(w) == 1 and w.isalnum() else "") for w in words] + [""]
+    runs: List[str] = []
+    start = 0
+    for i, symbol in enumerate(symbols):
+        if not symbol:
+            if i - start >= 4:
+                runs.append("".join(symbols[start:i]))
+            start = i + 1
+    return runs
+
+
+#: a reference inside a joined run of spoken symbols, wherever it starts ("oh p d seven …" joins to "0pd7…")
+_REFERENCE_IN_RUN = re.compile(r"PD-?([0-9A-Z]{4})-?([0-9A-Z]{4})", re.IGNORECASE)
 
 
 _REFERENCE_CUE = re.compile(r"^(?:(?:my|the|our)\s+)?(?:request\s+)?(?:reference|ref)\b", re.IGNORECASE)
@@ -161,7 +159,9 @@ def find_reference(text: object, *, asked: bool = True) -> Optional[str]:
     cleaned = clean_text(text)[:300]
     if not cleaned:
         return None
-    for match in REFERENCE_IN_TEXT.finditer(f"{cleaned} {spoken_symbols(cleaned)}"):
+    typed = REFERENCE_IN_TEXT.finditer(cleaned)
+    spoken = (m for run in spoken_runs(cleaned) for m in _REFERENCE_IN_RUN.finditer(run))
+    for match in (*typed, *spoken):
         found = normalise_reference(match.group(1) + match.group(2))
         if found:
             return found

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -11,6 +12,20 @@ from policy_kb import KnowledgeBase, build
 ROOT = Path(__file__).resolve().parents[3]
 CARTIER_SOURCE = ROOT / "policy_kb" / "source" / "cartier-us-privacy-policy-2010.md"
 SECOND_SOURCE = ROOT / "tests" / "data" / "second_policy.md"
+
+
+@pytest.fixture(scope="session")
+def kb_from_text(tmp_path_factory) -> Callable[[str], KnowledgeBase]:
+    """Builds a knowledge base from a policy written in the test (the facts sit in known sentences)."""
+
+    def make(text: str) -> KnowledgeBase:
+        out = tmp_path_factory.mktemp("kb_generated")
+        source = out / "policy.md"
+        source.write_text(text, encoding="utf-8")
+        build(source, out / "kb")
+        return KnowledgeBase.load(out / "kb")
+
+    return make
 
 
 @pytest.fixture(scope="session")

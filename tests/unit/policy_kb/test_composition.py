@@ -10,7 +10,7 @@ from typing import Dict, List
 
 import pytest
 
-from policy_kb import KnowledgeBase, build
+from policy_kb import KnowledgeBase
 from policy_kb.answer_types import asks_why, expected_answer_type, has_answer_type, names_same_organisation
 from policy_kb.compose import identity_sentences, render, scope_sentences
 from policy_kb.question import _request_kinds
@@ -58,12 +58,8 @@ issuer is responsible for its own use of your personal data and should be contac
 
 
 @pytest.fixture(scope="module")
-def shop_kb(tmp_path_factory) -> KnowledgeBase:
-    out = tmp_path_factory.mktemp("kb_generated")
-    source = out / "policy.md"
-    source.write_text(POLICY, encoding="utf-8")
-    build(source, out / "kb")
-    return KnowledgeBase.load(out / "kb")
+def shop_kb(kb_from_text) -> KnowledgeBase:
+    return kb_from_text(POLICY)
 
 
 def test_a_short_paragraph_is_shown_whole_so_its_qualifying_sentences_come_with_the_best_one(shop_kb):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from policy_kb import KnowledgeBase, build
+from policy_kb import KnowledgeBase
 from policy_kb.compose import question_parts
 
 POLICY = """# Privacy policy - Example Garden Centre
@@ -40,12 +40,8 @@ QUESTION = "where is my data stored and which group companies get it"
 
 
 @pytest.fixture(scope="module")
-def garden_kb(tmp_path_factory) -> KnowledgeBase:
-    out = tmp_path_factory.mktemp("kb_two_parts")
-    source = out / "policy.md"
-    source.write_text(POLICY, encoding="utf-8")
-    build(source, out / "kb")
-    return KnowledgeBase.load(out / "kb")
+def garden_kb(kb_from_text) -> KnowledgeBase:
+    return kb_from_text(POLICY)
 
 
 def test_a_two_part_question_cites_the_second_parts_sentence_from_another_section_though_both_exceed_the_limit(

@@ -33,7 +33,11 @@ def _read_aloud(symbols: str) -> str:
 
 
 @settings(max_examples=100, deadline=None)
-@given(symbols=_SYMBOLS, lead=_LEAD, tail=st.sampled_from(["", " where are we with that", " thanks"]))
+@given(
+    symbols=_SYMBOLS,
+    lead=st.sampled_from(["", "oh ", "um ", "it's "]),
+    tail=st.sampled_from(["", " where are we with that", " thanks"]),
+)
 def test_a_reference_read_aloud_on_the_phone_is_found(symbols, lead, tail):
     spoken = f"p d {_read_aloud(symbols[:4])} dash {_read_aloud(symbols[4:])}"
     assert parsing.find_reference(lead + spoken + tail) == f"PD-{symbols[:4]}-{symbols[4:]}"
