@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -92,6 +93,12 @@ def test_garbage_input_matches_nothing_and_does_not_crash(directory):
     assert result == MatchResult(None, [])
 
 
+def _holds(dump: str, value: str) -> bool:
+    """``value`` in ``dump`` as a value of its own, not as a run of characters inside a hash or a ciphertext
+    (hex, base64): a 5-digit postal code turns up by chance in the hex of a keyed hash about once in twenty runs."""
+    return re.search(rf"(?<![\w+/=-]){re.escape(value)}(?![\w+/=-])", dump) is not None
+
+
 def test_directory_stores_no_plaintext_personal_data(directory, database):
     with database.engine.connect() as connection:
         rows = connection.execute(text("SELECT * FROM customers")).mappings().all()
@@ -103,8 +110,8 @@ def test_directory_stores_no_plaintext_personal_data(directory, database):
     for record in DEMO_CUSTOMERS:
         for value in (record.full_name, record.email, record.phone, record.order_number, record.postal_code):
             if value:
-                assert value not in dump
-        assert record.date_of_birth.isoformat() not in dump
+                assert not _holds(dump, value), value
+        assert not _holds(dump, record.date_of_birth.isoformat())
 
 
 def test_seeding_twice_keeps_one_row_per_customer_and_round_trips(directory):
