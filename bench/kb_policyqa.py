@@ -35,9 +35,12 @@ HELDOUT = ROOT / "bench/kb_cartier_heldout.jsonl"
 #: written blind later (``bench/kb_cartier_heldout_2.README.md``): measured once (2026-12-03), since then development
 HELDOUT_2 = ROOT / "bench/kb_cartier_heldout_2.jsonl"
 HELDOUT_2_TITLE = "Cartier held-out 2 (written blind, now development)"
-#: written blind before the changes it measures (``bench/kb_cartier_heldout_3.README.md``): measure-only
+#: written blind (``bench/kb_cartier_heldout_3.README.md``): measured once (2026-12-04), since then development
 HELDOUT_3 = ROOT / "bench/kb_cartier_heldout_3.jsonl"
-HELDOUT_3_TITLE = "Cartier held-out 3 (written blind, measure-only)"
+HELDOUT_3_TITLE = "Cartier held-out 3 (written blind, now development)"
+#: written blind before the changes it measures (``bench/kb_cartier_heldout_4.README.md``): measure-only
+HELDOUT_4 = ROOT / "bench/kb_cartier_heldout_4.jsonl"
+HELDOUT_4_TITLE = "Cartier held-out 4 (written blind, measure-only)"
 CARTIER = ROOT / "policy_kb/source/cartier-us-privacy-policy-2010.md"
 SCORERS = ("rules", "learned")
 
@@ -215,7 +218,8 @@ def print_heldout(held: dict, scorers: Sequence[str], title: str, verbose: bool 
 
 
 #: the later Cartier question sets: (report key, questions, title)
-LATER_HELDOUTS = (("cartier_heldout_2", HELDOUT_2, HELDOUT_2_TITLE), ("cartier_heldout_3", HELDOUT_3, HELDOUT_3_TITLE))
+LATER_HELDOUTS = (("cartier_heldout_2", HELDOUT_2, HELDOUT_2_TITLE), ("cartier_heldout_3", HELDOUT_3, HELDOUT_3_TITLE),
+                  ("cartier_heldout_4", HELDOUT_4, HELDOUT_4_TITLE))
 
 
 def measure_all(previous: Optional[RankerWeights] = None) -> dict:

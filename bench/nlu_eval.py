@@ -54,7 +54,8 @@ HELDOUT_SETS = {"held-out set 1 (dev)": ROOT / "bench" / "nlu_heldout.tsv",
                 "held-out set 8 (dev)": ROOT / "bench" / "nlu_heldout_8.tsv",
                 "held-out set 9 (dev)": ROOT / "bench" / "nlu_heldout_9.tsv",
                 "held-out set 10 (dev)": ROOT / "bench" / "nlu_heldout_10.tsv",
-                "held-out set 11 (measure-only)": ROOT / "bench" / "nlu_heldout_11.tsv"}
+                "held-out set 11 (measure-only)": ROOT / "bench" / "nlu_heldout_11.tsv",
+                "held-out set 12 (measure-only)": ROOT / "bench" / "nlu_heldout_12.tsv"}
 BASELINE_CONFIG = ROOT / "bench" / "nlu_baseline_config.yml"
 NEW_CONFIG = ROOT / "config.yml"
 BASELINE_REF = "d37ba4e"  # last commit before issue 14 changed data/nlu
@@ -265,8 +266,8 @@ def main() -> None:
                         help="also measure this trained model (e.g. the previous pipeline) in the same run")
     parser.add_argument("--keep", type=Path, help="keep the trained models in this directory")
     parser.add_argument("--sets", default="1,2,3", metavar="N,N",
-                        help="what to measure: held-out sets 1-11, pqa (PrivacyQA measure apps) and/or pqa-tune (the "
-                             "tune apps' questions that are not training examples); set 11 and pqa are measure-only: "
+                        help="what to measure: held-out sets 1-12, pqa (PrivacyQA measure apps) and/or pqa-tune (the "
+                             "tune apps' questions that are not training examples); sets 11, 12 and pqa are measure-only: "
                              "run them once, at the end")
     args = parser.parse_args()
     chosen = {n.strip() for n in args.sets.split(",") if n.strip()}

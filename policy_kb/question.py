@@ -10,6 +10,7 @@ from typing import Optional
 
 from .answer_types import CLAUSE_TYPE, has_answer_type
 from .facts import COUNTRIES
+from .shorthand import spell_out
 from .text import content_tokens, stem
 
 MAX_QUESTION_CHARS = 500
@@ -120,7 +121,7 @@ def _normalise_question(text: str) -> str:
         return ""
     text = text[: MAX_QUESTION_CHARS * 4]
     text = re.sub(r"<[^>]{0,200}>", " ", text)
-    text = re.sub(r"\s+", " ", text).strip()
+    text = spell_out(re.sub(r"\s+", " ", text).strip())
     if len(text) > MAX_QUESTION_CHARS:
         text = text[:MAX_QUESTION_CHARS].rsplit(" ", 1)[0]
     return text
