@@ -112,8 +112,9 @@ def _request_kinds(q: str) -> set:
     return {kind for kind, rx in _REQUEST_RES.items() if rx.search(q)}
 
 
-#: "<word> policy/policies/terms" — the name of a document ("return policy", "shipping terms").
-_OTHER_DOCUMENT = re.compile(r"\b([a-z]{3,})[-\s]+(?:polic(?:y|ies)|terms)\b")
+#: "<word> policy/policies/terms" — the name of a document ("return policy", "shipping terms"); "in <word> terms"
+#: is a way of speaking ("in plain terms"), not a document
+_OTHER_DOCUMENT = re.compile(r"(?<!\bin )\b([a-z]{3,})[-\s]+(?:polic(?:y|ies)|terms)\b")
 
 
 def _normalise_question(text: str) -> str:

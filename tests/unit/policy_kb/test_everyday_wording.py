@@ -1,4 +1,4 @@
-"""A question written in text-message shorthand is matched as its spelled-out form.
+"""Questions in everyday wording — text-message shorthand, idioms — are matched by what they ask.
 
 A policy is generated here with each fact in a known sentence; the shorthand questions must reach the same
 sentence as the same question typed out in full.
@@ -60,3 +60,8 @@ def test_shorthand_is_replaced_only_as_whole_words():
 
 def test_the_original_wording_is_kept_as_the_question_asked(bicycle_kb):
     assert bicycle_kb.answer("wats ur hq address").question == "wats ur hq address"
+
+
+def test_in_plain_terms_is_a_way_of_speaking_not_another_document(bicycle_kb):
+    assert bicycle_kb.answer("in plain terms, do you sell my personal data?").covered
+    assert not bicycle_kb.answer("what is your return policy?").covered
