@@ -12,16 +12,30 @@ This subclass runs every read-modify-write in a Redis optimistic transaction
 a lock is deleted only when no ticket is left in it.  The data layout is
 Rasa's own (``TicketLock`` JSON under ``<prefix>:lock:<conversation id>``).
 
+A waiting turn keeps its own ticket alive.  Rasa 3.6 lets every ticket expire
+``lock_lifetime`` seconds after it was issued, waiting or not.  When a replica
+dies holding a conversation's ticket, the turn retried on another replica
+waits for that ticket to expire; its own ticket, issued a moment later,
+expires a moment later too, and if the waiting replica does not poll inside
+that moment its ticket is gone: it then waits for a ticket that no longer
+exists until the client gives up.  Here the waiter renews its ticket at every
+poll (a dead replica's tickets are never renewed, so they still expire), gets
+a new one if its own was lost, and the lifetime of the served ticket starts
+when the turn starts being processed.
+
 Configured by :mod:`bot.rasa.server` in the production profile.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from typing import Any, Callable, Optional, Text, Tuple
+import time
+from contextlib import asynccontextmanager
+from typing import Any, AsyncGenerator, Callable, List, Optional, Text, Tuple
 
-from rasa.core.lock import TicketLock
+from rasa.core.lock import Ticket, TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 
 __all__ = ["AtomicRedisLockStore"]
@@ -70,6 +84,46 @@ class AtomicRedisLockStore(RedisLockStore):
             return self._transact(conversation_id, change)
         except Exception as exc:  # noqa: BLE001 - Rasa's contract: LockError
             raise LockError(f"Error while acquiring lock ({type(exc).__name__})") from exc
+
+    @asynccontextmanager
+    async def lock(
+        self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME, wait_time_in_seconds: float = 1
+    ) -> AsyncGenerator[TicketLock, None]:
+        """Hold the conversation's lock for one turn, renewing the ticket while waiting for it."""
+        ticket = [self.issue_ticket(conversation_id, lock_lifetime)]  # the waiter's current ticket number
+        try:
+            yield await self._wait_until_served(conversation_id, ticket, lock_lifetime, wait_time_in_seconds)
+        finally:
+            self.cleanup(conversation_id, ticket[0])
+
+    async def _wait_until_served(
+        self, conversation_id: Text, ticket: List[int], lifetime: float, wait_time_in_seconds: float
+    ) -> TicketLock:
+        while True:
+            lock = self._transact(
+                conversation_id, lambda stored: self._renew(conversation_id, stored, ticket, lifetime)
+            )
+            if not lock.is_locked(ticket[0]):
+                return lock
+            await asyncio.sleep(wait_time_in_seconds)
+
+    @staticmethod
+    def _renew(
+        conversation_id: Text, stored: Optional[TicketLock], ticket: List[int], lifetime: float
+    ) -> Tuple[TicketLock, TicketLock]:
+        """Drop others' expired tickets and extend ours (re-issued at the back if it was lost)."""
+        lock = stored or TicketLock(conversation_id)
+        expires = time.time() + lifetime
+        mine = next((t for t in lock.tickets if t.number == ticket[0]), None)
+        for other in list(lock.tickets):
+            if other is not mine and other.has_expired():
+                lock.tickets.remove(other)
+        if mine is None:
+            ticket[0] = lock.last_issued + 1
+            lock.tickets.append(Ticket(ticket[0], expires))
+        else:
+            mine.expires = expires
+        return lock, lock
 
     def update_lock(self, conversation_id: Text) -> None:
         def change(lock: Optional[TicketLock]) -> Tuple[Any, Any]:
