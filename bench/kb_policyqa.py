@@ -41,6 +41,9 @@ HELDOUT_3_TITLE = "Cartier held-out 3 (written blind, now development)"
 #: written blind before the changes it measures (``bench/kb_cartier_heldout_4.README.md``): measure-only
 HELDOUT_4 = ROOT / "bench/kb_cartier_heldout_4.jsonl"
 HELDOUT_4_TITLE = "Cartier held-out 4 (written blind, measure-only)"
+#: written blind from the policy alone (``bench/kb_cartier_heldout_5.README.md``): measure-only
+HELDOUT_5 = ROOT / "bench/kb_cartier_heldout_5.jsonl"
+HELDOUT_5_TITLE = "Cartier held-out 5 (written blind, measure-only)"
 CARTIER = ROOT / "policy_kb/source/cartier-us-privacy-policy-2010.md"
 SCORERS = ("rules", "learned")
 
@@ -219,7 +222,7 @@ def print_heldout(held: dict, scorers: Sequence[str], title: str, verbose: bool 
 
 #: the later Cartier question sets: (report key, questions, title)
 LATER_HELDOUTS = (("cartier_heldout_2", HELDOUT_2, HELDOUT_2_TITLE), ("cartier_heldout_3", HELDOUT_3, HELDOUT_3_TITLE),
-                  ("cartier_heldout_4", HELDOUT_4, HELDOUT_4_TITLE))
+                  ("cartier_heldout_4", HELDOUT_4, HELDOUT_4_TITLE), ("cartier_heldout_5", HELDOUT_5, HELDOUT_5_TITLE))
 
 
 def measure_all(previous: Optional[RankerWeights] = None) -> dict:
