@@ -41,17 +41,17 @@ SETS = [
 
 
 def _blas_description() -> str:
-    """numpy's OpenBLAS and the kernel it runs: question encoding time depends on it (policy_kb/blas_check.py)."""
+    """numpy's OpenBLAS and the kernel it runs: retrieval time depends on it (policy_kb/blas_check.py)."""
     import numpy  # noqa: F401 - loads the library described
 
-    from policy_kb.blas_check import blas_cores, blas_kernel_note, numpy_blas
+    from policy_kb.blas_check import better_core, blas_cores, numpy_blas
 
     lib = numpy_blas(blas_cores())
     text = f"OpenBLAS {lib.get('version')} {lib.get('architecture')} kernel" if lib else "not OpenBLAS (or threadpoolctl missing)"
     if os.environ.get("OPENBLAS_CORETYPE"):
         text += f" (OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']})"
-    note = blas_kernel_note()
-    return f"{text} — {note}" if note else text
+    core = better_core()
+    return f"{text} — start with OPENBLAS_CORETYPE={core} for a kernel made for this CPU" if core else text
 
 
 def _pct(values: List[float], q: float) -> float:

@@ -1,10 +1,10 @@
 """Whether numpy's OpenBLAS runs a matrix kernel made for this CPU.
 
-The question encoder (``embed.py``) spends nearly all of an answer's time in small float32 matrix
-products.  OpenBLAS chooses its kernel from the CPU model when the library loads; a model newer than
-the library (common in virtual machines) gets the generic "Prescott" kernel, which uses neither AVX2
+The retriever scores a question against every stored sentence with float32 matrix products.
+OpenBLAS chooses its kernel from the CPU model when the library loads; a model newer than the
+library (common in virtual machines) gets the generic "Prescott" kernel, which uses neither AVX2
 nor AVX-512 and runs these products about 3x slower.  The remedy is an environment variable read
-when numpy loads, so the process that starts the KB must set it; this module only says so.
+when numpy loads, so the supervisor sets it for the processes it starts (``bot/ops/supervisor.py``).
 Changing the kernel changes float rounding, not answers (``bench/RESULTS_KB.md``).
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable, List, Mapping, Optional, Set
 
-__all__ = ["GENERIC_CORES", "blas_kernel_note", "blas_cores", "cpu_flags", "better_core", "numpy_blas"]
+__all__ = ["GENERIC_CORES", "blas_cores", "cpu_flags", "better_core", "numpy_blas"]
 
 #: OpenBLAS kernels with neither AVX2 nor AVX-512 (what it falls back to for a CPU model it does not know)
 GENERIC_CORES = frozenset({"prescott", "core2", "penryn", "dunnington", "nehalem", "atom", "generic"})
@@ -59,26 +59,7 @@ def better_core(
 
 
 def numpy_blas(libraries: Iterable[Mapping[str, object]]) -> Optional[Mapping[str, object]]:
-    """numpy's OpenBLAS among ``libraries`` (the first one if none is numpy's): it runs the encoder's
+    """numpy's OpenBLAS among ``libraries`` (the first one if none is numpy's): it runs the retriever's
     products, while scipy may load another copy."""
     ordered = sorted(libraries, key=lambda lib: "numpy" not in str(lib.get("filepath") or ""))
     return ordered[0] if ordered else None
-
-
-def blas_kernel_note(
-    libraries: Optional[Iterable[Mapping[str, object]]] = None, flags: Optional[Set[str]] = None
-) -> Optional[str]:
-    """Advice when numpy's OpenBLAS runs a generic kernel on a CPU with AVX2 or AVX-512, else ``None``.
-
-    ``libraries`` and ``flags`` default to this process's (:func:`blas_cores`, :func:`cpu_flags`).
-    """
-    libraries = list(blas_cores() if libraries is None else libraries)
-    core = better_core(libraries, flags)
-    info = numpy_blas(libraries)
-    if core is None or info is None:
-        return None
-    return (
-        f"OpenBLAS {info.get('version') or ''} runs its generic {info.get('architecture')} kernel on a CPU with "
-        f"{'AVX-512' if core == 'SkylakeX' else 'AVX2'}: question encoding is about 3x slower than it "
-        f"could be; start the process with OPENBLAS_CORETYPE={core}"
-    )

@@ -81,8 +81,8 @@ def blas_kernel_setting() -> Dict[str, str]:
     """``OPENBLAS_CORETYPE`` for the children when numpy's OpenBLAS would run its generic kernel on this CPU.
 
     OpenBLAS picks its kernel from the CPU model when it loads; a model newer than the library (common in
-    virtual machines) gets the generic one, and the MiniLM encoder of the NLU and the knowledge base runs
-    about 3x slower (``policy_kb/blas_check.py``, ``bench/RESULTS_KB.md``). The children read the
+    virtual machines) gets the generic one, and the knowledge base's retrieval products run about 3x
+    slower (``policy_kb/blas_check.py``, ``bench/RESULTS_KB.md``). The children read the
     variable before they load numpy; here numpy is loaded once to see what OpenBLAS would choose.
     """
     try:

@@ -7,8 +7,8 @@ embeddings put paraphrases close together; the classifier gets them as one dense
 the way Rasa's ``ConveRTFeaturizer`` and ``LanguageModelFeaturizer`` add theirs
 (``Featurizer.add_features_to_message``).
 
-The encoder is ``policy_kb.embed.MiniLMEncoder``: numpy only, weights from an
-installed package, no torch and no download. It is loaded once per process and
+The encoder is ``policy_kb.embed.MiniLMEncoder``: ONNX Runtime on one thread, weights
+from an installed package, no torch and no download. It is loaded once per process and
 shared by every pipeline that uses this component (cross-validation folds,
 the served model). Training texts are encoded in one batch per attribute and
 memoised for the life of the process, so the folds of ``rasa test nlu

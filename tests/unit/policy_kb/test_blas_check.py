@@ -1,10 +1,10 @@
-"""The encoder's start-up check names the OpenBLAS setting when the library runs a generic kernel."""
+"""The supervisor's OpenBLAS setting: a kernel made for the CPU when the library would run a generic one."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from policy_kb.blas_check import better_core, blas_kernel_note, cpu_flags
+from policy_kb.blas_check import better_core, cpu_flags
 
 _PRESCOTT = [{"internal_api": "openblas", "architecture": "Prescott", "version": "0.3.20"}]
 _AVX2 = {"sse2", "avx", "avx2", "fma"}
@@ -12,24 +12,21 @@ _AVX512 = _AVX2 | {"avx512f", "avx512bw", "avx512dq", "avx512vl"}
 
 
 def test_generic_kernel_on_an_avx512_cpu_gets_the_skylakex_setting() -> None:
-    note = blas_kernel_note(_PRESCOTT, _AVX512)
-    assert note is not None and "OPENBLAS_CORETYPE=SkylakeX" in note and "Prescott" in note
+    assert better_core(_PRESCOTT, _AVX512) == "SkylakeX"
 
 
 def test_generic_kernel_on_an_avx2_cpu_gets_the_haswell_setting() -> None:
-    note = blas_kernel_note(_PRESCOTT, _AVX2)
-    assert note is not None and "OPENBLAS_CORETYPE=Haswell" in note
+    assert better_core(_PRESCOTT, _AVX2) == "Haswell"
 
 
 def test_a_kernel_made_for_the_cpu_needs_no_advice() -> None:
     libraries = [{"internal_api": "openblas", "architecture": "SkylakeX", "version": "0.3.20"}]
-    assert blas_kernel_note(libraries, _AVX512) is None
     assert better_core(libraries, _AVX512) is None
 
 
 def test_a_cpu_without_avx2_or_unknown_flags_needs_no_advice() -> None:
-    assert blas_kernel_note(_PRESCOTT, {"sse2", "sse3"}) is None
-    assert blas_kernel_note(_PRESCOTT, set()) is None
+    assert better_core(_PRESCOTT, {"sse2", "sse3"}) is None
+    assert better_core(_PRESCOTT, set()) is None
 
 
 def test_a_cpu_with_only_part_of_avx512_gets_the_avx2_kernel() -> None:
