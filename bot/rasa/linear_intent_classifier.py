@@ -103,7 +103,10 @@ def _blocks(
                 dense_rows[origin].append(np.asarray(feature.features, dtype=np.float32).reshape(-1))
             else:
                 dense_rows[origin].append(np.zeros(sizes[origin], dtype=np.float32))
-    sparse = [scipy.sparse.vstack(rows).tocsr().astype(np.float32) for rows in sparse_rows.values()]
+    sparse = [
+        (scipy.sparse.vstack(rows) if len(rows) > 1 else rows[0]).tocsr().astype(np.float32)
+        for rows in sparse_rows.values()
+    ]
     dense = [np.vstack(rows) for rows in dense_rows.values()]
     return sparse, dense
 
@@ -116,13 +119,20 @@ def _inverse_document_frequency(counts: scipy.sparse.csr_matrix) -> np.ndarray:
 
 
 def _tf_idf(counts: scipy.sparse.csr_matrix, idf: np.ndarray) -> scipy.sparse.csr_matrix:
-    """Sublinear counts (1 + log count) × idf, each row scaled to unit length."""
-    weighted = counts.copy()
-    weighted.data = 1.0 + np.log(np.maximum(weighted.data, 1e-12))
-    weighted = weighted.multiply(idf.reshape(1, -1)).tocsr()
-    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1)).reshape(-1))
+    """Sublinear counts (1 + log count) × idf, each row scaled to unit length.
+
+    Computed on the CSR arrays themselves: scipy's broadcasting ``multiply`` by a dense row and its
+    diagonal-matrix product cost ~1 ms per message for a vocabulary of tens of thousands of
+    columns, more than the rest of intent classification.
+    """
+    weighted = counts.tocsr(copy=True)
+    weighted.sum_duplicates()
+    data = (1.0 + np.log(np.maximum(weighted.data, 1e-12))) * idf[weighted.indices]
+    rows = np.repeat(np.arange(weighted.shape[0]), np.diff(weighted.indptr))
+    norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=weighted.shape[0]))
     norms[norms == 0.0] = 1.0
-    return scipy.sparse.diags(1.0 / norms) @ weighted
+    weighted.data = (data * (1.0 / norms)[rows]).astype(counts.dtype, copy=False)
+    return weighted
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -197,18 +207,34 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         self._persist(layout, coef, intercept)
         return self._resource
 
-    def _inputs(self, messages: Sequence[Message], layout: FeatureLayout) -> scipy.sparse.csr_matrix:
+    def _weighted_blocks(self, messages: Sequence[Message], layout: FeatureLayout) -> List[Any]:
+        """The input's blocks in column order: the weighted dense vectors, then each tf-idf sparse block."""
         sparse, dense = _blocks(messages, layout)
         weight = float(self._config["dense_weight"])
-        parts = [scipy.sparse.csr_matrix(block * weight) for block in dense]
-        parts += [_tf_idf(block, idf) for block, idf in zip(sparse, self._idf)]
-        return scipy.sparse.hstack(parts).tocsr()
+        blocks: List[Any] = [block * weight for block in dense]
+        return blocks + [_tf_idf(block, idf) for block, idf in zip(sparse, self._idf)]
+
+    def _inputs(self, messages: Sequence[Message], layout: FeatureLayout) -> scipy.sparse.csr_matrix:
+        """The whole input as one sparse matrix (training)."""
+        blocks = self._weighted_blocks(messages, layout)
+        return scipy.sparse.hstack([scipy.sparse.csr_matrix(block) for block in blocks]).tocsr()
+
+    def _scores(self, messages: Sequence[Message], layout: FeatureLayout, coef: np.ndarray) -> np.ndarray:
+        """Input × weights, block by block: the same sum as ``_inputs(...) @ coef.T`` without stacking
+        the blocks into one sparse matrix, which costs more than the products for a single message."""
+        scores = np.zeros((len(messages), coef.shape[0]), dtype=np.float64)
+        start = 0
+        for block in self._weighted_blocks(messages, layout):
+            width = block.shape[1]
+            scores += np.asarray(block @ coef[:, start : start + width].T)
+            start += width
+        return scores
 
     # ------------------------------------------------------------------ inference
     def process(self, messages: List[Message]) -> List[Message]:
         if self._layout is None or self._coef is None or self._intercept is None or not messages:
             return messages
-        scores = np.asarray(self._inputs(messages, self._layout) @ self._coef.T) + self._intercept
+        scores = self._scores(messages, self._layout, self._coef) + self._intercept
         scores -= scores.max(axis=1, keepdims=True)
         probabilities = np.exp(scores)
         probabilities /= probabilities.sum(axis=1, keepdims=True)

@@ -140,3 +140,30 @@ def test_an_untrained_classifier_leaves_messages_unlabelled(tmp_path: Path):
     message = _message(["hello"])
     loaded.process([message])
     assert message.get(INTENT) is None
+
+
+def test_tf_idf_is_sublinear_counts_times_idf_scaled_to_unit_rows() -> None:
+    from bot.rasa.linear_intent_classifier import _tf_idf
+
+    rng = np.random.default_rng(3)
+    counts = scipy.sparse.random(6, 40, density=0.2, format="csr", random_state=4, dtype=np.float32)
+    counts.data = np.ceil(counts.data * 4).astype(np.float32)
+    counts = scipy.sparse.vstack([counts, scipy.sparse.csr_matrix((1, 40), dtype=np.float32)]).tocsr()  # an empty row
+    idf = rng.uniform(1.0, 3.0, 40).astype(np.float32)
+
+    dense = counts.toarray().astype(np.float64)
+    expected = np.where(dense > 0, (1.0 + np.log(np.maximum(dense, 1e-12))) * idf, 0.0)
+    norms = np.linalg.norm(expected, axis=1, keepdims=True)
+    expected /= np.where(norms == 0.0, 1.0, norms)
+
+    weighted = _tf_idf(counts, idf)
+    assert weighted.dtype == np.float32
+    np.testing.assert_allclose(weighted.toarray(), expected, atol=1e-6)
+    assert np.abs(counts.toarray() - dense).max() == 0.0  # the input is left as it was
+
+
+def test_scoring_block_by_block_equals_scoring_the_stacked_input(trained) -> None:
+    messages = [_message(["erase", "data", "data"]), _message(["hello", "morning"], dense=False), _message(["see"])]
+    classifier = trained[0]
+    stacked = np.asarray(classifier._inputs(messages, classifier._layout) @ classifier._coef.T)
+    np.testing.assert_allclose(classifier._scores(messages, classifier._layout, classifier._coef), stacked, atol=1e-5)
