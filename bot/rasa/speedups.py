@@ -15,6 +15,8 @@
   and action calls meanwhile, and the matrix products (numpy and TensorFlow release the
   GIL) of two turns overlap on two cores.  A conversation's turns stay sequential: Rasa
   holds the conversation's lock for the whole turn.  Same calls, same results.
+- **Rules first**: when a rule decides the next action and no other policy could
+  overrule it, TED's forward pass is skipped (:mod:`bot.rasa.rule_shortcut`).
 
 :func:`install` is idempotent; :mod:`bot.rasa.server` calls it at start-up.
 """
@@ -26,6 +28,8 @@ import functools
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, Optional, Text, Tuple, TypeVar
+
+from bot.rasa import rule_shortcut
 
 __all__ = ["GRAPH_THREADS", "install", "run_graph"]
 
@@ -162,3 +166,4 @@ def install() -> None:
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
     MessageProcessor.parse_message = _parse_message  # type: ignore[method-assign]
     MessageProcessor._run_prediction_loop = _run_prediction_loop  # type: ignore[method-assign]
+    rule_shortcut.install()
