@@ -90,8 +90,11 @@ def _find_shortcut(processor: Any) -> Optional[RuleShortcut]:
     ensemble_node = schema.get(target) if target else None
     if ensemble_node is None or ensemble_node.uses is not DefaultPolicyPredictionEnsemble:
         return None
-    policy_nodes = [name for name in ensemble_node.needs.values() if name in schema and name != "__tracker__"]
-    policy_nodes = [name for name in policy_nodes if hasattr(schema[name].uses, "predict_action_probabilities")]
+    policy_nodes = [
+        name
+        for name in ensemble_node.needs.values()
+        if name in schema and hasattr(schema[name].uses, "predict_action_probabilities")
+    ]
     rules = [name for name in policy_nodes if schema[name].uses is RulePolicy]
     if len(rules) != 1:
         return None
