@@ -9,7 +9,9 @@
 
 Run through ``bench/kb_eval.py`` (``make bench``); ``--policyqa-only`` there runs just this part.
 ``python bench/kb_policyqa.py --previous OLD_ranker.json`` runs it alone and adds another ranker weights
-file as a third scorer ("previous"), so a retrained ranker is compared with the one it replaces in one run.
+file as a third scorer ("previous"), so a retrained ranker is compared with the one it replaces in one run;
+``--development`` runs only the Cartier development sets (held-out 1-3), what a change is decided on before the
+measure-only sets are run.
 """
 from __future__ import annotations
 
@@ -225,6 +227,16 @@ LATER_HELDOUTS = (("cartier_heldout_2", HELDOUT_2, HELDOUT_2_TITLE), ("cartier_h
                   ("cartier_heldout_4", HELDOUT_4, HELDOUT_4_TITLE), ("cartier_heldout_5", HELDOUT_5, HELDOUT_5_TITLE))
 
 
+#: the Cartier sets a change may be tuned and decided on (held-out 4 and 5 are measure-only)
+DEVELOPMENT_SETS = (("cartier_heldout", HELDOUT, "Cartier held-out 1 (development)"),
+                    ("cartier_heldout_2", HELDOUT_2, HELDOUT_2_TITLE), ("cartier_heldout_3", HELDOUT_3, HELDOUT_3_TITLE))
+
+
+def measure_development(previous: Optional[RankerWeights] = None) -> dict:
+    """The development sets only: what a change is decided on before the measure-only sets are run."""
+    return {key: cartier_heldout(previous, questions) for key, questions, _ in DEVELOPMENT_SETS}
+
+
 def measure_all(previous: Optional[RankerWeights] = None) -> dict:
     """Every number this module reports: PolicyQA measure-only policies and each Cartier question set."""
     report = {"policyqa_measure": policyqa_measure(previous), "cartier_heldout": cartier_heldout(previous)}
@@ -246,12 +258,19 @@ def main() -> None:
     parser.add_argument("--previous", type=Path, help="another ranker.json to compare in the same run")
     parser.add_argument("--json", type=Path, help="also write the numbers as JSON here")
     parser.add_argument("--verbose", "-v", action="store_true")
+    parser.add_argument("--development", action="store_true",
+                        help="only the Cartier development sets (held-out 1-3): for deciding on a change")
     args = parser.parse_args()
     previous = load_weights(args.previous) if args.previous else None
     if args.previous and previous is None:
         parser.error(f"{args.previous}: not ranker weights for these features")
-    report = measure_all(previous)
-    print_all(report, _scorers(previous), args.verbose)
+    if args.development:
+        report = measure_development(previous)
+        for key, _, title in DEVELOPMENT_SETS:
+            print_heldout(report[key], _scorers(previous), title, args.verbose)
+    else:
+        report = measure_all(previous)
+        print_all(report, _scorers(previous), args.verbose)
     if args.json:
         args.json.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
 

@@ -223,9 +223,20 @@ def save_like_original(model, model_dir: str, out_dir: Path) -> None:
         shutil.copy(Path(model_dir) / name, out_dir / name)
 
 
+def save_head(model, layers: int, path: Path) -> None:
+    """Only the trained top ``layers`` transformer layers, float16, with the original tensor names."""
+    from safetensors.numpy import save_file
+
+    sd = model[0].auto_model.state_dict()
+    total = model[0].auto_model.config.num_hidden_layers
+    keep = tuple(f"encoder.layer.{i}." for i in range(total - layers, total))
+    tensors = {k: np.ascontiguousarray(v.detach().cpu().numpy().astype(np.float16)) for k, v in sd.items() if k.startswith(keep)}
+    save_file(tensors, str(path), metadata={"layers": str(layers), "base": "sentence-transformers/all-MiniLM-L6-v2"})
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["baseline", "cv", "final"])
+    ap.add_argument("mode", choices=["baseline", "cv", "final", "heads"])
     ap.add_argument("--variant", default="last1", choices=["last1", "last2", "last3", "full"])
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--lr", type=float, default=5e-5)
@@ -277,6 +288,22 @@ def main() -> None:
             model = build_model(model_dir)
             secs = train(model, mine_groups(tr, base_vecs), args.variant, args.epochs, args.lr, args.batch, args.seed)
             record({**cfg, "fold": k, "train_s": round(secs, 1), **evaluate(model, held)})
+        return
+
+    if args.mode == "heads":
+        # a head trained on every tune policy and two out-of-fold heads for a ranker's training features:
+        # half h (policy i with i mod 2 == h) is encoded by the head trained on the other half
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        for name, tr in (
+            ("half0", [p for i, p in enumerate(policies) if i % 2 == 1]),
+            ("half1", [p for i, p in enumerate(policies) if i % 2 == 0]),
+            ("all", policies),
+        ):
+            model = build_model(model_dir)
+            secs = train(model, mine_groups(tr, base_vecs), args.variant, args.epochs, args.lr, args.batch, args.seed)
+            save_head(model, int(args.variant[4:]), out / f"{name}.safetensors")
+            print(f"head {name}: trained on {[p['name'] for p in tr]} in {secs:.0f}s", flush=True)
         return
 
     model = build_model(model_dir)
