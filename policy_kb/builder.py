@@ -27,7 +27,8 @@ __all__ = ["BUILDER_VERSION", "BuildResult", "BuildError", "build", "slugify", "
 
 logger = logging.getLogger(__name__)
 
-BUILDER_VERSION = "4"  # 3: section-title vectors, security-measure facts; 4: telephones, organisations
+BUILDER_VERSION = "5"  # 3: section-title vectors, security-measure facts; 4: telephones, organisations;
+# 5: a list's last item after "; and 4." stays in its sentence
 LONG_SENTENCE = 200  # sentences longer than this also get one vector per clause
 KB_FILE = "kb.json"
 VECTORS_FILE = "vectors.npy"

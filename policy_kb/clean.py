@@ -274,6 +274,8 @@ def split_sentences(text: str) -> List[str]:
         if out and (
             re.search(r"\b(?:Inc|Ltd|Co|Corp|S\.A|U\.S\.A|U\.S|N\.A|No|St|Mr|Ms|Dr|e\.g|i\.e|etc)\.$", out[-1])
             or re.search(r"(?:^|[:;])\s*\(?[0-9a-zA-Z]{1,3}[.)]$", out[-1])
+            # an enumerator after "; and" / "; or": "…; 3. the items; and 4." goes on with the fourth item
+            or re.search(r"[:;]\s*(?:and|or)\s+\(?(?:\d{1,2}|[a-zA-Z])[.)]$", out[-1])
         ):
             out[-1] = out[-1] + " " + part
         else:

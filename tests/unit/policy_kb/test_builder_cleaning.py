@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from policy_kb.builder import build, sections_from_text
-from policy_kb.clean import CleanReport, clean_inline, parse_blocks
+from policy_kb.clean import CleanReport, clean_inline, parse_blocks, split_sentences
 
 
 def _all_text(doc) -> str:
@@ -65,6 +65,24 @@ def test_front_matter_blockquote_before_the_first_heading_is_not_policy_text():
 def test_numbered_list_items_are_joined_to_their_lead_in():
     doc = sections_from_text("**SHARING**\n\nWe share:\n\n1\\. Your name;\n\n2\\. Your address.\n")
     assert doc["sections"][0]["passages"] == ["We share: 1. Your name; 2. Your address."]
+
+
+def test_a_numbered_list_stays_one_sentence_up_to_its_last_item_after_and():
+    text = (
+        "We share the following: 1. Your name; 2. Your card number; and 3. The price paid. "
+        "Nothing else is shared; or b. Otherwise stated."
+    )
+    assert split_sentences(text) == [
+        "We share the following: 1. Your name; 2. Your card number; and 3. The price paid.",
+        "Nothing else is shared; or b. Otherwise stated.",
+    ]
+
+
+def test_a_number_ending_a_plain_sentence_still_ends_it():
+    assert split_sentences("Our office is at number 4. It opens at nine.") == [
+        "Our office is at number 4.",
+        "It opens at nine.",
+    ]
 
 
 def test_empty_and_whitespace_only_blocks_produce_no_passages():

@@ -67,7 +67,7 @@ def test_the_build_stores_one_vector_per_section_title_and_the_builder_version(t
     vectors = np.load(tmp_path / VECTORS_FILE)
     rows = len(data["passages"]) + len(data["sentences"]) + len(data["clauses"]) + len(data["sections"])
     assert vectors.shape[0] == rows
-    assert manifest["builder_version"] == BUILDER_VERSION == "4"
+    assert manifest["builder_version"] == BUILDER_VERSION == "5"
 
 
 def test_a_kb_built_without_title_vectors_still_loads_and_ranks_with_titles(tmp_path):
