@@ -6,8 +6,10 @@ units, dates, country names, legal-entity suffixes, age phrases), never words of
 
 Types: ``duration``, ``date``, ``time`` (a plain "when ...": a date, a duration or a condition),
 ``location``, ``organisation``, ``amount``, ``age``, ``collected`` ("what information do you collect":
-a sentence with a collection verb listing data items) and ``obligation`` ("do I have to give ...",
-"what if I don't provide ...": a sentence on whether giving data is mandatory or optional).
+a sentence with a collection verb listing data items), ``obligation`` ("do I have to give ...",
+"what if I don't provide ...": a sentence on whether giving data is mandatory or optional) and
+``contact_detail`` ("what's your e-mail address", "where do I send a letter": a sentence giving an e-mail
+address, a telephone number or a street address; the builder's contact facts answer first when it found any).
 
 :data:`PREFERRED` names, per type, a stricter form preferred when one scores nearly as well: an
 organisation question prefers a sentence *naming* one (a legal-entity suffix: "Paylane Ltd") to one
@@ -26,13 +28,25 @@ __all__ = [
     "PREFERRED",
     "LENIENT",
     "CLAUSE_TYPE",
+    "CONTACT_Q",
     "expected_answer_type",
     "has_answer_type",
     "names_same_organisation",
     "asks_why",
 ]
 
-ANSWER_TYPES = ("duration", "date", "time", "location", "organisation", "amount", "age", "collected", "obligation")
+ANSWER_TYPES = (
+    "duration",
+    "date",
+    "time",
+    "location",
+    "organisation",
+    "amount",
+    "age",
+    "collected",
+    "obligation",
+    "contact_detail",
+)
 # a stricter form of a type, preferred when a sentence holding it scores within the margin
 PREFERRED = {"organisation": "named_organisation"}
 # when a long sentence is cut to its relevant clauses, the clauses holding this count as relevant
@@ -63,6 +77,19 @@ _WHERE_Q = re.compile(r"\bwhere\b|\b(?:which|what|in what|in which) (?:countr(?:
 _WHERE_CONTACT_Q = re.compile(
     r"\bwhere\b.{0,30}\b(?:send|write|post|mail|e-?mail|call|phone|find|read|see|click|go|complain|report|contact|"
     r"change|update|unsubscribe|opt|ask|request|sign|log|check)\b"
+)
+#: a question asking how to reach the company, by kind of contact the builder extracts (``facts.py``)
+CONTACT_Q = re.compile(
+    r"\b(?:what(?:'s| is| are)|give me|tell me|where(?:'s| is)|which)\b.{0,20}\b(?:your|the|an?)\b.{0,25}"
+    # an address or number of the company's, not the "IP address" it logs or "the number of days" it keeps data
+    r"\b(?P<kind>e-?mail(?: address)?|(?<!\bip )(?<!\bmac )(?<!\bweb )(?:postal |mailing |post(?:al)? )?address"
+    r"|(?:tele)?phone(?: number)?|number(?! of\b))\b"
+    r"|\b(?:where|who)\b.{0,25}\b(?P<write>write|send (?:a |my |the )?(?:letter|request|mail)|post|mail)\b"
+    r"|\bhow (?:do|can|should|would) i\b.{0,10}\b(?P<reach>contact|reach|write to|e-?mail|call)\b"
+    r"|\b(?P<dpo>data protection officer|dpo|privacy officer|contact details|contact information)\b"
+    r"|\bwhere(?:'s| is| are)\s+(?:(?:you|the company)(?: \w+)?\s+(?:based|located)|(?:your|the company's)\s+"
+    r"(?P<place>head ?office|headquarters|main office|offices?|hq))\b",
+    re.I,
 )
 _WHO_Q = re.compile(
     r"\bwho\b.{0,30}\b(?:receives?|gets?|gives?|processes|processing|process|handles?|sees?|see|has access|have access|"
@@ -105,6 +132,10 @@ def expected_answer_type(question: str) -> Optional[str]:
         return "duration"
     if _AMOUNT_Q.search(q):
         return "amount"
+    contact = CONTACT_Q.search(q)
+    if contact and (contact.group("kind") or contact.group("write")):
+        # "what's your e-mail address", "where do I send a letter": a way to reach the company, or the policy does not say
+        return "contact_detail"
     if _WHERE_Q.search(q) and not _WHERE_CONTACT_Q.search(q):
         return "location"
     if _WHO_Q.search(q):

@@ -26,7 +26,7 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from .answer_types import LENIENT, PREFERRED, asks_why, has_answer_type, names_same_organisation
+from .answer_types import CONTACT_Q, LENIENT, PREFERRED, asks_why, has_answer_type, names_same_organisation
 from .answers import Citation
 from .question import ELLIPSIS, _clauses_within, _normalise_question, _request_kinds
 from .ranker import RankerWeights, abstain_features
@@ -47,19 +47,6 @@ TYPE_MARGIN = 1.0
 
 _PART_SPLIT = re.compile(
     r"\?\s+(?=\w)|,?\s+and\s+(?=(?:what|how|who|where|when|which|why|do|does|can|is|are|will|would)\b)", re.I
-)
-
-
-#: a question asking how to reach the company, by kind of contact the builder extracts (``facts.py``)
-_CONTACT_Q = re.compile(
-    r"\b(?:what(?:'s| is| are)|give me|tell me|where(?:'s| is)|which)\b.{0,20}\b(?:your|the|an?)\b.{0,25}"
-    r"\b(?P<kind>e-?mail(?: address)?|(?:postal |mailing |post(?:al)? )?address|(?:tele)?phone(?: number)?|number)\b"
-    r"|\b(?:where|who)\b.{0,25}\b(?P<write>write|send (?:a |my |the )?(?:letter|request|mail)|post|mail)\b"
-    r"|\bhow (?:do|can|should|would) i\b.{0,10}\b(?P<reach>contact|reach|write to|e-?mail|call)\b"
-    r"|\b(?P<dpo>data protection officer|dpo|privacy officer|contact details|contact information)\b"
-    r"|\bwhere(?:'s| is| are)\s+(?:(?:you|the company)(?: \w+)?\s+(?:based|located)|(?:your|the company's)\s+"
-    r"(?P<place>head ?office|headquarters|main office|offices?|hq))\b",
-    re.I,
 )
 
 
@@ -115,7 +102,7 @@ def scope_sentences(kb, question: str) -> List[int]:
 
 def contact_sentences(kb, question: str) -> List[int]:
     """Sentence ids stating the contact a question asks for ("where do I write" → the postal address)."""
-    m = _CONTACT_Q.search(question)
+    m = CONTACT_Q.search(question)
     if not m:
         return []
     facts = kb.policy_facts
@@ -130,6 +117,9 @@ def contact_sentences(kb, question: str) -> List[int]:
         wanted += [a.sentence for a in facts.postal_addresses[:1]]
     else:  # "how do I contact you", "data protection officer": the address, and the e-mail if stated apart
         wanted += [a.sentence for a in facts.postal_addresses[:1]] + [e.sentence for e in facts.emails[:1]]
+    if not wanted and (m.group("kind") or m.group("write")):
+        # the kind asked for is not stated: the ways the policy does give to reach the company
+        wanted += [f.sentence for f in (*facts.postal_addresses[:1], *facts.emails[:1], *facts.telephones[:1])]
     ids: List[int] = []
     for sentence in wanted:
         for i, s in enumerate(kb.sentences):
