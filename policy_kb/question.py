@@ -6,10 +6,10 @@ Pure functions and constants with no KB state, so ``kb.py`` stays about choosing
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Callable, List, Optional
 
 from .answer_types import CLAUSE_TYPE, has_answer_type
-from .facts import COUNTRIES
+from .facts import COUNTRIES, ORG_SUFFIX
 from .shorthand import spell_out
 from .text import content_tokens, stem
 
@@ -135,12 +135,28 @@ def _cut(text: str, max_chars: int) -> str:
     return cut + "…"
 
 
+#: where a long sentence may be cut: after a comma, semicolon or colon, but never between a company's name and its
+#: legal suffix ("Accertify, Inc.")
+_CLAUSE_BREAK = re.compile(r"(?<=[,;:])\s+(?!" + ORG_SUFFIX + ")")
+
+
+def _whole_list(parts: List[str], render: Callable[[set], str], budget: int) -> str:
+    """A lead-in and the list it introduces ("The following information will be shared with X, who …, and Y:
+    1. …; 2. …; and 3. …"), shown as the lead-in's first clause, its clause ending in ":" and every item, when
+    that fits: the items are what such a sentence says; the lead-in's other clauses only qualify it."""
+    colon = next((i for i, part in enumerate(parts) if part.endswith(":")), None)
+    if colon is None or len(parts) - colon - 1 < 2:
+        return ""
+    text = render({0, *range(colon, len(parts))})
+    return text if len(text) <= budget else ""
+
+
 def _clauses_within(sentence: str, budget: int, qexp: set, expected: Optional[str] = None) -> str:
     """A long sentence cut to its most relevant clauses (kept in order, gaps marked with …).
 
     A clause holding the ``expected`` kind of answer (e.g. the duration) counts as relevant too.
     """
-    parts = re.split(r"(?<=[,;:])\s+", sentence)
+    parts = _CLAUSE_BREAK.split(sentence)
     if len(parts) == 1:
         return _cut(sentence, budget)
 
@@ -155,6 +171,10 @@ def _clauses_within(sentence: str, budget: int, qexp: set, expected: Optional[st
             out = out.rstrip(",;:") + "…"
         return out
 
+    if expected in (None, "collected"):
+        listed = _whole_list(parts, render, budget)
+        if listed:
+            return listed
     expected = CLAUSE_TYPE.get(expected or "", expected)
     relevance = [
         len(set(content_tokens(part)) & qexp) + (2 if expected and has_answer_type(part, expected) else 0)

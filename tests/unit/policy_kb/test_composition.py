@@ -13,9 +13,9 @@ import pytest
 from policy_kb import KnowledgeBase
 from policy_kb.answer_types import asks_why, expected_answer_type, has_answer_type, names_same_organisation
 from policy_kb.compose import identity_sentences, render, scope_sentences
-from policy_kb.question import _request_kinds
+from policy_kb.question import _clauses_within, _request_kinds
 from policy_kb.scope import loose_stem
-from policy_kb.text import stem
+from policy_kb.text import content_tokens, stem
 
 POLICY = """# Privacy policy - Example Outdoor Shop
 
@@ -190,3 +190,27 @@ def test_asking_what_the_policy_covers_quotes_where_it_states_its_scope(shop_kb)
     assert answer.covered and answer.text.startswith("This policy explains what personal data we collect")
     assert scope_sentences(shop_kb, "does this policy cover cookies") != []
     assert scope_sentences(shop_kb, "do you use cookies") == []
+
+
+def test_a_cut_lead_in_keeps_every_item_of_its_list_and_drops_only_its_qualifying_clauses():
+    sentence = (
+        "The following details are shared with Northwind Payments, the payment company running our checkout page, "
+        "with your card issuer, the payment company behind your card, "
+        "and with Acme Screening, Inc. who handle fraud checks for our shop: 1. Your name and address; "
+        "2. Your card number; 3. The items you have ordered; and 4. The price paid for the items you have ordered."
+    )
+    question = set(content_tokens("what details do the payment and fraud companies get"))
+    shown = _clauses_within(sentence, 320, question)
+    assert len(shown) <= 320
+    assert shown.startswith("The following details are shared with Northwind Payments,")
+    assert "Acme Screening, Inc. who handle fraud checks" in shown  # a name is never cut from its suffix
+    for item in ("1. Your name and address;", "2. Your card number;", "and 4. The price paid"):
+        assert item in shown
+
+
+def test_a_list_too_long_to_show_whole_is_cut_to_its_relevant_items():
+    items = "; ".join(f"to {verb} your order" for verb in ("pack", "ship", "track", "insure", "invoice", "wrap"))
+    sentence = "We use your data: " + items + "; and to send you newsletters about new tents and boots we sell."
+    shown = _clauses_within(sentence, 120, set(content_tokens("newsletters")))
+    assert "newsletters" in shown
+    assert len(shown) <= 120
