@@ -154,7 +154,9 @@ def _whole_list(parts: List[str], render: Callable[[set], str], budget: int) -> 
 def _clauses_within(sentence: str, budget: int, qexp: set, expected: Optional[str] = None) -> str:
     """A long sentence cut to its most relevant clauses (kept in order, gaps marked with …).
 
-    A clause holding the ``expected`` kind of answer (e.g. the duration) counts as relevant too.
+    A lead-in and its list are shown with the whole list when that fits (:func:`_whole_list`), unless the
+    question asks for a typed answer; otherwise a clause holding the ``expected`` kind of answer (e.g. the
+    duration) counts as relevant too.
     """
     parts = _CLAUSE_BREAK.split(sentence)
     if len(parts) == 1:
